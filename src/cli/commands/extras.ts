@@ -1,0 +1,102 @@
+/**
+ * chat (TUI), demo, relay and mailbox. The first three live in other parts of psst and are loaded on
+ * use (see lazy.ts), so the CLI builds and works without them.
+ */
+import type { Command } from 'commander'
+import type { Client } from '../../core/index.js'
+import type { MailboxInfo } from '../../core/api.js'
+import { parsePort, parsePublicKey } from '../args.js'
+import type { Ctx } from '../context.js'
+import { loadExport } from '../lazy.js'
+import { jsonLine } from '../text.js'
+import { examples, run, type Opts } from './run.js'
+
+type RunChat = (client: Client, opts: Record<string, unknown>) => Promise<void>
+type RunDemo = () => Promise<void>
+interface RelayOptions { home: string, host?: string, port?: number, bootstrap?: string, dhtHost?: string, log: (line: string) => void }
+type RunRelay = (opts: RelayOptions) => Promise<void>
+type RelayStatus = (opts: { home: string }) => Promise<unknown>
+
+const RELAY_MODULES = ['../relay/index.js', '../relay/relay.js']
+
+export function registerExtras (program: Command): void {
+  program.command('chat')
+    .description('open the terminal chat window')
+    .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat'))
+    .action(run(async (ctx) => {
+      const runChat = await loadExport<RunChat>(['../tui/app.js'], 'runChat', 'chat')
+      await runChat(await ctx.client('daemon'), {})
+    }))
+
+  program.command('demo')
+    .description('run two local profiles that befriend each other and chat, to see psst work')
+    .addHelpText('after', examples('psst demo'))
+    .action(run(async () => {
+      const runDemo = await loadExport<RunDemo>(['../core/demo.js'], 'runDemo', 'demo')
+      await runDemo()
+    }))
+
+  registerRelay(program)
+  registerMailbox(program)
+}
+
+function registerRelay (program: Command): void {
+  const relay = program.command('relay')
+    .description('run a relay node that keeps sealed mail for friends who are offline')
+    .option('--host <host>', 'address to listen on')
+    .option('--port <port>', 'port to listen on')
+    .addHelpText('after', examples('psst relay --host 127.0.0.1 --port 49737', 'psst relay status'))
+    .action(run(async (ctx: Ctx, opts: Opts) => {
+      const runRelay = await loadExport<RunRelay>(RELAY_MODULES, 'runRelay', 'relay')
+      await runRelay({
+        home: ctx.home,
+        host: typeof opts.host === 'string' ? opts.host : undefined,
+        port: typeof opts.port === 'string' ? parsePort(opts.port) : undefined,
+        bootstrap: ctx.bootstrap,
+        dhtHost: ctx.dhtHost,
+        log: (line) => { process.stderr.write(line + '\n') }
+      })
+    }))
+
+  relay.command('status')
+    .description('show the state of the relay node of this home')
+    .addHelpText('after', examples('psst relay status', 'psst relay status --json'))
+    .action(run(async (ctx: Ctx) => {
+      const relayStatus = await loadExport<RelayStatus>(RELAY_MODULES, 'relayStatus', 'relay status')
+      const status = await relayStatus({ home: ctx.home })
+      ctx.out.result(status, () => keyValueLines(status))
+    }))
+}
+
+function registerMailbox (program: Command): void {
+  const show = (ctx: Ctx, info: MailboxInfo): void => ctx.out.result(info, () => [info.relay === null
+    ? 'mailbox: none (messages to you wait until you and the sender are online together)'
+    : `mailbox: relay ${info.relay}`])
+
+  const mailbox = program.command('mailbox')
+    .description('show which relay keeps your mail while you are offline')
+    .addHelpText('after', examples('psst mailbox', 'psst mailbox set <relay key>', 'psst mailbox clear'))
+    .action(run(async (ctx: Ctx) => { show(ctx, await (await ctx.client('daemon')).call('mailbox', {})) }))
+
+  mailbox.command('set')
+    .description('use this relay as your mailbox and tell your friends')
+    .argument('<relay>', "the relay's public key (64 hex characters, printed by psst relay)")
+    .addHelpText('after', examples('psst mailbox set 5c0e…9a41'))
+    .action(run(async (ctx: Ctx, _opts: Opts, relayKey: string) => {
+      const relay = parsePublicKey(relayKey, 'the relay key')
+      show(ctx, await (await ctx.client('daemon')).call('mailboxSet', { relay }))
+    }))
+
+  mailbox.command('clear')
+    .description('stop using a mailbox relay')
+    .addHelpText('after', examples('psst mailbox clear'))
+    .action(run(async (ctx: Ctx) => { show(ctx, await (await ctx.client('daemon')).call('mailboxClear', {})) }))
+}
+
+/** A flat object as aligned "key  value" lines; nested values as JSON. */
+function keyValueLines (value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [String(value)]
+  const entries = Object.entries(value)
+  const width = Math.max(0, ...entries.map(([k]) => k.length))
+  return entries.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' ? jsonLine(v) : String(v)}`)
+}

@@ -1,0 +1,186 @@
+import type { Messenger } from './messenger.js'
+import type { FriendRuntime } from './friend-runtime.js'
+import type { Link } from './link.js'
+import type { ChatMessage, Receipt } from '../wire/frames.js'
+import type { MessageRecord, OutboxRecord } from '../wire/records.js'
+import type { HistoryEntry, SendResult, MessageKind } from './api.js'
+import type { Op } from '../store/level-store.js'
+import { judgeIncoming, judgeReceipt, deliveryState } from '../session/delivery.js'
+import { randomBytes, toHex } from '../crypto/identity.js'
+import { utf8Length } from '../wire/codec.js'
+import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
+import { PsstError } from '../errors.js'
+
+/** Outbox entries kept in memory for resending without a DB read. */
+const CACHE_LIMIT = 20_000
+/** Outbox entries read from the DB per resend step. */
+const RESEND_CHUNK = 1000
+
+export function checkText (text: string): void {
+  if (typeof text !== 'string' || text.length === 0) throw new PsstError('EMPTY', 'message is empty; nothing was sent')
+  const n = utf8Length(text)
+  if (n > MAX_MESSAGE_BYTES) throw new PsstError('TOO_LONG', `message is too long: ${n} bytes, at most ${MAX_MESSAGE_BYTES}; nothing was sent`)
+}
+
+/**
+ * Queues messages: outbox and history written in one batch before any network I/O
+ * (DESIGN §4); resolves once on disk, then the pump writes them to the link.
+ */
+export async function send (m: Messenger, rt: FriendRuntime, texts: string[], kind: MessageKind): Promise<SendResult[]> {
+  for (const t of texts) checkText(t)
+  const ops: Op[] = []
+  const out: SendResult[] = []
+  const now = m.now()
+  for (const body of texts) {
+    const rec: OutboxRecord = { id: randomBytes(16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
+    ops.push(m.store.outboxOp(rt.rec.publicKey, rec))
+    ops.push(m.store.messageOp(rt.rec.publicKey, rec.index, { outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body }))
+    if (rt.outboxCache.size < CACHE_LIMIT) rt.outboxCache.set(rec.seq, rec)
+    out.push({ id: toHex(rec.id), seq: rec.seq, state: 'queued' })
+  }
+  const last = rt.rec.lastSentSeq
+  m.markDirty(rt)
+  await m.write(ops, () => { rt.persistedSeq = Math.max(rt.persistedSeq, last) })
+  if (rt.link === null || rt.link.closed) m.dial(rt)
+  void pump(m, rt)
+  return out
+}
+
+/** Writes every persisted, not yet written message to the current link, in seq order. */
+export async function pump (m: Messenger, rt: FriendRuntime): Promise<void> {
+  if (rt.pumping) { rt.repump = true; return }
+  rt.pumping = true
+  try {
+    do {
+      rt.repump = false
+      await pumpOnce(m, rt)
+    } while (rt.repump)
+  } finally {
+    rt.pumping = false
+  }
+}
+
+async function pumpOnce (m: Messenger, rt: FriendRuntime): Promise<void> {
+  const link = rt.link
+  while (link !== null && link.ready && !link.closed && rt.link === link && rt.sentUpTo < rt.persistedSeq) {
+    const batch = await nextToSend(m, rt)
+    if (batch.length === 0 || rt.link !== link || link.closed) return
+    link.channel.cork()
+    let ok = true
+    for (const rec of batch) ok = link.send({ type: 'message', id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body })
+    link.channel.uncork()
+    rt.sentUpTo = batch[batch.length - 1].seq
+    m.emitEvent({ type: 'sent', friend: rt.hex, upTo: rt.sentUpTo, ids: batch.map((r) => toHex(r.id)) })
+    if (!ok) await link.drained()
+  }
+}
+
+async function nextToSend (m: Messenger, rt: FriendRuntime): Promise<OutboxRecord[]> {
+  const out: OutboxRecord[] = []
+  for (let seq = rt.sentUpTo + 1; seq <= rt.persistedSeq && out.length < RESEND_CHUNK; seq++) {
+    const rec = rt.outboxCache.get(seq)
+    if (rec === undefined) break
+    out.push(rec)
+  }
+  if (out.length > 0) return out
+  return (await m.store.outbox(rt.rec.publicKey, rt.sentUpTo, RESEND_CHUNK)).filter((r) => r.seq <= rt.persistedSeq)
+}
+
+/** A message from a friend: stored once, in order, then acknowledged (after the write). */
+export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
+  const verdict = judgeIncoming(msg.seq, rt.rec.recvUpTo)
+  if (verdict === 'duplicate') {
+    m.count('duplicate-messages')
+    // Acknowledge again, but never claim more than is on disk.
+    void m.write([], () => { link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] }) })
+    return
+  }
+  if (verdict === 'out-of-order') { m.count('out-of-order-messages'); return }
+  const index = rt.rec.nextIndex++
+  const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
+  rt.rec.recvUpTo = msg.seq
+  rt.rec.unread++
+  m.markDirty(rt)
+  const upTo = msg.seq
+  void m.write([m.store.messageOp(rt.rec.publicKey, index, record)], () => {
+    rt.recvStored = Math.max(rt.recvStored, upTo)
+    m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
+    scheduleReceipt(m, rt, link)
+  })
+}
+
+/** One receipt per burst: written after the batch that stored the messages. */
+function scheduleReceipt (m: Messenger, rt: FriendRuntime, link: Link): void {
+  if (rt.acking) return
+  rt.acking = true
+  setImmediate(() => {
+    rt.acking = false
+    if (!link.closed) link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] })
+  })
+}
+
+/** A receipt, or the resumption mark in hello: marks my messages up to it delivered. */
+export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt: Receipt): void {
+  const verdict = judgeReceipt(receipt.upTo, rt.rec.ackedUpTo, rt.rec.lastSentSeq)
+  if (verdict === 'protocol-error') {
+    m.count('over-acks')
+    link.destroy()
+    return
+  }
+  if (verdict === 'stale') return
+  const from = rt.rec.ackedUpTo
+  const upTo = receipt.upTo
+  const ids: string[] = []
+  for (let seq = from + 1; seq <= upTo; seq++) {
+    const rec = rt.outboxCache.get(seq)
+    if (rec !== undefined) { ids.push(toHex(rec.id)); rt.outboxCache.delete(seq) }
+  }
+  rt.rec.ackedUpTo = upTo
+  if (rt.sentUpTo < upTo) rt.sentUpTo = upTo
+  m.markDirty(rt)
+  const ops: Op[] = []
+  for (let seq = from + 1; seq <= upTo; seq++) ops.push(m.store.outboxDelOp(rt.rec.publicKey, seq))
+  void m.write(ops, () => {
+    m.emitEvent({ type: 'receipt', friend: rt.hex, upTo, ids })
+    settleWaiters(rt)
+  })
+}
+
+function settleWaiters (rt: FriendRuntime): void {
+  if (rt.waiters.length === 0) return
+  rt.waiters = rt.waiters.filter((w) => {
+    if (w.seq > rt.rec.ackedUpTo) return true
+    w.resolve(true)
+    return false
+  })
+}
+
+export function waitDelivered (m: Messenger, rt: FriendRuntime, seq: number, timeoutMs: number): Promise<boolean> {
+  if (seq <= rt.rec.ackedUpTo) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const waiter = { seq, resolve: (ok: boolean) => { clearTimeout(timer); resolve(ok) } }
+    const timer = setTimeout(() => {
+      rt.waiters = rt.waiters.filter((w) => w !== waiter)
+      resolve(false)
+    }, Math.max(0, timeoutMs))
+    rt.waiters.push(waiter)
+  })
+}
+
+export function historyEntry (rt: FriendRuntime, r: MessageRecord, index: number): HistoryEntry {
+  return {
+    id: toHex(r.id),
+    seq: r.seq,
+    from: r.outgoing ? 'me' : rt.hex,
+    text: r.body,
+    kind: r.kind,
+    sentAt: r.sentAt,
+    state: r.outgoing ? deliveryState(r.seq, rt.rec.ackedUpTo, rt.sentUpTo) : 'delivered',
+    index
+  }
+}
+
+export async function history (m: Messenger, rt: FriendRuntime, limit: number, before?: number): Promise<HistoryEntry[]> {
+  const rows = await m.store.history(rt.rec.publicKey, limit, before)
+  return rows.map((r) => historyEntry(rt, r, r.index))
+}

@@ -1,0 +1,10 @@
+/**
+ * The core's public face for the shells (cli, tui, relay, bench). Shells import only this
+ * module and src/core/api.ts types (plus src/crypto/id.ts to parse IDs).
+ */
+export type * from './api.js'
+export { resolveHome } from '../store/home.js'
+export { initProfile, profileExists, isProfileEncrypted } from './profile.js'
+export { connect, type Client, type ConnectOptions } from './control-client.js'
+export { runDaemon, type DaemonOptions } from './daemon.js'
+export { startDaemonDetached, daemonStatus, stopDaemon } from './daemon-process.js'

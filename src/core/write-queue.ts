@@ -1,0 +1,70 @@
+import type { Op } from '../store/level-store.js'
+
+/**
+ * Group commit: every write of the daemon goes through here, in call order. Ops queued while
+ * a batch is in flight go out together in the next one, so a burst costs a few LevelDB
+ * batches instead of one per message, and batches can never overtake each other.
+ */
+export class WriteQueue {
+  #ops: Op[] = []
+  #after: Array<() => void> = []
+  #failed: Array<(err: Error) => void> = []
+  #writing = false
+  #scheduled = false
+  #idle: Array<() => void> = []
+  readonly #apply: (ops: Op[]) => Promise<void>
+  /** Called at flush time to add ops that snapshot in-memory state (dirty friend records). */
+  readonly #finalize: () => Op[]
+
+  constructor (apply: (ops: Op[]) => Promise<void>, finalize: () => Op[] = () => []) {
+    this.#apply = apply
+    this.#finalize = finalize
+  }
+
+  /** Queues ops; `after` runs once they are on disk. */
+  push (ops: Op[], after?: () => void, failed?: (err: Error) => void): void {
+    for (const op of ops) this.#ops.push(op)
+    if (after) this.#after.push(after)
+    if (failed) this.#failed.push(failed)
+    this.#schedule()
+  }
+
+  /** Resolves when everything queued so far is written. */
+  flushed (): Promise<void> {
+    if (!this.#writing && !this.#scheduled && this.#ops.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
+  }
+
+  #schedule (): void {
+    if (this.#writing || this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => { this.#scheduled = false; void this.#flush() })
+  }
+
+  async #flush (): Promise<void> {
+    const ops = this.#ops.concat(this.#finalize())
+    const after = this.#after
+    const failed = this.#failed
+    this.#ops = []
+    this.#after = []
+    this.#failed = []
+    if (ops.length === 0 && after.length === 0) return this.#settle()
+    this.#writing = true
+    try {
+      await this.#apply(ops)
+      for (const fn of after) fn()
+    } catch (err) {
+      for (const fn of failed) fn(err as Error)
+    } finally {
+      this.#writing = false
+    }
+    if (this.#ops.length > 0 || this.#after.length > 0) this.#schedule()
+    else this.#settle()
+  }
+
+  #settle (): void {
+    const idle = this.#idle
+    this.#idle = []
+    for (const fn of idle) fn()
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * One hyperdht node: a profile's (or the relay's) presence on the DHT. The only place that builds
+ * a HyperDHT instance for psst; everything above sees DhtNode and PeerStream.
+ */
+import { EventEmitter } from 'events'
+import HyperDHT from 'hyperdht'
+import { PsstError } from '../errors.js'
+import { chooseBindHost, isLoopback, type HostPort } from './bootstrap.js'
+import { guardFirewall, type Firewall } from './firewall.js'
+import type { PeerStream } from './stream.js'
+
+export type DhtState = 'offline' | 'bootstrapping' | 'online'
+export interface KeyPair { publicKey: Buffer, secretKey: Buffer }
+
+export interface DhtNodeOptions {
+  /** null = hyperdht's public bootstrap nodes; [] = start a network of one's own. */
+  bootstrap: HostPort[] | null
+  /** Bind address (--dht-host); see chooseBindHost for the default. */
+  host?: string
+  /** 0/omitted = 49737 upwards, then any port. */
+  port?: number
+  /** Default true (a profile). The relay passes false: persistent at once. */
+  ephemeral?: boolean
+  firewalled?: boolean
+  /** How long create() waits for the first bootstrap round; default 10 s. */
+  bootstrapTimeout?: number
+}
+
+export const DEFAULT_BOOTSTRAP_TIMEOUT = 10_000
+
+const noop = (): void => {}
+
+export class DhtNode extends EventEmitter {
+  /** Escape hatch for src/relay's blind relay (a HyperDHT instance). */
+  readonly dht: unknown
+  private readonly node: HyperDHT
+  private readonly bindHost: string | undefined
+  /** Bound to loopback: never offer or probe LAN addresses (DESIGN.md §2). */
+  private readonly loopback: boolean
+  private readonly servers = new Set<HyperDHT.Server>()
+  private waiting = true
+  private current: DhtState = 'bootstrapping'
+  private closing: Promise<void> | null = null
+
+  private constructor (node: HyperDHT, bindHost: string | undefined) {
+    super()
+    this.node = node
+    this.dht = node
+    this.bindHost = bindHost
+    this.loopback = bindHost !== undefined && isLoopback(bindHost)
+    if (this.loopback) {
+      // hyperdht probes every LAN interface address when a server starts (a packet to e.g.
+      // 192.0.2.2), even with shareLocalAddress off. On loopback, report only loopback ones.
+      node.validateLocalAddresses = async (addrs) => addrs.filter(a => isLoopback(a.host))
+    }
+    const update = (): void => this.update()
+    for (const event of ['add-node', 'remove-node', 'network-update', 'close']) node.on(event, update)
+  }
+
+  /** Binds and waits for the first bootstrap round (at most bootstrapTimeout; it keeps trying after). */
+  static async create (opts: DhtNodeOptions): Promise<DhtNode> {
+    const host = chooseBindHost(opts.bootstrap, opts.host)
+    const dht = new HyperDHT({
+      // Never `false`: hyperdht reads it as "the public network".
+      ...(opts.bootstrap !== null ? { bootstrap: opts.bootstrap.map(b => ({ host: b.host, port: b.port })) } : {}),
+      ...(host !== undefined ? { host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.firewalled !== undefined ? { firewalled: opts.firewalled } : {}),
+      ephemeral: opts.ephemeral ?? true
+    })
+    const node = new DhtNode(dht, host)
+    try {
+      await node.firstBootstrap(opts.bootstrapTimeout ?? DEFAULT_BOOTSTRAP_TIMEOUT)
+    } catch (err) {
+      await node.destroy()
+      const where = `${host ?? '0.0.0.0'}:${opts.port ?? 49737}`
+      const code = opts.host !== undefined || opts.port !== undefined ? 'USAGE' : 'INTERNAL'
+      throw new PsstError(code, `cannot start the DHT node on ${where}: ${errorText(err)}`)
+    }
+    return node
+  }
+
+  get state (): DhtState { return this.current }
+
+  /** Our address as the network sees it when known, else the bound one. */
+  address (): { host: string | null, port: number | null } {
+    return {
+      host: this.node.host ?? this.bindHost ?? null,
+      port: this.node.destroyed ? null : this.node.localAddress()?.port ?? null
+    }
+  }
+
+  /**
+   * Listen as keyPair (hyperdht announces the key itself). `firewall` returns true to REJECT; it is
+   * made total: a throw, a rejected promise or anything but `false` rejects. A rejected peer sees
+   * PEER_CONNECTION_FAILED after ~8 s, like an offline one.
+   */
+  async listen (keyPair: KeyPair, firewall: Firewall, onConnection: (s: PeerStream) => void): Promise<void> {
+    this.assertOpen()
+    const server = this.node.createServer({ firewall: guardFirewall(firewall), shareLocalAddress: !this.loopback })
+    server.on('connection', (stream: PeerStream) => accept(stream, onConnection))
+    this.servers.add(server)
+    try {
+      await server.listen({ publicKey: keyPair.publicKey, secretKey: keyPair.secretKey })
+    } catch (err) {
+      this.servers.delete(server)
+      await server.close().catch(noop)
+      throw PsstError.internal(`cannot listen on the DHT: ${errorText(err)}`)
+    }
+  }
+
+  /**
+   * Dial a peer by public key. Failure arrives on the stream ('error' with hyperdht's code —
+   * PEER_NOT_FOUND when nobody announced the key, PEER_CONNECTION_FAILED when the peer rejected us
+   * or is unreachable — then 'close'); it never throws out of here except on a closed node.
+   */
+  connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null } = {}): PeerStream {
+    this.assertOpen()
+    if (!Buffer.isBuffer(remotePublicKey) || remotePublicKey.length !== 32) {
+      throw PsstError.usage('a DHT public key is 32 bytes')
+    }
+    const stream: PeerStream = this.node.connect(remotePublicKey, {
+      keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey },
+      relayThrough: opts.relayThrough ?? null,
+      localConnection: !this.loopback
+    })
+    stream.on('error', noop)
+    return stream
+  }
+
+  /** Closes every server (unannouncing its key) and the node. Idempotent. */
+  destroy (): Promise<void> {
+    if (this.closing === null) this.closing = this.close()
+    return this.closing
+  }
+
+  override on (event: 'state', fn: (s: DhtState) => void): this
+  override on (event: string | symbol, fn: (...args: any[]) => void): this
+  override on (event: string | symbol, fn: (...args: any[]) => void): this { return super.on(event, fn) }
+
+  private async close (): Promise<void> {
+    const servers = [...this.servers]
+    this.servers.clear()
+    await Promise.allSettled(servers.map(s => s.close()))
+    await this.node.destroy().catch(noop)
+    this.waiting = false
+    this.update()
+  }
+
+  private async firstBootstrap (timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })
+    const done = this.node.fullyBootstrapped()
+    try {
+      await Promise.race([done, timedOut])
+    } finally {
+      clearTimeout(timer)
+      this.waiting = false
+      this.update()
+    }
+    // After a timeout hyperdht goes on bootstrapping (and refreshing) on its own.
+    done.then(() => this.update(), noop)
+  }
+
+  private update (): void {
+    const next = this.computeState()
+    if (next === this.current) return
+    this.current = next
+    this.emit('state', next)
+  }
+
+  private computeState (): DhtState {
+    if (this.closing !== null || this.node.destroyed) return 'offline'
+    if (this.waiting) return 'bootstrapping'
+    return this.node.nodes.length > 0 && this.node.online ? 'online' : 'offline'
+  }
+
+  private assertOpen (): void {
+    if (this.closing !== null || this.node.destroyed) throw PsstError.internal('the DHT node is shut down')
+  }
+}
+
+function accept (stream: PeerStream, onConnection: (s: PeerStream) => void): void {
+  stream.on('error', noop)
+  try {
+    onConnection(stream)
+  } catch {
+    stream.destroy()
+  }
+}
+
+function errorText (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

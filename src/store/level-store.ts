@@ -1,0 +1,61 @@
+import { Level } from 'level'
+import { PsstError } from '../errors.js'
+
+/** The sublevels of DESIGN.md §5 (`mailbox` is used by the relay's own store). */
+export const SUBLEVELS = ['profile', 'friends', 'requests', 'messages', 'outbox', 'blocked', 'mailbox'] as const
+export type Sub = typeof SUBLEVELS[number]
+
+export type Op =
+  | { type: 'put', sub: Sub, key: Buffer, value: Buffer }
+  | { type: 'del', sub: Sub, key: Buffer }
+
+export interface Range { gte?: Buffer, gt?: Buffer, lt?: Buffer, lte?: Buffer, reverse?: boolean, limit?: number }
+
+type BufferLevel = Level<Buffer, Buffer>
+
+/** The one module that talks to LevelDB: raw buffer keys and values, batches across sublevels. */
+export class LevelStore {
+  readonly #db: BufferLevel
+  readonly #subs: Map<Sub, any>
+
+  private constructor (db: BufferLevel) {
+    this.#db = db
+    this.#subs = new Map(SUBLEVELS.map((s) => [s, db.sublevel<Buffer, Buffer>(s, { keyEncoding: 'buffer', valueEncoding: 'buffer' })]))
+  }
+
+  static async open (path: string, label: string): Promise<LevelStore> {
+    const db = new Level<Buffer, Buffer>(path, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message
+      if (/lock/i.test(cause)) throw new PsstError('PROFILE_IN_USE', `profile ${label} is in use by another process`)
+      throw new PsstError('PROFILE_CORRUPT', `cannot open the database of ${label}: ${cause.split('\n')[0]}`)
+    }
+    return new LevelStore(db)
+  }
+
+  async get (sub: Sub, key: Buffer): Promise<Buffer | null> {
+    const v = await this.#subs.get(sub).get(key)
+    return v === undefined ? null : v
+  }
+
+  async batch (ops: Op[]): Promise<void> {
+    if (ops.length === 0) return
+    await this.#db.batch(ops.map((op) => op.type === 'put'
+      ? { type: 'put' as const, sublevel: this.#subs.get(op.sub), key: op.key, value: op.value }
+      : { type: 'del' as const, sublevel: this.#subs.get(op.sub), key: op.key }))
+  }
+
+  async * entries (sub: Sub, range: Range = {}): AsyncGenerator<[Buffer, Buffer]> {
+    for await (const [k, v] of this.#subs.get(sub).iterator({ ...range, limit: range.limit ?? -1 })) yield [k, v]
+  }
+
+  async clear (sub: Sub, range: Range): Promise<void> {
+    await this.#subs.get(sub).clear(range)
+  }
+
+  async close (): Promise<void> {
+    await this.#db.close()
+  }
+}

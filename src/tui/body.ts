@@ -1,0 +1,108 @@
+/**
+ * The scrollback area of a window: entries wrapped to the width (cached per entry), day-change lines,
+ * and what sits above the oldest loaded line (the home dashboard, "loading…", or the start of the
+ * conversation). Only the rows needed for the current view are built, so a long buffer costs nothing
+ * when the view is at the bottom.
+ */
+import type { Entry } from './buffer.js'
+import { dayKey, formatDay, formatMessage, formatSystem } from './format.js'
+import type { Glyphs } from './format.js'
+import { seg, wrapRow } from './wrap.js'
+import type { Row } from './wrap.js'
+import type { ChatWindow } from './windows.js'
+
+export interface BodyContext {
+  glyphs: Glyphs
+  /** Display name for a message author: 'me' or a public key. */
+  nameOf: (from: string) => string
+  /** Rows shown above everything else in this window (the home dashboard). */
+  header: (win: ChatWindow, width: number) => Row[]
+}
+
+interface Cached { width: number, key: string, rows: Row[] }
+const cache = new WeakMap<Entry, Cached>()
+
+/** The wrapped rows of one entry, from the cache when width, name and state are unchanged. */
+export function entryRows (e: Entry, ctx: BodyContext, width: number): Row[] {
+  const name = e.kind === 'msg' ? ctx.nameOf(e.from) : ''
+  const key = e.kind === 'msg' ? `${e.state}\u0000${name}` : ''
+  const hit = cache.get(e)
+  if (hit !== undefined && hit.width === width && hit.key === key) return hit.rows
+  let rows: Row[]
+  if (e.kind === 'msg') {
+    const f = formatMessage({ from: e.from, name, text: e.text, action: e.action, sentAt: e.sentAt, state: e.state }, ctx.glyphs)
+    rows = wrapRow(f.row, width, f.indent)
+  } else {
+    const f = formatSystem(e.text, e.level, e.at)
+    rows = wrapRow(f.row, width, f.indent)
+    if (e.rows !== undefined) rows = rows.concat(e.rows)
+  }
+  cache.set(e, { width, key, rows })
+  return rows
+}
+
+function entryTime (e: Entry): number {
+  return e.kind === 'msg' ? e.sentAt : e.at
+}
+
+function dayRow (ms: number, glyphs: Glyphs): Row {
+  return [seg(`${glyphs.rule.repeat(3)} Day changed to ${formatDay(ms)}`, 'separator')]
+}
+
+/** What is shown above the oldest loaded entry. */
+function topRows (win: ChatWindow, ctx: BodyContext, width: number): Row[] {
+  const rows = ctx.header(win, width)
+  if (win.kind !== 'friend') return rows
+  if (win.history === 'loading' || win.loadingOlder) rows.push([seg('loading history…', 'dim')])
+  else if (win.history === 'ready' && !win.buffer.hasOlder) rows.push([seg('beginning of the conversation', 'dim')])
+  else if (win.history === 'ready') rows.push([seg('PageUp for older messages', 'dim')])
+  return rows
+}
+
+export interface BodyView {
+  rows: Row[]
+  /** The scroll position after clamping. */
+  scroll: number
+  /** True when the view shows the oldest loaded entry: time to page in older history. */
+  atTop: boolean
+}
+
+/**
+ * Rows for a view `height` rows tall, `scroll` rows up from the bottom. When everything fits, rows are
+ * top-aligned like a fresh irssi window.
+ */
+export function bodyView (win: ChatWindow, ctx: BodyContext, width: number, height: number, scroll: number): BodyView {
+  const want = scroll + height
+  const collected: Row[][] = [] // chunks, newest first
+  let count = 0
+  const entries = win.buffer.entries
+  let i = entries.length - 1
+  for (; i >= 0 && count < want + height; i--) {
+    const e = entries[i]
+    const chunk = entryRows(e, ctx, width)
+    const prev = entries[i - 1]
+    const withDay = prev !== undefined && dayKey(entryTime(prev)) !== dayKey(entryTime(e))
+      ? [dayRow(entryTime(e), ctx.glyphs), ...chunk]
+      : chunk
+    collected.push(withDay)
+    count += withDay.length
+  }
+  const reachedTop = i < 0
+  if (reachedTop) {
+    const top = topRows(win, ctx, width).flatMap(r => wrapRow(r, width))
+    collected.push(top)
+    count += top.length
+  }
+  const all: Row[] = []
+  for (let c = collected.length - 1; c >= 0; c--) all.push(...collected[c])
+  const maxScroll = Math.max(0, all.length - height)
+  const clamped = reachedTop ? Math.min(scroll, maxScroll) : scroll
+  const end = all.length - clamped
+  const start = Math.max(0, end - height)
+  return {
+    rows: all.slice(start, end),
+    scroll: clamped,
+    // within a page of the top: start fetching before the user hits it
+    atTop: reachedTop && start <= height
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Daemon events → TUI state, like toxic's on* hooks. Every handler is total: whatever the event holds,
+ * it shows a line or changes nothing, and never throws into the event stream.
+ */
+import type { PsstEvent } from './client.js'
+import type { ChatController } from './controller.js'
+import { errorText } from './commands.js'
+import { presenceLabel, shortKey } from './format.js'
+import { sanitize } from './width.js'
+
+type Of<T extends PsstEvent['type']> = Extract<PsstEvent, { type: T }>
+
+export function applyEvent (c: ChatController, e: PsstEvent): void {
+  if (c.closed) return
+  try {
+    dispatch(c, e)
+  } catch (err) {
+    c.print(c.state.windows.home, `could not show a ${String(e?.type)} event: ${errorText(err)}`, 'error')
+  }
+  c.ui.render()
+}
+
+function dispatch (c: ChatController, e: PsstEvent): void {
+  switch (e.type) {
+    case 'message': onMessage(c, e); break
+    case 'sent': c.state.windows.find(e.friend)?.buffer.setState(e.ids, 'sent'); break
+    case 'receipt': c.state.windows.find(e.friend)?.buffer.setState(e.ids, 'delivered'); break
+    case 'typing':
+      if (e.typing && c.state.book.get(e.friend) !== undefined) c.state.book.typing.add(e.friend)
+      else c.state.book.typing.delete(e.friend)
+      break
+    case 'presence': onPresence(c, e); break
+    case 'friend-request': onRequest(c, e); break
+    case 'friend-added': onFriendAdded(c, e); break
+    case 'friend-removed': onFriendRemoved(c, e); break
+    case 'dht':
+      if (c.state.dht !== e.state) c.print(c.state.windows.home, `DHT: ${e.state}`, e.state === 'online' ? 'info' : 'warn')
+      c.state.dht = e.state
+      break
+    case 'warning': c.print(c.state.windows.home, `warning: ${sanitize(String(e.message), true)}`, 'warn'); break
+  }
+}
+
+function onMessage (c: ChatController, e: Of<'message'>): void {
+  const w = c.state.windows
+  const mine = e.from === 'me'
+  const win = w.find(e.friend) ?? c.openFriend(e.friend, false)
+  if (!mine) c.state.book.typing.delete(e.friend)
+  if (win.buffer.addMessage(e) !== 'added') return
+  const entry = win.buffer.get(e.id)
+  if (entry !== undefined) c.afterAppend(win, entry)
+  if (mine) return
+  if (win === w.active) {
+    c.scheduleMarkRead(e.friend)
+    return
+  }
+  w.bump(win, 3)
+  const f = c.state.book.get(e.friend)
+  if (f !== undefined) f.unread++
+  c.bell()
+}
+
+function onPresence (c: ChatController, e: Of<'presence'>): void {
+  const book = c.state.book
+  const before = book.get(e.publicKey)
+  const oldName = before === undefined ? null : book.nameOf(e.publicKey)
+  const wentOffline = before?.online === true && !e.online
+  book.upsert(e.publicKey, {
+    name: e.name, online: e.online, status: e.status, statusMessage: e.statusMessage,
+    ...(wentOffline ? { lastSeen: c.now() } : {})
+  })
+  if (!e.online) book.typing.delete(e.publicKey)
+  const win = c.state.windows.find(e.publicKey)
+  if (win === undefined || before === undefined) return
+  const name = book.nameOf(e.publicKey)
+  const lines: string[] = []
+  if (oldName !== null && oldName !== name) lines.push(`${oldName} is now known as ${name}`)
+  if (before.online !== e.online || (e.online && before.status !== e.status)) lines.push(`${name} is ${presenceLabel(e)}`)
+  if (before.statusMessage !== e.statusMessage && e.statusMessage.trim() !== '') {
+    lines.push(`${name} changed the status message to "${sanitize(e.statusMessage, true)}"`)
+  }
+  for (const line of lines) c.print(win, line, 'dim')
+  if (lines.length > 0) c.state.windows.bump(win, 1)
+}
+
+function onRequest (c: ChatController, e: Of<'friend-request'>): void {
+  const book = c.state.book
+  book.requests.set(e.publicKey, { publicKey: e.publicKey, name: e.name, message: e.message, receivedAt: e.receivedAt })
+  const win = c.syncRequestsWindow()
+  const name = book.nameOf(e.publicKey)
+  const text = `friend request from ${name} (${shortKey(e.publicKey)}): ${sanitize(e.message, true)}`
+  if (win === undefined) return
+  c.print(win, text, 'hilight')
+  for (const f of book.lookAlikes(e)) {
+    c.print(win, `warning: ${name} looks like your friend ${book.nameOf(f.publicKey)} (${shortKey(f.publicKey)}) — compare the keys before accepting`, 'warn')
+  }
+  c.print(c.state.windows.home, `${text} — see window ${c.state.windows.numberOf(win)}`, 'hilight')
+  c.state.windows.bump(win, 3)
+  if (win !== c.state.windows.active) c.bell()
+}
+
+function onFriendAdded (c: ChatController, e: Of<'friend-added'>): void {
+  const known = c.state.book.get(e.publicKey) !== undefined
+  c.friendAdded({ publicKey: e.publicKey, name: e.name })
+  if (known) return
+  const name = c.state.book.nameOf(e.publicKey)
+  c.print(c.state.windows.home, `${name} (${shortKey(e.publicKey)}) is now your friend — /query ${name} to talk`)
+}
+
+function onFriendRemoved (c: ChatController, e: Of<'friend-removed'>): void {
+  const book = c.state.book
+  const name = book.nameOf(e.publicKey)
+  const was = book.get(e.publicKey) !== undefined
+  book.remove(e.publicKey)
+  const win = c.state.windows.find(e.publicKey)
+  if (win !== undefined) c.print(win, `${name} is no longer your friend`, 'warn')
+  if (was) c.print(c.state.windows.home, `${name} (${shortKey(e.publicKey)}) is no longer your friend`)
+}

@@ -1,0 +1,69 @@
+/**
+ * Loads a conversation's history from the daemon a page at a time: the last screenful when a window
+ * opens, and older pages (`before` = the oldest loaded index) when the view reaches the top. A
+ * conversation of any length opens at once because nothing else is ever fetched.
+ */
+import type { ChatClient } from './client.js'
+import { errorText } from './commands.js'
+import type { SystemLevel } from './format.js'
+import type { ChatWindow } from './windows.js'
+
+/** The part of the controller the loader needs. */
+export interface HistoryHost {
+  readonly client: ChatClient
+  readonly bodyHeight: number
+  readonly closed: boolean
+  print: (win: ChatWindow, text: string, level?: SystemLevel) => void
+  ui: { render: () => void }
+}
+
+const MIN_FIRST = 20
+const MIN_PAGE = 50
+
+export class HistoryLoader {
+  constructor (readonly host: HistoryHost) {}
+
+  /** The last screenful (each message takes at least one row). */
+  get firstLimit (): number {
+    return Math.max(MIN_FIRST, this.host.bodyHeight)
+  }
+
+  get pageLimit (): number {
+    return Math.max(MIN_PAGE, this.host.bodyHeight * 2)
+  }
+
+  async loadInitial (win: ChatWindow): Promise<void> {
+    if (win.history !== 'none') return
+    win.history = 'loading'
+    const limit = this.firstLimit
+    try {
+      const list = await this.host.client.call('history', { friend: win.key, limit })
+      for (const m of list) win.buffer.addMessage(m)
+      win.buffer.hasOlder = list.length >= limit
+    } catch (err) {
+      win.buffer.hasOlder = false
+      this.host.print(win, `cannot load history: ${errorText(err)}`, 'error')
+    }
+    win.history = 'ready'
+    if (!this.host.closed) this.host.ui.render()
+  }
+
+  /** Fetches the page before the oldest loaded message, once at a time. */
+  async loadOlder (win: ChatWindow): Promise<void> {
+    if (win.history !== 'ready' || win.loadingOlder || !win.buffer.hasOlder) return
+    const before = win.buffer.oldestIndex()
+    if (before === null) { win.buffer.hasOlder = false; return }
+    win.loadingOlder = true
+    this.host.ui.render()
+    const limit = this.pageLimit
+    try {
+      const list = await this.host.client.call('history', { friend: win.key, limit, before })
+      for (const m of list) win.buffer.addMessage(m)
+      win.buffer.hasOlder = list.length >= limit && list.some(m => m.index < before)
+    } catch (err) {
+      this.host.print(win, `cannot load older history: ${errorText(err)}`, 'error')
+    }
+    win.loadingOlder = false
+    if (!this.host.closed) this.host.ui.render()
+  }
+}

@@ -1,0 +1,25 @@
+/** The TUI's whole view state, shared by the controller (which changes it) and view.ts (which draws it). */
+import type { DhtInfo, Presence } from './client.js'
+import type { Glyphs } from './format.js'
+import type { FriendBook } from './friends.js'
+import type { WindowList } from './windows.js'
+
+export interface Me {
+  id: string
+  publicKey: string
+  name: string
+  status: Presence
+  statusMessage: string
+}
+
+export interface ChatState {
+  title: string | undefined
+  me: Me | null
+  dht: DhtInfo['state'] | 'unknown'
+  dhtAddress: string | null
+  /** False once the daemon connection is gone. */
+  connected: boolean
+  windows: WindowList
+  book: FriendBook
+  glyphs: Glyphs
+}

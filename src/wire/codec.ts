@@ -1,0 +1,106 @@
+import c from 'compact-encoding'
+
+/** A compact-encoding triple as compact-encoding defines it. */
+export interface Codec<T> {
+  preencode (state: State, value: T): void
+  encode (state: State, value: T): void
+  decode (state: State): T
+}
+export interface State { start: number, end: number, buffer: Buffer | null }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** A UTF-8 string of at most `maxBytes`; invalid UTF-8 or an over-long string fails decoding. */
+export function boundedString (maxBytes: number): Codec<string> {
+  return {
+    preencode (state, s) { c.string.preencode(state, s) },
+    encode (state, s) { c.string.encode(state, s) },
+    decode (state) {
+      const len = c.uint.decode(state)
+      if (len > maxBytes) throw new Error('string too long')
+      if (state.end - state.start < len) throw new Error('out of bounds')
+      const bytes = state.buffer!.subarray(state.start, state.start + len)
+      state.start += len
+      return strictUtf8.decode(bytes)
+    }
+  }
+}
+
+/** Byte length of a string as UTF-8, for checks before encoding. */
+export function utf8Length (s: string): number {
+  return Buffer.byteLength(s, 'utf8')
+}
+
+/** Encodes with a codec; the caller owns the result. */
+export function encode<T> (codec: Codec<T>, value: T): Buffer {
+  return c.encode(codec as never, value) as Buffer
+}
+
+/**
+ * Decodes a whole buffer or returns null: untrusted input never throws past this point,
+ * and trailing bytes count as malformed so a frame has exactly one reading.
+ */
+export function decodeOrNull<T> (codec: Codec<T>, buffer: Uint8Array): T | null {
+  try {
+    const state: State = { start: 0, end: buffer.byteLength, buffer: Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength) }
+    const value = codec.decode(state)
+    if (state.start !== state.end) return null
+    return value
+  } catch {
+    return null
+  }
+}
+
+/** Builds a record codec from ordered fields. */
+export function struct<T extends object> (fields: Array<[keyof T & string, Codec<any>]>): Codec<T> {
+  return {
+    preencode (state, v) { for (const [k, f] of fields) f.preencode(state, (v as any)[k]) },
+    encode (state, v) { for (const [k, f] of fields) f.encode(state, (v as any)[k]) },
+    decode (state) {
+      const out: any = {}
+      for (const [k, f] of fields) out[k] = f.decode(state)
+      return out as T
+    }
+  }
+}
+
+/** An array of at most `max` items; a longer announced length fails before allocating. */
+export function boundedArray<T> (item: Codec<T>, max: number): Codec<T[]> {
+  return {
+    preencode (state, arr) { c.uint.preencode(state, arr.length); for (const x of arr) item.preencode(state, x) },
+    encode (state, arr) { c.uint.encode(state, arr.length); for (const x of arr) item.encode(state, x) },
+    decode (state) {
+      const n = c.uint.decode(state)
+      if (n > max) throw new Error('array too long')
+      const out: T[] = []
+      for (let i = 0; i < n; i++) out.push(item.decode(state))
+      return out
+    }
+  }
+}
+
+/** An enum stored as uint8; unknown values fail decoding. */
+export function enumOf<T extends string> (values: readonly T[]): Codec<T> {
+  return {
+    preencode (state) { c.uint8.preencode(state, 0) },
+    encode (state, v) { c.uint8.encode(state, values.indexOf(v)) },
+    decode (state) {
+      const i = c.uint8.decode(state)
+      if (i >= values.length) throw new Error('bad enum')
+      return values[i]
+    }
+  }
+}
+
+export const uint: Codec<number> = c.uint as Codec<number>
+export const uint8: Codec<number> = c.uint8 as Codec<number>
+export const bool: Codec<boolean> = c.bool as Codec<boolean>
+export const fixed32: Codec<Buffer> = c.fixed32 as Codec<Buffer>
+export const fixed16: Codec<Buffer> = c.fixed(16) as Codec<Buffer>
+export const fixed4: Codec<Buffer> = c.fixed(4) as Codec<Buffer>
+export const buffer: Codec<Buffer> = c.buffer as Codec<Buffer>
+export const optionalFixed32: Codec<Buffer | null> = {
+  preencode (state, v) { c.bool.preencode(state, v !== null); if (v) c.fixed32.preencode(state, v) },
+  encode (state, v) { c.bool.encode(state, v !== null); if (v) c.fixed32.encode(state, v) },
+  decode (state) { return c.bool.decode(state) ? c.fixed32.decode(state) as Buffer : null }
+}

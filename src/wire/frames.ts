@@ -1,0 +1,134 @@
+/**
+ * psst/1 frames. Every frame on the `psst/1` protomux channel is
+ *
+ *   [type: uint8][body: the type's codec below]
+ *
+ * The protocol version travels in `hello` (and the channel's handshake). Decoding is total:
+ * malformed input gives null, an unknown type gives `{ type: 'unknown' }` so a newer peer's
+ * additions are ignored instead of closing the connection.
+ */
+import {
+  struct, boundedString, boundedArray, enumOf, decodeOrNull, encode,
+  uint, bool, fixed16, fixed4, optionalFixed32, type Codec
+} from './codec.js'
+import {
+  MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES,
+  MAX_RECEIPT_IDS, MAX_FRAME_BYTES
+} from './limits.js'
+
+export const PRESENCE_VALUES = ['online', 'away', 'busy'] as const
+export const KIND_VALUES = ['text', 'action'] as const
+export type WirePresence = typeof PRESENCE_VALUES[number]
+export type WireKind = typeof KIND_VALUES[number]
+
+const name = boundedString(MAX_NAME_BYTES)
+const statusMessage = boundedString(MAX_STATUS_MESSAGE_BYTES)
+const presence = enumOf(PRESENCE_VALUES)
+
+/** hello: version | name | status | statusMessage | caps | recvUpTo | mailbox? */
+export interface Hello {
+  version: number
+  name: string
+  status: WirePresence
+  statusMessage: string
+  caps: number
+  /** Highest contiguous seq this side has stored from the other (resumption, DESIGN §4). */
+  recvUpTo: number
+  /** Relay key that keeps this side's mail while it is offline. */
+  mailbox: Buffer | null
+}
+const hello: Codec<Hello> = struct<Hello>([
+  ['version', uint], ['name', name], ['status', presence], ['statusMessage', statusMessage],
+  ['caps', uint], ['recvUpTo', uint], ['mailbox', optionalFixed32]
+])
+
+/** friendRequest: nospam(4) | message | name */
+export interface FriendRequest { nospam: Buffer, message: string, name: string }
+const friendRequest: Codec<FriendRequest> = struct<FriendRequest>([
+  ['nospam', fixed4], ['message', boundedString(MAX_REQUEST_MESSAGE_BYTES)], ['name', name]
+])
+
+/** friendAccept: name */
+export interface FriendAccept { name: string }
+const friendAccept: Codec<FriendAccept> = struct<FriendAccept>([['name', name]])
+
+/** friendDecline: (empty) */
+export type FriendDecline = Record<string, never>
+const empty: Codec<Record<string, never>> = struct<Record<string, never>>([])
+
+/** presence: name | status | statusMessage */
+export interface PresenceUpdate { name: string, status: WirePresence, statusMessage: string }
+const presenceUpdate: Codec<PresenceUpdate> = struct<PresenceUpdate>([
+  ['name', name], ['status', presence], ['statusMessage', statusMessage]
+])
+
+/** message: id(16) | seq | sentAt | kind | body (UTF-8 ≤ 64 KiB) */
+export interface ChatMessage { id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string }
+const chatMessage: Codec<ChatMessage> = struct<ChatMessage>([
+  ['id', fixed16], ['seq', uint], ['sentAt', uint], ['kind', enumOf(KIND_VALUES)],
+  ['body', boundedString(MAX_MESSAGE_BYTES)]
+])
+
+/** receipt: upTo | ids(16)[] — highest contiguous seq stored, plus out-of-order ids */
+export interface Receipt { upTo: number, ids: Buffer[] }
+const receipt: Codec<Receipt> = struct<Receipt>([['upTo', uint], ['ids', boundedArray(fixed16, MAX_RECEIPT_IDS)]])
+
+/** typing: bool */
+export interface Typing { typing: boolean }
+const typing: Codec<Typing> = struct<Typing>([['typing', bool]])
+
+/** ping / pong: nonce — a heartbeat that notices a dead peer sooner than the transport does */
+export interface Ping { nonce: number }
+const ping: Codec<Ping> = struct<Ping>([['nonce', uint]])
+
+export type Frame =
+  | { type: 'hello' } & Hello
+  | { type: 'friendRequest' } & FriendRequest
+  | { type: 'friendAccept' } & FriendAccept
+  | { type: 'friendDecline' }
+  | { type: 'presence' } & PresenceUpdate
+  | { type: 'message' } & ChatMessage
+  | { type: 'receipt' } & Receipt
+  | { type: 'typing' } & Typing
+  | { type: 'ping' } & Ping
+  | { type: 'pong' } & Ping
+
+export type FrameType = Frame['type']
+export type DecodedFrame = Frame | { type: 'unknown', code: number }
+
+const TABLE: Array<[FrameType, Codec<any>]> = [
+  ['hello', hello],
+  ['friendRequest', friendRequest],
+  ['friendAccept', friendAccept],
+  ['friendDecline', empty],
+  ['presence', presenceUpdate],
+  ['message', chatMessage],
+  ['receipt', receipt],
+  ['typing', typing],
+  ['ping', ping],
+  ['pong', ping]
+]
+const CODE_OF = new Map<FrameType, number>(TABLE.map(([t], i) => [t, i + 1]))
+
+/** Encodes a frame: one write, one frame on the secret stream. */
+export function encodeFrame (frame: Frame): Buffer {
+  const code = CODE_OF.get(frame.type)!
+  const { type: _type, ...body } = frame
+  const bytes = encode(TABLE[code - 1][1], body)
+  const out = Buffer.allocUnsafe(bytes.byteLength + 1)
+  out[0] = code
+  bytes.copy(out, 1)
+  return out
+}
+
+/** Decodes a frame from a peer: null if malformed or too large, `unknown` for a type we do not know. */
+export function decodeFrame (bytes: Uint8Array): DecodedFrame | null {
+  if (bytes.byteLength < 1 || bytes.byteLength > MAX_FRAME_BYTES) return null
+  const code = bytes[0]
+  const entry = TABLE[code - 1]
+  if (code === 0 || entry === undefined) return { type: 'unknown', code }
+  const body = decodeOrNull(entry[1], bytes.subarray(1))
+  if (body === null) return null
+  return { type: entry[0], ...body } as Frame
+}
+

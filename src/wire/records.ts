@@ -1,0 +1,152 @@
+/**
+ * Storage records (LevelDB values). Each value is [version: uint8][record], so a later
+ * version can read what an earlier one wrote. Same codec rules as the wire: decoding is total.
+ */
+import c from 'compact-encoding'
+import {
+  struct, boundedString, enumOf, decodeOrNull, encode, uint, bool, fixed16, fixed4, fixed32,
+  optionalFixed32, type Codec
+} from './codec.js'
+import { PRESENCE_VALUES, KIND_VALUES, type WirePresence, type WireKind } from './frames.js'
+import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES } from './limits.js'
+
+const name = boundedString(MAX_NAME_BYTES)
+const statusMessage = boundedString(MAX_STATUS_MESSAGE_BYTES)
+const requestText = boundedString(MAX_REQUEST_MESSAGE_BYTES)
+const secretKey: Codec<Buffer> = c.fixed64 as Codec<Buffer>
+
+/** The profile: who I am. The secret key lives here, encrypted when the profile has a passphrase. */
+export interface ProfileRecord {
+  publicKey: Buffer
+  secretKey: Buffer
+  name: string
+  nospam: Buffer
+  status: WirePresence
+  statusMessage: string
+  mailbox: Buffer | null
+  createdAt: number
+}
+const profile = struct<ProfileRecord>([
+  ['publicKey', fixed32], ['secretKey', secretKey], ['name', name], ['nospam', fixed4],
+  ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['mailbox', optionalFixed32],
+  ['createdAt', uint]
+])
+
+export const FRIEND_STATES = ['request-sent', 'friends'] as const
+export type FriendState = typeof FRIEND_STATES[number]
+
+/** A friend, or someone we sent a request to. Counters drive delivery (DESIGN §4). */
+export interface FriendRecord {
+  publicKey: Buffer
+  state: FriendState
+  name: string
+  status: WirePresence
+  statusMessage: string
+  lastSeen: number
+  addedAt: number
+  /** The request we keep retrying while state is request-sent. */
+  requestNospam: Buffer
+  requestMessage: string
+  /** Seq of the last message I queued to them. */
+  lastSentSeq: number
+  /** Highest seq of mine they have acknowledged. */
+  ackedUpTo: number
+  /** Highest contiguous seq of theirs I have stored. */
+  recvUpTo: number
+  /** Next local history index (my and their messages interleaved as seen here). */
+  nextIndex: number
+  unread: number
+  mailbox: Buffer | null
+}
+const friend = struct<FriendRecord>([
+  ['publicKey', fixed32], ['state', enumOf(FRIEND_STATES)], ['name', name],
+  ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['lastSeen', uint],
+  ['addedAt', uint], ['requestNospam', fixed4], ['requestMessage', requestText],
+  ['lastSentSeq', uint], ['ackedUpTo', uint], ['recvUpTo', uint], ['nextIndex', uint],
+  ['unread', uint], ['mailbox', optionalFixed32]
+])
+
+/** An incoming friend request waiting for accept/decline. */
+export interface RequestRecord { publicKey: Buffer, name: string, message: string, receivedAt: number }
+const request = struct<RequestRecord>([
+  ['publicKey', fixed32], ['name', name], ['message', requestText], ['receivedAt', uint]
+])
+
+/** A key we refuse, or a request we declined (kept so it is not prompted again). */
+export interface BlockRecord { publicKey: Buffer, declinedOnly: boolean, at: number }
+const block = struct<BlockRecord>([['publicKey', fixed32], ['declinedOnly', bool], ['at', uint]])
+
+/** One history line: mine (`out`) or theirs (`in`). */
+export interface MessageRecord {
+  outgoing: boolean
+  id: Buffer
+  seq: number
+  sentAt: number
+  kind: WireKind
+  body: string
+}
+const message = struct<MessageRecord>([
+  ['outgoing', bool], ['id', fixed16], ['seq', uint], ['sentAt', uint],
+  ['kind', enumOf(KIND_VALUES)], ['body', boundedString(MAX_MESSAGE_BYTES)]
+])
+
+/** An outbox entry: a message of mine not yet acknowledged, and where it sits in history. */
+export interface OutboxRecord { id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string, index: number }
+const outbox = struct<OutboxRecord>([
+  ['id', fixed16], ['seq', uint], ['sentAt', uint], ['kind', enumOf(KIND_VALUES)],
+  ['body', boundedString(MAX_MESSAGE_BYTES)], ['index', uint]
+])
+
+const VERSION = 1
+
+function versioned<T> (codec: Codec<T>): { encode: (v: T) => Buffer, decode: (b: Uint8Array) => T | null } {
+  return {
+    encode (v) {
+      const body = encode(codec, v)
+      const out = Buffer.allocUnsafe(body.byteLength + 1)
+      out[0] = VERSION
+      body.copy(out, 1)
+      return out
+    },
+    decode (b) {
+      if (b.byteLength < 1 || b[0] !== VERSION) return null
+      return decodeOrNull(codec, b.subarray(1))
+    }
+  }
+}
+
+export const Records = {
+  profile: versioned(profile),
+  friend: versioned(friend),
+  request: versioned(request),
+  block: versioned(block),
+  message: versioned(message),
+  outbox: versioned(outbox)
+}
+
+/**
+ * The profile header file, read before the database is opened so a wrong passphrase
+ * changes nothing on disk: encrypted | salt(16) | opslimit | memlimit | verifier.
+ */
+export interface HeaderRecord {
+  encrypted: boolean
+  salt: Buffer
+  opslimit: number
+  memlimit: number
+  /** AEAD of a fixed string under the derived key: proves the passphrase without opening the DB. */
+  verifier: Buffer
+}
+const header = struct<HeaderRecord>([
+  ['encrypted', bool], ['salt', fixed16], ['opslimit', uint], ['memlimit', uint], ['verifier', c.buffer as Codec<Buffer>]
+])
+const HEADER_MAGIC = Buffer.from('PSST')
+
+export const HeaderFile = {
+  encode (h: HeaderRecord): Buffer {
+    return Buffer.concat([HEADER_MAGIC, Buffer.from([VERSION]), encode(header, h)])
+  },
+  decode (b: Uint8Array): HeaderRecord | null {
+    if (b.byteLength < 5 || !HEADER_MAGIC.equals(b.subarray(0, 4)) || b[4] !== VERSION) return null
+    return decodeOrNull(header, b.subarray(5))
+  }
+}
