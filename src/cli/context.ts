@@ -2,7 +2,8 @@
  * What every command needs: the resolved global options, the output, and daemon clients that are
  * closed when the command ends (so the process exits on its own).
  */
-import { connect, resolveHome, type Client } from '../core/index.js'
+import type { Client } from '../core/index.js'
+import { loadCore, type Core } from './core.js'
 import { Output } from './output.js'
 import { askPassphrase } from './passphrase.js'
 
@@ -30,8 +31,13 @@ export class Ctx {
   readonly passphraseFile: string | undefined
   private readonly clients: Client[] = []
 
-  constructor (opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
-    this.home = resolveHome(nonEmpty(opts.home), env)
+  /** Loads the core first (see core.ts). */
+  static async create (opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<Ctx> {
+    return new Ctx(await loadCore(), opts, env)
+  }
+
+  constructor (readonly core: Core, opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.home = core.resolveHome(nonEmpty(opts.home), env)
     this.out = new Output(opts.json === true)
     this.bootstrap = nonEmpty(opts.bootstrap) ?? nonEmpty(env.PSST_BOOTSTRAP)
     this.dhtHost = nonEmpty(opts.dhtHost) ?? nonEmpty(env.PSST_DHT_HOST)
@@ -43,7 +49,7 @@ export class Ctx {
   readonly passphrase = async (): Promise<string | null> => await askPassphrase({ file: this.passphraseFile })
 
   async client (mode: ClientMode): Promise<Client> {
-    const client = await connect({
+    const client = await this.core.connect({
       home: this.home,
       passphrase: this.passphrase,
       bootstrap: this.bootstrap,

@@ -46,14 +46,21 @@ export function idLines (info: IdInfo): string[] {
 }
 
 function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: string) => string } {
+  if (f.state === 'request-sent') return { text: 'request sent', paint: c.dim }
   if (!f.online) return { text: 'offline', paint: c.dim }
   return { text: f.status, paint: f.status === 'online' ? c.green : c.yellow }
+}
+
+/** Name with the unread count; a friend whose name we do not know yet (request sent) shows as '?'. */
+function friendLabel (f: FriendInfo): string {
+  const name = f.name === '' ? '?' : sanitize(f.name)
+  return f.unread > 0 ? `${name} (${f.unread} new)` : name
 }
 
 export function friendsLines (friends: FriendInfo[], now: number, c: Colours): string[] {
   if (friends.length === 0) return ['no friends yet: share your ID (psst id) or add one (psst add <ID>)']
   const rows = friends.map((f) => [
-    f.unread > 0 ? `${sanitize(f.name)} (${f.unread})` : sanitize(f.name),
+    friendLabel(f),
     shortKey(f.publicKey),
     presenceLabel(f, c),
     truncate(sanitize(f.statusMessage), STATUS_MESSAGE_COLUMNS),

@@ -39,7 +39,7 @@ export async function askPassphrase (src: PassphraseSources = {}): Promise<strin
   if (given !== undefined) return given
   const input = src.input ?? process.stdin
   if (input.isTTY !== true) return null
-  return await promptHidden('passphrase: ', input, src.output ?? process.stderr)
+  return (await promptHidden(['passphrase: '], input, src.output ?? process.stderr))[0]
 }
 
 /** For `init --passphrase`: asked twice on a terminal; empty is refused. */
@@ -54,9 +54,8 @@ export async function askNewPassphrase (src: PassphraseSources = {}): Promise<st
   if (input.isTTY !== true) {
     throw new PsstError('PASSPHRASE_REQUIRED', 'no passphrase: run in a terminal, or use --passphrase-file F or PSST_PASSPHRASE')
   }
-  const first = await promptHidden('new passphrase: ', input, output)
+  const [first, second] = await promptHidden(['new passphrase: ', 'repeat passphrase: '], input, output)
   if (first === '') throw PsstError.usage('the passphrase must not be empty')
-  const second = await promptHidden('repeat passphrase: ', input, output)
   if (first !== second) throw PsstError.usage('the two passphrases differ; nothing was created')
   return first
 }
@@ -67,36 +66,43 @@ export async function passphraseFromStdin (input: NodeJS.ReadableStream = proces
 }
 
 /**
- * Reads a line on a terminal in raw mode, echoing nothing. Backspace and Ctrl-U edit; Ctrl-C and
- * Ctrl-D on an empty line cancel.
+ * Reads one line per question on a terminal in raw mode, echoing nothing. Raw mode stays on across
+ * the questions and keys typed ahead (a pasted "pass⏎pass⏎") carry over to the next question.
+ * Backspace and Ctrl-U edit; Ctrl-C, and Ctrl-D on an empty line, cancel.
  */
-export async function promptHidden (question: string, input: NodeJS.ReadStream, output: NodeJS.WritableStream): Promise<string> {
-  output.write(question)
+export async function promptHidden (questions: string[], input: NodeJS.ReadStream, output: NodeJS.WritableStream): Promise<string[]> {
   const wasRaw = input.isRaw
-  input.setRawMode(true)
+  input.setRawMode(true) // before the first prompt, so keys typed right away are not echoed
   input.setEncoding('utf8')
-  input.resume()
-  return await new Promise<string>((resolve, reject) => {
-    let typed: string[] = []
-    const finish = (): void => {
-      input.off('data', onData)
-      input.setRawMode(wasRaw)
-      input.pause()
-      output.write('\n')
-    }
-    const cancel = (): void => {
-      finish()
-      reject(new PsstError('PASSPHRASE_REQUIRED', 'passphrase entry cancelled'))
-    }
-    function onData (chunk: string): void {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') { finish(); resolve(typed.join('')); return }
-        if (ch === '\u0003' || (ch === '\u0004' && typed.length === 0)) { cancel(); return }
-        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1)
-        else if (ch === '\u0015') typed = []
-        else if (ch >= ' ') typed.push(ch)
+  const answers: string[] = []
+  let typed: string[] = []
+  output.write(questions[0])
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: string): void => {
+        for (const ch of chunk) {
+          if (ch === '\r' || ch === '\n') {
+            answers.push(typed.join(''))
+            typed = []
+            output.write('\n')
+            if (answers.length === questions.length) { input.off('data', onData); resolve(); return }
+            output.write(questions[answers.length])
+          } else if (ch === '\u0003' || (ch === '\u0004' && typed.length === 0)) {
+            input.off('data', onData)
+            output.write('\n')
+            reject(new PsstError('PASSPHRASE_REQUIRED', 'passphrase entry cancelled'))
+            return
+          } else if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1)
+          else if (ch === '\u0015') typed = []
+          else if (ch >= ' ') typed.push(ch)
+        }
       }
-    }
-    input.on('data', onData)
-  })
+      input.on('data', onData)
+      input.resume()
+    })
+  } finally {
+    input.setRawMode(wasRaw)
+    input.pause()
+  }
+  return answers
 }

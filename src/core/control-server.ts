@@ -23,18 +23,31 @@ export function socketAnswers (path: string, timeoutMs = 1000): Promise<boolean>
  * The control socket (DESIGN §6): newline-delimited JSON requests and responses, plus the
  * event stream for subscribers. Mode 0600 so only the profile's owner can drive it.
  */
-export async function serveControl (m: Messenger, path: string): Promise<Server> {
+export interface ControlServer { close (): void }
+
+export async function serveControl (m: Messenger, path: string): Promise<ControlServer> {
   if (existsSync(path)) {
     if (await socketAnswers(path)) throw new PsstError('PROFILE_IN_USE', `another daemon answers on ${path}`)
     unlinkSync(path)
   }
-  const server = createServer((socket) => serveClient(m, socket))
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    serveClient(m, socket)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(path, () => { server.off('error', reject); resolve() })
   })
   chmodSync(path, 0o600)
-  return server
+  return {
+    close () {
+      server.close()
+      // Clients (a TUI, `psst watch`) learn the daemon is gone instead of keeping it alive.
+      for (const s of sockets) s.destroy()
+    }
+  }
 }
 
 function serveClient (m: Messenger, socket: Socket): void {

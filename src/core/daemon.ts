@@ -1,5 +1,4 @@
 import { unlinkSync } from 'node:fs'
-import type { Server } from 'node:net'
 import { ProfileStore } from '../store/profile-store.js'
 import { paths } from '../store/home.js'
 import { cryptoReady } from '../crypto/sodium.js'
@@ -7,7 +6,7 @@ import { DhtNode } from '../dht/node.js'
 import { parseBootstrap, formatBootstrap, type HostPort } from '../dht/bootstrap.js'
 import { Messenger } from './messenger.js'
 import { installProtocol } from './protocol.js'
-import { serveControl } from './control-server.js'
+import { serveControl, type ControlServer } from './control-server.js'
 import { PsstError } from '../errors.js'
 
 export interface DaemonOptions {
@@ -45,7 +44,7 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     log
   })
   installProtocol(m)
-  let server: Server | null = null
+  let server: ControlServer | null = null
   let dht: DhtNode | null = null
   let stopping: Promise<void> | null = null
   const stop = (): Promise<void> => {

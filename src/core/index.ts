@@ -6,5 +6,11 @@ export type * from './api.js'
 export { resolveHome } from '../store/home.js'
 export { initProfile, profileExists, isProfileEncrypted } from './profile.js'
 export { connect, type Client, type ConnectOptions } from './control-client.js'
-export { runDaemon, type DaemonOptions } from './daemon.js'
+export type { DaemonOptions } from './daemon.js'
+
+/** The daemon (and with it hyperdht) is loaded only by the commands that run one. */
+export async function runDaemon (opts: import('./daemon.js').DaemonOptions): Promise<void> {
+  const { runDaemon: run } = await import('./daemon.js')
+  return await run(opts)
+}
 export { startDaemonDetached, daemonStatus, stopDaemon } from './daemon-process.js'

@@ -12,8 +12,9 @@ import { PsstError } from '../errors.js'
  * (id, nospam, friends …). It holds the profile lock while open, like a daemon would.
  */
 export async function openOffline (home: string, passphrase?: () => Promise<string | null>): Promise<Client> {
-  await cryptoReady()
   const encrypted = ProfileStore.isEncrypted(home)
+  // Only an encrypted profile needs libsodium to open; a plain one is read as is.
+  if (encrypted) await cryptoReady()
   const secret = encrypted ? (await passphrase?.()) ?? null : null
   const store = await ProfileStore.open(home, secret)
   let m: Messenger

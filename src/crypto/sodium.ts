@@ -2,18 +2,26 @@
  * The one door to libsodium. Every other module under src/crypto gets the library through `sodium()`,
  * so the rest of psst never sees the package and the WebAssembly start-up happens once.
  */
-import _sodium from 'libsodium-wrappers-sumo'
 import { PsstError } from '../errors.js'
 
 export type Sodium = typeof import('libsodium-wrappers-sumo')
 
 let isReady = false
 let pending: Promise<void> | null = null
+let lib: unknown = null
 
-/** Awaits the WebAssembly start-up. Idempotent and safe to call concurrently. */
+/**
+ * Loads and starts the WebAssembly library. Idempotent and safe to call concurrently. The
+ * import is lazy: a CLI call answered by the daemon never pays for parsing libsodium.
+ */
 export async function cryptoReady (): Promise<void> {
   if (isReady) return
-  pending ??= _sodium.ready.then(() => { isReady = true })
+  pending ??= import('libsodium-wrappers-sumo').then(async (mod) => {
+    const s = (mod as { default?: { ready: Promise<void> } }).default ?? (mod as unknown as { ready: Promise<void> })
+    await s.ready
+    lib = s
+    isReady = true
+  })
   await pending
 }
 
@@ -21,7 +29,7 @@ export async function cryptoReady (): Promise<void> {
 export function sodium (): Sodium {
   if (!isReady) throw PsstError.internal('crypto is not ready: await cryptoReady() at start-up')
   // The crypto functions exist only on the default export, and only after `ready`.
-  return _sodium as unknown as Sodium
+  return lib as Sodium
 }
 
 /** A Node Buffer over the same memory, so callers (hyperdht, level) get Buffers without a copy. */

@@ -24,9 +24,16 @@ export interface DhtNodeOptions {
   firewalled?: boolean
   /** How long create() waits for the first bootstrap round; default 10 s. */
   bootstrapTimeout?: number
+  /**
+   * Start a network of one's own (the relay as a private network's first node): hyperdht's
+   * bootstrapper, persistent, that knows its own address. Needs an IPv4 `host` (not 0.0.0.0) and a
+   * `port`; `bootstrap` is then the other known nodes, usually [].
+   */
+  bootstrapper?: boolean
 }
 
 export const DEFAULT_BOOTSTRAP_TIMEOUT = 10_000
+const UNANNOUNCE_GRACE = 1500
 
 const noop = (): void => {}
 
@@ -60,15 +67,7 @@ export class DhtNode extends EventEmitter {
   /** Binds and waits for the first bootstrap round (at most bootstrapTimeout; it keeps trying after). */
   static async create (opts: DhtNodeOptions): Promise<DhtNode> {
     const host = chooseBindHost(opts.bootstrap, opts.host)
-    const dht = new HyperDHT({
-      // Never `false`: hyperdht reads it as "the public network".
-      ...(opts.bootstrap !== null ? { bootstrap: opts.bootstrap.map(b => ({ host: b.host, port: b.port })) } : {}),
-      ...(host !== undefined ? { host } : {}),
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.firewalled !== undefined ? { firewalled: opts.firewalled } : {}),
-      ephemeral: opts.ephemeral ?? true
-    })
-    const node = new DhtNode(dht, host)
+    const node = new DhtNode(buildDht(opts, host), host)
     try {
       await node.firstBootstrap(opts.bootstrapTimeout ?? DEFAULT_BOOTSTRAP_TIMEOUT)
     } catch (err) {
@@ -110,9 +109,10 @@ export class DhtNode extends EventEmitter {
   }
 
   /**
-   * Dial a peer by public key. Failure arrives on the stream ('error' with hyperdht's code —
-   * PEER_NOT_FOUND when nobody announced the key, PEER_CONNECTION_FAILED when the peer rejected us
-   * or is unreachable — then 'close'); it never throws out of here except on a closed node.
+   * Dial a peer by public key. Failure arrives on the stream ('error' with hyperdht's code, then
+   * 'close'): PEER_NOT_FOUND at once (~20 ms) when nobody announces the key (never listened, or
+   * closed cleanly); PEER_CONNECTION_FAILED after ~8 s when the peer's firewall rejected us or it
+   * died without closing (stale announcement). Throws only on a closed node or a bad key.
    */
   connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null } = {}): PeerStream {
     this.assertOpen()
@@ -141,8 +141,13 @@ export class DhtNode extends EventEmitter {
   private async close (): Promise<void> {
     const servers = [...this.servers]
     this.servers.clear()
-    await Promise.allSettled(servers.map(s => s.close()))
-    await this.node.destroy().catch(noop)
+    // Closing a server unannounces its key, so dialers get PEER_NOT_FOUND at once instead of a
+    // timeout; with the network gone that takes ~4 s, so it gets a bounded grace period.
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<void>(resolve => { timer = setTimeout(resolve, UNANNOUNCE_GRACE) })
+    await Promise.race([Promise.allSettled(servers.map(s => s.close())), grace])
+    clearTimeout(timer)
+    await this.node.destroy({ force: true }).catch(noop)
     this.waiting = false
     this.update()
   }
@@ -178,6 +183,24 @@ export class DhtNode extends EventEmitter {
   private assertOpen (): void {
     if (this.closing !== null || this.node.destroyed) throw PsstError.internal('the DHT node is shut down')
   }
+}
+
+function buildDht (opts: DhtNodeOptions, host: string | undefined): HyperDHT {
+  const bootstrap = opts.bootstrap?.map(b => ({ host: b.host, port: b.port }))
+  if (opts.bootstrapper === true) {
+    if (host === undefined || host === '0.0.0.0' || opts.port === undefined || opts.port === 0) {
+      throw PsstError.usage('a bootstrap node needs an explicit IPv4 host and port')
+    }
+    return HyperDHT.bootstrapper(opts.port, host, { host, bootstrap: bootstrap ?? [] })
+  }
+  return new HyperDHT({
+    // Never `false`: hyperdht reads it as "the public network". Omitted = public.
+    ...(bootstrap !== undefined ? { bootstrap } : {}),
+    ...(host !== undefined ? { host } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.firewalled !== undefined ? { firewalled: opts.firewalled } : {}),
+    ephemeral: opts.ephemeral ?? true
+  })
 }
 
 function accept (stream: PeerStream, onConnection: (s: PeerStream) => void): void {

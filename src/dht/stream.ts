@@ -1,6 +1,6 @@
 /**
  * The peer stream psst gets from hyperdht: a @hyperswarm/secret-stream NoiseSecretStream (a streamx
- * Duplex of encrypted, length-framed messages: one write arrives as one 'data' chunk).
+ * Duplex of encrypted, length-framed messages: one write (< 16 MiB) arrives as one 'data' chunk).
  * Layers above the DHT see only this interface, never the library.
  *
  * Facts measured on loopback (see test/integration/dht-connect.test.ts):

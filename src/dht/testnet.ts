@@ -1,6 +1,6 @@
 /**
  * A private hyperdht network on ONE loopback address, for tests, `psst demo` and the bench
- * (DESIGN.md §2): a bootstrapper plus `size` persistent nodes, every socket bound to `host`.
+ * (DESIGN.md §2): a bootstrapper plus `size` (>= 2) persistent nodes, every socket bound to `host`.
  * Never hyperdht's testnet.js: it binds 0.0.0.0 for any host but 127.0.0.1.
  */
 import HyperDHT from 'hyperdht'
@@ -22,6 +22,9 @@ export async function createLoopbackNetwork (opts: { host: string, size?: number
   const { host } = opts
   if (!isIPv4(host) || !isLoopback(host)) throw PsstError.usage(`loopback network host must be an IPv4 address in 127.0.0.0/8, not "${host}"`)
   const size = opts.size ?? 3
+  // hyperdht classifies a firewalled node's NAT from >= 3 DHT nodes' replies; with fewer the
+  // holepunch reports 'open' and then times out (measured: bootstrapper + 0 or 1 nodes fail).
+  if (!Number.isInteger(size) || size < 2) throw PsstError.usage(`a loopback network needs size >= 2 (got ${size}): firewalled peers need 3 DHT nodes`)
   const nodes: HyperDHT[] = []
   const destroy = async (): Promise<void> => {
     const all = nodes.splice(0).reverse()

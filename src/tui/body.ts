@@ -106,3 +106,13 @@ export function bodyView (win: ChatWindow, ctx: BodyContext, width: number, heig
     atTop: reachedTop && start <= height
   }
 }
+
+/** Rows the last entry added at the bottom, with its day-change line: how far a scrolled view must move. */
+export function rowsOfLast (win: ChatWindow, ctx: BodyContext, width: number): number {
+  const entries = win.buffer.entries
+  const e = entries[entries.length - 1]
+  if (e === undefined) return 0
+  const prev = entries[entries.length - 2]
+  const day = prev !== undefined && dayKey(entryTime(prev)) !== dayKey(entryTime(e)) ? 1 : 0
+  return entryRows(e, ctx, width).length + day
+}

@@ -12,6 +12,8 @@ export interface MsgEntry {
   id: string
   /** Position in the daemon's history of this friendship; null for a just-sent line not yet echoed. */
   index: number | null
+  /** Per-friendship sequence number of my messages (what `sent`/`receipt` events count up to). */
+  seq: number | null
   from: string
   text: string
   action: boolean
@@ -32,11 +34,16 @@ export type Entry = MsgEntry | SysEntry
 
 export type IncomingMessage = Pick<HistoryEntry, 'id' | 'from' | 'text' | 'sentAt' | 'state'> & {
   index?: number | null
+  seq?: number | null
   kind?: HistoryEntry['kind']
 }
 
 const RANK: Record<DeliveryState, number> = { queued: 0, sent: 1, delivered: 2 }
 const MAX_EARLY = 1000
+
+function isIndexed (e: Entry): boolean {
+  return e.kind === 'msg' && e.index !== null
+}
 
 export function laterState (a: DeliveryState, b: DeliveryState): DeliveryState {
   return RANK[b] > RANK[a] ? b : a
@@ -48,6 +55,8 @@ export class MessageBuffer {
   hasOlder = true
   readonly #byId = new Map<string, MsgEntry>()
   readonly #early = new Map<string, DeliveryState>()
+  /** Highest seq covered by a `sent` / `receipt` event so far. */
+  readonly #upTo: Record<'sent' | 'delivered', number> = { sent: -1, delivered: -1 }
 
   get messageCount (): number {
     return this.#byId.size
@@ -67,6 +76,7 @@ export class MessageBuffer {
     if (known !== undefined) {
       known.state = laterState(known.state, m.state)
       if (known.index === null && typeof m.index === 'number') known.index = m.index
+      if (known.seq === null && typeof m.seq === 'number') known.seq = m.seq
       return 'updated'
     }
     let state = m.state
@@ -75,10 +85,16 @@ export class MessageBuffer {
       state = laterState(state, early)
       this.#early.delete(m.id)
     }
+    const seq = typeof m.seq === 'number' ? m.seq : null
+    if (m.from === 'me' && seq !== null) {
+      if (seq <= this.#upTo.sent) state = laterState(state, 'sent')
+      if (seq <= this.#upTo.delivered) state = laterState(state, 'delivered')
+    }
     const entry: MsgEntry = {
       kind: 'msg',
       id: m.id,
       index: typeof m.index === 'number' ? m.index : null,
+      seq,
       from: m.from,
       text: m.text,
       action: m.kind === 'action',
@@ -97,11 +113,14 @@ export class MessageBuffer {
     for (let i = this.entries.length - 1; i >= 0; i--) {
       const e = this.entries[i]
       if (e.kind === 'msg' && e.index !== null && e.index < idx) {
-        this.entries.splice(i + 1, 0, entry)
+        // after the lines printed since then, before the next indexed message
+        let j = i + 1
+        while (j < this.entries.length && !isIndexed(this.entries[j])) j++
+        this.entries.splice(j, 0, entry)
         return
       }
     }
-    const firstIndexed = this.entries.findIndex(e => e.kind === 'msg' && e.index !== null)
+    const firstIndexed = this.entries.findIndex(isIndexed)
     if (firstIndexed === -1) this.entries.push(entry)
     else this.entries.splice(firstIndexed, 0, entry)
   }
@@ -112,9 +131,20 @@ export class MessageBuffer {
     return entry
   }
 
-  /** Applies a `sent` or `receipt` event; returns how many shown messages changed. */
-  setState (ids: readonly string[], state: DeliveryState): number {
+  /**
+   * Applies a `sent` or `receipt` event: the listed ids, and every message of mine with seq <= upTo.
+   * Returns how many shown messages changed.
+   */
+  setState (ids: readonly string[], state: 'sent' | 'delivered', upTo?: number): number {
     let changed = 0
+    if (typeof upTo === 'number' && upTo > this.#upTo[state]) {
+      this.#upTo[state] = upTo
+      for (const e of this.#byId.values()) {
+        if (e.from !== 'me' || e.seq === null || e.seq > upTo) continue
+        const next = laterState(e.state, state)
+        if (next !== e.state) { e.state = next; changed++ }
+      }
+    }
     for (const id of ids) {
       const e = this.#byId.get(id)
       if (e === undefined) {

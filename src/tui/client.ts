@@ -16,5 +16,6 @@ export interface ChatClient {
   subscribe(onEvent: (e: PsstEvent) => void): Promise<void>
   /** Called once when the daemon connection closes (not after `close()`). */
   onClose(fn: () => void): void
-  close(): void
+  /** Ends the connection; may return a promise (the control client's does). */
+  close(): void | Promise<void>
 }

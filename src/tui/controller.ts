@@ -3,9 +3,10 @@
  * blessed's key events and paints `frame()`; unit tests drive it with a fake client.
  */
 import { qrText } from '../crypto/qr.js'
+import { bodyView, rowsOfLast } from './body.js'
+import type { Entry } from './buffer.js'
 import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
-import { COMMANDS, errorText, executeCommand, findCommand, parseCommandLine } from './commands.js'
-import type { CommandContext } from './commands.js'
+import { COMMANDS, errorText, findCommand } from './commands.js'
 import { complete } from './complete.js'
 import type { CompletionState } from './complete.js'
 import { applyEvent } from './events.js'
@@ -17,22 +18,17 @@ import { InputLine } from './input-line.js'
 import { KeyMap } from './keys.js'
 import type { EditOp, KeyAction, KeyInput } from './keys.js'
 import type { ChatState } from './state.js'
+import { submitLine } from './submit.js'
+import { TypingNotifier } from './typing.js'
+import type { Timers } from './typing.js'
 import { bodyContext, buildFrame } from './view.js'
 import type { Frame } from './view.js'
-import { sanitize } from './width.js'
-import { seg } from './wrap.js'
-import type { Row } from './wrap.js'
 import { WindowList } from './windows.js'
 import type { ChatWindow } from './windows.js'
-import { bodyView, entryRows } from './body.js'
-import type { Entry } from './buffer.js'
+import type { Row } from './wrap.js'
 
-export interface Timers {
-  setTimeout: (fn: () => void, ms: number) => unknown
-  clearTimeout: (t: unknown) => void
-}
+export type { Timers } from './typing.js'
 
-/** What the controller asks of the terminal side. */
 export interface UiHooks {
   render: () => void
   bell: () => void
@@ -49,12 +45,10 @@ export interface ControllerOptions {
   qr?: (text: string) => Promise<string>
 }
 
-export const TYPING_IDLE_MS = 3000
 const CTRL_C_MS = 2000
 const BELL_MS = 1000
 const MARK_READ_MS = 300
 const MAX_ENTRIES = 2000
-const ESC_SEQ = /\x1b\[[0-9;]*m/g
 
 export class ChatController {
   readonly state: ChatState
@@ -66,18 +60,18 @@ export class ChatController {
   #completion: CompletionState | null = null
   #ctrlCAt = Number.NEGATIVE_INFINITY
   #bellAt = Number.NEGATIVE_INFINITY
-  #typingTo: string | null = null
-  #typingTimer: unknown = null
   #markRead = new Map<string, unknown>()
   #closed = false
   readonly now: () => number
   readonly timers: Timers
-  readonly #qr: (text: string) => Promise<string>
+  readonly qr: (text: string) => Promise<string>
+  readonly typing: TypingNotifier
 
   constructor (readonly client: ChatClient, readonly ui: UiHooks, opts: ControllerOptions = {}) {
     this.now = opts.now ?? Date.now
     this.timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: t => clearTimeout(t as NodeJS.Timeout) }
-    this.#qr = opts.qr ?? qrText
+    this.qr = opts.qr ?? qrText
+    this.typing = new TypingNotifier(client, this.timers, () => this.#closed)
     this.state = {
       title: opts.title, me: null, dht: 'unknown', dhtAddress: null, connected: true,
       windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS
@@ -108,7 +102,8 @@ export class ChatController {
     if (friends.status === 'fulfilled') this.state.book.setFriends(friends.value)
     if (requests.status === 'fulfilled') {
       this.state.book.setRequests(requests.value)
-      this.syncRequestsWindow()
+      const win = this.syncRequestsWindow()
+      if (win !== undefined) this.state.windows.bump(win, 3)
     }
     for (const r of [id, status, friends, requests]) {
       if (r.status === 'rejected') this.print(this.state.windows.home, `daemon: ${errorText(r.reason)}`, 'error')
@@ -137,8 +132,10 @@ export class ChatController {
 
   /** Bookkeeping after a line lands at the bottom of a window. */
   afterAppend (win: ChatWindow, entry: Entry): void {
-    if (win.scroll > 0) win.scroll += entryRows(entry, bodyContext(this.state), this.cols).length
-    else if (win.buffer.entries.length > MAX_ENTRIES) win.buffer.trim(MAX_ENTRIES)
+    const atEnd = win.buffer.entries[win.buffer.entries.length - 1] === entry
+    if (win.scroll > 0 && atEnd) win.scroll += rowsOfLast(win, bodyContext(this.state), this.cols)
+    // trim in steps, not one line per message, so a burst of thousands stays linear
+    else if (win.buffer.entries.length > MAX_ENTRIES) win.buffer.trim(MAX_ENTRIES * 3 / 4)
     this.ui.render()
   }
 
@@ -170,7 +167,7 @@ export class ChatController {
   }
 
   windowChanged (left: ChatWindow): void {
-    if (left.kind === 'friend' && this.#typingTo === left.key) this.stopTyping()
+    if (left.kind === 'friend' && this.typing.target === left.key) this.typing.stop()
     this.#completion = null
     this.viewed(this.state.windows.active)
     this.ui.render()
@@ -199,7 +196,7 @@ export class ChatController {
     const w = this.state.windows
     const win = w.active
     if (win.kind === 'home') { this.print(win, 'the home window cannot be closed — /quit leaves', 'error'); return }
-    if (win.kind === 'friend' && this.#typingTo === win.key) this.stopTyping()
+    if (win.kind === 'friend' && this.typing.target === win.key) this.typing.stop()
     w.close(win)
     this.viewed(w.active)
     this.ui.render()
@@ -235,7 +232,7 @@ export class ChatController {
   }
 
   friendAdded (info: Pick<FriendInfo, 'publicKey'> & Partial<FriendInfo>): void {
-    this.state.book.upsert(info.publicKey, info)
+    this.state.book.upsert(info.publicKey, { ...info, state: 'friends' })
     this.state.book.requests.delete(info.publicKey)
     this.syncRequestsWindow()
     this.ui.render()
@@ -245,7 +242,7 @@ export class ChatController {
   ownMessage (friend: string, text: string, action: boolean, r: SendResult): void {
     const win = this.openFriend(friend, false)
     win.scroll = 0
-    win.buffer.addMessage({ id: r.id, from: 'me', text, sentAt: this.now(), state: r.state, index: null, kind: action ? 'action' : 'text' })
+    win.buffer.addMessage({ id: r.id, seq: r.seq, from: 'me', text, sentAt: this.now(), state: r.state, index: null, kind: action ? 'action' : 'text' })
     this.ui.render()
   }
 
@@ -258,7 +255,7 @@ export class ChatController {
 
   quit (code: number, message?: string): void {
     if (this.#closed) return
-    this.stopTyping()
+    this.typing.stop()
     this.#closed = true
     for (const t of this.#markRead.values()) this.timers.clearTimeout(t)
     this.ui.exit(code, message)
@@ -316,14 +313,10 @@ export class ChatController {
 
   tab (): void {
     const book = this.state.book
-    const nameOf = (f: { name: string, publicKey: string }): string => {
-      const n = sanitize(f.name, true).trim()
-      return n === '' ? f.publicKey.slice(0, 8) : n
-    }
     const r = complete(this.input.text, this.input.cursor, {
       commands: COMMANDS.flatMap(c => [c.name, ...(c.aliases ?? [])]).map(n => `/${n}`),
-      friendNames: [...book.friends.values()].map(nameOf),
-      requestNames: [...book.requests.values()].map(nameOf),
+      friendNames: book.completionNames(book.friends.values()),
+      requestNames: book.completionNames(book.requests.values()),
       argKind: name => findCommand(name)?.arg ?? 'none'
     }, this.#completion)
     if (r === null) { this.#completion = null; return }
@@ -341,74 +334,16 @@ export class ChatController {
     if (view.atTop && win.kind === 'friend') void this.history.loadOlder(win)
   }
 
-  /** Sends `typing` true on the first keystroke in a conversation, false after 3 s idle or when done. */
+  /** Tells the typing notifier whether we are composing a message (not a command) to a friend. */
   inputChanged (): void {
     const win = this.state.windows.active
     const text = this.input.text
-    const composing = win.kind === 'friend' && text !== '' && !text.startsWith('/')
-    if (!composing) { this.stopTyping(); return }
-    if (this.#typingTo !== win.key) {
-      this.stopTyping()
-      this.#typingTo = win.key
-      this.client.call('typing', { friend: win.key, typing: true }).catch(() => {})
-    }
-    if (this.#typingTimer !== null) this.timers.clearTimeout(this.#typingTimer)
-    this.#typingTimer = this.timers.setTimeout(() => { this.#typingTimer = null; this.stopTyping() }, TYPING_IDLE_MS)
-  }
-
-  stopTyping (): void {
-    if (this.#typingTimer !== null) { this.timers.clearTimeout(this.#typingTimer); this.#typingTimer = null }
-    const to = this.#typingTo
-    if (to === null) return
-    this.#typingTo = null
-    if (!this.#closed) this.client.call('typing', { friend: to, typing: false }).catch(() => {})
+    this.typing.update(win.kind === 'friend' && text !== '' && !text.startsWith('/') ? win.key : null)
   }
 
   async submit (): Promise<void> {
     const line = this.input.submit()
-    this.stopTyping()
-    if (line.trim() === '') return
-    const win = this.state.windows.active
-    if (parseCommandLine(line) !== null) {
-      await executeCommand(line, this.commandContext(win))
-      this.ui.render()
-      return
-    }
-    if (win.kind !== 'friend') {
-      this.print(win, 'this is not a conversation — use /query <friend> to talk (/help for more)', 'error')
-      return
-    }
-    const text = line.startsWith('//') ? line.slice(1) : line
-    try {
-      const r = await this.client.call('send', { friend: win.key, text })
-      this.ownMessage(win.key, text, false, r)
-    } catch (err) {
-      this.print(win, `not sent: ${errorText(err)}`, 'error')
-    }
-  }
-
-  commandContext (win: ChatWindow): CommandContext {
-    return {
-      client: this.client,
-      book: this.state.book,
-      window: win,
-      print: (text, level) => this.print(win, text, level),
-      printBlock: (title, lines) => this.print(win, title, 'dim', lines.map(l => [seg(l.replace(ESC_SEQ, ''), 'qr')])),
-      qr: this.#qr,
-      openQuery: key => { this.openFriend(key, true) },
-      closeWindow: () => this.closeActive(),
-      clearWindow: () => { win.buffer.clear(); win.scroll = 0; this.ui.render() },
-      switchWindow: n => {
-        if (n > this.state.windows.windows.length) throw new Error(`there is no window ${n}`)
-        this.switchNumber(n)
-      },
-      quit: code => this.quit(code),
-      setIdentity: info => this.setIdentity(info),
-      setMyStatus: (s, m) => this.setMyStatus(s, m),
-      friendAdded: info => this.friendAdded(info),
-      friendGone: key => { this.state.book.remove(key); this.ui.render() },
-      requestGone: key => { this.state.book.requests.delete(key); this.syncRequestsWindow(); this.ui.render() },
-      ownMessage: (friend, text, action, r) => this.ownMessage(friend, text, action, r)
-    }
+    this.typing.stop()
+    await submitLine(this, line)
   }
 }

@@ -23,8 +23,8 @@ export function applyEvent (c: ChatController, e: PsstEvent): void {
 function dispatch (c: ChatController, e: PsstEvent): void {
   switch (e.type) {
     case 'message': onMessage(c, e); break
-    case 'sent': c.state.windows.find(e.friend)?.buffer.setState(e.ids, 'sent'); break
-    case 'receipt': c.state.windows.find(e.friend)?.buffer.setState(e.ids, 'delivered'); break
+    case 'sent': c.state.windows.find(e.friend)?.buffer.setState(e.ids, 'sent', e.upTo); break
+    case 'receipt': c.state.windows.find(e.friend)?.buffer.setState(e.ids, 'delivered', e.upTo); break
     case 'typing':
       if (e.typing && c.state.book.get(e.friend) !== undefined) c.state.book.typing.add(e.friend)
       else c.state.book.typing.delete(e.friend)

@@ -126,7 +126,8 @@ export function formatSystem (text: string, level: SystemLevel, at: number): { r
   return { row, indent }
 }
 
-export function presenceLabel (f: Pick<FriendInfo, 'online' | 'status'>): string {
+export function presenceLabel (f: Pick<FriendInfo, 'online' | 'status'> & { state?: FriendInfo['state'] }): string {
+  if (f.state === 'request-sent') return 'request sent'
   if (!f.online) return 'offline'
   return f.status
 }
@@ -146,7 +147,7 @@ export function formatFriendRow (f: FriendInfo, nameWidth: number, glyphs: Glyph
     seg(' '),
     seg(name, nickStyle(f.publicKey)),
     seg(' '.repeat(Math.max(1, nameWidth - stringWidth(name) + 1))),
-    seg(presenceLabel(f).padEnd(8), presenceStyle(f))
+    seg(presenceLabel(f).padEnd(8), f.state === 'request-sent' ? 'dim' : presenceStyle(f))
   ]
   const status = sanitize(f.statusMessage, true).trim()
   if (status !== '') row.push(seg(` "${truncate(status, 40, glyphs.ellipsis)}"`, 'dim'))

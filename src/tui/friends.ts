@@ -6,6 +6,7 @@
 import { PsstError } from '../errors.js'
 import type { FriendInfo, RequestInfo } from './client.js'
 import { displayName, shortKey } from './format.js'
+import { sanitize } from './width.js'
 
 export interface Named { publicKey: string, name: string }
 
@@ -64,9 +65,12 @@ export class FriendBook {
   /** Adds a friend we only know by key and name (friend-added); keeps what we knew. */
   upsert (key: string, patch: Partial<FriendInfo>): FriendInfo {
     const known = this.friends.get(key) ?? {
-      publicKey: key, name: '', online: false, status: 'online', statusMessage: '', lastSeen: 0, unread: 0, mailbox: null
+      publicKey: key, state: 'friends', name: '', online: false, status: 'online', statusMessage: '', lastSeen: 0, unread: 0, mailbox: null
     }
-    const next = { ...known, ...patch, publicKey: key }
+    const next: FriendInfo = { ...known, publicKey: key }
+    for (const [k, v] of Object.entries(patch)) {
+      if (v !== undefined && k !== 'publicKey') (next as unknown as Record<string, unknown>)[k] = v
+    }
     this.friends.set(key, next)
     return next
   }
@@ -80,6 +84,14 @@ export class FriendBook {
   sorted (): FriendInfo[] {
     return [...this.friends.values()].sort((a, b) =>
       Number(b.online) - Number(a.online) || this.nameOf(a.publicKey).localeCompare(this.nameOf(b.publicKey)))
+  }
+
+  /** Names as Tab completes them: clean and whole (not cut short), or the key prefix when empty. */
+  completionNames (list: Iterable<Named>): string[] {
+    return [...list].map(f => {
+      const n = sanitize(f.name, true).trim()
+      return n === '' ? shortKey(f.publicKey) : n
+    })
   }
 
   resolveFriend (query: string): FriendInfo {

@@ -51,15 +51,16 @@ export class HistoryLoader {
   /** Fetches the page before the oldest loaded message, once at a time. */
   async loadOlder (win: ChatWindow): Promise<void> {
     if (win.history !== 'ready' || win.loadingOlder || !win.buffer.hasOlder) return
+    // null after /clear emptied the window: page back from the newest message
     const before = win.buffer.oldestIndex()
-    if (before === null) { win.buffer.hasOlder = false; return }
     win.loadingOlder = true
     this.host.ui.render()
     const limit = this.pageLimit
     try {
-      const list = await this.host.client.call('history', { friend: win.key, limit, before })
+      const params = before === null ? { friend: win.key, limit } : { friend: win.key, limit, before }
+      const list = await this.host.client.call('history', params)
       for (const m of list) win.buffer.addMessage(m)
-      win.buffer.hasOlder = list.length >= limit && list.some(m => m.index < before)
+      win.buffer.hasOlder = list.length >= limit && (before === null || list.some(m => m.index < before))
     } catch (err) {
       this.host.print(win, `cannot load older history: ${errorText(err)}`, 'error')
     }

@@ -30,6 +30,8 @@ export function newWindow (kind: WindowKind, key: string): ChatWindow {
 export class WindowList {
   readonly windows: ChatWindow[] = [newWindow('home', 'home')]
   #active = 0
+  /** The window shown before the active one: where closing the active window returns to. */
+  #previous: ChatWindow | null = null
 
   get active (): ChatWindow {
     return this.windows[this.#active]
@@ -66,6 +68,7 @@ export class WindowList {
     const i = n - 1
     if (i < 0 || i >= this.windows.length || i === this.#active) return null
     const left = this.active
+    this.#previous = left
     this.#active = i
     this.active.activity = 0
     return left
@@ -85,13 +88,15 @@ export class WindowList {
     return this.switchTo(((this.#active - 1 + this.windows.length) % this.windows.length) + 1)
   }
 
-  /** Closes a window (never home). If it was active, the one before it becomes active. */
+  /** Closes a window (never home). If it was active, the previously shown one (else the one before) is. */
   close (win: ChatWindow): boolean {
     const i = this.windows.indexOf(win)
     if (i <= 0) return false
     const activeWin = this.active
     this.windows.splice(i, 1)
-    if (activeWin === win) this.#active = Math.max(0, i - 1)
+    const back = this.#previous !== null && this.#previous !== win ? this.windows.indexOf(this.#previous) : -1
+    if (this.#previous === win) this.#previous = null
+    if (activeWin === win) this.#active = back >= 0 ? back : Math.max(0, i - 1)
     else this.#active = this.windows.indexOf(activeWin)
     this.active.activity = 0
     return true

@@ -86,6 +86,22 @@ describe('DhtNode on a private loopback network', () => {
     expect(Date.now() - t0).toBeLessThan(1000)
   })
 
+  it('connects in milliseconds on loopback (median of 20 dials to open)', async () => {
+    const server = await listener(a)
+    const times: number[] = []
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now()
+      const s = b.connect(server.kp.publicKey, HyperDHT.keyPair())
+      await next(s, ['open'])
+      times.push(performance.now() - t0)
+      s.destroy()
+      await next(s, ['close'])
+    }
+    const median = times.sort((x, y) => x - y)[10]
+    console.log(`connect→open median ${median.toFixed(1)} ms, max ${times[19].toFixed(1)} ms`)
+    expect(median).toBeLessThan(500)
+  })
+
   it('a rejecting or throwing firewall fails the dial (PEER_CONNECTION_FAILED), no crash', async () => {
     const kb = HyperDHT.keyPair()
     let asked = 0
@@ -154,7 +170,10 @@ describe('DhtNode on a private loopback network', () => {
   })
 
   it('destroy() is idempotent and leaves a node that refuses work', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter(r => r === 'Timeout').length
+    const before = timers()
     const c = await DhtNode.create({ bootstrap: net.bootstrap })
+    expect(timers()).toBeGreaterThan(before)
     const states: string[] = []
     c.on('state', (s) => states.push(s))
     await c.listen(HyperDHT.keyPair(), () => false, () => {})
@@ -165,6 +184,7 @@ describe('DhtNode on a private loopback network', () => {
     expect(c.state).toBe('offline')
     expect(states).toEqual(['offline'])
     expect(c.address().port).toBeNull()
+    expect(timers()).toBeLessThanOrEqual(before) // the node's tick timers are gone
     expect(() => c.connect(HyperDHT.keyPair().publicKey, HyperDHT.keyPair())).toThrow(PsstError)
     await expect(c.listen(HyperDHT.keyPair(), () => false, () => {})).rejects.toThrow(PsstError)
   })

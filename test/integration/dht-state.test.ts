@@ -1,3 +1,4 @@
+import HyperDHT from 'hyperdht'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DhtNode, type DhtState } from '../../src/dht/node.js'
 import { createLoopbackNetwork, DEFAULT_BOOTSTRAP_PORT, loopbackHostFor, type LoopbackNetwork } from '../../src/dht/testnet.js'
@@ -34,7 +35,7 @@ describe('DhtNode state and start-up', () => {
   })
 
   it('a second network on the same host steps to the next bootstrap port', async () => {
-    const other = await createLoopbackNetwork({ host: HOST, size: 1 })
+    const other = await createLoopbackNetwork({ host: HOST, size: 2 })
     cleanup.push(() => other.destroy())
     expect(other.bootstrap[0].port).toBeGreaterThan(DEFAULT_BOOTSTRAP_PORT)
   })
@@ -42,6 +43,7 @@ describe('DhtNode state and start-up', () => {
   it('refuses a non-loopback host for a loopback network', async () => {
     await expect(createLoopbackNetwork({ host: '0.0.0.0' })).rejects.toMatchObject({ code: 'USAGE' })
     await expect(createLoopbackNetwork({ host: '192.0.2.2' })).rejects.toMatchObject({ code: 'USAGE' })
+    await expect(createLoopbackNetwork({ host: HOST, size: 1 })).rejects.toMatchObject({ code: 'USAGE' })
   })
 
   it('an explicit bind address that cannot be bound is a usage error', async () => {
@@ -50,5 +52,30 @@ describe('DhtNode state and start-up', () => {
     expect(err).toBeInstanceOf(PsstError)
     expect((err as PsstError).code).toBe('USAGE')
     expect((err as PsstError).message).toContain('203.0.113.1')
+  })
+})
+
+describe('DhtNode as the first node of a private network (bootstrapper: true)', () => {
+  // Alone it is one DHT node: firewalled peers could not classify their NAT (that needs replies
+  // from 3 nodes) and their streams would open, then time out. Unfirewalled peers connect directly.
+  it('other (unfirewalled) nodes bootstrap from it and connect', async () => {
+    const host = loopbackHostFor('test/integration/dht-state.test.ts#bootstrapper')
+    const root = await DhtNode.create({ bootstrap: [], bootstrapper: true, host, port: 49735 })
+    cleanup.push(() => root.destroy())
+    expect(root.address()).toEqual({ host, port: 49735 })
+    const bootstrap = [{ host, port: 49735 }]
+    const [a, b] = await Promise.all([DhtNode.create({ bootstrap, firewalled: false }), DhtNode.create({ bootstrap, firewalled: false })])
+    cleanup.push(() => a.destroy(), () => b.destroy())
+    expect(a.state).toBe('online')
+    const kp = HyperDHT.keyPair()
+    await a.listen(kp, () => false, (s) => s.write(Buffer.from('hi')))
+    const s = b.connect(kp.publicKey, HyperDHT.keyPair())
+    const data = await new Promise<Buffer>((resolve, reject) => { s.once('data', resolve); s.once('close', () => reject(new Error('closed'))) })
+    expect(String(data)).toBe('hi')
+    s.destroy()
+  })
+
+  it('refuses to be a bootstrapper without an explicit host and port', async () => {
+    await expect(DhtNode.create({ bootstrap: [], bootstrapper: true })).rejects.toMatchObject({ code: 'USAGE' })
   })
 })

@@ -1,6 +1,5 @@
 /** daemon [--detach], daemon status, daemon stop: the process that owns the profile and the network. */
 import { Option, type Command } from 'commander'
-import { daemonStatus, isProfileEncrypted, profileExists, runDaemon, startDaemonDetached, stopDaemon } from '../../core/index.js'
 import { PsstError } from '../../errors.js'
 import type { Ctx } from '../context.js'
 import { daemonStatusLines } from '../format.js'
@@ -24,7 +23,7 @@ export function registerDaemon (program: Command): void {
     .description('tell whether the daemon runs, its pid, key and network state')
     .addHelpText('after', examples('psst daemon status', 'psst daemon status --json'))
     .action(run(async (ctx) => {
-      const status = await daemonStatus(ctx.home)
+      const status = await ctx.core.daemonStatus(ctx.home)
       ctx.out.result(status, () => daemonStatusLines(status))
     }))
 
@@ -32,7 +31,7 @@ export function registerDaemon (program: Command): void {
     .description('stop the daemon and wait until it has exited')
     .addHelpText('after', examples('psst daemon stop'))
     .action(run(async (ctx) => {
-      const stopped = await stopDaemon(ctx.home)
+      const stopped = await ctx.core.stopDaemon(ctx.home)
       ctx.out.result({ stopped }, () => [stopped ? 'daemon stopped' : 'no daemon was running'])
     }))
 }
@@ -42,28 +41,29 @@ async function foreground (ctx: Ctx, opts: Opts): Promise<void> {
     await detach(ctx)
     return
   }
-  await runDaemon({
+  await ctx.core.runDaemon({
     home: ctx.home,
     passphrase: opts.passphraseStdin === true ? async () => await passphraseFromStdin() : ctx.passphrase,
     bootstrap: ctx.bootstrap,
-    dhtHost: ctx.dhtHost,
-    log: (line) => { process.stderr.write(line + '\n') }
+    dhtHost: ctx.dhtHost
+    // log: the core's default (timestamped lines on stderr) is what daemon.log and its readers expect
   })
 }
 
 async function detach (ctx: Ctx): Promise<void> {
-  const status = await daemonStatus(ctx.home)
+  const status = await ctx.core.daemonStatus(ctx.home)
   if (status.running) {
     ctx.out.result({ running: true, pid: status.pid, started: false }, () => [`daemon already running (pid ${status.pid})`])
     return
   }
-  if (!profileExists(ctx.home)) {
+  if (!ctx.core.profileExists(ctx.home)) {
     throw new PsstError('NO_PROFILE', `no psst profile in ${ctx.home}; create one with: psst init`)
   }
-  const passphrase = isProfileEncrypted(ctx.home) ? await ctx.passphrase() : null
-  if (isProfileEncrypted(ctx.home) && passphrase === null) {
+  const encrypted = ctx.core.isProfileEncrypted(ctx.home)
+  const passphrase = encrypted ? await ctx.passphrase() : null
+  if (encrypted && passphrase === null) {
     throw new PsstError('PASSPHRASE_REQUIRED', 'this profile is encrypted: give the passphrase in a terminal, with --passphrase-file or PSST_PASSPHRASE')
   }
-  const { pid } = await startDaemonDetached({ home: ctx.home, passphrase, bootstrap: ctx.bootstrap, dhtHost: ctx.dhtHost })
+  const { pid } = await ctx.core.startDaemonDetached({ home: ctx.home, passphrase, bootstrap: ctx.bootstrap, dhtHost: ctx.dhtHost })
   ctx.out.result({ running: true, pid, started: true }, () => [`daemon started (pid ${pid})`])
 }

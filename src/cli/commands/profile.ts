@@ -1,9 +1,7 @@
 /** init, id, nospam, nick, status: your own identity and how you appear to friends. */
 import type { Command } from 'commander'
-import { initProfile, isProfileEncrypted, profileExists } from '../../core/index.js'
 import type { IdInfo } from '../../core/api.js'
 import { PsstError } from '../../errors.js'
-import { qrText } from '../../crypto/qr.js'
 import { joinWords, parsePresence } from '../args.js'
 import type { Ctx } from '../context.js'
 import { idLines } from '../format.js'
@@ -30,9 +28,9 @@ export function registerProfile (program: Command): void {
     .addHelpText('after', examples('psst id', 'psst id --qr', 'psst id --json'))
     .action(run(async (ctx, opts) => {
       const info = await (await ctx.client('offline')).call('id', {})
-      if (opts.qr === true && !ctx.out.json) ctx.out.lines([(await qrText(`PSST:${info.id}`)).trimEnd()])
+      if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id)])
       ctx.out.result(info, () => idLines(info))
-      if (!isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst init --passphrase to protect it)')
+      if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst init --passphrase to protect it)')
     }))
 
   program.command('nospam')
@@ -71,14 +69,20 @@ export function registerProfile (program: Command): void {
 
 async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
   // Checked before asking for a passphrase, so nobody types one twice for nothing; initProfile checks again.
-  if (profileExists(ctx.home)) {
+  if (ctx.core.profileExists(ctx.home)) {
     throw new PsstError('PROFILE_EXISTS', `a profile already exists in ${ctx.home}; it was left untouched`)
   }
   const name = typeof opts.name === 'string' ? opts.name : DEFAULT_NAME
   if (name.trim() === '') throw PsstError.usage('the name must not be empty')
   const encrypt = opts.passphrase === true || ctx.passphraseFile !== undefined
   const passphrase = encrypt ? await askNewPassphrase({ file: ctx.passphraseFile }) : null
-  const info: IdInfo = await initProfile(ctx.home, { name, passphrase })
+  const info: IdInfo = await ctx.core.initProfile(ctx.home, { name, passphrase })
   ctx.out.result(info, () => [`created a profile in ${ctx.home}`, ...idLines(info)])
   if (!encrypt) ctx.out.warn(`this profile is not encrypted: anyone who can read ${ctx.home} can use your identity`)
+}
+
+/** Upper-case `PSST:` keeps the whole text in QR alphanumeric mode (a smaller code); parseId accepts it. */
+async function qrLines (id: string): Promise<string> {
+  const { qrText } = await import('../../crypto/qr.js')
+  return (await qrText(`PSST:${id}`)).trimEnd()
 }

@@ -12,7 +12,7 @@ export function run<A extends unknown[]> (body: (ctx: Ctx, opts: Opts, ...args: 
   return async (...raw: unknown[]) => {
     const cmd = raw[raw.length - 1] as Command
     const opts = raw[raw.length - 2] as Opts
-    const ctx = new Ctx(cmd.optsWithGlobals<GlobalOptions>())
+    const ctx = await Ctx.create(cmd.optsWithGlobals<GlobalOptions>())
     try {
       await body(ctx, opts, ...(raw.slice(0, -2) as A))
     } finally {

@@ -1,0 +1,50 @@
+/** How much each phase measures: the full run (< 5 min) and --quick (< 60 s, for CI and a quick look). */
+import type { RawPlan } from './raw.js'
+
+export interface Plan {
+  quick: boolean
+  startup: { warmup: number, runs: number }
+  raw: RawPlan
+  friendRequest: { warmup: number, runs: number }
+  latency: { warmup: number, runs: number, perRun: number }
+  throughput: { warmup: number, runs: number }
+  reconnect: { warmup: number, runs: number }
+  rss: { settleMs: number, samples: number }
+  history: { warmup: number, runs: number }
+}
+
+export const BODY_BYTES = 100
+export const BURST = 10_000
+export const CHUNK = 1000
+export const RSS_FRIENDS = 100
+export const RSS_MESSAGES = 10_000
+export const HISTORY_MESSAGES = 100_000
+
+export function plan (quick: boolean): Plan {
+  const raw: RawPlan = quick
+    ? { connects: 8, connectWarmup: 1, pingRuns: 2, pingsPerRun: 150, pingWarmup: 20, burstRuns: 2, burstWarmup: 1, burstSize: BURST, chunk: CHUNK, bodyBytes: BODY_BYTES }
+    : { connects: 20, connectWarmup: 3, pingRuns: 3, pingsPerRun: 400, pingWarmup: 50, burstRuns: 5, burstWarmup: 1, burstSize: BURST, chunk: CHUNK, bodyBytes: BODY_BYTES }
+  return quick
+    ? {
+        quick,
+        startup: { warmup: 1, runs: 3 },
+        raw,
+        friendRequest: { warmup: 0, runs: 2 },
+        latency: { warmup: 20, runs: 2, perRun: 150 },
+        throughput: { warmup: 1, runs: 2 },
+        reconnect: { warmup: 1, runs: 4 },
+        rss: { settleMs: 2000, samples: 3 },
+        history: { warmup: 2, runs: 10 }
+      }
+    : {
+        quick,
+        startup: { warmup: 2, runs: 10 },
+        raw,
+        friendRequest: { warmup: 1, runs: 6 },
+        latency: { warmup: 50, runs: 3, perRun: 400 },
+        throughput: { warmup: 1, runs: 5 },
+        reconnect: { warmup: 2, runs: 20 },
+        rss: { settleMs: 5000, samples: 6 },
+        history: { warmup: 3, runs: 20 }
+      }
+}

@@ -1,0 +1,90 @@
+/**
+ * One psst profile of the bench: a home under the run's temp root, `psst init`, and its daemon
+ * as a real child process (`psst daemon --home H --bootstrap B`) whose stderr log is kept, with
+ * the timestamp of every line, for the connect measurement.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { BIN, psst, psstEnv, tempDir, track, waitFor } from './proc.js'
+import { connect, type Client } from '../../src/core/index.js'
+
+export interface LogLine { at: number, text: string }
+
+export class BenchProfile {
+  readonly home: string
+  readonly name: string
+  readonly bootstrap: string
+  id = ''
+  publicKey = ''
+  daemon: ChildProcess | null = null
+  /** Every log line of every daemon run of this profile, with the daemon's own timestamp. */
+  log: LogLine[] = []
+  /** Extra node flags for the daemon (e.g. --cpu-prof). */
+  execArgv: string[] = []
+  #clients: Client[] = []
+  #partial = ''
+
+  constructor (name: string, bootstrap: string) {
+    this.name = name
+    this.bootstrap = bootstrap
+    this.home = join(tempDir('homes'), name)
+  }
+
+  async init (): Promise<this> {
+    const r = await psst(['--home', this.home, 'init', '--name', this.name, '--json'])
+    const info = JSON.parse(r.stdout) as { id: string, publicKey: string }
+    this.id = info.id
+    this.publicKey = info.publicKey
+    return this
+  }
+
+  /** Starts the daemon and resolves once it listens on the DHT (its "listening as" line). */
+  async start (): Promise<{ spawnedAt: number, listeningAt: number }> {
+    const spawnedAt = Date.now()
+    const child = track(spawn(process.execPath, [...this.execArgv, BIN, 'daemon', '--home', this.home, '--bootstrap', this.bootstrap],
+      { env: psstEnv(), stdio: ['ignore', 'ignore', 'pipe'] }))
+    this.daemon = child
+    const from = this.log.length
+    child.stderr!.on('data', (d: Buffer) => this.#onLog(d.toString()))
+    const line = await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`${this.name}'s daemon exited ${child.exitCode}: ${this.tail()}`)
+      return this.log.slice(from).find((l) => l.text.startsWith('listening as'))
+    }, `${this.name}'s daemon`, 30_000, 10)
+    return { spawnedAt, listeningAt: line.at }
+  }
+
+  #onLog (chunk: string): void {
+    const lines = (this.#partial + chunk).split('\n')
+    this.#partial = lines.pop() ?? ''
+    for (const raw of lines) {
+      const m = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (.*)$/.exec(raw)
+      this.log.push(m === null ? { at: Date.now(), text: raw } : { at: Date.parse(m[1]), text: m[2] })
+    }
+  }
+
+  tail (n = 5): string {
+    return this.log.slice(-n).map((l) => l.text).join('\n')
+  }
+
+  get pid (): number { return this.daemon?.pid ?? 0 }
+
+  /** SIGTERM (a clean stop: the peer sees the link close at once) and wait for the exit. */
+  async stop (): Promise<void> {
+    for (const c of this.#clients.splice(0)) await c.close().catch(() => {})
+    const child = this.daemon
+    this.daemon = null
+    if (child === null || child.exitCode !== null || child.signalCode !== null) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      child.once('exit', () => { clearTimeout(timer); resolve() })
+      child.kill('SIGTERM')
+    })
+  }
+
+  /** A control-socket client of the running daemon (closed by stop()). */
+  async client (): Promise<Client> {
+    const c = await connect({ home: this.home, autostart: false })
+    this.#clients.push(c)
+    return c
+  }
+}

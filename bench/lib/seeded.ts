@@ -1,0 +1,84 @@
+/**
+ * Profiles with many friends and messages, written straight into a stopped profile's LevelDB
+ * with the store's own record codecs (ProfileStore + Records), since creating them through the
+ * network would take minutes. Then: the idle daemon's RSS, and history opening times.
+ */
+import { ProfileStore } from '../../src/store/profile-store.js'
+import type { FriendRecord, MessageRecord } from '../../src/wire/records.js'
+import type { Op } from '../../src/store/level-store.js'
+import { cryptoReady } from '../../src/crypto/sodium.js'
+import { generateKeyPair, randomBytes, toHex } from '../../src/crypto/identity.js'
+import { BenchProfile } from './profile.js'
+import { rssMb, sleep } from './proc.js'
+
+const BATCH = 10_000
+
+/** Adds `counts.length` friends, friend i with counts[i] history lines (alternately mine and theirs, all delivered). */
+export async function seed (home: string, counts: number[]): Promise<string[]> {
+  await cryptoReady()
+  const store = await ProfileStore.open(home, null)
+  const now = Date.now()
+  const keys: string[] = []
+  try {
+    let ops: Op[] = []
+    const flush = async (): Promise<void> => { await store.apply(ops); ops = [] }
+    for (let f = 0; f < counts.length; f++) {
+      const publicKey = generateKeyPair().publicKey
+      keys.push(toHex(publicKey))
+      let mine = 0
+      let theirs = 0
+      for (let i = 0; i < counts[f]; i++) {
+        const outgoing = i % 2 === 0
+        const seq = outgoing ? ++mine : ++theirs
+        const rec: MessageRecord = {
+          outgoing, id: randomBytes(16), seq, sentAt: now - (counts[f] - i) * 1000, kind: 'text',
+          body: `seeded message ${i} to friend ${f}: `.padEnd(100, 'lorem ipsum ')
+        }
+        ops.push(store.messageOp(publicKey, i, rec))
+        if (ops.length >= BATCH) await flush()
+      }
+      const friend: FriendRecord = {
+        publicKey, state: 'friends', name: `friend${f}`, status: 'online', statusMessage: '', lastSeen: now,
+        addedAt: now, requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: mine, ackedUpTo: mine,
+        recvUpTo: theirs, nextIndex: counts[f], unread: 0, mailbox: null
+      }
+      ops.push(store.friendOp(friend))
+    }
+    await flush()
+  } finally {
+    await store.close()
+  }
+  return keys
+}
+
+/** VmRSS of an idle daemon, sampled every 500 ms after a settling time; MB per sample. */
+export async function idleRss (p: BenchProfile, settleMs: number, samples: number): Promise<number[]> {
+  await sleep(settleMs)
+  const out: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const mb = await rssMb(p.pid)
+    if (mb !== null) out.push(mb)
+    await sleep(500)
+  }
+  return out
+}
+
+export interface HistoryTimes { first: number, samples: number[] }
+
+/** `history {friend, limit}` over the control socket: the first call, then warm-up and counted calls. */
+export async function historyTimes (p: BenchProfile, friend: string, limit: number, warmup: number, n: number): Promise<HistoryTimes> {
+  const client = await p.client()
+  const once = async (): Promise<number> => {
+    const t0 = performance.now()
+    const rows = await client.call('history', { friend, limit })
+    const ms = performance.now() - t0
+    if (rows.length !== limit) throw new Error(`history returned ${rows.length} lines, expected ${limit}`)
+    return ms
+  }
+  const first = await once()
+  for (let i = 0; i < warmup; i++) await once()
+  const samples: number[] = []
+  for (let i = 0; i < n; i++) samples.push(await once())
+  await client.close()
+  return { first, samples }
+}

@@ -1,0 +1,59 @@
+/**
+ * Enter: a slash command goes to the command table, plain text in a conversation is sent, plain text
+ * anywhere else gets a hint. Also builds the context command handlers work through.
+ */
+import { errorText, executeCommand, parseCommandLine } from './commands.js'
+import type { CommandContext } from './commands.js'
+import type { ChatController } from './controller.js'
+import { seg } from './wrap.js'
+import type { ChatWindow } from './windows.js'
+
+const ESC_SEQ = /\x1b\[[0-9;]*m/g
+
+export async function submitLine (c: ChatController, line: string): Promise<void> {
+  if (line.trim() === '') return
+  const win = c.state.windows.active
+  if (parseCommandLine(line) !== null) {
+    await executeCommand(line, commandContext(c, win))
+    c.ui.render()
+    return
+  }
+  if (win.kind !== 'friend') {
+    c.print(win, 'this is not a conversation — use /query <friend> to talk (/help for more)', 'error')
+    return
+  }
+  const text = line.startsWith('//') ? line.slice(1) : line
+  try {
+    const r = await c.client.call('send', { friend: win.key, text })
+    c.ownMessage(win.key, text, false, r)
+  } catch (err) {
+    c.print(win, `not sent: ${errorText(err)}`, 'error')
+  }
+}
+
+export function commandContext (c: ChatController, win: ChatWindow): CommandContext {
+  const { state } = c
+  return {
+    client: c.client,
+    book: state.book,
+    window: win,
+    print: (text, level) => c.print(win, text, level),
+    // a QR code arrives with its own colours; keep the characters, draw them black on white
+    printBlock: (title, lines) => c.print(win, title, 'dim', lines.map(l => [seg(l.replace(ESC_SEQ, ''), 'qr')])),
+    qr: c.qr,
+    openQuery: key => { c.openFriend(key, true) },
+    closeWindow: () => c.closeActive(),
+    clearWindow: () => { win.buffer.clear(); win.scroll = 0; c.ui.render() },
+    switchWindow: n => {
+      if (n > state.windows.windows.length) throw new Error(`there is no window ${n}`)
+      c.switchNumber(n)
+    },
+    quit: code => c.quit(code),
+    setIdentity: info => c.setIdentity(info),
+    setMyStatus: (s, m) => c.setMyStatus(s, m),
+    friendAdded: info => c.friendAdded(info),
+    friendGone: key => { state.book.remove(key); c.ui.render() },
+    requestGone: key => { state.book.requests.delete(key); c.syncRequestsWindow(); c.ui.render() },
+    ownMessage: (friend, text, action, r) => c.ownMessage(friend, text, action, r)
+  }
+}

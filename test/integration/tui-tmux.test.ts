@@ -1,0 +1,85 @@
+/**
+ * `psst chat` in a real terminal (tmux) against real daemons on a private loopback network:
+ * open a conversation, receive, send with delivery marks, quit with Ctrl+C twice, terminal restored.
+ */
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, TestNet, waitFor } from '../helpers/psst.js'
+import type { Profile } from '../helpers/psst.js'
+
+const HOST_NUMBER = 61
+const SOCKET = `psst-tui-${process.pid}`
+const SESSION = 'chat'
+
+function hasTmux (): boolean {
+  try { execFileSync('tmux', ['-V'], { stdio: 'ignore' }); return true } catch { return false }
+}
+
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' })
+const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION)
+const keys = (...k: string[]): void => { tmux('send-keys', '-t', SESSION, ...k) }
+const literal = (text: string): void => { tmux('send-keys', '-t', SESSION, '-l', text) }
+/** PSST_TUI_CAPTURE=DIR keeps text captures of the screen (for the README). */
+const capture = (name: string): void => {
+  const dir = process.env.PSST_TUI_CAPTURE
+  if (dir !== undefined && dir !== '') writeFileSync(join(dir, `tui-${name}.txt`), screen())
+}
+const shown = async (re: RegExp, what: string, ms = 20_000): Promise<string> =>
+  await waitFor(() => { const s = screen(); return re.test(s) ? s : null }, `${what}\n--- screen ---\n${screen()}`, ms, 100)
+
+describe.skipIf(!hasTmux())('psst chat in tmux', () => {
+  let net: TestNet
+  let alice: Profile
+  let bob: Profile
+
+  beforeAll(async () => {
+    net = await TestNet.start(HOST_NUMBER)
+    alice = await net.profile('alice')
+    bob = await net.profile('bob')
+    await net.friends(alice, bob)
+  })
+
+  afterAll(async () => {
+    try { tmux('kill-server') } catch {}
+    await net?.teardown()
+  })
+
+  it('opens a conversation, receives, sends with delivery marks, quits and restores the terminal', async () => {
+    const env = 'env -u PSST_HOME -u PSST_BOOTSTRAP -u PSST_PASSPHRASE -u PSST_DHT_HOST LANG=C.UTF-8'
+    const cmd = `${env} ${process.execPath} ${BIN} --home ${alice.home} --bootstrap ${net.bootstrap} --no-autostart chat; echo "EXIT=$?"; stty -a | grep -o -- '-\\?icanon'; sleep 60`
+    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '30', cmd)
+
+    await shown(/your psst ID: [0-9A-F]{76}/, 'home window')
+    expect(screen()).toMatch(/\[1:home\]/)
+    await shown(/\* bob +online|● bob +online/, 'bob online in the friends list')
+
+    literal('/q bo'); keys('Tab'); keys('Enter')
+    await shown(/^ bob /m, 'bob window title')
+    expect(screen()).toMatch(/\[2:bob\]/)
+
+    const sent = await bob.cli(['send', alice.publicKey.slice(0, 12), 'hello from bob 你好 👋'])
+    expect(sent.code, sent.stderr).toBe(0)
+    await shown(/<bob> hello from bob 你好 👋/, 'message from bob')
+
+    literal('hi bob, ça va? 😀')
+    keys('Enter')
+    await shown(/<alice> hi bob, ça va\? 😀 ✓✓/, 'my message delivered')
+    const history = await bob.json<Array<{ text: string }>>(['history', alice.publicKey.slice(0, 12)])
+    expect(history.map(m => m.text)).toContain('hi bob, ça va? 😀')
+
+    capture('conversation')
+    keys('M-1')
+    await shown(/\[1:home\]/, 'back home')
+    await bob.cli(['send', alice.publicKey.slice(0, 12), 'are you there?'])
+    await shown(/\[Act: 2\]/, 'activity in window 2')
+    capture('home')
+
+    keys('C-c')
+    await shown(/press Ctrl\+C again to quit/, 'Ctrl+C hint')
+    keys('C-c')
+    const after = await shown(/EXIT=0/, 'exit code 0')
+    expect(after).toMatch(/^icanon$/m) // the terminal is back in cooked mode
+  })
+})
