@@ -21,7 +21,7 @@ export class Events {
     const ev = new Events(await p.client())
     await ev.client.subscribe((e) => {
       const at = performance.now()
-      for (const fn of ev.#listeners) fn(e, at)
+      for (const fn of [...ev.#listeners]) fn(e, at)
     })
     return ev
   }
@@ -86,19 +86,36 @@ export async function friendRequests (p: Pair, warmup: number, n: number): Promi
   return out
 }
 
+export interface LatencyResults {
+  /** One-way samples (ms) of each counted run. */
+  runs: number[][]
+  /** Round trip of the `send` call itself (control hop + the sender's persist), counted runs. */
+  sendCall: number[]
+  /** Round trip of a trivial control call (`id`): the cost of one client ↔ daemon hop pair. */
+  controlRtt: number[]
+}
+
 /**
  * Ping-pong: alice sends, bob's subscriber sees the message event and bob replies, and so on.
  * Each sample is one way: the `send` call leaving this process → the receiver's `message`
- * event arriving in this process. Returns the samples of each counted run.
+ * event arriving in this process.
  */
-export async function latency (p: Pair, warmup: number, runs: number, perRun: number, bodyBytes: number): Promise<number[][]> {
+export async function latency (p: Pair, warmup: number, runs: number, perRun: number, bodyBytes: number): Promise<LatencyResults> {
+  const controlRtt: number[] = []
+  for (let i = 0; i < 20 + perRun; i++) {
+    const t0 = performance.now()
+    await p.ca.call('id', {})
+    if (i >= 20) controlRtt.push(performance.now() - t0)
+  }
   const evA = await Events.open(p.a)
   const evB = await Events.open(p.b)
   const body = 'x'.repeat(bodyBytes)
+  const sendCall: number[] = []
+  let counting = false
   const one = async (from: Client, to: Events, friend: string): Promise<number> => {
     const got = to.next((e) => e.type === 'message' && e.from !== 'me')
     const t0 = performance.now()
-    from.call('send', { friend, text: body }).catch(() => {})
+    from.call('send', { friend, text: body }).then(() => { if (counting) sendCall.push(performance.now() - t0) }, () => {})
     return (await got) - t0
   }
   const exchange = async (count: number): Promise<number[]> => {
@@ -110,9 +127,10 @@ export async function latency (p: Pair, warmup: number, runs: number, perRun: nu
   }
   try {
     await exchange(warmup)
+    counting = true
     const out: number[][] = []
     for (let r = 0; r < runs; r++) out.push(await exchange(perRun))
-    return out
+    return { runs: out, sendCall, controlRtt }
   } finally {
     await Promise.all([evA.close(), evB.close()])
   }

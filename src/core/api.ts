@@ -32,7 +32,7 @@ export interface RequestInfo { publicKey: string, name: string, message: string,
 
 export interface OutgoingRequestInfo { publicKey: string, message: string, sentAt: number }
 
-export interface SendResult { id: string, seq: number, state: DeliveryState }
+export interface SendResult { id: string, seq: number, state: DeliveryState, duplicate?: boolean }
 
 export interface HistoryEntry {
   id: string
@@ -85,7 +85,14 @@ export interface Methods {
   nick: { params: { name: string }, result: IdInfo }
   setStatus: { params: { status: Presence, message?: string }, result: { status: Presence, statusMessage: string } }
   send: { params: { friend: string, text: string, action?: boolean }, result: SendResult }
-  sendMany: { params: { friend: string, texts: string[], action?: boolean }, result: SendResult[] }
+  /**
+   * `txn` makes the call idempotent: texts[i] carries transaction number first+i of the client's
+   * session; numbers the daemon already stored for that session are skipped (their result has
+   * `duplicate: true`), so a client may resend a batch after losing its daemon.
+   */
+  sendMany: { params: { friend: string, texts: string[], action?: boolean, txn?: { session: string, first: number } }, result: SendResult[] }
+  /** Drops the connection to one friend (or all) so it is made again: resumption in action. */
+  reconnect: { params: { friend?: string }, result: { dropped: number } }
   /** Resolves when my messages up to `seq` are delivered, or when the timeout passes (delivered: false). */
   waitDelivered: { params: { friend: string, seq: number, timeoutMs: number }, result: { delivered: boolean } }
   history: { params: { friend: string, limit?: number, before?: number }, result: HistoryEntry[] }

@@ -11,6 +11,8 @@ import { utf8Length } from '../wire/codec.js'
 import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 
+export interface Txn { session: string, first: number }
+
 /** Outbox entries kept in memory for resending without a DB read. */
 const CACHE_LIMIT = 20_000
 /** Outbox entries read from the DB per resend step. */
@@ -26,12 +28,14 @@ export function checkText (text: string): void {
  * Queues messages: outbox and history written in one batch before any network I/O
  * (DESIGN §4); resolves once on disk, then the pump writes them to the link.
  */
-export async function send (m: Messenger, rt: FriendRuntime, texts: string[], kind: MessageKind): Promise<SendResult[]> {
+export async function send (m: Messenger, rt: FriendRuntime, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
   for (const t of texts) checkText(t)
   const ops: Op[] = []
   const out: SendResult[] = []
   const now = m.now()
-  for (const body of texts) {
+  const skip = txn !== undefined && rt.rec.txnSession === txn.session ? Math.max(0, rt.rec.txnUpTo - txn.first + 1) : 0
+  for (let i = 0; i < Math.min(skip, texts.length); i++) out.push({ id: '', seq: rt.rec.txnSeq, state: 'queued', duplicate: true })
+  for (const body of texts.slice(skip)) {
     const rec: OutboxRecord = { id: randomBytes(16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
     ops.push(m.store.outboxOp(rt.rec.publicKey, rec))
     ops.push(m.store.messageOp(rt.rec.publicKey, rec.index, { outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body }))
@@ -39,6 +43,11 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
     out.push({ id: toHex(rec.id), seq: rec.seq, state: 'queued' })
   }
   const last = rt.rec.lastSentSeq
+  if (txn !== undefined && skip < texts.length) {
+    rt.rec.txnSession = txn.session
+    rt.rec.txnUpTo = txn.first + texts.length - 1
+    rt.rec.txnSeq = last
+  }
   m.markDirty(rt)
   await m.write(ops, () => { rt.persistedSeq = Math.max(rt.persistedSeq, last) })
   if (rt.link === null || rt.link.closed) m.dial(rt)

@@ -26,7 +26,7 @@ function newFriendRecord (publicKey: Buffer, name: string, now: number): FriendR
   return {
     publicKey, state: 'friends', name, status: 'online', statusMessage: '', lastSeen: 0, addedAt: now,
     requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0,
-    nextIndex: 0, unread: 0, mailbox: null
+    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0
   }
 }
 

@@ -65,7 +65,16 @@ export const handlers: Handlers = {
   send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [str(p.text, 'message text')], p.action === true ? 'action' : 'text'))[0],
   sendMany: (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
-    return send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text')
+    const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
+      ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
+      : undefined
+    return send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+  },
+  reconnect: (m, p) => {
+    const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
+    let dropped = 0
+    for (const rt of targets) if (rt.link !== null) { rt.link.destroy(); dropped++ }
+    return { dropped }
   },
   waitDelivered: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))

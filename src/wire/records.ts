@@ -57,13 +57,22 @@ export interface FriendRecord {
   nextIndex: number
   unread: number
   mailbox: Buffer | null
+  /**
+   * Idempotent send (as Matrix's transaction ids): the last client session that sent with
+   * transaction numbers, the highest number stored, and the seq it got. A client that lost
+   * its daemon mid-batch resends; numbers already stored are skipped.
+   */
+  txnSession: string
+  txnUpTo: number
+  txnSeq: number
 }
 const friend = struct<FriendRecord>([
   ['publicKey', fixed32], ['state', enumOf(FRIEND_STATES)], ['name', name],
   ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['lastSeen', uint],
   ['addedAt', uint], ['requestNospam', fixed4], ['requestMessage', requestText],
   ['lastSentSeq', uint], ['ackedUpTo', uint], ['recvUpTo', uint], ['nextIndex', uint],
-  ['unread', uint], ['mailbox', optionalFixed32]
+  ['unread', uint], ['mailbox', optionalFixed32],
+  ['txnSession', boundedString(64)], ['txnUpTo', uint], ['txnSeq', uint]
 ])
 
 /** An incoming friend request waiting for accept/decline. */

@@ -93,6 +93,7 @@ export class Profile {
 
   /** Starts `psst daemon` in the foreground as a child we own (so kill -9 is possible). */
   async start (): Promise<void> {
+    this.log = ''
     const child = spawn(process.execPath, [BIN, 'daemon', '--home', this.home, '--bootstrap', this.net.bootstrap],
       { env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
     child.stderr!.on('data', (d) => { this.log += d })

@@ -71,10 +71,10 @@ describe('psst init / id / nospam', () => {
   it('init --json and id --json print the same valid ID; its first 64 hex are the public key', async () => {
     const home = newHome()
     const init = await psst(['--home', home, 'init', '--name', 'alice', '--json'])
-    expect(init.code).toBe(0)
+    expect(init.code, init.stderr).toBe(0)
     const created = JSON.parse(init.stdout)
     const id = await psst(['--home', home, 'id', '--json'])
-    expect(id.code).toBe(0)
+    expect(id.code, id.stderr).toBe(0)
     const shown = JSON.parse(id.stdout)
     expect(shown).toEqual(created)
     expect(shown.id).toMatch(/^[0-9A-F]{76}$/)
@@ -90,7 +90,7 @@ describe('psst init / id / nospam', () => {
     const home = newHome()
     expect((await psst(['init', '--name', 'bob', '--home', home])).code).toBe(0)
     const r = await psst(['id', '--home', home])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^ID {4}[0-9A-F]{76}\nname {2}bob\n$/)
     expect(stderrLines(r)).toEqual(['warning: this profile is not encrypted (psst init --passphrase to protect it)'])
   })
@@ -99,7 +99,7 @@ describe('psst init / id / nospam', () => {
     const home = newHome()
     const before = JSON.parse((await psst(['--home', home, 'init', '--name', 'n', '--json'])).stdout)
     const rotated = await psst(['--home', home, 'nospam', '--new', '--json'])
-    expect(rotated.code).toBe(0)
+    expect(rotated.code, rotated.stderr).toBe(0)
     const after = JSON.parse(rotated.stdout)
     expect(after.publicKey).toBe(before.publicKey)
     expect(after.nospam).not.toBe(before.nospam)
@@ -114,7 +114,7 @@ describe('psst init / id / nospam', () => {
     const first = JSON.parse((await psst(['--home', home, 'init', '--name', 'first', '--json'])).stdout)
     const files = snapshot(home)
     const again = await psst(['--home', home, 'init', '--name', 'second'])
-    expect(again.code).toBe(1)
+    expect(again.code, again.stderr).toBe(1)
     expect(stderrLines(again)).toHaveLength(1)
     expect(again.stderr).toMatch(/^psst: .*already exists/)
     expect(snapshot(home)).toEqual(files)
@@ -130,7 +130,7 @@ describe('psst with a passphrase', () => {
   beforeAll(async () => {
     home = newHome()
     const r = await psst(['--home', home, 'init', '--passphrase', '--name', name, '--json'], { env: { PSST_PASSPHRASE: 'x' } })
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
     info = JSON.parse(r.stdout)
     // A few writes after creation, so the log and tables hold more than the first record.
@@ -140,13 +140,13 @@ describe('psst with a passphrase', () => {
 
   it('opens with the right passphrase (env or --passphrase-file) and shows no warning', async () => {
     const r = await psst(['--home', home, 'id', '--json'], { env: { PSST_PASSPHRASE: 'x' } })
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual(info)
     expect(r.stderr).toBe('')
     const file = join(tmp, 'pass.txt')
     writeFileSync(file, 'x\n')
     const viaFile = await psst(['--home', home, '--passphrase-file', file, 'id', '--json'])
-    expect(viaFile.code).toBe(0)
+    expect(viaFile.code, viaFile.stderr).toBe(0)
     expect(JSON.parse(viaFile.stdout).id).toBe(info.id)
   })
 
@@ -168,7 +168,7 @@ describe('psst with a passphrase', () => {
     const before = snapshot(home)
     const mtimes = filesUnder(home).map((f) => statSync(f).mtimeMs)
     const r = await psst(['--home', home, 'id'], { env: { PSST_PASSPHRASE: 'wrong' } })
-    expect(r.code).toBe(1)
+    expect(r.code, r.stderr).toBe(1)
     expect(r.stdout).toBe('')
     expect(stderrLines(r)).toHaveLength(1)
     expect(r.stderr).toMatch(/^psst: /)
@@ -178,13 +178,13 @@ describe('psst with a passphrase', () => {
 
   it('no passphrase and no terminal: exit 1 with one line', async () => {
     const r = await psst(['--home', home, 'id'])
-    expect(r.code).toBe(1)
+    expect(r.code, r.stderr).toBe(1)
     expect(stderrLines(r)).toHaveLength(1)
   })
 
   it('with --json, the error is one JSON line on stderr and stdout stays empty', async () => {
     const r = await psst(['--home', home, 'id', '--json'], { env: { PSST_PASSPHRASE: 'wrong' } })
-    expect(r.code).toBe(1)
+    expect(r.code, r.stderr).toBe(1)
     expect(r.stdout).toBe('')
     const lines = stderrLines(r)
     expect(lines).toHaveLength(1)
@@ -196,7 +196,7 @@ describe('psst with a passphrase', () => {
 
 describe('psst usage errors, --help and --version', () => {
   const usage = (r: Run, cmd: string): void => {
-    expect(r.code).toBe(2)
+    expect(r.code, r.stderr).toBe(2)
     expect(r.stdout).toBe('')
     const lines = stderrLines(r)
     expect(lines).toHaveLength(2)
@@ -242,38 +242,38 @@ describe('psst usage errors, --help and --version', () => {
 
   it('usage errors with --json are one JSON line, exit 2', async () => {
     const r = await psst(['--json', 'add', '1234'])
-    expect(r.code).toBe(2)
+    expect(r.code, r.stderr).toBe(2)
     expect(r.stdout).toBe('')
     expect(stderrLines(r)).toHaveLength(1)
     expect(JSON.parse(r.stderr).error.code).toBe('BAD_ID_LENGTH')
     const c = await psst(['frob', '--json'])
-    expect(c.code).toBe(2)
+    expect(c.code, c.stderr).toBe(2)
     expect(JSON.parse(c.stderr).error.code).toBe('USAGE')
   })
 
   it('a missing profile is a failure (exit 1), not a usage error', async () => {
     const r = await psst(['--home', newHome(), 'id'])
-    expect(r.code).toBe(1)
+    expect(r.code, r.stderr).toBe(1)
     expect(stderrLines(r)).toHaveLength(1)
   })
 
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
     const r = await psst(['--version'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.trim()).toBe(pkg.version)
   })
 
   it('--help lists the commands with examples; each command has its own help with examples', async () => {
     const r = await psst(['--help'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     for (const cmd of ['init', 'id', 'add', 'requests', 'accept', 'friends', 'send', 'history', 'watch', 'daemon', 'chat', 'relay', 'mailbox']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'))
     }
     expect(r.stdout).toMatch(/Examples:/)
     for (const cmd of [['send'], ['add'], ['daemon', 'status'], ['mailbox', 'set']]) {
       const h = await psst([...cmd, '--help'])
-      expect(h.code).toBe(0)
+      expect(h.code, h.stderr).toBe(0)
       expect(h.stdout).toMatch(/Examples:\n {2}\$ /)
       expect(h.stdout).toMatch(/--home <dir>/) // global options are shown in every command's help
     }
@@ -281,7 +281,7 @@ describe('psst usage errors, --help and --version', () => {
 
   it('daemon status with no daemon: running false, exit 0', async () => {
     const r = await psst(['--home', newHome(), 'daemon', 'status', '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ running: false })
   })
 })

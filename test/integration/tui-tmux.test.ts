@@ -3,7 +3,7 @@
  * open a conversation, receive, send with delivery marks, quit with Ctrl+C twice, terminal restored.
  */
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, TestNet, waitFor } from '../helpers/psst.js'
@@ -17,7 +17,8 @@ function hasTmux (): boolean {
   try { execFileSync('tmux', ['-V'], { stdio: 'ignore' }); return true } catch { return false }
 }
 
-const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' })
+const tmux = (...args: string[]): string =>
+  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION)
 const keys = (...k: string[]): void => { tmux('send-keys', '-t', SESSION, ...k) }
 const literal = (text: string): void => { tmux('send-keys', '-t', SESSION, '-l', text) }
@@ -42,7 +43,11 @@ describe.skipIf(!hasTmux())('psst chat in tmux', () => {
   })
 
   afterAll(async () => {
-    try { tmux('kill-server') } catch {}
+    try {
+      const socketPath = tmux('display-message', '-p', '#{socket_path}').trim()
+      tmux('kill-server')
+      rmSync(socketPath, { force: true })
+    } catch {}
     await net?.teardown()
   })
 

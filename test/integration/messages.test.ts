@@ -1,0 +1,87 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
+import { fullHistory, receivedTexts, range } from '../helpers/history.js'
+import type { Client } from '../../src/core/index.js'
+
+/** Issue 5: messages between two real daemons — order, exactly once, receipts, offline. */
+describe('messages between real daemons', () => {
+  let net: TestNet
+  let alice: Profile
+  let bob: Profile
+  let ca: Client
+  let cb: Client
+  beforeAll(async () => {
+    net = await TestNet.start(22)
+    alice = await net.profile('alice')
+    bob = await net.profile('bob')
+    await net.friends(alice, bob)
+    ca = await alice.client()
+    cb = await bob.client()
+  })
+  afterAll(async () => { await net?.teardown() })
+
+  it('1 000 messages each way, interleaved: all 2 000 on both sides, once each, in order, delivered', async () => {
+    const sendAll = async (c: Client, to: string, tag: string): Promise<number> => {
+      let last = 0
+      for (let chunk = 0; chunk < 10; chunk++) {
+        const texts = range(chunk * 100 + 1, chunk * 100 + 100).map((n) => `${tag}${n}`)
+        const r = await c.call('sendMany', { friend: to, texts })
+        last = r[r.length - 1].seq
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      return last
+    }
+    const [lastA, lastB] = await Promise.all([sendAll(ca, bob.publicKey, 'a'), sendAll(cb, alice.publicKey, 'b')])
+    expect((await ca.call('waitDelivered', { friend: bob.publicKey, seq: lastA, timeoutMs: 30_000 })).delivered).toBe(true)
+    expect((await cb.call('waitDelivered', { friend: alice.publicKey, seq: lastB, timeoutMs: 30_000 })).delivered).toBe(true)
+    for (const [c, friend, mine, theirs] of [[ca, bob.publicKey, 'a', 'b'], [cb, alice.publicKey, 'b', 'a']] as const) {
+      await waitFor(async () => (await fullHistory(c, friend)).length === 2000, 'all 2000 in history')
+      const h = await fullHistory(c, friend)
+      expect(h.filter((e) => e.from === 'me').map((e) => e.text)).toEqual(range(1, 1000).map((n) => mine + n))
+      expect(h.filter((e) => e.from !== 'me').map((e) => e.text)).toEqual(range(1, 1000).map((n) => theirs + n))
+      expect(h.filter((e) => e.from === 'me').every((e) => e.state === 'delivered')).toBe(true)
+      expect(new Set(h.map((e) => e.id)).size).toBe(2000)
+    }
+  })
+
+  it('send via the CLI: --json shape, --wait, --action, history --json', async () => {
+    const r = await alice.cli(['send', 'bob', 'hello', 'there', '--wait', '10', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const sent = JSON.parse(r.stdout)
+    expect(sent).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), seq: expect.any(Number), state: 'delivered' })
+    expect((await alice.cli(['send', 'bob', '--action', 'waves', '--wait', '10'])).code).toBe(0)
+    const h = await bob.json<any[]>(['history', 'alice', '--limit', '2'])
+    expect(h).toHaveLength(2)
+    expect(h[0]).toMatchObject({ id: sent.id, seq: sent.seq, from: alice.publicKey, text: 'hello there', state: 'delivered' })
+    expect(h[1]).toMatchObject({ text: 'waves', kind: 'action' })
+    expect(typeof h[0].sentAt).toBe('number')
+  })
+
+  it('messages sent while the friend is offline arrive in order when it is back; --wait times out with exit 1', async () => {
+    await bob.stop()
+    const before = (await receivedTexts(await alice.client(), bob.publicKey)).length
+    expect(before).toBeGreaterThanOrEqual(0)
+    const queued = await alice.cli(['send', 'bob', 'are you there?', '--wait', '1'])
+    expect(queued.code).toBe(1)
+    expect(queued.stderr).toMatch(/not delivered/)
+    const r = await alice.cli(['send', 'bob', '--stdin'], { input: range(1, 50).map((n) => `offline ${n}`).join('\n') + '\n' })
+    expect(r.code, r.stderr).toBe(0)
+    const states = (await fullHistory(ca, bob.publicKey)).slice(-51)
+    expect(states.every((e) => e.state !== 'delivered')).toBe(true)
+    await bob.start()
+    const cb2 = await bob.client()
+    await waitFor(async () => (await receivedTexts(cb2, alice.publicKey)).slice(-51).join('|') ===
+      ['are you there?', ...range(1, 50).map((n) => `offline ${n}`)].join('|'), 'offline messages at bob', 40_000)
+    await waitFor(async () => (await fullHistory(ca, bob.publicKey)).slice(-51).every((e) => e.state === 'delivered'), 'delivered at alice', 20_000)
+  })
+
+  it('typing notifications reach the friend and expire', async () => {
+    const cb3 = await bob.client()
+    const events: any[] = []
+    await cb3.subscribe((e) => { if (e.type === 'typing') events.push(e) })
+    await waitFor(async () => (await ca.call('friends', {}))[0].online, 'online')
+    await ca.call('typing', { friend: bob.publicKey, typing: true })
+    await waitFor(() => events.some((e) => e.typing === true && e.friend === alice.publicKey), 'typing event')
+    await waitFor(() => events.some((e) => e.typing === false), 'typing expiry', 15_000)
+  })
+})
