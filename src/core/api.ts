@@ -28,7 +28,14 @@ export interface FriendInfo {
   mailbox: string | null
 }
 
-export interface RequestInfo { publicKey: string, name: string, message: string, receivedAt: number }
+export interface RequestInfo {
+  publicKey: string
+  name: string
+  message: string
+  receivedAt: number
+  /** Set when the requester looks like an existing friend (same name or key prefix): check before accepting. */
+  lookalike?: string
+}
 
 export interface OutgoingRequestInfo { publicKey: string, message: string, sentAt: number }
 
@@ -109,7 +116,7 @@ export type Params<M extends Method> = Methods[M]['params']
 export type Result<M extends Method> = Methods[M]['result']
 
 export type PsstEvent =
-  | { type: 'friend-request', publicKey: string, name: string, message: string, receivedAt: number }
+  | { type: 'friend-request' } & RequestInfo
   | { type: 'friend-added', publicKey: string, name: string }
   | { type: 'friend-removed', publicKey: string }
   | { type: 'presence', publicKey: string, name: string, online: boolean, status: Presence, statusMessage: string }

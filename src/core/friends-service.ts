@@ -175,10 +175,31 @@ export async function onRemoteRequest (m: Messenger, link: Link, req: FriendRequ
       const rec: RequestRecord = { publicKey: link.remote, name: req.name, message: req.message, receivedAt: known ? m.requests.get(hex)!.receivedAt : m.now() }
       m.requests.set(hex, rec)
       await m.write([m.store.requestOp(rec)])
-      if (next.effects.includes('emit-request')) m.emitEvent({ type: 'friend-request', ...requestInfo(rec) })
+      if (next.effects.includes('emit-request')) m.emitEvent({ type: 'friend-request', ...requestView(m, rec) })
     }
   }
   link.destroy()
+}
+
+/**
+ * A request from a key that imitates a friend — the same display name, or the same first
+ * 8 hex characters people compare by eye — gets an explicit warning (RELIABILITY case 15).
+ */
+export function lookalikeOf (m: Messenger, hex: string, name: string): string | undefined {
+  const wanted = name.trim().toLowerCase()
+  for (const rt of m.friends.values()) {
+    if (rt.hex === hex) continue
+    const shown = rt.rec.name || rt.hex.slice(0, 8)
+    if (wanted !== '' && rt.rec.name.trim().toLowerCase() === wanted) return `has the same name as your friend ${shown} (${rt.hex.slice(0, 12)}) but a different key`
+    if (rt.hex.slice(0, 8) === hex.slice(0, 8)) return `its key starts like your friend ${shown}'s (${rt.hex.slice(0, 8)}) but is a different key`
+  }
+  return undefined
+}
+
+export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeof requestInfo> {
+  const info = requestInfo(rec)
+  const lookalike = lookalikeOf(m, info.publicKey, rec.name)
+  return lookalike === undefined ? info : { ...info, lookalike }
 }
 
 export async function rotateNospam (m: Messenger): Promise<void> {

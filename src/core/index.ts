@@ -14,3 +14,11 @@ export async function runDaemon (opts: import('./daemon.js').DaemonOptions): Pro
   return await run(opts)
 }
 export { startDaemonDetached, daemonStatus, stopDaemon } from './daemon-process.js'
+
+export type { Demo } from './demo.js'
+
+/** `psst demo`: a private network, an echo bot and a throwaway profile (loaded on use). */
+export async function startDemo (log?: (line: string) => void): Promise<import('./demo.js').Demo> {
+  const { startDemo: start } = await import('./demo.js')
+  return await start(log)
+}

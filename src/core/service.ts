@@ -1,9 +1,9 @@
 import type { Messenger } from './messenger.js'
 import type { Method, Params, Result, Presence } from './api.js'
 import { idInfo, checkName } from './profile.js'
-import { friendInfo, requestInfo } from './friend-runtime.js'
+import { friendInfo } from './friend-runtime.js'
 import {
-  addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam
+  addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView
 } from './friends-service.js'
 import { send, waitDelivered, history } from './delivery.js'
 import { presenceEvent } from './protocol.js'
@@ -41,7 +41,7 @@ export const handlers: Handlers = {
   status: (m) => m.status(),
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
-  requests: (m) => [...m.requests.values()].map(requestInfo).sort((a, b) => a.receivedAt - b.receivedAt),
+  requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)')),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
   friends: (m) => [...m.friends.values()].map(friendInfo).sort((a, b) => a.name.localeCompare(b.name) || a.publicKey.localeCompare(b.publicKey)),

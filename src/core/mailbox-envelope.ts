@@ -1,0 +1,35 @@
+/**
+ * The envelope a sender leaves at a friend's mailbox (DESIGN.md §4, §8):
+ *
+ *   crypto_box_seal(owner, version | sign(domain ‖ owner ‖ inner) | inner)
+ *
+ * The seal hides everything from the relay, including who sent it (inner.from is inside). The
+ * signature lets the owner check the sender and that the envelope was made for them, so a friend
+ * cannot re-seal a message it received to someone else as if it came from the original sender.
+ */
+import type { KeyPair } from '../crypto/identity.js'
+import type { ChatMessage } from '../wire/frames.js'
+import { sign, verify } from '../crypto/identity.js'
+import { sealTo, openSealed } from '../crypto/seal.js'
+import { encodeInner, decodeInner, encodeSigned, decodeSigned, signedMessage } from '../wire/mailbox.js'
+
+export interface OpenedEnvelope { from: Buffer, message: ChatMessage }
+
+export function sealEnvelope (sender: KeyPair, owner: Buffer, msg: ChatMessage): Buffer {
+  const innerBytes = encodeInner({ from: sender.publicKey, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body })
+  const signature = sign(signedMessage(owner, innerBytes), sender.secretKey)
+  return sealTo(owner, encodeSigned(signature, innerBytes))
+}
+
+/** Null when the envelope is not for `owner`, is malformed, or its signature does not hold. */
+export function openEnvelope (owner: KeyPair, sealed: Uint8Array): OpenedEnvelope | null {
+  const plain = openSealed(owner, sealed)
+  if (plain === null) return null
+  const signed = decodeSigned(plain)
+  if (signed === null) return null
+  const inner = decodeInner(signed.inner)
+  if (inner === null) return null
+  if (!verify(signed.signature, signedMessage(owner.publicKey, signed.inner), inner.from)) return null
+  const { from, ...message } = inner
+  return { from, message }
+}
