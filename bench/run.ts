@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { loadavg, cpus } from 'node:os'
 import { createLoopbackNetwork, loopbackHostFor, type LoopbackNetwork } from '../src/dht/testnet.js'
-import { BIN, ROOT, cleanup, installCleanup, runTimed, psst, rssMb } from './lib/proc.js'
+import { BIN, ROOT, cleanup, installCleanup, runTimed, psst, rssMb, bareNodeMemory, type Memory } from './lib/proc.js'
 import { BenchProfile } from './lib/profile.js'
 import { measureRaw, type RawResults } from './lib/raw.js'
 import { startPair, friendRequests, latency, throughput, reconnects, type Pair, type ConnectSample, type LatencyResults } from './lib/pair.js'
@@ -45,6 +45,8 @@ function samples (values: number[] | null | undefined, p: number, of: string): F
   if (values == null || values.length === 0) return NONE
   return { value: percentile(values, p), min: Math.min(...values), max: Math.max(...values), runs: values.length, of }
 }
+
+const p50 = (v: number[] | null | undefined): string => fmt(v == null || v.length === 0 ? null : percentile(v, 50))
 
 function profArgs (name: string): string[] {
   if (!profiling) return []
@@ -98,7 +100,7 @@ async function pairPhases (p: Plan, net: LoopbackNetwork): Promise<PairResults> 
   return out
 }
 
-async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: number[] | null, h50: HistoryTimes | null, h200: HistoryTimes | null }> {
+async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: Memory[] | null, bare: Memory | null, h50: HistoryTimes | null, h200: HistoryTimes | null }> {
   const r = new BenchProfile('crowded', bootstrap)
   const h = new BenchProfile('longchat', bootstrap)
   h.execArgv = profArgs('history')
@@ -107,7 +109,8 @@ async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: number[
     seed(r.home, Array.from({ length: RSS_FRIENDS }, () => RSS_MESSAGES / RSS_FRIENDS)),
     seed(h.home, [HISTORY_MESSAGES])
   ])
-  let rss: number[] | null = null
+  let rss: Memory[] | null = null
+  const bare = await bareNodeMemory()
   try {
     await r.start()
     rss = await phase(`idle RSS (${RSS_FRIENDS} friends, ${RSS_MESSAGES} messages)`, () => idleRss(r, p.rss.settleMs, p.rss.samples))
@@ -119,7 +122,7 @@ async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: number[
     h50 = await phase(`history limit 50 of ${HISTORY_MESSAGES}`, () => historyTimes(h, hKeys[0], 50, p.history.warmup, p.history.runs))
     h200 = await phase(`history limit 200 of ${HISTORY_MESSAGES}`, () => historyTimes(h, hKeys[0], 200, p.history.warmup, p.history.runs))
   } finally { await h.stop() }
-  return { rss, h50, h200 }
+  return { rss, bare, h50, h200 }
 }
 
 function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: RawResults | null, bare: RawResults | null, pr: PairResults | null, sd: Awaited<ReturnType<typeof seededPhases>> | null): Metric[] {
@@ -134,13 +137,13 @@ function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: 
     { name: 'friend_request_p50_ms', unit: 'ms', psst: samples(pr?.request, 50, 'requests'), baseline: null, bare: null, target: { op: '<', value: 500 },
       note: '`add` call → the recipient\'s friend-request event (emitted after the request is stored).' },
     { name: 'latency_p50_ms', unit: 'ms', psst: latOf(pr?.latency?.runs, 50), baseline: rawLat(level, 50), bare: rawLat(bare, 50), target: { op: '<', value: 1 },
-      note: `one way, ${BODY_BYTES}-byte texts, ping-pong: control-socket send → receiver's message event in the bench process (two control-socket hops included). Of that, the send call's own round trip (client → daemon, persist, reply) p50 ${fmt(pr?.latency == null ? null : percentile(pr.latency.sendCall, 50))} ms; a trivial control call (id) p50 ${fmt(pr?.latency == null ? null : percentile(pr.latency.controlRtt, 50))} ms. Raw: half the round trip, each side persisting as psst does.` },
+      note: `one way, ${BODY_BYTES}-byte texts, ping-pong: control-socket send → receiver's message event in the bench process (two control-socket hops included). Breakdown (p50): send call → sender's \`sent\` event ${p50(pr?.latency?.senderSide)} ms; the send call's own round trip (client → daemon, persist, reply) ${p50(pr?.latency?.sendCall)} ms; a trivial control call (id) ${p50(pr?.latency?.controlRtt)} ms. Raw: half the round trip, each side persisting as psst does.` },
     { name: 'latency_p99_ms', unit: 'ms', psst: latOf(pr?.latency?.runs, 99), baseline: rawLat(level, 99), bare: rawLat(bare, 99), target: { op: '<', value: 5 } },
     { name: 'throughput_msgs_per_s', unit: 'msgs/s', psst: pr?.throughput == null ? NONE : summarize(pr.throughput), baseline: level && summarize(level.throughput), bare: bare && summarize(bare.throughput), target: { op: '>=', value: 50_000 }, minRatio: 0.7,
       note: `${BURST} × ${BODY_BYTES}-byte messages via sendMany in chunks of ${CHUNK}, until waitDelivered for the last seq (stored by the receiver, receipt processed); no subscriber attached.` },
     { name: 'file_mb_per_s', unit: 'MB/s', psst: NONE, baseline: null, bare: null, target: null, note: 'file transfer does not exist in psst yet: not measured.' },
-    { name: 'idle_rss_mb', unit: 'MB', psst: sd?.rss == null ? NONE : summarize(sd.rss, 'samples'), baseline: null, bare: null, target: { op: '<', value: 80 },
-      note: `VmRSS of a daemon with ${RSS_FRIENDS} friends (offline) and ${RSS_MESSAGES} stored messages, ${p.rss.settleMs / 1000} s after start. For scale: bob after the message phases ${fmt(pr?.rss)} MB; an idle raw hyperdht peer ${fmt(bare?.idleRssMb)} MB (with LevelDB ${fmt(level?.idleRssMb)} MB).` },
+    { name: 'idle_rss_mb', unit: 'MB', psst: sd?.rss == null ? NONE : summarize(sd.rss.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: { op: '<', value: 80 },
+      note: `VmRSS of a daemon with ${RSS_FRIENDS} friends (offline) and ${RSS_MESSAGES} stored messages, ${p.rss.settleMs / 1000} s after start; of the last sample ${fmt(sd?.rss?.at(-1)?.anon)} MB anonymous (heaps, wasm) and ${fmt(sd?.rss?.at(-1)?.file)} MB file-backed (mostly the node binary). For scale, in this run: an idle bare \`node\` ${fmt(sd?.bare?.rss)} MB (${fmt(sd?.bare?.file)} file-backed); a raw hyperdht peer listening, before traffic, ${fmt(bare?.idleRssMb)} MB (with LevelDB open ${fmt(level?.idleRssMb)} MB); bob after the message phases ${fmt(pr?.rss)} MB.` },
     { name: 'history_open_ms', unit: 'ms', psst: sd?.h50 == null ? NONE : summarize(sd.h50.samples, 'calls'), baseline: null, bare: null, target: { op: '<', value: 50 },
       note: `control-socket history {limit: 50} of ${HISTORY_MESSAGES} stored; first call after daemon start ${fmt(sd?.h50?.first)} ms.` },
     { name: 'tui_history_open_ms', unit: 'ms', psst: sd?.h200 == null ? NONE : summarize(sd.h200.samples, 'calls'), baseline: null, bare: null, target: { op: '<', value: 200 },

@@ -93,6 +93,8 @@ export interface LatencyResults {
   sendCall: number[]
   /** Round trip of a trivial control call (`id`): the cost of one client ↔ daemon hop pair. */
   controlRtt: number[]
+  /** `send` call → the sender's `sent` event (written to the link): the sender's share. */
+  senderSide: number[]
 }
 
 /**
@@ -111,17 +113,22 @@ export async function latency (p: Pair, warmup: number, runs: number, perRun: nu
   const evB = await Events.open(p.b)
   const body = 'x'.repeat(bodyBytes)
   const sendCall: number[] = []
+  const senderSide: number[] = []
   let counting = false
-  const one = async (from: Client, to: Events, friend: string): Promise<number> => {
+  const one = async (from: Client, fromEv: Events, to: Events, friend: string): Promise<number> => {
     const got = to.next((e) => e.type === 'message' && e.from !== 'me')
+    const sent = fromEv.next((e) => e.type === 'sent')
     const t0 = performance.now()
     from.call('send', { friend, text: body }).then(() => { if (counting) sendCall.push(performance.now() - t0) }, () => {})
-    return (await got) - t0
+    const ms = (await got) - t0
+    const sentAt = await sent.catch(() => null)
+    if (counting && sentAt !== null) senderSide.push(sentAt - t0)
+    return ms
   }
   const exchange = async (count: number): Promise<number[]> => {
     const out: number[] = []
     for (let i = 0; i < count; i++) {
-      out.push(i % 2 === 0 ? await one(p.ca, evB, p.b.publicKey) : await one(p.cb, evA, p.a.publicKey))
+      out.push(i % 2 === 0 ? await one(p.ca, evA, evB, p.b.publicKey) : await one(p.cb, evB, evA, p.a.publicKey))
     }
     return out
   }
@@ -130,7 +137,7 @@ export async function latency (p: Pair, warmup: number, runs: number, perRun: nu
     counting = true
     const out: number[][] = []
     for (let r = 0; r < runs; r++) out.push(await exchange(perRun))
-    return { runs: out, sendCall, controlRtt }
+    return { runs: out, sendCall, controlRtt, senderSide }
   } finally {
     await Promise.all([evA.close(), evB.close()])
   }

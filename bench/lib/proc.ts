@@ -113,14 +113,32 @@ export async function waitFor<T> (fn: () => Promise<T | null | undefined | false
   throw new Error(`timed out waiting for ${what}${last !== null ? `: ${(last as Error).message}` : ''}`)
 }
 
-/** Resident set size of a live process in MB, from /proc (Linux). */
-export async function rssMb (pid: number): Promise<number | null> {
+export interface Memory { rss: number, anon: number, file: number }
+
+/** VmRSS of a live process in MB, split into anonymous (heaps) and file-backed (code) pages (Linux /proc). */
+export async function memory (pid: number): Promise<Memory | null> {
   const { readFile } = await import('node:fs/promises')
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8')
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
-    return m === null ? null : Number(m[1]) / 1024
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? NaN) / 1024
+    const rss = kb('VmRSS')
+    return Number.isFinite(rss) ? { rss, anon: kb('RssAnon'), file: kb('RssFile') } : null
   } catch {
     return null
+  }
+}
+
+export async function rssMb (pid: number): Promise<number | null> {
+  return (await memory(pid))?.rss ?? null
+}
+
+/** The RSS of an idle bare `node` process, measured now: the floor any Node daemon stands on. */
+export async function bareNodeMemory (): Promise<Memory | null> {
+  const child = track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }))
+  try {
+    await sleep(1000)
+    return await memory(child.pid ?? 0)
+  } finally {
+    child.kill('SIGKILL')
   }
 }

@@ -67,6 +67,7 @@ export interface RawResults {
   latencyMs: number[][]
   /** Messages per second per counted run. */
   throughput: number[]
+  /** The listening peer's RSS 1 s after listen, before any traffic. */
   idleRssMb: number | null
 }
 
@@ -81,6 +82,8 @@ export async function measureRaw (net: { host: string, bootstrap: HostPort[] }, 
       client.call('init', { bootstrap: net.bootstrap, host: net.host, level: level ? tempDir(`raw-${tag}-client`) : null })
     ])
     const { publicKey } = await server.call<{ publicKey: string }>('listen')
+    await sleep(1000)
+    const idleRssMb = await rssMb(server.child.pid ?? 0)
     await client.call('connects', { publicKey, n: plan.connectWarmup })
     const connectMs = await client.call<number[]>('connects', { publicKey, n: plan.connects })
     await client.call('open', { publicKey })
@@ -91,8 +94,6 @@ export async function measureRaw (net: { host: string, bootstrap: HostPort[] }, 
     for (let i = 0; i < plan.burstWarmup; i++) await client.call('burst', burst)
     const throughput: number[] = []
     for (let i = 0; i < plan.burstRuns; i++) throughput.push(plan.burstSize / ((await client.call<number>('burst', burst)) / 1000))
-    await sleep(500)
-    const idleRssMb = await rssMb(server.child.pid ?? 0)
     return { level, connectMs, latencyMs, throughput, idleRssMb }
   } finally {
     await Promise.all([server.exit(), client.exit()])

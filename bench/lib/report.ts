@@ -116,10 +116,10 @@ export function writeSvg (path: string, metrics: Metric[], title: string): void 
     out.push(`<text x="${left - 8}" y="${y + 30}" text-anchor="end" fill="#718096">${esc(m.unit)}${higherBetter(m) ? ', higher is better' : ''}</text>`)
     const missed = misses(m).length > 0
     out.push(`<rect x="${left}" y="${y + 4}" width="${w(m.psst.value!).toFixed(1)}" height="15" fill="${missed ? '#dd6b20' : '#2b6cb0'}"/>`)
-    out.push(`<text x="${left + w(m.psst.value!) + 4}" y="${y + 16}">${fmt(m.psst.value)}</text>`)
+    out.push(`<text x="${(left + w(m.psst.value!) + 4).toFixed(1)}" y="${y + 16}">${fmt(m.psst.value)}</text>`)
     if (base !== null) {
       out.push(`<rect x="${left}" y="${y + 21}" width="${w(base).toFixed(1)}" height="15" fill="#a0aec0"/>`)
-      out.push(`<text x="${left + w(base) + 4}" y="${y + 33}" fill="#4a5568">${fmt(base)}</text>`)
+      out.push(`<text x="${(left + w(base) + 4).toFixed(1)}" y="${y + 33}" fill="#4a5568">${fmt(base)}</text>`)
     } else {
       out.push(`<text x="${left + 4}" y="${y + 33}" fill="#a0aec0">no raw equivalent</text>`)
     }

@@ -10,7 +10,7 @@ import { cryptoReady } from '../../src/crypto/sodium.js'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair, toHex } from '../../src/crypto/identity.js'
 import { BenchProfile } from './profile.js'
-import { rssMb, sleep } from './proc.js'
+import { memory, sleep, type Memory } from './proc.js'
 
 const BATCH = 10_000
 // Message ids come from node:crypto here: src/crypto's randomBytes (libsodium's randombytes_buf in
@@ -56,15 +56,16 @@ export async function seed (home: string, counts: number[]): Promise<string[]> {
   return keys
 }
 
-/** VmRSS of an idle daemon, sampled every 500 ms after a settling time; MB per sample. */
-export async function idleRss (p: BenchProfile, settleMs: number, samples: number): Promise<number[]> {
+/** VmRSS of an idle daemon, sampled every 500 ms after a settling time. */
+export async function idleRss (p: BenchProfile, settleMs: number, samples: number): Promise<Memory[]> {
   await sleep(settleMs)
-  const out: number[] = []
+  const out: Memory[] = []
   for (let i = 0; i < samples; i++) {
-    const mb = await rssMb(p.pid)
-    if (mb !== null) out.push(mb)
+    const m = await memory(p.pid)
+    if (m !== null) out.push(m)
     await sleep(500)
   }
+  if (out.length === 0) throw new Error('could not read the daemon\'s memory from /proc')
   return out
 }
 

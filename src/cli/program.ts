@@ -10,7 +10,7 @@ import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
-import { examples } from './commands/run.js'
+import { examples, takeExitCode } from './commands/run.js'
 import { errorReport } from './output.js'
 import { packageVersion } from './version.js'
 
@@ -62,7 +62,7 @@ export async function main (argv: string[], env: NodeJS.ProcessEnv = process.env
   const json = argvWantsJson(argv.slice(2))
   try {
     await buildProgram(state).parseAsync(argv)
-    return 0
+    return takeExitCode()
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0 // --help, --version, `psst help`

@@ -7,6 +7,7 @@ import { initProfile } from './profile.js'
 import { runDaemon } from './daemon.js'
 import { connect, type Client } from './control-client.js'
 import type { PsstEvent, IdInfo } from './api.js'
+import type { Messenger } from './messenger.js'
 
 /** The demo network lives on 127.0.0.N with N in this range, away from the tests' 2..99. */
 const DEMO_HOSTS = [200, 254] as const
@@ -50,8 +51,15 @@ export async function startDemo (log: (line: string) => void = () => {}): Promis
   const me = await initProfile(homes.me, { name: process.env.USER ?? 'you', passphrase: null })
   const bot = await initProfile(homes.bot, { name: 'echo', passphrase: null })
   const stops: Array<Promise<void>> = []
+  const daemons: Messenger[] = []
   for (const home of [homes.bot, homes.me]) {
-    stops.push(runDaemon({ home, bootstrap: net.bootstrapString, signals: false, log: (l) => log(`[${home === homes.me ? 'you' : 'echo'}] ${l}`) }))
+    stops.push(runDaemon({
+      home,
+      bootstrap: net.bootstrapString,
+      signals: false,
+      onReady: (m) => daemons.push(m),
+      log: (l) => log(`[${home === homes.me ? 'you' : 'echo'}] ${l}`)
+    }))
   }
   const botClient = await connect({ home: homes.bot, autostart: false, offline: false }).catch(async () => await waitConnect(homes.bot))
   const client = await waitConnect(homes.me)
@@ -67,7 +75,8 @@ export async function startDemo (log: (line: string) => void = () => {}): Promis
     home: homes.me,
     async teardown () {
       stopBot()
-      for (const c of [client, botClient]) await c.call('stop', {}).catch(() => {})
+      // The chat may have closed its client already: stop the daemons directly.
+      for (const m of daemons) m.emit('stop-requested')
       await Promise.allSettled(stops)
       await botClient.close()
       await client.close()

@@ -6,6 +6,7 @@ import type { Op } from '../store/level-store.js'
 import { newRuntime, friendInfo, requestInfo, resolveOne, type FriendRuntime } from './friend-runtime.js'
 import { step, type FriendshipState } from '../session/friendship.js'
 import { parseId } from '../crypto/id.js'
+import { cryptoReady } from '../crypto/sodium.js'
 import { fromHex, toHex, randomBytes } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
@@ -203,6 +204,7 @@ export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeo
 }
 
 export async function rotateNospam (m: Messenger): Promise<void> {
+  await cryptoReady()
   m.profile = { ...m.profile, nospam: randomBytes(4) }
   await m.store.saveProfile(m.profile)
 }

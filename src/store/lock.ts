@@ -1,14 +1,26 @@
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync, constants } from 'node:fs'
 import { PsstError } from '../errors.js'
 
-/** True if a process with this pid exists (signal 0 only checks). */
+/**
+ * True if a process with this pid runs. A killed daemon whose parent has not reaped it yet is a
+ * zombie: signal 0 still finds it, so /proc tells it apart (it holds no lock any more).
+ */
 export function pidAlive (pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  return !isZombie(pid)
+}
+
+function isZombie (pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
+  } catch {
+    return false
   }
 }
 

@@ -16,7 +16,7 @@ const MIN_PAINT_MS = 30
  * Runs the chat UI until the user quits (/quit or Ctrl+C twice → 0) or the daemon connection closes
  * (→ 1). Takes ownership of `client` and closes it before returning.
  */
-export async function runChat (client: ChatClient, opts: { title?: string } = {}): Promise<number> {
+export async function runChat (client: ChatClient, opts: { title?: string, open?: string } = {}): Promise<number> {
   if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
     process.stderr.write('psst chat: needs a terminal (stdin and stdout must be a TTY)\n')
     closeQuietly(client)
@@ -79,7 +79,7 @@ export async function runChat (client: ChatClient, opts: { title?: string } = {}
         redraw: () => paintNow(true),
         suspend: () => guard(() => t.suspend(() => paintNow(true))),
         exit: (code, message) => finish(code, message)
-      }, { title: opts.title, glyphs: glyphsForEnv(process.env) })
+      }, { title: opts.title, open: opts.open, glyphs: glyphsForEnv(process.env) })
       ctrl = c
       t.onKey((ch, key) => guard(() => c.handleKey(ch, key)))
       t.onResize(() => guard(() => { c.resize(t.cols, t.rows); paintNow(true) }))

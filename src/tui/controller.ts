@@ -43,6 +43,8 @@ export interface ControllerOptions {
   now?: () => number
   timers?: Timers
   qr?: (text: string) => Promise<string>
+  /** Public key of a friend whose window opens, focused, at start (the demo opens echo's). */
+  open?: string
 }
 
 const CTRL_C_MS = 2000
@@ -77,7 +79,10 @@ export class ChatController {
       windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS
     }
     this.history = new HistoryLoader(this)
+    this.#open = opts.open
   }
+
+  readonly #open: string | undefined
 
   get bodyHeight (): number { return Math.max(1, this.rows - 3) }
 
@@ -99,7 +104,11 @@ export class ChatController {
       this.state.dht = d.state
       this.state.dhtAddress = d.host === null ? null : `${d.host}:${d.port ?? ''}`
     }
-    if (friends.status === 'fulfilled') this.state.book.setFriends(friends.value)
+    if (friends.status === 'fulfilled') {
+      this.state.book.setFriends(friends.value)
+      // Like irssi's query windows: a conversation with unread messages is there to switch to.
+      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
+    }
     if (requests.status === 'fulfilled') {
       this.state.book.setRequests(requests.value)
       const win = this.syncRequestsWindow()
@@ -109,6 +118,7 @@ export class ChatController {
       if (r.status === 'rejected') this.print(this.state.windows.home, `daemon: ${errorText(r.reason)}`, 'error')
     }
     this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
+    if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
     this.ui.render()
   }
 

@@ -9,10 +9,8 @@ import { parsePort, parsePublicKey } from '../args.js'
 import type { Ctx } from '../context.js'
 import { loadExport } from '../lazy.js'
 import { jsonLine } from '../text.js'
-import { examples, run, type Opts } from './run.js'
+import { examples, run, setExitCode, type Opts } from './run.js'
 
-type RunChat = (client: Client, opts: Record<string, unknown>) => Promise<void>
-type RunDemo = () => Promise<void>
 interface RelayOptions { home: string, host?: string, port?: number, bootstrap?: string, dhtHost?: string, log: (line: string) => void }
 type RunRelay = (opts: RelayOptions) => Promise<void>
 type RelayStatus = (opts: { home: string }) => Promise<unknown>
@@ -24,16 +22,21 @@ export function registerExtras (program: Command): void {
     .description('open the terminal chat window')
     .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat'))
     .action(run(async (ctx) => {
-      const runChat = await loadExport<RunChat>(['../tui/app.js'], 'runChat', 'chat')
-      await runChat(await ctx.client('daemon'), {})
+      const { runChat } = await import('../../tui/app.js')
+      setExitCode(await runChat(await ctx.client('daemon'), {}))
     }))
 
   program.command('demo')
-    .description('run two local profiles that befriend each other and chat, to see psst work')
-    .addHelpText('after', examples('psst demo'))
-    .action(run(async () => {
-      const runDemo = await loadExport<RunDemo>(['../core/demo.js'], 'runDemo', 'demo')
-      await runDemo()
+    .description('try psst with no setup: a private network on your machine, an echo bot, and the chat window')
+    .addHelpText('after', examples('psst demo', 'npm start        # the same, from a clone'))
+    .action(run(async (ctx) => {
+      const demo = await ctx.core.startDemo()
+      try {
+        const { runChat } = await import('../../tui/app.js')
+        setExitCode(await runChat(demo.client, { title: 'psst demo', open: demo.bot.publicKey }))
+      } finally {
+        await demo.teardown()
+      }
     }))
 
   registerRelay(program)

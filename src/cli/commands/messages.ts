@@ -1,4 +1,5 @@
 /** send, history, watch: messages and the live event stream. */
+import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import type { Client } from '../../core/index.js'
 import type { FriendInfo, PsstEvent, SendResult } from '../../core/api.js'
@@ -9,6 +10,9 @@ import { eventLine, historyLines, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
 import { sanitize } from '../text.js'
 import { examples, run, type Opts } from './run.js'
+
+/** Reconnections tried when the daemon goes away in the middle of --stdin. */
+const RESEND_ATTEMPTS = 20
 
 /** Lines per sendMany call: big enough to amortise the round trip, small enough to stream. */
 export const STDIN_BATCH = 500
@@ -53,7 +57,7 @@ async function send (ctx: Ctx, opts: Opts, friendArg: string, words: string[]): 
   let last: SendResult
   let count = 1
   if (fromStdin) {
-    const sent = await sendLines(client, friend, action, process.stdin, ctx)
+    const sent = await sendLines(ctx, client, friend, action, process.stdin)
     if (sent.last === null) {
       ctx.out.result({ count: 0 }, () => ['nothing sent: the input had no lines'])
       return
@@ -78,23 +82,42 @@ async function send (ctx: Ctx, opts: Opts, friendArg: string, words: string[]): 
   }
 }
 
-/** Streams stdin to sendMany in order, one batch at a time, so memory stays flat for any input size. */
-async function sendLines (client: Client, friend: string, action: boolean, input: NodeJS.ReadableStream, ctx: Ctx):
+/**
+ * Streams stdin to sendMany in order, one batch at a time, so memory stays flat for any input size.
+ * Each line gets a transaction number in this run's session: if the daemon dies mid-batch, the
+ * batch is sent again to a restarted daemon, which skips what it had already stored (no loss,
+ * no duplicate).
+ */
+async function sendLines (ctx: Ctx, first: Client, friend: string, action: boolean, input: NodeJS.ReadableStream):
 Promise<{ count: number, last: SendResult | null }> {
+  let client = first
   let count = 0
   let skipped = 0
   let last: SendResult | null = null
+  const session = randomUUID()
   const lines = readLines(input as AsyncIterable<Buffer>)
   for await (const batch of batches(lines, STDIN_BATCH)) {
     const texts = batch.filter((line) => line !== '')
     skipped += batch.length - texts.length
     if (texts.length === 0) continue
-    const results = await client.call('sendMany', { friend, texts, action }).catch((err: unknown) => {
-      if (count > 0) ctx.out.note(`${count} message${count === 1 ? ' was' : 's were'} queued before this error`)
-      throw err
-    })
+    const txn = { session, first: count + 1 }
+    let results: SendResult[]
+    for (let attempt = 0; ; attempt++) {
+      try {
+        results = await client.call('sendMany', { friend, texts, action, txn })
+        break
+      } catch (err) {
+        if (!(err instanceof PsstError) || err.code !== 'NO_DAEMON' || attempt >= RESEND_ATTEMPTS) {
+          if (count > 0) ctx.out.note(`${count} message${count === 1 ? ' was' : 's were'} queued before this error`)
+          throw err
+        }
+        ctx.out.note('lost the daemon; reconnecting to resume where it stopped')
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        client = await ctx.client('daemon').catch(() => client)
+      }
+    }
     count += results.length
-    last = results[results.length - 1] ?? last
+    last = results.filter((r) => r.duplicate !== true).pop() ?? last
   }
   if (skipped > 0) ctx.out.note(`skipped ${skipped} empty line${skipped === 1 ? '' : 's'}`)
   return { count, last }

@@ -25,3 +25,14 @@ export function run<A extends unknown[]> (body: (ctx: Ctx, opts: Opts, ...args: 
 export function examples (...lines: string[]): string {
   return '\nExamples:\n' + lines.map((l) => `  $ ${l}`).join('\n')
 }
+
+let requestedExit = 0
+
+/** For commands whose outcome is an exit status rather than an error (chat, demo). */
+export function setExitCode (code: number): void { requestedExit = code }
+
+export function takeExitCode (): number {
+  const code = requestedExit
+  requestedExit = 0
+  return code
+}

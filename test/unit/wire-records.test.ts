@@ -1,0 +1,82 @@
+import { describe, it, expect } from 'vitest'
+import { Records, HeaderFile, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord, type MessageRecord, type OutboxRecord, type HeaderRecord } from '../../src/wire/records.js'
+import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES } from '../../src/wire/limits.js'
+
+const k = (b: number): Buffer => Buffer.alloc(32, b)
+const id16 = Buffer.from('00112233445566778899aabbccddeeff', 'hex')
+
+export const SAMPLE_RECORDS = {
+  profile: [{
+    publicKey: k(1), secretKey: Buffer.alloc(64, 2), name: 'alice', nospam: Buffer.from('01020304', 'hex'),
+    status: 'busy', statusMessage: 'coding', mailbox: k(9), createdAt: 1_700_000_000_123
+  }, {
+    publicKey: k(3), secretKey: Buffer.alloc(64, 4), name: '', nospam: Buffer.alloc(4), status: 'online',
+    statusMessage: '', mailbox: null, createdAt: 0
+  }] satisfies ProfileRecord[],
+  friend: [{
+    publicKey: k(5), state: 'friends', name: 'bob 🐝', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
+    requestNospam: Buffer.from('cafebabe', 'hex'), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999,
+    recvUpTo: 77, nextIndex: 1_000_077, unread: 3, mailbox: null,
+    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990
+  }, {
+    publicKey: k(6), state: 'request-sent', name: '', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 0,
+    requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0, nextIndex: 0, unread: 0, mailbox: k(8),
+    txnSession: '', txnUpTo: 0, txnSeq: 0
+  }] satisfies FriendRecord[],
+  request: [{ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 }] satisfies RequestRecord[],
+  block: [{ publicKey: k(10), declinedOnly: true, at: 5 }, { publicKey: k(11), declinedOnly: false, at: 0 }] satisfies BlockRecord[],
+  message: [
+    { outgoing: true, id: id16, seq: 1, sentAt: 2, kind: 'text', body: 'hi' },
+    { outgoing: false, id: id16, seq: 2 ** 40, sentAt: 2 ** 45, kind: 'action', body: 'x'.repeat(MAX_MESSAGE_BYTES) }
+  ] satisfies MessageRecord[],
+  outbox: [{ id: id16, seq: 3, sentAt: 4, kind: 'text', body: 'queued ✓', index: 12 }] satisfies OutboxRecord[]
+}
+
+export const SAMPLE_HEADERS: HeaderRecord[] = [
+  { encrypted: true, salt: Buffer.alloc(16, 1), opslimit: 2, memlimit: 67_108_864, verifier: Buffer.alloc(40, 3) },
+  { encrypted: false, salt: Buffer.alloc(16), opslimit: 0, memlimit: 0, verifier: Buffer.alloc(0) }
+]
+
+describe('storage records: round trip, version byte, one reading', () => {
+  for (const [name, samples] of Object.entries(SAMPLE_RECORDS)) {
+    const codec = (Records as Record<string, { encode: (v: any) => Buffer, decode: (b: Uint8Array) => unknown }>)[name]
+    it(name, () => {
+      for (const rec of samples) {
+        const bytes = codec.encode(rec)
+        expect(bytes[0]).toBe(1)
+        expect(codec.decode(bytes)).toEqual(rec)
+        expect(codec.decode(Buffer.concat([bytes, Buffer.from([0])]))).toBeNull()
+        expect(codec.decode(bytes.subarray(0, bytes.byteLength - 1))).toBeNull()
+        const wrongVersion = Buffer.from(bytes)
+        wrongVersion[0] = 2
+        expect(codec.decode(wrongVersion)).toBeNull()
+        expect(codec.decode(Buffer.alloc(0))).toBeNull()
+      }
+    })
+  }
+
+  it('bounds hold in stored records too', () => {
+    const rec = { ...SAMPLE_RECORDS.request[0], name: 'n'.repeat(MAX_NAME_BYTES + 1) }
+    expect(Records.request.decode(Records.request.encode(rec))).toBeNull()
+    const msg = { ...SAMPLE_RECORDS.message[0], body: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }
+    expect(Records.message.decode(Records.message.encode(msg))).toBeNull()
+  })
+
+  it('header file: magic PSST, version 1, record', () => {
+    for (const h of SAMPLE_HEADERS) {
+      const bytes = HeaderFile.encode(h)
+      expect(bytes.subarray(0, 5).toString('hex')).toBe('5053535401')
+      expect(HeaderFile.decode(bytes)).toEqual(h)
+      expect(HeaderFile.decode(bytes.subarray(0, bytes.byteLength - 1))).toBeNull()
+      const bad = Buffer.from(bytes)
+      bad[0] = 0x51
+      expect(HeaderFile.decode(bad)).toBeNull()
+    }
+    expect(HeaderFile.decode(Buffer.from('PSST'))).toBeNull()
+  })
+
+  it('exact bytes of a block record (by hand): version | key(32) | bool | uint', () => {
+    expect(Records.block.encode({ publicKey: k(0xab), declinedOnly: true, at: 300 }).toString('hex'))
+      .toBe('01' + 'ab'.repeat(32) + '01' + 'fd2c01')
+  })
+})
