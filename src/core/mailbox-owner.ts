@@ -91,7 +91,7 @@ async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[]
       // Called in seq order without awaiting: each call moves recvUpTo, so the next one chains.
       writes.push(acceptFromMailbox(m, rt, msg).then((verdict) => {
         if (verdict === 'out-of-order') { sum.left++; return }
-        if (verdict === 'stored') sum.stored++
+        if (verdict === 'store') sum.stored++
         else sum.duplicates++
         done.push(id)
       }))

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, TestNet, waitFor } from '../helpers/psst.js'
 import type { Profile } from '../helpers/psst.js'
 
-const HOST_NUMBER = 61
+const HOST_NUMBER = 30
 const SOCKET = `psst-tui-${process.pid}`
 const SESSION = 'chat'
 
@@ -86,5 +86,42 @@ describe.skipIf(!hasTmux())('psst chat in tmux', () => {
     keys('C-c')
     const after = await shown(/EXIT=0/, 'exit code 0')
     expect(after).toMatch(/^icanon$/m) // the terminal is back in cooked mode
+  })
+
+  it('bad /add shows an error and stays up; Alt+2, Ctrl+N/P switch windows; resize; /quit exits 0', async () => {
+    const env = 'env -u PSST_HOME -u PSST_BOOTSTRAP -u PSST_PASSPHRASE -u PSST_DHT_HOST LANG=C.UTF-8'
+    const cmd = `${env} ${process.execPath} ${BIN} --home ${alice.home} --bootstrap ${net.bootstrap} --no-autostart chat; echo "EXIT=$?"; stty -a | grep -o -- '-\\?icanon'; sleep 60`
+    tmux('kill-session', '-t', SESSION)
+    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '30', cmd)
+    await shown(/your psst ID: [0-9A-F]{76}/, 'home window')
+
+    literal('/add 1234NOTANID'); keys('Enter')
+    await shown(/76 hex characters/, 'bad ID error line')
+    literal('/add ' + 'A'.repeat(76)); keys('Enter')
+    await shown(/checksum/, 'bad checksum error line')
+    literal('/frobnicate'); keys('Enter')
+    await shown(/unknown command/i, 'unknown command error')
+    expect(screen()).toMatch(/\[1:home\]/)
+
+    literal('/q bob'); keys('Enter')
+    await shown(/\[2:bob\]/, 'bob window')
+    keys('M-1')
+    await shown(/\[1:home\]/, 'home via Alt+1')
+    keys('M-2')
+    await shown(/\[2:bob\]/, 'bob via Alt+2')
+    keys('C-n')
+    await shown(/\[1:home\]/, 'Ctrl+N wraps to home')
+    keys('C-p')
+    await shown(/\[2:bob\]/, 'Ctrl+P back to bob')
+
+    tmux('resize-window', '-t', SESSION, '-x', '60', '-y', '15')
+    await new Promise((r) => setTimeout(r, 300))
+    tmux('resize-window', '-t', SESSION, '-x', '130', '-y', '40')
+    await bob.cli(['send', alice.publicKey.slice(0, 12), 'after the resize'])
+    await shown(/<bob> after the resize/, 'still drawing after resizes')
+
+    literal('/quit'); keys('Enter')
+    const after = await shown(/EXIT=0/, 'exit code 0 after /quit')
+    expect(after).toMatch(/^icanon$/m)
   })
 })
