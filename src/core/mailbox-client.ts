@@ -6,7 +6,7 @@
  */
 import type { PeerStream } from '../dht/stream.js'
 import type { Answer, Page, MailboxFrame } from '../wire/mailbox.js'
-import { openMailboxChannel, type MailboxChannel } from './mailbox-channel.js'
+import { openMailboxChannel, type MailboxChannel } from '../session/mailbox-channel.js'
 import { PsstError } from '../errors.js'
 
 export const MAILBOX_REQUEST_TIMEOUT_MS = 30_000

@@ -156,7 +156,7 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
       const after = Math.max(rt.rec.ackedUpTo, fm.depositedUpTo)
       const recs = (await m.store.outbox(rt.rec.publicKey, after, DEPOSIT_WINDOW)).filter((r) => r.seq <= rt.persistedSeq)
       if (recs.length === 0 || rt.online || m.closing) break
-      const answers = await Promise.all(recs.map(async (r) => await d.client.deposit(relay, seal(m, rt, r))))
+      const answers = await Promise.all(recs.map(async (r) => await d.client.deposit(rt.rec.publicKey, seal(m, rt, r))))
       const ok = settle(m, rt, fm, recs, answers)
       count += ok
       if (ok < recs.length) break

@@ -8,41 +8,9 @@ import { join } from 'node:path'
 import { LineReader, writeJson } from '../core/ndjson.js'
 import { socketAnswers } from '../core/control-server.js'
 import { PsstError } from '../errors.js'
-import type { BlindRelayStats } from './blind.js'
-import type { MailboxCounters } from './mailbox-service.js'
-import type { RelayLimits } from './limits.js'
+import type { RelayStatus } from '../core/relay-node.js'
 
-export interface RelayStatus {
-  running: true
-  pid: number
-  publicKey: string
-  /** The address others reach the relay's DHT node at (its bootstrap address). */
-  host: string | null
-  port: number | null
-  dht: 'offline' | 'bootstrapping' | 'online'
-  /** The network it joined; [] when it is the first node of its own network. */
-  bootstrap: string[]
-  /** Extra DHT nodes it runs so a network of one relay can holepunch (see docs/relay.md). */
-  helpers: number[]
-  /** Connections relayed by the blind relay since start, those live now, and bytes forwarded. */
-  relayed: number
-  relayedActive: number
-  relayedBytes: number
-  /** Registered mailbox owners, envelopes held, bytes held. */
-  owners: number
-  held: number
-  bytes: number
-  /** Deposits refused since start, in total and by reason. */
-  refused: number
-  refusedBy: MailboxCounters['refusedBy']
-  deposits: number
-  fetched: number
-  deleted: number
-  expired: number
-  connections: number
-  startedAt: number
-  limits: RelayLimits
-}
+export type { RelayStatus }
 
 export interface RelayControl {
   status (): RelayStatus

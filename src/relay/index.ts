@@ -1,47 +1,66 @@
 /**
- * The relay's public face for the CLI (`psst relay`, `psst relay status`), loaded lazily.
+ * `psst relay` (DESIGN.md §8, issue 7), loaded lazily by the CLI: the core relay node plus the
+ * blind relay, the control socket `<home>/control.sock`, a log, and a clean stop on SIGTERM/SIGINT.
  */
-import { Relay, type RelayOptions } from './relay.js'
-import { callRelay, type RelayStatus } from './control.js'
-import type { RelayLimits } from './limits.js'
+import { unlinkSync } from 'node:fs'
+import { RelayNode } from '../core/relay-node.js'
+import type { RelayLimits } from '../core/relay-limits.js'
+import { BlindRelay } from './blind.js'
+import { serveRelayControl, relaySocketPath, callRelay, type RelayStatus } from './control.js'
 
 export type { RelayStatus } from './control.js'
-export type { RelayLimits } from './limits.js'
-export { DEFAULT_LIMITS, LIMIT_FLAGS, resolveLimits } from './limits.js'
-export { DEFAULT_RELAY_PORT, DEFAULT_HELPERS } from './relay.js'
+export type { RelayLimits } from '../core/relay-limits.js'
+export { DEFAULT_LIMITS, LIMIT_FLAGS, resolveLimits } from '../core/relay-limits.js'
+export { DEFAULT_RELAY_PORT, DEFAULT_HELPERS } from '../core/relay-node.js'
 
 export interface RunRelayOptions {
   home: string
+  /** The address others reach the relay at (and its bind address unless dhtHost is given). */
   host?: string
   port?: number
+  /** host:port list to join; 'public' for hyperdht's public network; none = its own network. */
   bootstrap?: string
-  /** Bind address when it differs from --host. */
+  /** Bind address when it differs from --host (joining a network only). */
   dhtHost?: string
-  /** Extra DHT nodes for an own network (default 2; see docs/relay.md). */
+  /** Extra DHT nodes for its own network (default 2; see docs/relay.md). */
   helpers?: number
   log?: (line: string) => void
-  /** Numbers (bytes, ms, counts) or the flags' text ("64M", "30d"). */
+  /** Numbers (bytes, ms, counts) or the flags' text ("64M", "30d", "600"). */
   limits?: Partial<RelayLimits> | Partial<Record<keyof RelayLimits, number | string | undefined>>
   /** Handle SIGINT/SIGTERM (default true). */
   signals?: boolean
 }
 
+const stamp = (line: string): void => { process.stderr.write(`${new Date().toISOString()} ${line}\n`) }
+
 /** Runs the relay until SIGTERM/SIGINT or a `stop` on its control socket; resolves after a clean stop. */
 export async function runRelay (opts: RunRelayOptions): Promise<void> {
-  const relayOpts: RelayOptions = { ...opts }
-  const relay = await Relay.start(relayOpts)
-  await new Promise<void>((resolve) => {
-    const onStop = (): void => {
-      process.off('SIGINT', onStop)
-      process.off('SIGTERM', onStop)
-      void relay.stop().then(resolve, resolve)
-    }
-    if (opts.signals !== false) {
-      process.once('SIGINT', onStop)
-      process.once('SIGTERM', onStop)
-    }
-    relay.onStopRequest = onStop
-  })
+  const log = opts.log ?? stamp
+  const node = await RelayNode.start({ ...opts, log, hook: (rawDht) => new BlindRelay(rawDht) })
+  let stop: () => void = () => {}
+  const stopped = new Promise<void>((resolve) => { stop = resolve })
+  const path = relaySocketPath(opts.home)
+  let control
+  try {
+    control = await serveRelayControl(path, { status: () => node.status(), stop: () => stop() })
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  log(`control socket ${path} (pid ${process.pid})`)
+  const onSignal = (): void => stop()
+  if (opts.signals !== false) {
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  }
+  await stopped
+  process.off('SIGINT', onSignal)
+  process.off('SIGTERM', onSignal)
+  log('stopping')
+  control.close()
+  await node.stop()
+  try { unlinkSync(path) } catch {}
+  log('stopped')
 }
 
 /** The running relay's status (NO_DAEMON when none runs in `home`). Takes the home or `{ home }`. */

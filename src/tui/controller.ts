@@ -104,11 +104,7 @@ export class ChatController {
       this.state.dht = d.state
       this.state.dhtAddress = d.host === null ? null : `${d.host}:${d.port ?? ''}`
     }
-    if (friends.status === 'fulfilled') {
-      this.state.book.setFriends(friends.value)
-      // Like irssi's query windows: a conversation with unread messages is there to switch to.
-      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
-    }
+    if (friends.status === 'fulfilled') this.state.book.setFriends(friends.value)
     if (requests.status === 'fulfilled') {
       this.state.book.setRequests(requests.value)
       const win = this.syncRequestsWindow()
@@ -118,6 +114,10 @@ export class ChatController {
       if (r.status === 'rejected') this.print(this.state.windows.home, `daemon: ${errorText(r.reason)}`, 'error')
     }
     this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
+    // Like irssi's query windows: a conversation with unread messages is there to switch to.
+    if (friends.status === 'fulfilled') {
+      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
+    }
     if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
     this.ui.render()
   }

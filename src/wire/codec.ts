@@ -8,7 +8,8 @@ export interface Codec<T> {
 }
 export interface State { start: number, end: number, buffer: Buffer | null }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip (bodies must round-trip).
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** A UTF-8 string of at most `maxBytes`; invalid UTF-8 or an over-long string fails decoding. */
 export function boundedString (maxBytes: number): Codec<string> {

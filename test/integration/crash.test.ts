@@ -21,7 +21,7 @@ describe('crash safety with kill -9', () => {
   async function expectAllDelivered (alice: Profile, bob: Profile, round: number): Promise<void> {
     const cb = await bob.client()
     const ca = await alice.client()
-    const want = range(1, N * round).map((n) => String(((n - 1) % N) + 1))
+    const want = range(1, N * round).map((n) => String(((Number(n) - 1) % N) + 1))
     await waitFor(async () => (await receivedTexts(cb, alice.publicKey)).length >= want.length, `bob has ${want.length}`, 60_000)
     expect(await receivedTexts(cb, alice.publicKey)).toEqual(want)
     await waitFor(async () => (await fullHistory(ca, bob.publicKey)).every((e) => e.state === 'delivered'), 'all delivered at alice', 60_000)

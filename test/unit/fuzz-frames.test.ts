@@ -211,11 +211,12 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
   it(`record decoders and the header: ${RECORD_CASES * 7} inputs — no throw, bounds hold, round trip`, () => {
     const r = prng(SEED ^ 0x1234567)
     const all = [...Object.values(RECORD_SAMPLES).flat(), HEADER_SAMPLE]
-    const decoders = Object.entries(Records) as Array<[string, { encode: (v: any) => Buffer, decode: (b: Uint8Array) => unknown }]>
+    type AnyCodec = { encode: (v: any) => Buffer, decode: (b: Uint8Array) => unknown }
+    const decoders: Array<[string, AnyCodec]> = [...Object.entries(Records) as Array<[string, AnyCodec]>, ['header', HeaderFile as AnyCodec]]
     let decoded = 0
     for (let i = 0; i < RECORD_CASES; i++) {
       const input = mutate(r, r.pick(all), all)
-      for (const [name, codec] of [...decoders, ['header', HeaderFile] as const]) {
+      for (const [name, codec] of decoders) {
         let out: unknown
         try { out = codec.decode(input) } catch (err) { fail(name, i, input, `threw ${(err as Error).stack}`) }
         if (out === null) continue

@@ -8,8 +8,8 @@ import type { PeerStream } from '../dht/stream.js'
 import type { RelayStore } from '../store/relay-store.js'
 import type { MailboxFrame, MailboxCode, Deposit, Fetch, Delete } from '../wire/mailbox.js'
 import { MAX_PAGE_ITEMS, MAX_PAGE_BYTES } from '../wire/mailbox.js'
-import { openMailboxChannel, type MailboxChannel } from '../core/mailbox-channel.js'
-import { DepositLimiter, type RelayLimits } from './limits.js'
+import { openMailboxChannel, type MailboxChannel } from '../session/mailbox-channel.js'
+import { DepositLimiter, type RelayLimits } from './relay-limits.js'
 
 /** Requests one connection may have waiting; beyond that it is flooding and is dropped. */
 const MAX_QUEUED = 256

@@ -1,10 +1,10 @@
 /**
- * The relay node (DESIGN.md §8, issue 7): a persistent hyperdht node on a fixed address that can be
- * the bootstrap of a private network, a blind relay, and a mailbox, in one headless process with
- * its own home, key pair and LevelDB. Its only "view" is a log and the control socket.
+ * The relay node's core (DESIGN.md §8, issue 7): a persistent hyperdht node on a fixed address that
+ * can be the bootstrap of a private network, and a mailbox, with its own home, key pair and
+ * LevelDB. The shell in src/relay adds the blind relay (a hook on every connection to the relay's
+ * key), the control socket and the process lifecycle.
  */
-import { existsSync, unlinkSync } from 'node:fs'
-import type { Server } from 'node:net'
+import { existsSync } from 'node:fs'
 import { cryptoReady } from '../crypto/sodium.js'
 import { generateKeyPair, toHex, type KeyPair } from '../crypto/identity.js'
 import { DhtNode, type DhtNodeOptions } from '../dht/node.js'
@@ -13,10 +13,8 @@ import type { PeerStream } from '../dht/stream.js'
 import { paths } from '../store/home.js'
 import { RelayStore } from '../store/relay-store.js'
 import { PsstError } from '../errors.js'
-import { BlindRelay, type RawStreamFactory } from './blind.js'
-import { MailboxService } from './mailbox-service.js'
-import { resolveLimits, type RelayLimits } from './limits.js'
-import { serveRelayControl, relaySocketPath, type RelayStatus } from './control.js'
+import { MailboxService, type MailboxCounters } from './relay-mailbox.js'
+import { resolveLimits, type RelayLimits } from './relay-limits.js'
 
 export const DEFAULT_RELAY_PORT = 49737
 /**
@@ -28,6 +26,56 @@ export const DEFAULT_RELAY_PORT = 49737
 export const DEFAULT_HELPERS = 2
 /** Connections served at once; beyond that new ones are refused at the handshake. */
 const MAX_CONNECTIONS = 4096
+
+/** What the shell's blind relay reports. */
+export interface BlindRelayStats {
+  /** Connections relayed (pairs matched) since start. */
+  relayed: number
+  /** Pairs relaying right now. */
+  active: number
+  /** Bytes forwarded, as counted by the relay's UDX streams. */
+  bytes: number
+  errors: number
+}
+
+/** A service the shell runs on every connection to the relay's key (the blind relay). */
+export interface ConnectionHook {
+  accept (stream: PeerStream): void
+  stats (): BlindRelayStats
+  close (): Promise<void>
+}
+
+export interface RelayStatus {
+  running: true
+  pid: number
+  publicKey: string
+  /** The address others reach the relay's DHT node at (its bootstrap address). */
+  host: string | null
+  port: number | null
+  dht: 'offline' | 'bootstrapping' | 'online'
+  /** The network it joined; [] when it is the first node of its own network. */
+  bootstrap: string[]
+  /** Extra DHT nodes it runs so a network of one relay can holepunch (see docs/relay.md). */
+  helpers: number[]
+  /** Connections relayed by the blind relay since start, those live now, and bytes forwarded. */
+  relayed: number
+  relayedActive: number
+  relayedBytes: number
+  /** Registered mailbox owners, envelopes held, bytes held. */
+  owners: number
+  held: number
+  bytes: number
+  /** Deposits refused since start, in total and by reason. */
+  refused: number
+  refusedBy: MailboxCounters['refusedBy']
+  deposits: number
+  fetched: number
+  deleted: number
+  expired: number
+  connections: number
+  startedAt: number
+  limits: RelayLimits
+}
 
 export interface RelayOptions {
   home: string
@@ -42,36 +90,32 @@ export interface RelayOptions {
   helpers?: number
   log?: (line: string) => void
   limits?: Partial<Record<keyof RelayLimits, number | string | undefined>>
+  /** Builds the connection hook (the blind relay) from the HyperDHT instance behind the node. */
+  hook?: (rawDht: unknown) => ConnectionHook
 }
 
-/** DhtNodeOptions plus `announceHost` (see /tmp/relay-wiring.patch for src/dht/node.ts). */
-type NodeOptions = DhtNodeOptions & { announceHost?: string }
-
-export class Relay {
+export class RelayNode {
   readonly keyPair: KeyPair
   readonly startedAt = Date.now()
   readonly #store: RelayStore
   readonly #mailbox: MailboxService
   readonly #log: (line: string) => void
-  readonly #home: string
+  readonly home: string
   #node: DhtNode | null = null
   #helpers: DhtNode[] = []
-  #blind: BlindRelay | null = null
-  #control: Server | null = null
+  #hook: ConnectionHook | null = null
   #bootstrap: HostPort[] | null = []
   #streams = new Set<PeerStream>()
   #stopping: Promise<void> | null = null
-  onStopRequest: () => void = () => {}
-
   private constructor (home: string, store: RelayStore, keyPair: KeyPair, limits: RelayLimits, log: (line: string) => void) {
-    this.#home = home
+    this.home = home
     this.#store = store
     this.keyPair = keyPair
     this.#log = log
     this.#mailbox = new MailboxService(store, limits, { log })
   }
 
-  static async start (opts: RelayOptions): Promise<Relay> {
+  static async start (opts: RelayOptions): Promise<RelayNode> {
     const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
     const limits = resolveLimits(opts.limits)
     const bootstrap = relayBootstrap(opts.bootstrap)
@@ -83,9 +127,9 @@ export class Relay {
       throw PsstError.usage(`${opts.home} holds a psst profile; give the relay a home of its own (--home DIR)`)
     }
     const store = await RelayStore.open(opts.home)
-    let relay: Relay
+    let relay: RelayNode
     try {
-      relay = new Relay(opts.home, store, await store.keyPair(generateKeyPair), limits, log)
+      relay = new RelayNode(opts.home, store, await store.keyPair(generateKeyPair), limits, log)
     } catch (err) {
       await store.close()
       throw err
@@ -101,21 +145,16 @@ export class Relay {
 
   async #startNetwork (opts: RelayOptions, bootstrap: HostPort[] | null): Promise<void> {
     this.#bootstrap = bootstrap
-    this.#control = await serveRelayControl(relaySocketPath(this.#home), { status: () => this.status(), stop: () => this.onStopRequest() })
     const port = opts.port ?? DEFAULT_RELAY_PORT
     const own = bootstrap !== null && bootstrap.length === 0
-    const nodeOpts: NodeOptions = {
-      bootstrap,
-      host: opts.dhtHost ?? opts.host,
-      port,
-      ephemeral: false,
-      firewalled: false,
-      ...(own ? { announceHost: opts.host } : {})
-    }
+    // The first node of its own network must know its own address from the start (bootstrapper).
+    const nodeOpts: DhtNodeOptions = own
+      ? { bootstrap: [], host: opts.host, port, bootstrapper: true }
+      : { bootstrap, host: opts.dhtHost ?? opts.host, port, ephemeral: false, firewalled: false }
     this.#node = await DhtNode.create(nodeOpts)
     const bound = this.#node.address().port
     if (bound !== port) throw PsstError.usage(`port ${port} on ${opts.host ?? 'this host'} is taken (the DHT bound ${bound}); choose another with --port`)
-    this.#blind = new BlindRelay(this.#node.dht as RawStreamFactory)
+    this.#hook = opts.hook?.(this.#node.dht) ?? null
     this.#mailbox.start()
     await this.#node.listen(this.keyPair, () => this.#mailbox.connections >= MAX_CONNECTIONS, (s) => this.#onConnection(s))
     const helpers = opts.helpers ?? (own ? DEFAULT_HELPERS : 0)
@@ -126,19 +165,19 @@ export class Relay {
     const where = formatBootstrap(self)
     this.#log(`relay ${toHex(this.keyPair.publicKey)} on ${where} (${own ? `its own network: use --bootstrap ${where}` : `network ${bootstrap === null ? 'public' : formatBootstrap(bootstrap)}`})`)
     if (this.#helpers.length > 0) this.#log(`helper DHT nodes on ports ${this.#helpers.map((h) => h.address().port).join(', ')}`)
-    this.#log(`mailbox: ${this.#store.owners.size} owners, ${this.#store.held} envelopes held; control socket ${relaySocketPath(this.#home)} (pid ${process.pid})`)
+    this.#log(`mailbox: ${this.#store.owners.size} owners, ${this.#store.held} envelopes held`)
   }
 
   #onConnection (stream: PeerStream): void {
     this.#streams.add(stream)
     stream.on('close', () => this.#streams.delete(stream))
-    this.#blind?.accept(stream)
+    this.#hook?.accept(stream)
     this.#mailbox.attach(stream)
   }
 
   status (): RelayStatus {
     const address = this.#node?.address() ?? { host: null, port: null }
-    const blind = this.#blind?.stats() ?? { relayed: 0, active: 0, bytes: 0, errors: 0 }
+    const blind = this.#hook?.stats() ?? { relayed: 0, active: 0, bytes: 0, errors: 0 }
     const c = this.#mailbox.counters
     return {
       running: true,
@@ -174,15 +213,11 @@ export class Relay {
   }
 
   async #shutdown (): Promise<void> {
-    this.#log('stopping')
-    this.#control?.close()
     for (const s of this.#streams) s.destroy()
     await this.#mailbox.close()
-    await withTimeout(this.#blind?.close() ?? Promise.resolve(), 2000)
+    await withTimeout(this.#hook?.close() ?? Promise.resolve(), 2000)
     await Promise.allSettled([...this.#helpers, ...(this.#node ? [this.#node] : [])].map((n) => n.destroy()))
     await this.#store.close()
-    try { unlinkSync(relaySocketPath(this.#home)) } catch {}
-    this.#log('stopped')
   }
 }
 
