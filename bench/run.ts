@@ -132,7 +132,7 @@ function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: 
   const spawn = pr?.connect?.map((c) => c.fromSpawn) ?? []
   return [
     { name: 'connect_p50_ms', unit: 'ms', psst: samples(conn, 50, 'reconnections'), baseline: level && samples(level.connectMs, 50, 'connects'), bare: bare && samples(bare.connectMs, 50, 'connects'), target: { op: '<', value: 100 },
-      note: `bob's daemon restarted (SIGTERM, start): from its "listening as" log line to both daemons' "online:" lines; from process spawn: p50 ${fmt(spawn.length > 0 ? percentile(spawn, 50) : null)} ms. Raw: dht.connect → 'open'.` },
+      note: `bob's daemon restarted (SIGTERM, start): from its "listening as" log line to both daemons' "online:" lines; from process spawn: p50 ${fmt(spawn.length > 0 ? percentile(spawn, 50) : null)} ms. Raw: dht.connect → 'open'.`, samples: conn ?? undefined },
     { name: 'connect_p99_ms', unit: 'ms', psst: samples(conn, 99, 'reconnections'), baseline: level && samples(level.connectMs, 99, 'connects'), bare: bare && samples(bare.connectMs, 99, 'connects'), target: null },
     { name: 'friend_request_p50_ms', unit: 'ms', psst: samples(pr?.request, 50, 'requests'), baseline: null, bare: null, target: { op: '<', value: 500 },
       note: '`add` call → the recipient\'s friend-request event (emitted after the request is stored).' },

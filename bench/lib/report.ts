@@ -17,6 +17,8 @@ export interface Metric {
   /** Minimum psst/baseline (throughput). */
   minRatio?: number
   note?: string
+  /** Raw samples kept in results.json (e.g. every reconnection time, to see outliers). */
+  samples?: number[]
 }
 
 const ratioOf = (m: Metric): number | null =>
@@ -75,7 +77,8 @@ export function writeJson (path: string, metrics: Metric[], extra: Record<string
     baselineMin: round(m.baseline?.min ?? null), baselineMax: round(m.baseline?.max ?? null),
     baselineNoLevelDb: round(m.bare?.value ?? null),
     target: m.target === null ? null : `${m.target.op} ${m.target.value}`,
-    met: misses(m).length === 0, note: m.note ?? null
+    met: misses(m).length === 0, note: m.note ?? null,
+    ...(m.samples !== undefined ? { samples: m.samples.map((v) => round(v)) } : {})
   }]))
   const doc = {
     when: new Date().toISOString(),

@@ -32,9 +32,11 @@ export function bootstrapFrom (value: string | undefined): HostPort[] | null {
  */
 export async function runDaemon (opts: DaemonOptions): Promise<void> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
-  await cryptoReady()
   const bootstrap = bootstrapFrom(opts.bootstrap)
-  const secret = ProfileStore.isEncrypted(opts.home) ? (await opts.passphrase?.()) ?? null : null
+  const encrypted = ProfileStore.isEncrypted(opts.home)
+  // libsodium (~12 MB) is loaded only when something needs it: unlocking here, sealing mail later.
+  if (encrypted) await cryptoReady()
+  const secret = encrypted ? (await opts.passphrase?.()) ?? null : null
   const store = await ProfileStore.open(opts.home, secret)
   const m = new Messenger({
     store,

@@ -79,7 +79,7 @@ async function pumpOnce (m: Messenger, rt: FriendRuntime): Promise<void> {
     for (const rec of batch) ok = link.send({ type: 'message', id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body })
     link.channel.uncork()
     rt.sentUpTo = batch[batch.length - 1].seq
-    m.emitEvent({ type: 'sent', friend: rt.hex, upTo: rt.sentUpTo, ids: batch.map((r) => toHex(r.id)) })
+    if (m.wantsEvents) m.emitEvent({ type: 'sent', friend: rt.hex, upTo: rt.sentUpTo, ids: batch.map((r) => toHex(r.id)) })
     if (!ok) await link.drained()
   }
 }
@@ -113,7 +113,7 @@ export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: Cha
   const upTo = msg.seq
   void m.write([m.store.messageOp(rt.rec.publicKey, index, record)], () => {
     rt.recvStored = Math.max(rt.recvStored, upTo)
-    m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
+    if (m.wantsEvents) m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
     scheduleReceipt(m, rt, link)
   })
 }
@@ -140,9 +140,13 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
   const from = rt.rec.ackedUpTo
   const upTo = receipt.upTo
   const ids: string[] = []
+  const wantIds = m.wantsEvents
   for (let seq = from + 1; seq <= upTo; seq++) {
     const rec = rt.outboxCache.get(seq)
-    if (rec !== undefined) { ids.push(toHex(rec.id)); rt.outboxCache.delete(seq) }
+    if (rec !== undefined) {
+      if (wantIds) ids.push(toHex(rec.id))
+      rt.outboxCache.delete(seq)
+    }
   }
   rt.rec.ackedUpTo = upTo
   if (rt.sentUpTo < upTo) rt.sentUpTo = upTo

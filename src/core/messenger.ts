@@ -95,6 +95,11 @@ export class Messenger extends EventEmitter {
     this.emit('event', event)
   }
 
+  /** False when no client listens: the hot path then skips building events. */
+  get wantsEvents (): boolean {
+    return this.listenerCount('event') > 0
+  }
+
   count (name: string, n = 1): void {
     this.counters[name] = (this.counters[name] ?? 0) + n
   }

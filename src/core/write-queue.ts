@@ -38,7 +38,9 @@ export class WriteQueue {
   #schedule (): void {
     if (this.#writing || this.#scheduled) return
     this.#scheduled = true
-    setImmediate(() => { this.#scheduled = false; void this.#flush() })
+    // A microtask still gathers every op queued in the same turn, without waiting for the
+    // event loop's next check phase (that wait was most of a message's latency).
+    queueMicrotask(() => { this.#scheduled = false; void this.#flush() })
   }
 
   async #flush (): Promise<void> {

@@ -2,6 +2,7 @@
  * The ed25519 identity (DESIGN.md §1). The same key pair is the hyperdht key pair and the Noise static
  * key, so keys are Node Buffers in the layout hyperdht uses: publicKey 32 bytes, secretKey 64 (seed ‖ pk).
  */
+import { randomBytes as nodeRandomBytes, randomFillSync } from 'node:crypto'
 import { buf, needLength, sodium } from './sodium.js'
 
 export interface KeyPair { publicKey: Buffer, secretKey: Buffer }
@@ -41,9 +42,28 @@ export function verify (signature: Uint8Array, message: Uint8Array, publicKey: U
   }
 }
 
+/**
+ * Random bytes from the OS CSPRNG (node:crypto), drawn from a pool: a message id is 16 of them per
+ * message, and libsodium's WebAssembly `randombytes_buf` costs ~100 µs a call — a third of a
+ * burst's CPU time. The pool also needs no `cryptoReady()`, so plain profiles never load libsodium.
+ */
 export function randomBytes (n: number): Buffer {
-  return buf(sodium().randombytes_buf(n))
+  if (n > POOL_SIZE / 4) return nodeRandomBytes(n)
+  if (poolOffset + n > POOL_SIZE) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  const out = Buffer.allocUnsafe(n)
+  pool.copy(out, 0, poolOffset, poolOffset + n)
+  // Used bytes are overwritten so a later reader of the pool never sees what was handed out.
+  pool.fill(0, poolOffset, poolOffset + n)
+  poolOffset += n
+  return out
 }
+
+const POOL_SIZE = 64 * 1024
+const pool = Buffer.alloc(POOL_SIZE)
+let poolOffset = POOL_SIZE
 
 export function toHex (b: Uint8Array): string {
   return buf(b).toString('hex')

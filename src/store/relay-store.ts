@@ -88,7 +88,8 @@ export class RelayStore {
   isOwner (owner: Buffer): boolean { return this.owners.has(owner.toString('hex')) }
   usage (owner: Buffer): { count: number, bytes: number } {
     const hex = owner.toString('hex')
-    return this.owners.get(hex) ?? this.#orphans.get(hex) ?? { count: 0, bytes: 0 }
+    const u = this.owners.get(hex) ?? this.#orphans.get(hex)
+    return { count: u?.count ?? 0, bytes: u?.bytes ?? 0 }
   }
 
   register (owner: Buffer, now: number): Promise<void> {

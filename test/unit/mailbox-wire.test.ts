@@ -25,7 +25,7 @@ const SAMPLES: MailboxFrame[] = [
 
 describe('mailbox wire: frames', () => {
   for (const f of SAMPLES) {
-    it(`round trip ${f.type} ${f.rid ?? ''}`, () => {
+    it(`round trip ${f.type} ${'rid' in f ? f.rid : ''}`, () => {
       const bytes = encodeMailboxFrame(f)
       expect(decodeMailboxFrame(bytes)).toEqual(f)
       expect(decodeMailboxFrame(Buffer.concat([bytes, Buffer.from([0])]))).toBeNull()
@@ -44,8 +44,6 @@ describe('mailbox wire: frames', () => {
     const big = encodeMailboxFrame({ type: 'deposit', rid: 1, owner, envelope: Buffer.alloc(MAX_ENVELOPE_BYTES + 1) })
     expect(decodeMailboxFrame(big)).toBeNull()
     // A page claiming 2^32 items and a delete claiming too many ids fail on the count alone.
-    const state = { start: 0, end: 0, buffer: null as Buffer | null }
-    c.uint.preencode(state, 1); c.uint.preencode(state, 2 ** 32)
     const hugePage = Buffer.concat([Buffer.from([7]), c.encode(c.uint, 1), c.encode(c.uint, 2 ** 32)])
     expect(decodeMailboxFrame(hugePage)).toBeNull()
     const ids = Array.from({ length: MAX_DELETE_IDS + 1 }, (_, i) => i)
