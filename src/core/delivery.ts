@@ -15,6 +15,8 @@ export interface Txn { session: string, first: number }
 
 /** Outbox entries kept in memory for resending without a DB read. */
 const CACHE_LIMIT = 20_000
+/** Bytes of frames corked into one transport frame at most (well under MAX_CHUNK_BYTES). */
+const CORK_BYTES = 256 * 1024
 /** Outbox entries read from the DB per resend step. */
 const RESEND_CHUNK = 1000
 
@@ -74,9 +76,15 @@ async function pumpOnce (m: Messenger, rt: FriendRuntime): Promise<void> {
   while (link !== null && link.ready && !link.closed && rt.link === link && rt.sentUpTo < rt.persistedSeq) {
     const batch = await nextToSend(m, rt)
     if (batch.length === 0 || rt.link !== link || link.closed) return
-    link.channel.cork()
     let ok = true
-    for (const rec of batch) ok = link.send({ type: 'message', id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body })
+    let corked = 0
+    link.channel.cork()
+    for (const rec of batch) {
+      ok = link.send({ type: 'message', id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body })
+      // Corked frames travel as one transport frame; keep it under the peer's chunk limit.
+      corked += rec.body.length * 3 + 64
+      if (corked > CORK_BYTES) { link.channel.uncork(); link.channel.cork(); corked = 0 }
+    }
     link.channel.uncork()
     rt.sentUpTo = batch[batch.length - 1].seq
     if (m.wantsEvents) m.emitEvent({ type: 'sent', friend: rt.hex, upTo: rt.sentUpTo, ids: batch.map((r) => toHex(r.id)) })

@@ -13,6 +13,7 @@ import { newRuntime, type FriendRuntime } from './friend-runtime.js'
 import { toHex } from '../crypto/identity.js'
 import { redialDelay } from '../session/delivery.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
+import { MAX_BAD_FRAMES } from '../session/channel.js'
 
 /** Pending incoming requests kept at most (RELIABILITY policy 5). */
 export const MAX_PENDING_REQUESTS = 100
@@ -93,6 +94,18 @@ export class Messenger extends EventEmitter {
 
   emitEvent (event: PsstEvent): void {
     this.emit('event', event)
+  }
+
+  /**
+   * A frame that decodes but does not belong in this link's state: dropped and counted, and a
+   * peer that keeps doing it is disconnected (DESIGN §3).
+   */
+  strike (link: Link, counter: string): void {
+    this.count(counter)
+    if (++link.strikes >= MAX_BAD_FRAMES) {
+      this.count('links-closed-for-bad-frames')
+      link.destroy()
+    }
   }
 
   /** False when no client listens: the hot path then skips building events. */

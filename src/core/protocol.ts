@@ -36,7 +36,7 @@ function onFrame (m: Messenger, link: Link, frame: Frame): void {
     case 'friendAccept': return
     case 'friendDecline': return
     default:
-      if (!link.ready) { m.count('frames-before-hello'); return }
+      if (!link.ready) { m.strike(link, 'frames-before-hello'); return }
   }
   switch (frame.type) {
     case 'presence': return onPresence(m, rt, frame)
@@ -48,7 +48,7 @@ function onFrame (m: Messenger, link: Link, frame: Frame): void {
 
 /** A key that is not a friend may only ask to become one; anything else is dropped. */
 function onStrangerFrame (m: Messenger, link: Link, frame: Frame): void {
-  if (frame.type !== 'friendRequest') { m.count('stranger-frames'); return }
+  if (frame.type !== 'friendRequest') { m.strike(link, 'stranger-frames'); return }
   void onRemoteRequest(m, link, frame as FriendRequest)
 }
 
@@ -73,13 +73,14 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
       void removeFriend(m, rt)
       return
     default:
-      m.count('frames-before-accept')
+      m.strike(link, 'frames-before-accept')
   }
 }
 
 function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
   applyPresence(rt, hello)
-  rt.rec.mailbox = hello.mailbox
+  // A copy: the decoded field is a view into the received chunk, which must not stay alive.
+  rt.rec.mailbox = hello.mailbox === null ? null : Buffer.from(hello.mailbox)
   if (link.ready) {
     // A repeated hello only refreshes presence and mailbox; resumption happens once per link.
     return onPresence(m, rt, hello)

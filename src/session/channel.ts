@@ -4,6 +4,9 @@ import { encodeFrame, decodeFrame, type Frame } from '../wire/frames.js'
 import { PROTOCOL, PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../wire/limits.js'
 import type { PeerStream } from '../dht/stream.js'
 
+/** Largest transport frame (a corked protomux batch) accepted from a peer. */
+export const MAX_CHUNK_BYTES = 2 * 1024 * 1024
+
 /** Bad frames tolerated from one peer before the connection is closed (RELIABILITY policy 2). */
 export const MAX_BAD_FRAMES = 8
 
@@ -29,6 +32,15 @@ export interface Channel {
  * and dropped, and a peer that keeps sending them is disconnected.
  */
 export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Channel {
+  // A protomux batch can pack many small frames into one huge transport frame; psst's own
+  // sender corks at most CORK_BYTES, so anything far above is hostile (checked before protomux).
+  let oversized = false
+  stream.on('data', (chunk: Buffer) => {
+    if (chunk.byteLength <= MAX_CHUNK_BYTES || oversized) return
+    oversized = true
+    safe(() => handlers.onDrop('oversized-frame'))
+    stream.destroy()
+  })
   const mux = Protomux.from(stream)
   let bad = 0
   let opened = false
@@ -45,6 +57,7 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
   const msg = channel.addMessage({
     encoding: c.raw,
     onmessage (bytes: Buffer) {
+      if (oversized) return
       if (bytes.byteLength > MAX_FRAME_BYTES) return drop('oversized-frame')
       const frame = decodeFrame(bytes)
       if (frame === null) return drop('bad-frame')
