@@ -39,7 +39,7 @@ const HOLEPUNCH_ERRORS = new Set([
   'CANNOT_HOLEPUNCH', 'REMOTE_NOT_HOLEPUNCHING', 'REMOTE_NOT_HOLEPUNCHABLE', 'BAD_HOLEPUNCH_REPLY'
 ])
 
-interface FriendMail { relay: string, depositedUpTo: number, offlineSince: number, retryAt: number, busy: boolean, holepunchFailed: boolean }
+interface FriendMail { relay: string, depositedUpTo: number, offlineSince: number, retryAt: number, failures: number, busy: boolean, holepunchFailed: boolean }
 interface Depositor { client: MailboxClient, users: number, idle: NodeJS.Timeout | null }
 interface MailState {
   friends: Map<string, FriendMail>
@@ -64,7 +64,7 @@ function friendMail (m: Messenger, rt: FriendRuntime): FriendMail {
   const st = state(m)
   let fm = st.friends.get(rt.hex)
   if (fm === undefined) {
-    fm = { relay: '', depositedUpTo: 0, offlineSince: m.now(), retryAt: 0, busy: false, holepunchFailed: false }
+    fm = { relay: '', depositedUpTo: 0, offlineSince: m.now(), retryAt: 0, failures: 0, busy: false, holepunchFailed: false }
     st.friends.set(rt.hex, fm)
   }
   return fm
@@ -151,19 +151,20 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
   const d = depositor(m, relay)
   let count = 0
   try {
-    if (!await d.client.opened()) { fm.retryAt = m.now() + 5000; return 0 }
+    if (!await d.client.opened()) { unreachable(m, fm); return 0 }
     for (;;) {
       const after = Math.max(rt.rec.ackedUpTo, fm.depositedUpTo)
       const recs = (await m.store.outbox(rt.rec.publicKey, after, DEPOSIT_WINDOW)).filter((r) => r.seq <= rt.persistedSeq)
       if (recs.length === 0 || rt.online || m.closing) break
       const answers = await Promise.all(recs.map(async (r) => await d.client.deposit(rt.rec.publicKey, seal(m, rt, r))))
       const ok = settle(m, rt, fm, recs, answers)
+      fm.failures = 0
       count += ok
       if (ok < recs.length) break
     }
   } catch (err) {
     m.count('mailbox-deposit-errors')
-    fm.retryAt = m.now() + 5000
+    unreachable(m, fm)
     m.log(`mailbox deposit to ${rt.rec.name || rt.hex.slice(0, 12)} failed: ${(err as Error).message}`)
   } finally {
     fm.busy = false
@@ -174,6 +175,11 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
     m.emit('mailbox-deposited', { friend: rt.hex, upTo: fm.depositedUpTo })
   }
   return count
+}
+
+/** The relay did not answer: try again after 5 s, 10 s, 20 s … at most a minute. */
+function unreachable (m: Messenger, fm: FriendMail): void {
+  fm.retryAt = m.now() + Math.min(60_000, 5000 * 2 ** Math.min(fm.failures++, 4))
 }
 
 function seal (m: Messenger, rt: FriendRuntime, r: OutboxRecord): Buffer {

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseId } from '../../src/crypto/id.js'
-import { loopbackHostFor } from '../../src/dht/testnet.js'
+import { testHost } from '../helpers/psst.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
-const HOST = loopbackHostFor('test/integration/cli-foundation.test.ts')
+const HOST = testHost(10)
 const tmp = mkdtempSync(join(tmpdir(), 'psst-cli-'))
 let homeCount = 0
 

@@ -4,10 +4,11 @@ import HyperDHT from 'hyperdht'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DhtNode, type KeyPair } from '../../src/dht/node.js'
 import { keepOnDuplicate, type PeerStream } from '../../src/dht/stream.js'
-import { createLoopbackNetwork, loopbackHostFor, type LoopbackNetwork } from '../../src/dht/testnet.js'
+import { createLoopbackNetwork, type LoopbackNetwork } from '../../src/dht/testnet.js'
+import { testHost } from '../helpers/psst.js'
 import { PsstError } from '../../src/errors.js'
 
-const HOST = loopbackHostFor('test/integration/dht-connect.test.ts')
+const HOST = testHost(11)
 const CHILD = fileURLToPath(new URL('./dht-peer.child.mjs', import.meta.url))
 
 let net: LoopbackNetwork

@@ -1,10 +1,11 @@
 import HyperDHT from 'hyperdht'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DhtNode, type DhtState } from '../../src/dht/node.js'
-import { createLoopbackNetwork, DEFAULT_BOOTSTRAP_PORT, loopbackHostFor, type LoopbackNetwork } from '../../src/dht/testnet.js'
+import { createLoopbackNetwork, DEFAULT_BOOTSTRAP_PORT, type LoopbackNetwork } from '../../src/dht/testnet.js'
+import { testHost } from '../helpers/psst.js'
 import { PsstError } from '../../src/errors.js'
 
-const HOST = loopbackHostFor('test/integration/dht-state.test.ts')
+const HOST = testHost(12)
 const cleanup: Array<() => Promise<void>> = []
 
 afterAll(async () => {
@@ -59,7 +60,7 @@ describe('DhtNode as the first node of a private network (bootstrapper: true)', 
   // Alone it is one DHT node: firewalled peers could not classify their NAT (that needs replies
   // from 3 nodes) and their streams would open, then time out. Unfirewalled peers connect directly.
   it('other (unfirewalled) nodes bootstrap from it and connect', async () => {
-    const host = loopbackHostFor('test/integration/dht-state.test.ts#bootstrapper')
+    const host = testHost(13)
     const root = await DhtNode.create({ bootstrap: [], bootstrapper: true, host, port: 49735 })
     cleanup.push(() => root.destroy())
     expect(root.address()).toEqual({ host, port: 49735 })
