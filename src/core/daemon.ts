@@ -7,6 +7,7 @@ import { parseBootstrap, formatBootstrap, type HostPort } from '../dht/bootstrap
 import { Messenger } from './messenger.js'
 import { installProtocol } from './protocol.js'
 import { serveControl, type ControlServer } from './control-server.js'
+import { startMailbox, stopMailbox, listenOptions } from './mailbox.js'
 import { PsstError } from '../errors.js'
 
 export interface DaemonOptions {
@@ -56,6 +57,7 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
   async function shutdown (): Promise<void> {
     log('stopping')
     server?.close()
+    await stopMailbox(m)
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -69,9 +71,10 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     opts.onReady?.(m)
     dht = await DhtNode.create({ bootstrap, host: opts.dhtHost ?? process.env.PSST_DHT_HOST })
     m.setDht(dht)
-    await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream))
+    await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
     log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
+    startMailbox(m)
   } catch (err) {
     await stop()
     throw err instanceof PsstError ? err : PsstError.internal(`daemon failed to start: ${(err as Error).message}`)

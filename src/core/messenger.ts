@@ -13,6 +13,7 @@ import { newRuntime, type FriendRuntime } from './friend-runtime.js'
 import { toHex } from '../crypto/identity.js'
 import { redialDelay } from '../session/delivery.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
+import { relayOptionsFor, noteDialError } from './mailbox.js'
 import { MAX_BAD_FRAMES } from '../session/channel.js'
 
 /** Pending incoming requests kept at most (RELIABILITY policy 5). */
@@ -197,7 +198,7 @@ export class Messenger extends EventEmitter {
     rt.dialing = true
     let stream: PeerStream
     try {
-      stream = this.dht.connect(rt.rec.publicKey, this.keyPair)
+      stream = this.dht.connect(rt.rec.publicKey, this.keyPair, relayOptionsFor(this, rt))
     } catch {
       rt.dialing = false
       return this.scheduleDial(rt, false)
@@ -209,6 +210,7 @@ export class Messenger extends EventEmitter {
       else this.scheduleDial(rt, false)
     }
     stream.once('open', () => done(true))
+    stream.once('error', (err: Error) => noteDialError(this, rt, err))
     stream.once('close', () => done(false))
     this.attach(stream)
   }

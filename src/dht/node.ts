@@ -32,6 +32,13 @@ export interface DhtNodeOptions {
   bootstrapper?: boolean
 }
 
+export interface ListenOptions {
+  /** A blind relay (its public key) for incoming connections; the server's choice wins. */
+  relayThrough?: Buffer | null
+  /** false: never holepunch. With relayThrough, every incoming connection stays relayed. */
+  holepunch?: boolean
+}
+
 export const DEFAULT_BOOTSTRAP_TIMEOUT = 10_000
 const UNANNOUNCE_GRACE = 1500
 
@@ -94,9 +101,12 @@ export class DhtNode extends EventEmitter {
    * made total: a throw, a rejected promise or anything but `false` rejects. A rejected peer sees
    * PEER_CONNECTION_FAILED after ~8 s, like an offline one.
    */
-  async listen (keyPair: KeyPair, firewall: Firewall, onConnection: (s: PeerStream) => void): Promise<void> {
+  async listen (keyPair: KeyPair, firewall: Firewall, onConnection: (s: PeerStream) => void, opts: ListenOptions = {}): Promise<void> {
     this.assertOpen()
-    const server = this.node.createServer({ firewall: guardFirewall(firewall), shareLocalAddress: !this.loopback })
+    const server = this.node.createServer({ firewall: guardFirewall(firewall), shareLocalAddress: !this.loopback,
+      ...(opts.relayThrough != null ? { relayThrough: opts.relayThrough } : {}),
+      ...(opts.holepunch === false ? { holepunch: false } : {})
+    })
     server.on('connection', (stream: PeerStream) => accept(stream, onConnection))
     this.servers.add(server)
     try {
@@ -114,12 +124,16 @@ export class DhtNode extends EventEmitter {
    * closed cleanly); PEER_CONNECTION_FAILED after ~8 s when the peer's firewall rejected us or it
    * died without closing (stale announcement). Throws only on a closed node or a bad key.
    */
-  connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null } = {}): PeerStream {
+  connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null, forceRelay?: boolean } = {}): PeerStream {
     this.assertOpen()
     if (!Buffer.isBuffer(remotePublicKey) || remotePublicKey.length !== 32) {
       throw PsstError.usage('a DHT public key is 32 bytes')
     }
+    // hyperdht relays and holepunches in parallel and upgrades to a direct path when one opens;
+    // forceRelay (tests) turns holepunching and the fast-open probe off so the relayed path stays.
+    const force = opts.forceRelay === true && opts.relayThrough != null
     const stream: PeerStream = this.node.connect(remotePublicKey, {
+      ...(force ? { holepunch: () => false, fastOpen: false } : {}),
       keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey },
       relayThrough: opts.relayThrough ?? null,
       localConnection: !this.loopback

@@ -37,6 +37,10 @@ declare module 'hyperdht' {
       relayThrough?: Buffer | Buffer[] | ((force: boolean) => Buffer | null) | null
       /** Default true: try the peer's LAN addresses when both share a public IP. */
       localConnection?: boolean
+      /** Called before punching; false aborts holepunching (a relayed connection then stays relayed). */
+      holepunch?: (...args: unknown[]) => boolean
+      /** Default true: probe the server's address at once, which may connect directly. */
+      fastOpen?: boolean
       nodes?: NodeAddress[]
     }
 
