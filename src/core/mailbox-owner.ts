@@ -15,6 +15,7 @@ import { openEnvelope } from './mailbox-envelope.js'
 import { historyEntry } from './delivery.js'
 import { judgeIncoming, redialDelay, type IncomingVerdict } from '../session/delivery.js'
 import { toHex } from '../crypto/identity.js'
+import { cryptoReady } from '../crypto/sodium.js'
 
 const PAGE_ITEMS = 256
 /** Passes over the mailbox per fetch: a pass that stored something may unblock items left out of order. */
@@ -47,6 +48,7 @@ export function acceptFromMailbox (m: Messenger, rt: FriendRuntime, msg: ChatMes
 
 /** One fetch: pages until the relay has nothing more I can store now. */
 export async function fetchAll (m: Messenger, client: MailboxClient): Promise<FetchSummary> {
+  await cryptoReady()
   const total: FetchSummary = { stored: 0, duplicates: 0, junk: 0, left: 0 }
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const sum: FetchSummary = { stored: 0, duplicates: 0, junk: 0, left: 0 }

@@ -19,6 +19,7 @@ import { MailboxClient } from './mailbox-client.js'
 import { OwnerSession, type FetchSummary } from './mailbox-owner.js'
 import { sealEnvelope } from './mailbox-envelope.js'
 import { pseudonymSeed } from '../crypto/seal.js'
+import { cryptoReady } from '../crypto/sodium.js'
 import { keyPairFromSeed, toHex, fromHex } from '../crypto/identity.js'
 
 export { acceptFromMailbox, type FetchSummary } from './mailbox-owner.js'
@@ -78,13 +79,13 @@ export function startMailbox (m: Messenger): void {
     const rt = m.friends.get(e.publicKey)
     if (rt !== undefined) friendMail(m, rt).offlineSince = m.now()
   }
-  const onChanged = (): void => { void refreshRegistration(m) }
+  const register = (): void => { refreshRegistration(m).catch((err) => { m.log(`mailbox registration failed: ${(err as Error).message}`) }) }
   m.on('event', onEvent)
-  m.on('mailbox-changed', onChanged)
-  st.unsubscribe = () => { m.off('event', onEvent); m.off('mailbox-changed', onChanged) }
+  m.on('mailbox-changed', register)
+  st.unsubscribe = () => { m.off('event', onEvent); m.off('mailbox-changed', register) }
   st.poll = setInterval(() => pollDeposits(m), POLL_MS)
   st.poll.unref()
-  void refreshRegistration(m)
+  register()
 }
 
 /** Call before the DHT is destroyed (daemon.ts shutdown). */
@@ -131,7 +132,7 @@ function pollDeposits (m: Messenger): void {
     const fm = friendMail(m, rt)
     if (fm.busy || now < fm.retryAt || now - fm.offlineSince < DEPOSIT_GRACE_MS) continue
     if (Math.max(rt.rec.ackedUpTo, fm.relay === toHex(rt.rec.mailbox) ? fm.depositedUpTo : 0) >= rt.persistedSeq) continue
-    void depositToMailbox(m, rt)
+    depositToMailbox(m, rt).catch((err) => { m.log(`mailbox deposit failed: ${(err as Error).message}`) })
   }
 }
 
@@ -148,15 +149,19 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
   const relayHex = toHex(relay)
   if (fm.relay !== relayHex) { fm.relay = relayHex; fm.depositedUpTo = 0 }
   fm.busy = true
-  const d = depositor(m, relay)
+  let d: Depositor | null = null
   let count = 0
   try {
+    // libsodium loads lazily (the daemon may not have needed it yet): seal and pseudonym need it.
+    await cryptoReady()
+    d = depositor(m, relay)
     if (!await d.client.opened()) { unreachable(m, fm); return 0 }
     for (;;) {
       const after = Math.max(rt.rec.ackedUpTo, fm.depositedUpTo)
       const recs = (await m.store.outbox(rt.rec.publicKey, after, DEPOSIT_WINDOW)).filter((r) => r.seq <= rt.persistedSeq)
       if (recs.length === 0 || rt.online || m.closing) break
-      const answers = await Promise.all(recs.map(async (r) => await d.client.deposit(rt.rec.publicKey, seal(m, rt, r))))
+      const client = d.client
+      const answers = await Promise.all(recs.map(async (r) => await client.deposit(rt.rec.publicKey, seal(m, rt, r))))
       const ok = settle(m, rt, fm, recs, answers)
       fm.failures = 0
       count += ok
@@ -168,7 +173,7 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
     m.log(`mailbox deposit to ${rt.rec.name || rt.hex.slice(0, 12)} failed: ${(err as Error).message}`)
   } finally {
     fm.busy = false
-    release(m, relayHex, d)
+    if (d !== null) release(m, relayHex, d)
   }
   if (count > 0) {
     m.log(`mailbox: ${count} messages for ${rt.rec.name || rt.hex.slice(0, 12)} left at relay ${relayHex.slice(0, 12)}`)

@@ -5,6 +5,7 @@
  * key), the control socket and the process lifecycle.
  */
 import { existsSync } from 'node:fs'
+import { createSocket } from 'node:dgram'
 import { cryptoReady } from '../crypto/sodium.js'
 import { generateKeyPair, toHex, type KeyPair } from '../crypto/identity.js'
 import { DhtNode, type DhtNodeOptions } from '../dht/node.js'
@@ -151,6 +152,7 @@ export class RelayNode {
     const nodeOpts: DhtNodeOptions = own
       ? { bootstrap: [], host: opts.host, port, bootstrapper: true }
       : { bootstrap, host: opts.dhtHost ?? opts.host, port, ephemeral: false, firewalled: false }
+    await assertPortFree(nodeOpts.host, port)
     this.#node = await DhtNode.create(nodeOpts)
     const bound = this.#node.address().port
     if (bound !== port) throw PsstError.usage(`port ${port} on ${opts.host ?? 'this host'} is taken (the DHT bound ${bound}); choose another with --port`)
@@ -227,6 +229,27 @@ export function relayBootstrap (value: string | undefined): HostPort[] | null {
   if (text === '') return []
   if (text.toLowerCase() === 'public') return null
   return parseBootstrap(text)
+}
+
+/**
+ * A taken port is refused before the DHT node is built: a HyperDHT whose bind failed keeps the
+ * process alive after it is destroyed (seen with hyperdht 6.34), so `psst relay` would hang.
+ */
+async function assertPortFree (host: string | undefined, port: number): Promise<void> {
+  const socket = createSocket('udp4')
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.bind({ port, address: host, exclusive: true }, () => resolve())
+    })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw PsstError.usage(code === 'EADDRINUSE'
+      ? `UDP port ${port} on ${host ?? 'this host'} is taken (another relay or DHT node?); choose another with --port`
+      : `cannot use ${host ?? '0.0.0.0'}:${port}: ${(err as Error).message}`)
+  } finally {
+    try { socket.close() } catch {}
+  }
 }
 
 async function withTimeout (p: Promise<unknown>, ms: number): Promise<void> {

@@ -59,7 +59,11 @@ export class RelayProcess {
     await waitFor(() => {
       if (child.exitCode !== null) throw new Error(`relay exited ${child.exitCode}: ${this.log}`)
       return /control socket/.test(this.log)
-    }, 'the relay', 20_000)
+    }, 'the relay', 20_000).catch(async (err) => {
+      // A relay that never came up must not outlive the test (it would hold the address).
+      await this.kill9()
+      throw err
+    })
     this.publicKey = /relay ([0-9a-f]{64})/.exec(this.log)![1]
     return this
   }
