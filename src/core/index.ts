@@ -22,3 +22,6 @@ export async function startDemo (log?: (line: string) => void): Promise<import('
   const { startDemo: start } = await import('./demo.js')
   return await start(log)
 }
+
+/** The relay's limit flags (light: no network code), for `psst relay --help`. */
+export { LIMIT_FLAGS } from './relay-limits.js'

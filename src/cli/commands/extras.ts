@@ -7,15 +7,10 @@ import type { Client } from '../../core/index.js'
 import type { MailboxInfo } from '../../core/api.js'
 import { parsePort, parsePublicKey } from '../args.js'
 import type { Ctx } from '../context.js'
-import { loadExport } from '../lazy.js'
+import { LIMIT_FLAGS } from '../../core/relay-limits.js'
 import { jsonLine } from '../text.js'
 import { examples, run, setExitCode, type Opts } from './run.js'
 
-interface RelayOptions { home: string, host?: string, port?: number, bootstrap?: string, dhtHost?: string, log: (line: string) => void }
-type RunRelay = (opts: RelayOptions) => Promise<void>
-type RelayStatus = (opts: { home: string }) => Promise<unknown>
-
-const RELAY_MODULES = ['../relay/index.js', '../relay/relay.js']
 
 export function registerExtras (program: Command): void {
   program.command('chat')
@@ -45,18 +40,30 @@ export function registerExtras (program: Command): void {
 
 function registerRelay (program: Command): void {
   const relay = program.command('relay')
-    .description('run a relay node that keeps sealed mail for friends who are offline')
-    .option('--host <host>', 'address to listen on')
-    .option('--port <port>', 'port to listen on')
-    .addHelpText('after', examples('psst relay --host 127.0.0.1 --port 49737', 'psst relay status'))
+    .description('run a relay node: a DHT node others can bootstrap from, a blind relay, and mailboxes for friends who are offline')
+    .option('--host <host>', 'the address others reach the relay at (and its bind address)')
+    .option('--port <port>', 'UDP port of the relay\'s DHT node (default 49737)')
+  for (const { flag, help } of LIMIT_FLAGS) relay.option(flag, help)
+  relay
+    .addHelpText('after', examples(
+      'psst --home /var/lib/psst-relay relay --host 203.0.113.7 --port 49737',
+      'psst --home /var/lib/psst-relay relay --owner-quota 128M --retention 14d',
+      'psst --home /var/lib/psst-relay relay status --json',
+      'see docs/relay.md and docs/psst-relay.service'))
     .action(run(async (ctx: Ctx, opts: Opts) => {
-      const runRelay = await loadExport<RunRelay>(RELAY_MODULES, 'runRelay', 'relay')
+      const { runRelay } = await import('../../relay/index.js')
+      const limits: Record<string, string> = {}
+      for (const { flag, key } of LIMIT_FLAGS) {
+        const value = opts[camel(flag)]
+        if (typeof value === 'string') limits[key] = value
+      }
       await runRelay({
         home: ctx.home,
         host: typeof opts.host === 'string' ? opts.host : undefined,
         port: typeof opts.port === 'string' ? parsePort(opts.port) : undefined,
         bootstrap: ctx.bootstrap,
         dhtHost: ctx.dhtHost,
+        limits,
         log: (line) => { process.stderr.write(line + '\n') }
       })
     }))
@@ -65,10 +72,15 @@ function registerRelay (program: Command): void {
     .description('show the state of the relay node of this home')
     .addHelpText('after', examples('psst relay status', 'psst relay status --json'))
     .action(run(async (ctx: Ctx) => {
-      const relayStatus = await loadExport<RelayStatus>(RELAY_MODULES, 'relayStatus', 'relay status')
+      const { relayStatus } = await import('../../relay/index.js')
       const status = await relayStatus({ home: ctx.home })
-      ctx.out.result(status, () => keyValueLines(status))
+      ctx.out.result(status, () => keyValueLines(status as unknown as Record<string, unknown>))
     }))
+}
+
+/** "--owner-quota <size>" → "ownerQuota", the key commander stores it under. */
+function camel (flag: string): string {
+  return flag.split(' ')[0].replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
 }
 
 function registerMailbox (program: Command): void {
