@@ -5,7 +5,7 @@ import type { ChatMessage, Receipt } from '../wire/frames.js'
 import type { MessageRecord, OutboxRecord } from '../wire/records.js'
 import type { HistoryEntry, SendResult, MessageKind } from './api.js'
 import type { Op } from '../store/level-store.js'
-import { judgeIncoming, judgeReceipt, deliveryState } from '../session/delivery.js'
+import { judgeIncoming, judgeReceipt, deliveryState, type IncomingVerdict } from '../session/delivery.js'
 import { randomBytes, toHex } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
@@ -103,27 +103,38 @@ async function nextToSend (m: Messenger, rt: FriendRuntime): Promise<OutboxRecor
   return (await m.store.outbox(rt.rec.publicKey, rt.sentUpTo, RESEND_CHUNK)).filter((r) => r.seq <= rt.persistedSeq)
 }
 
-/** A message from a friend: stored once, in order, then acknowledged (after the write). */
-export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
+/**
+ * Stores the next message from a friend: judged against recvUpTo (advanced at once, so calls
+ * in seq order chain), written in the shared batch, announced once on disk. Direct delivery and
+ * the mailbox both come through here, so a message arriving both ways is stored once.
+ */
+export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage, onStored?: () => void): { verdict: IncomingVerdict, written: Promise<void> } {
   const verdict = judgeIncoming(msg.seq, rt.rec.recvUpTo)
-  if (verdict === 'duplicate') {
-    m.count('duplicate-messages')
-    // Acknowledge again, but never claim more than is on disk.
-    void m.write([], () => { link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] }) })
-    return
-  }
-  if (verdict === 'out-of-order') { m.count('out-of-order-messages'); return }
+  if (verdict !== 'store') return { verdict, written: Promise.resolve() }
   const index = rt.rec.nextIndex++
   const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
   rt.rec.recvUpTo = msg.seq
   rt.rec.unread++
   m.markDirty(rt)
   const upTo = msg.seq
-  void m.write([m.store.messageOp(rt.rec.publicKey, index, record)], () => {
+  const written = m.write([m.store.messageOp(rt.rec.publicKey, index, record)], () => {
     rt.recvStored = Math.max(rt.recvStored, upTo)
     if (m.wantsEvents) m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
-    scheduleReceipt(m, rt, link)
+    onStored?.()
   })
+  return { verdict, written }
+}
+
+/** A message over a link: stored once, in order, then acknowledged (after the write). */
+export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
+  const { verdict } = storeIncoming(m, rt, msg, () => scheduleReceipt(m, rt, link))
+  if (verdict === 'duplicate') {
+    m.count('duplicate-messages')
+    // Acknowledge again, but never claim more than is on disk.
+    void m.write([], () => { link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] }) })
+  } else if (verdict === 'out-of-order') {
+    m.count('out-of-order-messages')
+  }
 }
 
 /** One receipt per burst: written after the batch that stored the messages. */

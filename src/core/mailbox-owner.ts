@@ -9,11 +9,10 @@ import type { Messenger } from './messenger.js'
 import type { FriendRuntime } from './friend-runtime.js'
 import type { ChatMessage } from '../wire/frames.js'
 import type { HeldItem } from '../wire/mailbox.js'
-import type { MessageRecord } from '../wire/records.js'
 import { MailboxClient } from './mailbox-client.js'
 import { openEnvelope } from './mailbox-envelope.js'
-import { historyEntry } from './delivery.js'
-import { judgeIncoming, redialDelay, type IncomingVerdict } from '../session/delivery.js'
+import { storeIncoming } from './delivery.js'
+import { redialDelay, type IncomingVerdict } from '../session/delivery.js'
 import { toHex } from '../crypto/identity.js'
 import { cryptoReady } from '../crypto/sodium.js'
 
@@ -24,26 +23,15 @@ const MAX_PASSES = 4
 export interface FetchSummary { stored: number, duplicates: number, junk: number, left: number }
 
 /**
- * Stores one message that came by mailbox, exactly as delivery.ts's onMessage stores one that came
- * over a link: judged against recvUpTo (updated at once, so calls made in seq order chain), written
- * in one batch, then announced. No receipt here: the sender learns it from my next receipt or hello.
- * Resolves with the verdict once a stored message is on disk.
+ * Stores one message that came by mailbox through the same path as direct delivery. No receipt
+ * here: the sender learns it from my next receipt or hello. Resolves once a stored one is on disk.
  */
-export function acceptFromMailbox (m: Messenger, rt: FriendRuntime, msg: ChatMessage): Promise<IncomingVerdict> {
-  const verdict = judgeIncoming(msg.seq, rt.rec.recvUpTo)
-  if (verdict === 'duplicate') { m.count('mailbox-duplicates'); return Promise.resolve(verdict) }
-  if (verdict === 'out-of-order') { m.count('mailbox-out-of-order'); return Promise.resolve(verdict) }
-  const index = rt.rec.nextIndex++
-  const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
-  rt.rec.recvUpTo = msg.seq
-  rt.rec.unread++
-  m.markDirty(rt)
-  const upTo = msg.seq
-  return m.write([m.store.messageOp(rt.rec.publicKey, index, record)], () => {
-    rt.recvStored = Math.max(rt.recvStored, upTo)
-    m.count('mailbox-stored')
-    m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
-  }).then(() => verdict)
+export async function acceptFromMailbox (m: Messenger, rt: FriendRuntime, msg: ChatMessage): Promise<IncomingVerdict> {
+  const { verdict, written } = storeIncoming(m, rt, msg, () => m.count('mailbox-stored'))
+  if (verdict === 'duplicate') m.count('mailbox-duplicates')
+  if (verdict === 'out-of-order') m.count('mailbox-out-of-order')
+  await written
+  return verdict
 }
 
 /** One fetch: pages until the relay has nothing more I can store now. */

@@ -105,3 +105,34 @@ export const optionalFixed32: Codec<Buffer | null> = {
   encode (state, v) { c.bool.encode(state, v !== null); if (v) c.fixed32.encode(state, v) },
   decode (state) { return c.bool.decode(state) ? c.fixed32.decode(state) as Buffer : null }
 }
+
+/**
+ * A protocol's frame table: `[type: uint8 = position + 1][body]`. Decoding is total: null for a
+ * malformed or over-long frame, `{ type: 'unknown' }` for a code this version does not know.
+ */
+export function frameTable<F extends { type: string }> (entries: Array<[F['type'], Codec<any>]>, maxBytes: number): {
+  encode: (frame: F) => Buffer
+  decode: (bytes: Uint8Array) => F | { type: 'unknown', code: number } | null
+} {
+  const codeOf = new Map<string, number>(entries.map(([t], i) => [t, i + 1]))
+  return {
+    encode (frame) {
+      const code = codeOf.get(frame.type)!
+      const { type: _type, ...body } = frame
+      const bytes = encode(entries[code - 1][1], body)
+      const out = Buffer.allocUnsafe(bytes.byteLength + 1)
+      out[0] = code
+      bytes.copy(out, 1)
+      return out
+    },
+    decode (bytes) {
+      if (bytes.byteLength < 1 || bytes.byteLength > maxBytes) return null
+      const code = bytes[0]
+      const entry = entries[code - 1]
+      if (code === 0 || entry === undefined) return { type: 'unknown', code }
+      const body = decodeOrNull(entry[1], bytes.subarray(1))
+      if (body === null) return null
+      return { type: entry[0], ...body } as F
+    }
+  }
+}

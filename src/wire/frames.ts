@@ -8,7 +8,7 @@
  * additions are ignored instead of closing the connection.
  */
 import {
-  struct, boundedString, boundedArray, enumOf, decodeOrNull, encode,
+  struct, boundedString, boundedArray, enumOf, frameTable,
   uint, bool, fixed16, fixed4, optionalFixed32, type Codec
 } from './codec.js'
 import {
@@ -108,27 +108,15 @@ const TABLE: Array<[FrameType, Codec<any>]> = [
   ['ping', ping],
   ['pong', ping]
 ]
-const CODE_OF = new Map<FrameType, number>(TABLE.map(([t], i) => [t, i + 1]))
+const FRAMES = frameTable<Frame>(TABLE, MAX_FRAME_BYTES)
 
 /** Encodes a frame: one write, one frame on the secret stream. */
 export function encodeFrame (frame: Frame): Buffer {
-  const code = CODE_OF.get(frame.type)!
-  const { type: _type, ...body } = frame
-  const bytes = encode(TABLE[code - 1][1], body)
-  const out = Buffer.allocUnsafe(bytes.byteLength + 1)
-  out[0] = code
-  bytes.copy(out, 1)
-  return out
+  return FRAMES.encode(frame)
 }
 
 /** Decodes a frame from a peer: null if malformed or too large, `unknown` for a type we do not know. */
 export function decodeFrame (bytes: Uint8Array): DecodedFrame | null {
-  if (bytes.byteLength < 1 || bytes.byteLength > MAX_FRAME_BYTES) return null
-  const code = bytes[0]
-  const entry = TABLE[code - 1]
-  if (code === 0 || entry === undefined) return { type: 'unknown', code }
-  const body = decodeOrNull(entry[1], bytes.subarray(1))
-  if (body === null) return null
-  return { type: entry[0], ...body } as Frame
+  return FRAMES.decode(bytes)
 }
 

@@ -10,7 +10,7 @@
 import c from 'compact-encoding'
 import {
   struct, boundedArray, enumOf, decodeOrNull, encode, uint, bool, fixed16, fixed32,
-  type Codec, type State
+  frameTable, type Codec, type State
 } from './codec.js'
 import { KIND_VALUES, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES } from './limits.js'
@@ -105,26 +105,14 @@ const TABLE: Array<[MailboxFrameType, Codec<any>]> = [
   ['page', page],
   ['notify', notify]
 ]
-const CODE_OF = new Map<MailboxFrameType, number>(TABLE.map(([t], i) => [t, i + 1]))
+const FRAMES = frameTable<MailboxFrame>(TABLE, MAX_MAILBOX_FRAME_BYTES)
 
 export function encodeMailboxFrame (frame: MailboxFrame): Buffer {
-  const code = CODE_OF.get(frame.type)!
-  const { type: _type, ...body } = frame
-  const bytes = encode(TABLE[code - 1][1], body)
-  const out = Buffer.allocUnsafe(bytes.byteLength + 1)
-  out[0] = code
-  bytes.copy(out, 1)
-  return out
+  return FRAMES.encode(frame)
 }
 
 export function decodeMailboxFrame (bytes: Uint8Array): DecodedMailboxFrame | null {
-  if (bytes.byteLength < 1 || bytes.byteLength > MAX_MAILBOX_FRAME_BYTES) return null
-  const code = bytes[0]
-  const entry = TABLE[code - 1]
-  if (code === 0 || entry === undefined) return { type: 'unknown', code }
-  const body = decodeOrNull(entry[1], bytes.subarray(1))
-  if (body === null) return null
-  return { type: entry[0], ...body } as MailboxFrame
+  return FRAMES.decode(bytes)
 }
 
 // --- the envelope (what the relay holds, sealed to the owner)
