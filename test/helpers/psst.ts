@@ -135,7 +135,7 @@ export class Profile {
       const pid = Number(readFileSync(pidFile, 'utf8'))
       try { process.kill(pid, 'SIGKILL') } catch {}
     }
-    rmSync(this.home, { recursive: true, force: true })
+    if (process.env.PSST_KEEP_HOMES !== '1') rmSync(this.home, { recursive: true, force: true })
   }
 }
 

@@ -29,7 +29,7 @@ describe('crash safety with kill -9', () => {
     expect(mine.map((e) => e.text)).toEqual(want)
   }
 
-  it('receiver killed mid-stream and restarted (random kill points)', async () => {
+  it('receiver killed mid-stream and restarted (random kill points)', { timeout: 150_000 }, async () => {
     const alice = await net.profile('alice-r')
     const bob = await net.profile('bob-r')
     await net.friends(alice, bob)
@@ -44,19 +44,30 @@ describe('crash safety with kill -9', () => {
     }
   })
 
-  it('sender daemon killed mid-stream; the CLI restarts it and resumes without loss or duplicates', async () => {
+  it('sender daemon killed mid-stream; the CLI restarts it and resumes without loss or duplicates', { timeout: 150_000 }, async () => {
     const alice = await net.profile('alice-s', { start: false })
     const bob = await net.profile('bob-s')
     expect((await alice.cli(['daemon', '--detach'])).code).toBe(0)
     await net.friends(alice, bob)
+    const cb = await bob.client()
     for (let round = 1; round <= 3; round++) {
+      const t0 = Date.now()
+      const base = (round - 1) * N
+      const killAt = base + 200 + Math.floor(Math.random() * 3600)
+      let finished = false
       const sending = alice.cli(['send', bob.publicKey, '--stdin'], { input: LINES, timeoutMs: 90_000 })
-      await new Promise((r) => setTimeout(r, randomDelay()))
+      void sending.then(() => { finished = true })
+      // Kill while messages flow: once bob holds a random number of this round's messages.
+      await waitFor(async () => finished || (await cb.call('history', { friend: alice.publicKey, limit: 1 }))[0]?.index >= killAt, 'messages flowing', 30_000, 5)
       const pid = Number(readFileSync(join(alice.home, 'daemon.pid'), 'utf8'))
       process.kill(pid, 'SIGKILL')
       const r = await sending
       expect(r.code, r.stderr).toBe(0)
+      // If the CLI had already finished, the next command would start the daemon: do that.
+      if (finished && !(await alice.json<any>(['daemon', 'status'])).running) expect((await alice.cli(['daemon', '--detach'])).code).toBe(0)
+      const t1 = Date.now()
       await expectAllDelivered(alice, bob, round)
+      if (process.env.PSST_TEST_TIMING) console.log(`round ${round}: send ${t1 - t0} ms, delivered ${Date.now() - t1} ms, killed at ${killAt - base}`)
     }
   })
 
