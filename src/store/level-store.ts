@@ -40,6 +40,12 @@ export class LevelStore {
     return v === undefined ? null : v
   }
 
+  async getMany (sub: Sub, keys: Buffer[]): Promise<Array<Buffer | null>> {
+    if (keys.length === 0) return []
+    const values: Array<Buffer | undefined> = await this.#subs.get(sub).getMany(keys)
+    return values.map((v) => v === undefined ? null : v)
+  }
+
   async batch (ops: Op[]): Promise<void> {
     if (ops.length === 0) return
     await this.#db.batch(ops.map((op) => op.type === 'put'

@@ -30,6 +30,8 @@ export class ProfileStore {
   readonly #lock: Lock
   /** Records that failed to decrypt or decode, skipped rather than crashing. */
   corrupt = 0
+  /** A friend's key prefix per key object: a keyed hash per message op would dominate a burst. */
+  readonly #prefixes = new WeakMap<Buffer, Buffer>()
 
   private constructor (home: string, db: LevelStore, vault: Vault, lock: Lock) {
     this.home = home
@@ -126,26 +128,49 @@ export class ProfileStore {
   // --- messages
 
   messageOp (friend: Buffer, index: number, m: MessageRecord): Op {
-    return this.#put('messages', Buffer.concat([this.#vault.index(friend), u64(index)]), Records.message.encode(m))
+    return this.#put('messages', Buffer.concat([this.#prefix(friend), u64(index)]), Records.message.encode(m))
   }
 
+  /**
+   * An outbox entry holds only where the message sits in history (8 bytes): the body is written
+   * once, in the history record of the same batch, which halves a burst's bytes on disk.
+   */
   outboxOp (friend: Buffer, o: OutboxRecord): Op {
-    return this.#put('outbox', Buffer.concat([this.#vault.index(friend), u64(o.seq)]), Records.outbox.encode(o))
+    return this.#put('outbox', Buffer.concat([this.#prefix(friend), u64(o.seq)]), u64(o.index))
+  }
+
+  #prefix (friend: Buffer): Buffer {
+    let prefix = this.#prefixes.get(friend)
+    if (prefix === undefined) {
+      prefix = this.#vault.index(friend)
+      this.#prefixes.set(friend, prefix)
+    }
+    return prefix
   }
 
   outboxDelOp (friend: Buffer, seq: number): Op {
-    return { type: 'del', sub: 'outbox', key: Buffer.concat([this.#vault.index(friend), u64(seq)]) }
+    return { type: 'del', sub: 'outbox', key: Buffer.concat([this.#prefix(friend), u64(seq)]) }
   }
 
-  /** Unacknowledged messages to a friend with seq > after, in seq order. */
+  /** Unacknowledged messages to a friend with seq > after, in seq order (bodies from history). */
   async outbox (friend: Buffer, after: number, limit = -1): Promise<OutboxRecord[]> {
-    const prefix = this.#vault.index(friend)
-    const out: OutboxRecord[] = []
+    const prefix = this.#prefix(friend)
+    const pointers: Array<{ seq: number, index: number }> = []
     const range = { gt: Buffer.concat([prefix, u64(after)]), lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff)]), limit }
     for await (const [k, v] of this.#db.entries('outbox', range)) {
-      const rec = this.#decode('outbox', k, v, Records.outbox.decode)
-      if (rec !== null) out.push(rec)
+      const opened = this.#vault.open('outbox', k, v)
+      if (opened === null || opened.byteLength !== 8) { this.corrupt++; continue }
+      pointers.push({ seq: Number(k.readBigUInt64BE(k.byteLength - 8)), index: Number(opened.readBigUInt64BE(0)) })
     }
+    const keys = pointers.map((p) => Buffer.concat([prefix, u64(p.index)]))
+    const values = await this.#db.getMany('messages', keys)
+    const out: OutboxRecord[] = []
+    pointers.forEach((p, i) => {
+      const raw = values[i]
+      const rec = raw === null ? null : this.#decode('messages', keys[i], raw, Records.message.decode)
+      if (rec === null || !rec.outgoing || rec.seq !== p.seq) { if (raw === null) this.corrupt++; return }
+      out.push({ id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body, index: p.index })
+    })
     return out
   }
 

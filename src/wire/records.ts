@@ -99,7 +99,7 @@ const message = struct<MessageRecord>([
   ['kind', enumOf(KIND_VALUES)], ['body', boundedString(MAX_MESSAGE_BYTES)]
 ])
 
-/** An outbox entry: a message of mine not yet acknowledged, and where it sits in history. */
+/** A message of mine not yet acknowledged, and where it sits in history (in memory; on disk the outbox keeps only `index`). */
 export interface OutboxRecord { id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string, index: number }
 const outbox = struct<OutboxRecord>([
   ['id', fixed16], ['seq', uint], ['sentAt', uint], ['kind', enumOf(KIND_VALUES)],
