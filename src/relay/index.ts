@@ -3,8 +3,7 @@
  * blind relay, the control socket `<home>/control.sock`, a log, and a clean stop on SIGTERM/SIGINT.
  */
 import { unlinkSync } from 'node:fs'
-import { RelayNode } from '../core/relay-node.js'
-import type { RelayLimits } from '../core/relay-limits.js'
+import { RelayNode, type RelayOptions } from '../core/relay-node.js'
 import { BlindRelay } from './blind.js'
 import { serveRelayControl, relaySocketPath, callRelay, type RelayStatus } from './control.js'
 
@@ -13,20 +12,8 @@ export type { RelayLimits } from '../core/relay-limits.js'
 export { DEFAULT_LIMITS, LIMIT_FLAGS, resolveLimits } from '../core/relay-limits.js'
 export { DEFAULT_RELAY_PORT, DEFAULT_HELPERS } from '../core/relay-node.js'
 
-export interface RunRelayOptions {
-  home: string
-  /** The address others reach the relay at (and its bind address unless dhtHost is given). */
-  host?: string
-  port?: number
-  /** host:port list to join; 'public' for hyperdht's public network; none = its own network. */
-  bootstrap?: string
-  /** Bind address when it differs from --host (joining a network only). */
-  dhtHost?: string
-  /** Extra DHT nodes for its own network (default 2; see docs/relay.md). */
-  helpers?: number
-  log?: (line: string) => void
-  /** Numbers (bytes, ms, counts) or the flags' text ("64M", "30d", "600"). */
-  limits?: Partial<RelayLimits> | Partial<Record<keyof RelayLimits, number | string | undefined>>
+/** The relay node's options (see RelayOptions), minus the blind-relay hook this module supplies. */
+export interface RunRelayOptions extends Omit<RelayOptions, 'hook'> {
   /** Handle SIGINT/SIGTERM (default true). */
   signals?: boolean
 }
