@@ -101,10 +101,6 @@ const message = struct<MessageRecord>([
 
 /** A message of mine not yet acknowledged, and where it sits in history (in memory; on disk the outbox keeps only `index`). */
 export interface OutboxRecord { id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string, index: number }
-const outbox = struct<OutboxRecord>([
-  ['id', fixed16], ['seq', uint], ['sentAt', uint], ['kind', enumOf(KIND_VALUES)],
-  ['body', boundedString(MAX_MESSAGE_BYTES)], ['index', uint]
-])
 
 const VERSION = 1
 
@@ -129,8 +125,7 @@ export const Records = {
   friend: versioned(friend),
   request: versioned(request),
   block: versioned(block),
-  message: versioned(message),
-  outbox: versioned(outbox)
+  message: versioned(message)
 }
 
 /**

@@ -62,8 +62,7 @@ const RECORD_SAMPLES: Record<keyof typeof Records, Buffer[]> = {
   } as any)],
   request: [Records.request.encode({ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 })],
   block: [Records.block.encode({ publicKey: k(10), declinedOnly: true, at: 5 })],
-  message: [Records.message.encode({ outgoing: false, id: id16, seq: 2, sentAt: 3, kind: 'action', body: 'héllo' })],
-  outbox: [Records.outbox.encode({ id: id16, seq: 3, sentAt: 4, kind: 'text', body: 'queued', index: 12 })]
+  message: [Records.message.encode({ outgoing: false, id: id16, seq: 2, sentAt: 3, kind: 'action', body: 'héllo' })]
 }
 const HEADER_SAMPLE = HeaderFile.encode({ encrypted: true, salt: Buffer.alloc(16, 1), opslimit: 2, memlimit: 67_108_864, verifier: Buffer.alloc(40, 3) })
 

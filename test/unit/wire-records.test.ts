@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Records, HeaderFile, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord, type MessageRecord, type OutboxRecord, type HeaderRecord } from '../../src/wire/records.js'
+import { Records, HeaderFile, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord, type MessageRecord, type HeaderRecord } from '../../src/wire/records.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES } from '../../src/wire/limits.js'
 
 const k = (b: number): Buffer => Buffer.alloc(32, b)
@@ -28,8 +28,7 @@ export const SAMPLE_RECORDS = {
   message: [
     { outgoing: true, id: id16, seq: 1, sentAt: 2, kind: 'text', body: 'hi' },
     { outgoing: false, id: id16, seq: 2 ** 40, sentAt: 2 ** 45, kind: 'action', body: 'x'.repeat(MAX_MESSAGE_BYTES) }
-  ] satisfies MessageRecord[],
-  outbox: [{ id: id16, seq: 3, sentAt: 4, kind: 'text', body: 'queued ✓', index: 12 }] satisfies OutboxRecord[]
+  ] satisfies MessageRecord[]
 }
 
 export const SAMPLE_HEADERS: HeaderRecord[] = [
