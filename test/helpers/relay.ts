@@ -9,22 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN, ROOT, Profile, psst, waitFor, type TestNet } from './psst.js'
 import type { Client } from '../../src/core/index.js'
+import type { RelayStatus } from '../../src/relay/index.js'
 
-export interface RelayStatusJson {
-  publicKey: string
-  host: string
-  port: number
-  relayed: number
-  relayedActive: number
-  relayedBytes: number
-  owners: number
-  held: number
-  bytes: number
-  refused: number
-  refusedBy: Record<string, number>
-  deposits: number
-  [k: string]: unknown
-}
+/** What `psst relay status --json` prints: the relay's own status type. */
+export type RelayStatusJson = RelayStatus
 
 const RELAY_INDEX = join(ROOT, 'dist', 'src', 'relay', 'index.js')
 
