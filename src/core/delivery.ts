@@ -37,9 +37,14 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
   const now = m.now()
   const skip = txn !== undefined && rt.rec.txnSession === txn.session ? Math.max(0, rt.rec.txnUpTo - txn.first + 1) : 0
   for (let i = 0; i < Math.min(skip, texts.length); i++) out.push({ id: '', seq: rt.rec.txnSeq, state: 'queued', duplicate: true })
+  const fresh = texts.length - Math.min(skip, texts.length)
+  if (fresh > 0) {
+    const range = { seq: rt.rec.lastSentSeq + 1, index: rt.rec.nextIndex, count: fresh }
+    ops.push(m.store.outboxOp(rt.rec.publicKey, range))
+    rt.outboxRanges.push({ seq: range.seq, count: fresh })
+  }
   for (const body of texts.slice(skip)) {
     const rec: OutboxRecord = { id: randomBytes(16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
-    ops.push(m.store.outboxOp(rt.rec.publicKey, rec))
     ops.push(m.store.messageOp(rt.rec.publicKey, rec.index, { outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body }))
     if (rt.outboxCache.size < CACHE_LIMIT) rt.outboxCache.set(rec.seq, rec)
     out.push({ id: toHex(rec.id), seq: rec.seq, state: 'queued' })
@@ -171,7 +176,9 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
   if (rt.sentUpTo < upTo) rt.sentUpTo = upTo
   m.markDirty(rt)
   const ops: Op[] = []
-  for (let seq = from + 1; seq <= upTo; seq++) ops.push(m.store.outboxDelOp(rt.rec.publicKey, seq))
+  while (rt.outboxRanges.length > 0 && rt.outboxRanges[0].seq + rt.outboxRanges[0].count - 1 <= upTo) {
+    ops.push(m.store.outboxDelOp(rt.rec.publicKey, rt.outboxRanges.shift()!.seq))
+  }
   void m.write(ops, () => {
     m.emitEvent({ type: 'receipt', friend: rt.hex, upTo, ids })
     settleWaiters(rt)

@@ -23,6 +23,8 @@ export interface FriendRuntime {
   repump: boolean
   acking: boolean
   outboxCache: Map<number, OutboxRecord>
+  /** The outbox entries on disk (first seq, count), in seq order: what a receipt deletes. */
+  outboxRanges: Array<{ seq: number, count: number }>
   waiters: Array<{ seq: number, resolve: (delivered: boolean) => void }>
   typingTimer: NodeJS.Timeout | null
   dirty: boolean
@@ -44,6 +46,7 @@ export function newRuntime (rec: FriendRecord): FriendRuntime {
     repump: false,
     acking: false,
     outboxCache: new Map(),
+    outboxRanges: [],
     waiters: [],
     typingTimer: null,
     dirty: false

@@ -86,7 +86,12 @@ export class Messenger extends EventEmitter {
   get publicHex (): string { return toHex(this.profile.publicKey) }
 
   async load (): Promise<void> {
-    for (const rec of await this.store.loadFriends()) this.friends.set(toHex(rec.publicKey), newRuntime(rec))
+    for (const rec of await this.store.loadFriends()) {
+      const rt = newRuntime(rec)
+      // Only a friend with messages in flight has outbox entries (a receipt deletes what it covers).
+      if (rec.ackedUpTo < rec.lastSentSeq) rt.outboxRanges = (await this.store.outboxRanges(rec.publicKey)).map((r) => ({ seq: r.seq, count: r.count }))
+      this.friends.set(rt.hex, rt)
+    }
     for (const rec of await this.store.loadRequests()) this.requests.set(toHex(rec.publicKey), rec)
     for (const rec of await this.store.loadBlocks()) this.blocks.set(toHex(rec.publicKey), rec)
     this.#heartbeat = setInterval(() => this.#beat(), PING_INTERVAL_MS)

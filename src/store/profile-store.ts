@@ -11,11 +11,27 @@ import { PsstError } from '../errors.js'
 
 const PROFILE_KEY = Buffer.from('me')
 
-function u64 (n: number): Buffer {
-  const b = Buffer.alloc(8)
-  b.writeBigUInt64BE(BigInt(n))
+function writeU64 (b: Buffer, at: number, n: number): void {
+  b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), at)
+  b.writeUInt32BE(n >>> 0, at + 4)
+}
+
+const readU64 = (b: Buffer, at: number): number => b.readUInt32BE(at) * 0x1_0000_0000 + b.readUInt32BE(at + 4)
+
+/** prefix ‖ u64: one allocation, no BigInt (a burst builds one per message). */
+function prefixed (prefix: Buffer, n: number): Buffer {
+  const b = Buffer.allocUnsafe(prefix.byteLength + 8)
+  prefix.copy(b, 0)
+  writeU64(b, prefix.byteLength, n)
   return b
 }
+
+/**
+ * An outbox entry: `count` messages with consecutive seqs from `seq`, at consecutive history
+ * indices from `index` (one `send` call writes exactly that). Entries from before ranges hold
+ * only the 8-byte index and stand for one message.
+ */
+export interface OutboxRange { seq: number, index: number, count: number }
 
 export interface StoredMessage extends MessageRecord { index: number }
 
@@ -128,15 +144,19 @@ export class ProfileStore {
   // --- messages
 
   messageOp (friend: Buffer, index: number, m: MessageRecord): Op {
-    return this.#put('messages', Buffer.concat([this.#prefix(friend), u64(index)]), Records.message.encode(m))
+    return this.#put('messages', prefixed(this.#prefix(friend), index), Records.message.encode(m))
   }
 
   /**
-   * An outbox entry holds only where the message sits in history (8 bytes): the body is written
-   * once, in the history record of the same batch, which halves a burst's bytes on disk.
+   * An outbox entry holds only where a send call's messages sit in history: their bodies are
+   * written once, in the history records of the same batch, and a burst of a thousand costs one
+   * outbox put and one delete instead of a thousand each.
    */
-  outboxOp (friend: Buffer, o: OutboxRecord): Op {
-    return this.#put('outbox', Buffer.concat([this.#prefix(friend), u64(o.seq)]), u64(o.index))
+  outboxOp (friend: Buffer, r: OutboxRange): Op {
+    const value = Buffer.allocUnsafe(12)
+    writeU64(value, 0, r.index)
+    value.writeUInt32BE(r.count, 8)
+    return this.#put('outbox', prefixed(this.#prefix(friend), r.seq), value)
   }
 
   #prefix (friend: Buffer): Buffer {
@@ -148,21 +168,47 @@ export class ProfileStore {
     return prefix
   }
 
-  outboxDelOp (friend: Buffer, seq: number): Op {
-    return { type: 'del', sub: 'outbox', key: Buffer.concat([this.#prefix(friend), u64(seq)]) }
+  outboxDelOp (friend: Buffer, firstSeq: number): Op {
+    return { type: 'del', sub: 'outbox', key: prefixed(this.#prefix(friend), firstSeq) }
+  }
+
+  /** A friend's outbox entries in seq order, optionally only those holding a seq above `after`. */
+  async outboxRanges (friend: Buffer, after = 0, maxMessages = -1): Promise<OutboxRange[]> {
+    const prefix = this.#prefix(friend)
+    const end = Buffer.concat([prefix, Buffer.alloc(8, 0xff)])
+    const out: OutboxRange[] = []
+    // The entry holding after + 1 may start before it: the last one starting at or below it.
+    const from = prefixed(prefix, after + 1)
+    for await (const [k, v] of this.#db.entries('outbox', { gte: prefix, lte: from, reverse: true, limit: 1 })) this.#pushRange(out, k, v, after)
+    let messages = out.reduce((n, r) => n + r.count, 0)
+    for await (const [k, v] of this.#db.entries('outbox', { gt: from, lt: end })) {
+      if (maxMessages >= 0 && messages >= maxMessages) break
+      messages += this.#pushRange(out, k, v, after)
+    }
+    return out
+  }
+
+  #pushRange (out: OutboxRange[], k: Buffer, v: Buffer, after: number): number {
+    const opened = this.#vault.open('outbox', k, v)
+    if (opened === null || (opened.byteLength !== 8 && opened.byteLength !== 12)) { this.corrupt++; return 0 }
+    const seq = readU64(k, k.byteLength - 8)
+    const count = opened.byteLength === 12 ? opened.readUInt32BE(8) : 1
+    if (seq + count - 1 <= after) return 0
+    out.push({ seq, index: readU64(opened, 0), count })
+    return count
   }
 
   /** Unacknowledged messages to a friend with seq > after, in seq order (bodies from history). */
   async outbox (friend: Buffer, after: number, limit = -1): Promise<OutboxRecord[]> {
     const prefix = this.#prefix(friend)
     const pointers: Array<{ seq: number, index: number }> = []
-    const range = { gt: Buffer.concat([prefix, u64(after)]), lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff)]), limit }
-    for await (const [k, v] of this.#db.entries('outbox', range)) {
-      const opened = this.#vault.open('outbox', k, v)
-      if (opened === null || opened.byteLength !== 8) { this.corrupt++; continue }
-      pointers.push({ seq: Number(k.readBigUInt64BE(k.byteLength - 8)), index: Number(opened.readBigUInt64BE(0)) })
+    for (const r of await this.outboxRanges(friend, after, limit)) {
+      for (let seq = Math.max(r.seq, after + 1); seq < r.seq + r.count; seq++) {
+        if (limit >= 0 && pointers.length >= limit) break
+        pointers.push({ seq, index: r.index + seq - r.seq })
+      }
     }
-    const keys = pointers.map((p) => Buffer.concat([prefix, u64(p.index)]))
+    const keys = pointers.map((p) => prefixed(prefix, p.index))
     const values = await this.#db.getMany('messages', keys)
     const out: OutboxRecord[] = []
     pointers.forEach((p, i) => {
@@ -177,11 +223,11 @@ export class ProfileStore {
   /** The last `limit` history lines before `before` (exclusive), oldest first. */
   async history (friend: Buffer, limit: number, before?: number): Promise<StoredMessage[]> {
     const prefix = this.#vault.index(friend)
-    const lt = Buffer.concat([prefix, before === undefined ? Buffer.alloc(8, 0xff) : u64(before)])
+    const lt = before === undefined ? Buffer.concat([prefix, Buffer.alloc(8, 0xff)]) : prefixed(prefix, before)
     const out: StoredMessage[] = []
     for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt, reverse: true, limit })) {
       const rec = this.#decode('messages', k, v, Records.message.decode)
-      if (rec !== null) out.push({ ...rec, index: Number(k.readBigUInt64BE(k.byteLength - 8)) })
+      if (rec !== null) out.push({ ...rec, index: readU64(k, k.byteLength - 8) })
     }
     return out.reverse()
   }

@@ -37,6 +37,17 @@ export function encode<T> (codec: Codec<T>, value: T): Buffer {
   return c.encode(codec as never, value) as Buffer
 }
 
+/** `[tag: uint8][value]` in one allocation (frames and versioned records both start with a byte). */
+export function encodeTagged<T> (codec: Codec<T>, tag: number, value: T): Buffer {
+  const state: State = { start: 1, end: 1, buffer: null }
+  codec.preencode(state, value)
+  const buffer = Buffer.allocUnsafe(state.end)
+  buffer[0] = tag
+  state.buffer = buffer
+  codec.encode(state, value)
+  return buffer
+}
+
 /**
  * Decodes a whole buffer or returns null: untrusted input never throws past this point,
  * and trailing bytes count as malformed so a frame has exactly one reading.
@@ -54,12 +65,16 @@ export function decodeOrNull<T> (codec: Codec<T>, buffer: Uint8Array): T | null 
 
 /** Builds a record codec from ordered fields. */
 export function struct<T extends object> (fields: Array<[keyof T & string, Codec<any>]>): Codec<T> {
+  // Indexed loops over plain arrays: a message is encoded twice and decoded once per hop.
+  const keys = fields.map(([k]) => k)
+  const codecs = fields.map(([, f]) => f)
+  const n = fields.length
   return {
-    preencode (state, v) { for (const [k, f] of fields) f.preencode(state, (v as any)[k]) },
-    encode (state, v) { for (const [k, f] of fields) f.encode(state, (v as any)[k]) },
+    preencode (state, v) { for (let i = 0; i < n; i++) codecs[i].preencode(state, (v as any)[keys[i]]) },
+    encode (state, v) { for (let i = 0; i < n; i++) codecs[i].encode(state, (v as any)[keys[i]]) },
     decode (state) {
       const out: any = {}
-      for (const [k, f] of fields) out[k] = f.decode(state)
+      for (let i = 0; i < n; i++) out[keys[i]] = codecs[i].decode(state)
       return out as T
     }
   }
@@ -117,13 +132,9 @@ export function frameTable<F extends { type: string }> (entries: Array<[F['type'
   const codeOf = new Map<string, number>(entries.map(([t], i) => [t, i + 1]))
   return {
     encode (frame) {
+      // A struct codec reads only its own fields, so the frame goes in as it is (no copy without `type`).
       const code = codeOf.get(frame.type)!
-      const { type: _type, ...body } = frame
-      const bytes = encode(entries[code - 1][1], body)
-      const out = Buffer.allocUnsafe(bytes.byteLength + 1)
-      out[0] = code
-      bytes.copy(out, 1)
-      return out
+      return encodeTagged(entries[code - 1][1], code, frame)
     },
     decode (bytes) {
       if (bytes.byteLength < 1 || bytes.byteLength > maxBytes) return null

@@ -4,7 +4,7 @@
  */
 import c from 'compact-encoding'
 import {
-  struct, boundedString, enumOf, decodeOrNull, encode, uint, bool, fixed16, fixed4, fixed32,
+  struct, boundedString, enumOf, decodeOrNull, encode, encodeTagged, uint, bool, fixed16, fixed4, fixed32,
   optionalFixed32, type Codec
 } from './codec.js'
 import { PRESENCE_VALUES, KIND_VALUES, type WirePresence, type WireKind } from './frames.js'
@@ -106,13 +106,7 @@ const VERSION = 1
 
 function versioned<T> (codec: Codec<T>): { encode: (v: T) => Buffer, decode: (b: Uint8Array) => T | null } {
   return {
-    encode (v) {
-      const body = encode(codec, v)
-      const out = Buffer.allocUnsafe(body.byteLength + 1)
-      out[0] = VERSION
-      body.copy(out, 1)
-      return out
-    },
+    encode (v) { return encodeTagged(codec, VERSION, v) },
     decode (b) {
       if (b.byteLength < 1 || b[0] !== VERSION) return null
       return decodeOrNull(codec, b.subarray(1))
