@@ -7,6 +7,7 @@ import type { HistoryEntry, SendResult, MessageKind } from './api.js'
 import type { Op } from '../store/level-store.js'
 import { judgeIncoming, judgeReceipt, deliveryState, type IncomingVerdict } from '../session/delivery.js'
 import { randomBytes, toHex } from '../crypto/identity.js'
+import { Records, messageRecordFromFrame, messageFrameFromRecord } from '../wire/records.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
@@ -45,8 +46,13 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
   }
   for (const body of texts.slice(skip)) {
     const rec: OutboxRecord = { id: randomBytes(16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
-    ops.push(m.store.messageOp(rt.rec.publicKey, rec.index, { outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body }))
-    if (rt.outboxCache.size < CACHE_LIMIT) rt.outboxCache.set(rec.seq, rec)
+    // The body is encoded once: the frame is the history record's bytes under another head.
+    const record = Records.message.encode({ outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body })
+    ops.push(m.store.messageBytesOp(rt.rec.publicKey, rec.index, record))
+    if (rt.outboxCache.size < CACHE_LIMIT) {
+      rec.frame = messageFrameFromRecord(record)
+      rt.outboxCache.set(rec.seq, rec)
+    }
     out.push({ id: toHex(rec.id), seq: rec.seq, state: 'queued' })
   }
   const last = rt.rec.lastSentSeq
@@ -85,7 +91,9 @@ async function pumpOnce (m: Messenger, rt: FriendRuntime): Promise<void> {
     let corked = 0
     link.channel.cork()
     for (const rec of batch) {
-      ok = link.send({ type: 'message', id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body })
+      ok = rec.frame !== undefined
+        ? link.sendEncoded(rec.frame)
+        : link.send({ type: 'message', id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body })
       // Corked frames travel as one transport frame; keep it under the peer's chunk limit.
       corked += rec.body.length * 3 + 64
       if (corked > CORK_BYTES) { link.channel.uncork(); link.channel.cork(); corked = 0 }
@@ -113,26 +121,32 @@ async function nextToSend (m: Messenger, rt: FriendRuntime): Promise<OutboxRecor
  * in seq order chain), written in the shared batch, announced once on disk. Direct delivery and
  * the mailbox both come through here, so a message arriving both ways is stored once.
  */
-export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage, onStored?: () => void): { verdict: IncomingVerdict, written: Promise<void> } {
+export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage, onStored?: () => void, onFailed?: (err: Error) => void): IncomingVerdict {
   const verdict = judgeIncoming(msg.seq, rt.rec.recvUpTo)
-  if (verdict !== 'store') return { verdict, written: Promise.resolve() }
+  if (verdict !== 'store') return verdict
   const index = rt.rec.nextIndex++
-  const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
+  // A frame off the wire becomes the record by copying (no second encoding of the body).
+  const bytes = msg.wire !== undefined
+    ? messageRecordFromFrame(msg.wire, false)
+    : Records.message.encode({ outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body })
   rt.rec.recvUpTo = msg.seq
   rt.rec.unread++
   m.markDirty(rt)
   const upTo = msg.seq
-  const written = m.write([m.store.messageOp(rt.rec.publicKey, index, record)], () => {
+  m.writes.push([m.store.messageBytesOp(rt.rec.publicKey, index, bytes)], () => {
     rt.recvStored = Math.max(rt.recvStored, upTo)
-    if (m.wantsEvents) m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
+    if (m.wantsEvents) {
+      const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
+      m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
+    }
     onStored?.()
-  })
-  return { verdict, written }
+  }, onFailed)
+  return verdict
 }
 
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
 export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
-  const { verdict } = storeIncoming(m, rt, msg, () => scheduleReceipt(m, rt, link))
+  const verdict = storeIncoming(m, rt, msg, () => scheduleReceipt(m, rt, link))
   if (verdict === 'duplicate') {
     m.count('duplicate-messages')
     // Acknowledge again, but never claim more than is on disk.

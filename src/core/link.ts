@@ -56,6 +56,11 @@ export class Link {
     return this.channel.send(frame)
   }
 
+  sendEncoded (bytes: Buffer): boolean {
+    if (this.closed) return false
+    return this.channel.sendEncoded(bytes)
+  }
+
   /** Resolves when the stream can take more (back-pressure), or at once if it can. */
   drained (): Promise<void> {
     return new Promise((resolve) => {

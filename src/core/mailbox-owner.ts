@@ -27,10 +27,13 @@ export interface FetchSummary { stored: number, duplicates: number, junk: number
  * here: the sender learns it from my next receipt or hello. Resolves once a stored one is on disk.
  */
 export async function acceptFromMailbox (m: Messenger, rt: FriendRuntime, msg: ChatMessage): Promise<IncomingVerdict> {
-  const { verdict, written } = storeIncoming(m, rt, msg, () => m.count('mailbox-stored'))
+  let resolve = (): void => {}
+  let reject = (_err: Error): void => {}
+  const stored = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+  const verdict = storeIncoming(m, rt, msg, () => { m.count('mailbox-stored'); resolve() }, (err) => reject(err))
+  if (verdict === 'store') await stored
   if (verdict === 'duplicate') m.count('mailbox-duplicates')
   if (verdict === 'out-of-order') m.count('mailbox-out-of-order')
-  await written
   return verdict
 }
 

@@ -20,6 +20,8 @@ export interface ChannelHandlers {
 
 export interface Channel {
   send (frame: Frame): boolean
+  /** Sends a frame already encoded (a message frame built from its history record). */
+  sendEncoded (bytes: Buffer): boolean
   cork (): void
   uncork (): void
   close (): void
@@ -52,7 +54,7 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
   })
   if (channel === null) {
     stream.destroy()
-    return { send: () => false, cork () {}, uncork () {}, close () {}, opened: false }
+    return { send: () => false, sendEncoded: () => false, cork () {}, uncork () {}, close () {}, opened: false }
   }
   const msg = channel.addMessage({
     encoding: c.raw,
@@ -62,6 +64,7 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
       const frame = decodeFrame(bytes)
       if (frame === null) return drop('bad-frame')
       if (frame.type === 'unknown') return safe(() => handlers.onDrop('unknown-frame'))
+      if (frame.type === 'message') frame.wire = bytes
       safe(() => handlers.onFrame(frame))
     }
   })
@@ -74,6 +77,7 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
 
   return {
     send: (frame) => channel.closed ? false : msg.send(encodeFrame(frame)),
+    sendEncoded: (bytes) => channel.closed ? false : msg.send(bytes),
     cork: () => channel.cork(),
     uncork: () => channel.uncork(),
     close: () => { channel.close(); stream.end() },

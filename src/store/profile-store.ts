@@ -144,7 +144,12 @@ export class ProfileStore {
   // --- messages
 
   messageOp (friend: Buffer, index: number, m: MessageRecord): Op {
-    return this.#put('messages', prefixed(this.#prefix(friend), index), Records.message.encode(m))
+    return this.messageBytesOp(friend, index, Records.message.encode(m))
+  }
+
+  /** A history record already encoded (Records.message bytes, e.g. made from a received frame). */
+  messageBytesOp (friend: Buffer, index: number, record: Buffer): Op {
+    return this.#put('messages', prefixed(this.#prefix(friend), index), record)
   }
 
   /**

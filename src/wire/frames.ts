@@ -63,7 +63,15 @@ const presenceUpdate: Codec<PresenceUpdate> = struct<PresenceUpdate>([
 ])
 
 /** message: id(16) | seq | sentAt | kind | body (UTF-8 ≤ 64 KiB) */
-export interface ChatMessage { id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string }
+export interface ChatMessage {
+  id: Buffer
+  seq: number
+  sentAt: number
+  kind: WireKind
+  body: string
+  /** The whole frame it was decoded from (set by the channel): stored as history without re-encoding. */
+  wire?: Uint8Array
+}
 const chatMessage: Codec<ChatMessage> = struct<ChatMessage>([
   ['id', fixed16], ['seq', uint], ['sentAt', uint], ['kind', enumOf(KIND_VALUES)],
   ['body', boundedString(MAX_MESSAGE_BYTES)]
@@ -109,6 +117,9 @@ const TABLE: Array<[FrameType, Codec<any>]> = [
   ['pong', ping]
 ]
 const FRAMES = frameTable<Frame>(TABLE, MAX_FRAME_BYTES)
+
+/** The type byte of a message frame. */
+export const MESSAGE_FRAME_CODE = TABLE.findIndex(([t]) => t === 'message') + 1
 
 /** Encodes a frame: one write, one frame on the secret stream. */
 export function encodeFrame (frame: Frame): Buffer {

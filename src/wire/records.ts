@@ -7,7 +7,7 @@ import {
   struct, boundedString, enumOf, decodeOrNull, encode, encodeTagged, uint, bool, fixed16, fixed4, fixed32,
   optionalFixed32, type Codec
 } from './codec.js'
-import { PRESENCE_VALUES, KIND_VALUES, type WirePresence, type WireKind } from './frames.js'
+import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, type WirePresence, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES } from './limits.js'
 
 const name = boundedString(MAX_NAME_BYTES)
@@ -100,7 +100,16 @@ const message = struct<MessageRecord>([
 ])
 
 /** A message of mine not yet acknowledged, and where it sits in history (in memory; on disk the outbox keeps only `index`). */
-export interface OutboxRecord { id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string, index: number }
+export interface OutboxRecord {
+  id: Buffer
+  seq: number
+  sentAt: number
+  kind: WireKind
+  body: string
+  index: number
+  /** Its message frame, when built at send time from the history record's bytes. */
+  frame?: Buffer
+}
 
 const VERSION = 1
 
@@ -112,6 +121,30 @@ function versioned<T> (codec: Codec<T>): { encode: (v: T) => Buffer, decode: (b:
       return decodeOrNull(codec, b.subarray(1))
     }
   }
+}
+
+/*
+ * A message's history record and its wire frame share every byte after their heads:
+ *   record = [VERSION][outgoing] ‖ tail      frame = [MESSAGE_FRAME_CODE] ‖ tail
+ * so each side turns one into the other by copying instead of encoding the body twice
+ * (test/unit/wire-records.test.ts holds the two codecs to that).
+ */
+
+/** The history record of a message frame received (or built) as bytes. */
+export function messageRecordFromFrame (frame: Uint8Array, outgoing: boolean): Buffer {
+  const out = Buffer.allocUnsafe(frame.byteLength + 1)
+  out[0] = VERSION
+  out[1] = outgoing ? 1 : 0
+  out.set(frame.subarray(1), 2)
+  return out
+}
+
+/** The wire frame of a message from its history record's bytes. */
+export function messageFrameFromRecord (record: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(record.byteLength - 1)
+  out[0] = MESSAGE_FRAME_CODE
+  out.set(record.subarray(2), 1)
+  return out
 }
 
 export const Records = {

@@ -79,3 +79,27 @@ describe('storage records: round trip, version byte, one reading', () => {
       .toBe('01' + 'ab'.repeat(32) + '01' + 'fd2c01')
   })
 })
+
+describe('message record ⇄ message frame', () => {
+  it('share every byte after their heads, both ways', async () => {
+    const { encodeFrame, decodeFrame } = await import('../../src/wire/frames.js')
+    const { messageRecordFromFrame, messageFrameFromRecord } = await import('../../src/wire/records.js')
+    const bodies = ['', 'a', 'héllo ✓ 🐈', '\uFEFFbom', 'x'.repeat(MAX_MESSAGE_BYTES)]
+    const seqs = [0, 1, 252, 253, 65_535, 65_536, 2 ** 32, Number.MAX_SAFE_INTEGER]
+    let n = 0
+    for (const body of bodies) {
+      for (const seq of seqs) {
+        for (const outgoing of [true, false]) {
+          const msg = { id: Buffer.alloc(16, n++), seq, sentAt: 1_700_000_000_000 + n, kind: n % 2 === 0 ? 'text' as const : 'action' as const, body }
+          const frame = encodeFrame({ type: 'message', ...msg })
+          const record = Records.message.encode({ outgoing, ...msg })
+          expect(messageRecordFromFrame(frame, outgoing)).toEqual(record)
+          expect(messageFrameFromRecord(record)).toEqual(frame)
+          expect(Records.message.decode(messageRecordFromFrame(frame, outgoing))).toEqual({ outgoing, ...msg })
+          const back = decodeFrame(messageFrameFromRecord(record))
+          expect(back).toMatchObject({ type: 'message', ...msg })
+        }
+      }
+    }
+  })
+})
