@@ -44,8 +44,12 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
     ops.push(m.store.outboxOp(rt.rec.publicKey, range))
     rt.outboxRanges.push({ seq: range.seq, count: fresh })
   }
-  for (const body of texts.slice(skip)) {
-    const rec: OutboxRecord = { id: randomBytes(16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
+  // All ids of the call drawn and turned to hex at once (per message, these were a tenth of a burst).
+  const ids = randomBytes(16 * fresh)
+  const idsHex = ids.toString('hex')
+  for (let i = 0; i < fresh; i++) {
+    const body = texts[skip + i]
+    const rec: OutboxRecord = { id: ids.subarray(16 * i, 16 * i + 16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
     // The body is encoded once: the frame is the history record's bytes under another head.
     const record = Records.message.encode({ outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body })
     ops.push(m.store.messageBytesOp(rt.rec.publicKey, rec.index, record))
@@ -53,7 +57,7 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
       rec.frame = messageFrameFromRecord(record)
       rt.outboxCache.set(rec.seq, rec)
     }
-    out.push({ id: toHex(rec.id), seq: rec.seq, state: 'queued' })
+    out.push({ id: idsHex.slice(32 * i, 32 * i + 32), seq: rec.seq, state: 'queued' })
   }
   const last = rt.rec.lastSentSeq
   if (txn !== undefined && skip < texts.length) {

@@ -147,12 +147,50 @@ export function messageFrameFromRecord (record: Uint8Array): Buffer {
   return out
 }
 
+const uintBytes = (n: number): number => n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffff_ffff ? 5 : 9
+
+/** compact-encoding's uint, written in place; returns the next offset. */
+function writeUint (b: Buffer, at: number, n: number): number {
+  if (n < 0xfd) { b[at] = n; return at + 1 }
+  if (n <= 0xffff) { b[at] = 0xfd; b.writeUInt16LE(n, at + 1); return at + 3 }
+  if (n <= 0xffff_ffff) { b[at] = 0xfe; b.writeUInt32LE(n, at + 1); return at + 5 }
+  b[at] = 0xff
+  b.writeUInt32LE(n >>> 0, at + 1)
+  b.writeUInt32LE(Math.floor(n / 0x1_0000_0000), at + 5)
+  return at + 9
+}
+
+/**
+ * The message record written by hand: the same bytes as the `message` struct (the frame test
+ * compares them with the generic codec), in one pass with one allocation. Every message sent
+ * or received is encoded once; the generic codec took a sixth of a burst's CPU.
+ */
+function encodeMessageRecord (r: MessageRecord): Buffer {
+  if (!Number.isSafeInteger(r.seq) || r.seq < 0 || !Number.isSafeInteger(r.sentAt) || r.sentAt < 0 || r.id.byteLength !== 16) {
+    throw new Error('invalid message record')
+  }
+  const kind = KIND_VALUES.indexOf(r.kind)
+  if (kind < 0) throw new Error('bad enum')
+  const bodyBytes = Buffer.byteLength(r.body, 'utf8')
+  if (bodyBytes > MAX_MESSAGE_BYTES) throw new Error('string too long')
+  const out = Buffer.allocUnsafe(2 + 16 + uintBytes(r.seq) + uintBytes(r.sentAt) + 1 + uintBytes(bodyBytes) + bodyBytes)
+  out[0] = VERSION
+  out[1] = r.outgoing ? 1 : 0
+  out.set(r.id, 2)
+  let at = writeUint(out, 18, r.seq)
+  at = writeUint(out, at, r.sentAt)
+  out[at++] = kind
+  at = writeUint(out, at, bodyBytes)
+  out.write(r.body, at, bodyBytes, 'utf8')
+  return out
+}
+
 export const Records = {
   profile: versioned(profile),
   friend: versioned(friend),
   request: versioned(request),
   block: versioned(block),
-  message: versioned(message)
+  message: { encode: encodeMessageRecord, decode: versioned(message).decode }
 }
 
 /**
