@@ -21,15 +21,18 @@ export class RelayProcess {
   readonly host: string
   readonly port: number
   readonly limits: Record<string, number | string> | null
+  /** A network namespace to run in (`ip netns exec`; test/helpers/netns.ts). */
+  readonly netns: string | null
   child: ChildProcess | null = null
   log = ''
   publicKey = ''
 
-  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string> }) {
+  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string>, netns?: string }) {
     this.host = opts.host
     this.port = opts.port ?? 49737
     this.home = opts.home ?? mkdtempSync(join(tmpdir(), 'psst-relay-'))
     this.limits = opts.limits ?? null
+    this.netns = opts.netns ?? null
   }
 
   get bootstrap (): string { return `${this.host}:${this.port}` }
@@ -41,7 +44,7 @@ export class RelayProcess {
       : ['--input-type=module', '-e', `import(${JSON.stringify(RELAY_INDEX)}).then((r) => r.runRelay(${JSON.stringify({ home: this.home, host: this.host, port: this.port, limits: this.limits })})).catch((e) => { console.error(e.message); process.exit(1) })`]
     const env = { ...process.env }
     delete env.PSST_BOOTSTRAP
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawnNode(args, env, this.netns)
     child.stderr!.on('data', (d) => { this.log += d })
     this.child = child
     await waitFor(() => {
@@ -109,13 +112,23 @@ export async function makeProfile (net: TestNet, name: string): Promise<Profile>
   return p
 }
 
-/** Starts the profile's daemon like Profile.start, with extra environment (PSST_FORCE_RELAY …). */
-export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}): Promise<void> {
+/** node with these args, in the host's network namespace or (as root) in `netns` through `ip netns exec`. */
+function spawnNode (args: string[], env: NodeJS.ProcessEnv, netns: string | null): ChildProcess {
+  const opts = { env, stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] }
+  // `ip netns exec` execs node in place, so the child's pid is node's and kill() reaches it.
+  return netns === null ? spawn(process.execPath, args, opts) : spawn('ip', ['netns', 'exec', netns, process.execPath, ...args], opts)
+}
+
+/**
+ * Starts the profile's daemon like Profile.start, with extra environment (PSST_FORCE_RELAY …) and,
+ * optionally, extra daemon arguments and a network namespace to run in.
+ */
+export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}, opts: { args?: string[], netns?: string } = {}): Promise<void> {
   const base: NodeJS.ProcessEnv = { ...process.env, PSST_KDF: 'interactive', ...env }
   delete base.PSST_HOME
   delete base.PSST_BOOTSTRAP
   delete base.PSST_DHT_HOST
-  const child = spawn(process.execPath, [BIN, 'daemon', '--home', p.home, '--bootstrap', p.net.bootstrap], { env: base, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawnNode([BIN, 'daemon', '--home', p.home, '--bootstrap', p.net.bootstrap, ...(opts.args ?? [])], base, opts.netns ?? null)
   p.log = ''
   child.stderr!.on('data', (d) => { p.log += d })
   p.daemon = child
