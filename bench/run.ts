@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --profile]`: psst against raw hyperdht, measured side by side
  * in one run on a private loopback DHT (127.0.0.202–254, away from the tests' addresses), with
- * every daemon a real child process. Prints a table, writes bench/results.json and
- * bench/results.svg. A missed target is printed, never an exit status; a phase that breaks is
+ * every daemon a real child process; then `psst relay` on a DHT of its own at the next address
+ * up (bench/lib/relay.ts). Prints a table, writes bench/results.json and bench/results.svg. A missed target is printed, never an exit status; a phase that breaks is
  * reported and the others still run (exit 1 then, so a broken daemon is not mistaken for a figure).
  */
 import { join } from 'node:path'
@@ -14,6 +14,7 @@ import { BenchProfile } from './lib/profile.js'
 import { measureRaw, type RawResults } from './lib/raw.js'
 import { startPair, friendRequests, latency, throughput, reconnects, type Pair, type ConnectSample, type LatencyResults } from './lib/pair.js'
 import { seed, idleRss, historyTimes, type HistoryTimes } from './lib/seeded.js'
+import { measureRelay, relayMetrics } from './lib/relay.js'
 import { plan as makePlan, BODY_BYTES, BURST, CHUNK, RSS_FRIENDS, RSS_MESSAGES, HISTORY_MESSAGES, type Plan } from './lib/plan.js'
 import { NONE, percentile, pooled, summarize, type Figure } from './lib/stats.js'
 import { table, writeJson, writeSvg, misses, fmt, type Metric } from './lib/report.js'
@@ -186,10 +187,12 @@ async function main (): Promise<void> {
   } finally {
     await net.destroy()
   }
+  const relay = await phase(`relay: ${p.relay.bytes / 2 ** 20} MiB relayed vs direct, RSS with ${p.relay.owners} owners × ${p.relay.perOwner} messages`, () => measureRelay(host, p.relay))
+  ms.push(...relayMetrics(p.relay, relay))
   const took = (Date.now() - t0) / 1000
   const load = `load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (${cpus().length} CPUs)`
   console.log(`\npsst bench (${quick ? 'quick' : 'full'}${profiling ? ', PROFILED' : ''}), ${took.toFixed(0)} s, node ${process.version}, loopback ${host}, ${load}`)
-  console.log('psst = median (or the named percentile) over the counted runs, after warm-up; ratio = psst / raw+LevelDB\n')
+  console.log('psst = median (or the named percentile) over the counted runs, after warm-up; ratio = psst / raw+LevelDB (relay_mb_per_s: relayed / direct)\n')
   console.log(table(ms))
   for (const m of ms) if (m.note !== undefined) console.log(`  ${m.name}: ${m.note}`)
   const missed = ms.flatMap(misses)

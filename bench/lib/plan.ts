@@ -1,5 +1,6 @@
 /** How much each phase measures: the full run (< 5 min) and --quick (< 60 s, for CI and a quick look). */
 import type { RawPlan } from './raw.js'
+import type { RelayPlan } from './relay.js'
 
 export interface Plan {
   quick: boolean
@@ -11,6 +12,7 @@ export interface Plan {
   reconnect: { warmup: number, runs: number }
   rss: { settleMs: number, samples: number }
   history: { warmup: number, runs: number }
+  relay: RelayPlan
 }
 
 export const BODY_BYTES = 100
@@ -19,6 +21,9 @@ export const CHUNK = 1000
 export const RSS_FRIENDS = 100
 export const RSS_MESSAGES = 10_000
 export const HISTORY_MESSAGES = 100_000
+
+export const RELAY_OWNERS = 100
+export const RELAY_MESSAGES = 10_000
 
 export function plan (quick: boolean): Plan {
   const raw: RawPlan = quick
@@ -34,7 +39,9 @@ export function plan (quick: boolean): Plan {
         throughput: { warmup: 1, runs: 2 },
         reconnect: { warmup: 1, runs: 4 },
         rss: { settleMs: 2000, samples: 3 },
-        history: { warmup: 2, runs: 10 }
+        history: { warmup: 2, runs: 10 },
+        // 1 000 held messages instead of 10 000 (filling takes ~1.3 s per 1 000).
+        relay: { bytes: 16 * 1024 * 1024, chunk: 64 * 1024, warmup: 0, runs: 2, owners: RELAY_OWNERS, perOwner: 10, bodyBytes: 200, settleMs: 2000, samples: 3 }
       }
     : {
         quick,
@@ -45,6 +52,7 @@ export function plan (quick: boolean): Plan {
         throughput: { warmup: 1, runs: 5 },
         reconnect: { warmup: 2, runs: 20 },
         rss: { settleMs: 5000, samples: 6 },
-        history: { warmup: 3, runs: 20 }
+        history: { warmup: 3, runs: 20 },
+        relay: { bytes: 64 * 1024 * 1024, chunk: 64 * 1024, warmup: 1, runs: 3, owners: RELAY_OWNERS, perOwner: RELAY_MESSAGES / RELAY_OWNERS, bodyBytes: 200, settleMs: 5000, samples: 6 }
       }
 }
