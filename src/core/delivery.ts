@@ -14,8 +14,6 @@ import { PsstError } from '../errors.js'
 
 export interface Txn { session: string, first: number }
 
-/** Outbox entries kept in memory for resending without a DB read. */
-const CACHE_LIMIT = 20_000
 /** Bytes of frames corked into one transport frame at most (well under MAX_CHUNK_BYTES). */
 const CORK_BYTES = 256 * 1024
 /** Outbox entries read from the DB per resend step. */
@@ -53,10 +51,7 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
     // The body is encoded once: the frame is the history record's bytes under another head.
     const record = Records.message.encode({ outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body })
     ops.push(m.store.messageBytesOp(rt.rec.publicKey, rec.index, record))
-    if (rt.outboxCache.size < CACHE_LIMIT) {
-      rec.frame = messageFrameFromRecord(record)
-      rt.outboxCache.set(rec.seq, rec)
-    }
+    if (rt.outboxCache.add(rec)) rec.frame = messageFrameFromRecord(record)
     out.push({ id: idsHex.slice(32 * i, 32 * i + 32), seq: rec.seq, state: 'queued' })
   }
   const last = rt.rec.lastSentSeq
@@ -179,17 +174,10 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
     return
   }
   if (verdict === 'stale') return
-  const from = rt.rec.ackedUpTo
   const upTo = receipt.upTo
   const ids: string[] = []
   const wantIds = m.wantsEvents
-  for (let seq = from + 1; seq <= upTo; seq++) {
-    const rec = rt.outboxCache.get(seq)
-    if (rec !== undefined) {
-      if (wantIds) ids.push(toHex(rec.id))
-      rt.outboxCache.delete(seq)
-    }
-  }
+  rt.outboxCache.dropUpTo(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
   rt.rec.ackedUpTo = upTo
   if (rt.sentUpTo < upTo) rt.sentUpTo = upTo
   m.markDirty(rt)

@@ -1,4 +1,8 @@
-import type { FriendRecord, OutboxRecord, RequestRecord } from '../wire/records.js'
+import type { FriendRecord, RequestRecord } from '../wire/records.js'
+import { OutboxCache } from './outbox-cache.js'
+
+/** Outbox entries kept in memory per friend for sending without a DB read. */
+const OUTBOX_CACHE_LIMIT = 20_000
 import type { FriendInfo, RequestInfo } from './api.js'
 import type { Link } from './link.js'
 import { toHex } from '../crypto/identity.js'
@@ -22,7 +26,7 @@ export interface FriendRuntime {
   pumping: boolean
   repump: boolean
   acking: boolean
-  outboxCache: Map<number, OutboxRecord>
+  outboxCache: OutboxCache
   /** The outbox entries on disk (first seq, count), in seq order: what a receipt deletes. */
   outboxRanges: Array<{ seq: number, count: number }>
   waiters: Array<{ seq: number, resolve: (delivered: boolean) => void }>
@@ -45,7 +49,7 @@ export function newRuntime (rec: FriendRecord): FriendRuntime {
     pumping: false,
     repump: false,
     acking: false,
-    outboxCache: new Map(),
+    outboxCache: new OutboxCache(OUTBOX_CACHE_LIMIT),
     outboxRanges: [],
     waiters: [],
     typingTimer: null,
