@@ -7,7 +7,7 @@ import type { Frame } from '../wire/frames.js'
 import type { Op } from '../store/level-store.js'
 import type { PsstEvent, DaemonStatus, DhtInfo } from './api.js'
 import { WriteQueue } from './write-queue.js'
-import { StrangerLimiter } from './firewall.js'
+import { StrangerLimiter, DEFAULT_LIMITS } from './firewall.js'
 import { Link, PING_INTERVAL_MS } from './link.js'
 import { newRuntime, type FriendRuntime } from './friend-runtime.js'
 import { toHex } from '../crypto/identity.js'
@@ -222,7 +222,10 @@ export class Messenger extends EventEmitter {
 
   scheduleDial (rt: FriendRuntime, soon: boolean): void {
     if (this.closing || this.dht === null || rt.dialTimer !== null || !this.friends.has(rt.hex)) return
-    const delay = soon ? 200 + Math.round(this.random() * 800) : redialDelay(rt.dialAttempts++, this.random())
+    let delay = soon ? 200 + Math.round(this.random() * 800) : redialDelay(rt.dialAttempts++, this.random())
+    // Until they accept, I am a stranger to them: their firewall admits my key once per
+    // perKeyMs, so a quicker redial (the relayed one after a failed holepunch) would be refused.
+    if (!soon && rt.rec.state === 'request-sent') delay = Math.max(delay, DEFAULT_LIMITS.perKeyMs + 200)
     rt.dialTimer = setTimeout(() => { rt.dialTimer = null; this.dial(rt) }, delay)
     rt.dialTimer.unref()
   }
