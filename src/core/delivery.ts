@@ -185,10 +185,11 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
   while (rt.outboxRanges.length > 0 && rt.outboxRanges[0].seq + rt.outboxRanges[0].count - 1 <= upTo) {
     ops.push(m.store.outboxDelOp(rt.rec.publicKey, rt.outboxRanges.shift()!.seq))
   }
-  void m.write(ops, () => {
-    m.emitEvent({ type: 'receipt', friend: rt.hex, upTo, ids })
-    settleWaiters(rt)
-  })
+  // The receipt proves the friend has them on disk: report it now. Recording it here may wait
+  // for the next batch; if it is lost in a crash, the messages go again and are acked again.
+  m.writes.defer(ops)
+  if (m.wantsEvents) m.emitEvent({ type: 'receipt', friend: rt.hex, upTo, ids })
+  settleWaiters(rt)
 }
 
 function settleWaiters (rt: FriendRuntime): void {

@@ -1,5 +1,8 @@
 import type { Op } from '../store/level-store.js'
 
+/** The longest a deferred op waits for company before it is written alone. */
+const DEFER_MS = 200
+
 /**
  * Group commit: every write of the daemon goes through here, in call order. Ops queued while
  * a batch is in flight go out together in the next one, so a burst costs a few LevelDB
@@ -7,6 +10,9 @@ import type { Op } from '../store/level-store.js'
  */
 export class WriteQueue {
   #ops: Op[] = []
+  /** Ops that may wait for the next batch (or DEFER_MS): nothing is waiting on them. */
+  #deferred: Op[] = []
+  #deferTimer: NodeJS.Timeout | null = null
   #after: Array<() => void> = []
   #failed: Array<(err: Error) => void> = []
   #writing = false
@@ -29,8 +35,21 @@ export class WriteQueue {
     this.#schedule()
   }
 
-  /** Resolves when everything queued so far is written. */
+  /**
+   * Queues ops that nobody waits for (a receipt's bookkeeping): they ride along with the next
+   * batch, or go alone after DEFER_MS. Losing them in a crash only means work done again
+   * (the receipt is asked for again), so a ping-pong pays one disk write per message, not two.
+   */
+  defer (ops: Op[]): void {
+    for (const op of ops) this.#deferred.push(op)
+    if (this.#deferTimer !== null) return
+    this.#deferTimer = setTimeout(() => { this.#deferTimer = null; this.push([]) }, DEFER_MS)
+    this.#deferTimer.unref()
+  }
+
+  /** Resolves when everything queued so far (deferred ops included) is written. */
   flushed (): Promise<void> {
+    if (this.#deferTimer !== null) this.push([])
     if (!this.#writing && !this.#scheduled && this.#ops.length === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idle.push(resolve))
   }
@@ -44,7 +63,9 @@ export class WriteQueue {
   }
 
   async #flush (): Promise<void> {
-    const ops = this.#ops.concat(this.#finalize())
+    if (this.#deferTimer !== null) { clearTimeout(this.#deferTimer); this.#deferTimer = null }
+    const ops = this.#deferred.length === 0 ? this.#ops.concat(this.#finalize()) : this.#deferred.concat(this.#ops, this.#finalize())
+    this.#deferred = []
     const after = this.#after
     const failed = this.#failed
     this.#ops = []

@@ -1,0 +1,70 @@
+import { describe, it, expect } from 'vitest'
+import { WriteQueue } from '../../src/core/write-queue.js'
+import type { Op } from '../../src/store/level-store.js'
+
+const put = (k: string): Op => ({ type: 'put', sub: 'messages', key: Buffer.from(k), value: Buffer.from('v') })
+const keys = (ops: Op[]): string[] => ops.map((o) => o.key.toString())
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+function recorder (delayMs = 0): { batches: string[][], q: WriteQueue } {
+  const batches: string[][] = []
+  const q = new WriteQueue(async (ops) => {
+    batches.push(keys(ops))
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
+  })
+  return { batches, q }
+}
+
+describe('write queue (group commit)', () => {
+  it('gathers everything pushed in one turn into one batch, in order, then runs the callbacks', async () => {
+    const { batches, q } = recorder()
+    const done: string[] = []
+    q.push([put('a')], () => done.push('a'))
+    q.push([put('b'), put('c')], () => done.push('bc'))
+    await q.flushed()
+    expect(batches).toEqual([['a', 'b', 'c']])
+    expect(done).toEqual(['a', 'bc'])
+  })
+
+  it('ops queued while a batch is on its way go together in the next one', async () => {
+    const { batches, q } = recorder(20)
+    q.push([put('1')])
+    await tick()
+    q.push([put('2')])
+    q.push([put('3')])
+    await q.flushed()
+    expect(batches).toEqual([['1'], ['2', '3']])
+  })
+
+  it('a deferred op rides with the next batch, ahead of its ops', async () => {
+    const { batches, q } = recorder()
+    q.defer([put('receipt')])
+    await tick()
+    expect(batches).toEqual([])
+    q.push([put('message')])
+    await q.flushed()
+    expect(batches).toEqual([['receipt', 'message']])
+  })
+
+  it('a deferred op with no company is written alone within a short while', async () => {
+    const { batches, q } = recorder()
+    q.defer([put('receipt')])
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(batches).toEqual([['receipt']])
+  })
+
+  it('flushed() writes deferred ops at once (shutdown loses nothing)', async () => {
+    const { batches, q } = recorder()
+    q.defer([put('x')])
+    await q.flushed()
+    expect(batches).toEqual([['x']])
+  })
+
+  it('a failed batch calls the failure callbacks, not the success ones', async () => {
+    const q = new WriteQueue(async () => { throw new Error('disk full') })
+    const seen: string[] = []
+    q.push([put('a')], () => seen.push('ok'), (err) => seen.push(err.message))
+    await q.flushed()
+    expect(seen).toEqual(['disk full'])
+  })
+})
