@@ -105,7 +105,8 @@ export interface Methods {
   history: { params: { friend: string, limit?: number, before?: number }, result: HistoryEntry[] }
   markRead: { params: { friend: string }, result: { unread: 0 } }
   typing: { params: { friend: string, typing: boolean }, result: { ok: true } }
-  subscribe: { params: Record<string, never>, result: { subscribed: true } }
+  /** Events on this socket from now on; `types` limits them to those kinds. */
+  subscribe: { params: { types?: EventType[] }, result: { subscribed: true } }
   mailbox: { params: Record<string, never>, result: MailboxInfo }
   mailboxSet: { params: { relay: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
@@ -130,3 +131,9 @@ export type PsstEvent =
   | { type: 'warning', message: string }
 
 export type EventType = PsstEvent['type']
+
+/** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning'] as const satisfies readonly EventType[]
+type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
+const everyEventTypeListed: MissingEventType extends never ? true : never = true
+void everyEventTypeListed

@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net'
-import type { Method, Params, Result, PsstEvent } from './api.js'
+import type { Method, Params, Result, PsstEvent, EventType } from './api.js'
 import { PsstError } from '../errors.js'
 import { paths } from '../store/home.js'
 import { LineReader, writeJson } from './ndjson.js'
@@ -8,7 +8,7 @@ import { openOffline } from './offline.js'
 
 export interface Client {
   call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>>
-  subscribe (onEvent: (e: PsstEvent) => void): Promise<void>
+  subscribe (onEvent: (e: PsstEvent) => void, types?: EventType[]): Promise<void>
   onClose (fn: () => void): void
   /** Resolves once the connection (or the in-process profile) is closed. */
   close (): Promise<void>
@@ -67,9 +67,9 @@ class SocketClient implements Client {
     })
   }
 
-  async subscribe (onEvent: (e: PsstEvent) => void): Promise<void> {
+  async subscribe (onEvent: (e: PsstEvent) => void, types?: EventType[]): Promise<void> {
     this.#onEvent = onEvent
-    await this.call('subscribe', {})
+    await this.call('subscribe', types === undefined ? {} : { types })
   }
 
   onClose (fn: () => void): void { this.#closeFns.push(fn) }

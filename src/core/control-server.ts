@@ -65,7 +65,9 @@ function serveClient (m: Messenger, socket: Socket): void {
       if (typeof req.method !== 'string') throw PsstError.usage('request needs a method')
       const result = await handle(m, req.method, req.params)
       if (req.method === 'subscribe' && onEvent === null) {
+        const wanted = eventFilter(req.params)
         onEvent = (event) => {
+          if (wanted !== null && !wanted.has(event.type)) return
           if (socket.writableLength > MAX_BUFFERED) return socket.destroy()
           writeJson(socket, { event })
         }
@@ -80,4 +82,10 @@ function serveClient (m: Messenger, socket: Socket): void {
       writeJson(socket, { id, error })
     }
   }
+}
+
+/** The event types a subscribe request asks for; null for all. */
+function eventFilter (params: unknown): Set<string> | null {
+  const types = (params as { types?: unknown } | null)?.types
+  return Array.isArray(types) && types.every((t) => typeof t === 'string') ? new Set(types as string[]) : null
 }

@@ -15,7 +15,7 @@ import { PsstError } from '../errors.js'
 export interface Txn { session: string, first: number }
 
 /** Bytes of frames corked into one transport frame at most (well under MAX_CHUNK_BYTES). */
-const CORK_BYTES = 256 * 1024
+const CORK_BYTES = 64 * 1024
 /** Outbox entries read from the DB per resend step. */
 const RESEND_CHUNK = 1000
 

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
+import { spawn } from 'node:child_process'
+import { TestNet, BIN, waitFor, type Profile } from '../helpers/psst.js'
 import { fullHistory, receivedTexts, range } from '../helpers/history.js'
 import type { Client } from '../../src/core/index.js'
 
@@ -73,6 +74,36 @@ describe('messages between real daemons', () => {
     await waitFor(async () => (await receivedTexts(cb2, alice.publicKey)).slice(-51).join('|') ===
       ['are you there?', ...range(1, 50).map((n) => `offline ${n}`)].join('|'), 'offline messages at bob', 40_000)
     await waitFor(async () => (await fullHistory(ca, bob.publicKey)).slice(-51).every((e) => e.state === 'delivered'), 'delivered at alice', 20_000)
+  })
+
+  it('psst watch --json --type message prints the message events and nothing else; a bad type is a usage error', async () => {
+    const bad = await bob.cli(['watch', '--type', 'message,bogus'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/unknown event type bogus/)
+    // Earlier tests restarted the daemons: fresh clients.
+    const ca = await alice.client()
+    const cb = await bob.client()
+    const child = spawn(process.execPath, [BIN, '--home', bob.home, '--bootstrap', net.bootstrap, 'watch', '--json', '--type', 'message'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      let out = ''
+      child.stdout.on('data', (d) => { out += d })
+      // The subscription is live once a first message shows up; then send the ones that count.
+      await waitFor(async () => {
+        await ca.call('send', { friend: bob.publicKey, text: 'watch warm-up' })
+        return out.includes('watch warm-up')
+      }, 'watch to be subscribed', 20_000, 300)
+      const sent = await ca.call('sendMany', { friend: bob.publicKey, texts: ['w1', 'w2', 'w3'] })
+      await ca.call('waitDelivered', { friend: bob.publicKey, seq: sent[2].seq, timeoutMs: 10_000 })
+      await cb.call('send', { friend: alice.publicKey, text: 'makes sent and receipt events on bob' })
+      await waitFor(() => out.includes('"w3"'), 'w3 in watch output')
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const events = out.trim().split('\n').map((l) => JSON.parse(l))
+      expect(events.every((e) => e.type === 'message')).toBe(true)
+      expect(events.filter((e) => /^w\d$/.test(e.text)).map((e) => e.text)).toEqual(['w1', 'w2', 'w3'])
+      expect(events.find((e) => e.text === 'w1')).toMatchObject({ friend: alice.publicKey, from: alice.publicKey, seq: sent[0].seq })
+    } finally {
+      child.kill('SIGTERM')
+    }
   })
 
   it('typing notifications reach the friend and expire', async () => {

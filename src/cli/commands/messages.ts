@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import type { Client } from '../../core/index.js'
-import type { FriendInfo, PsstEvent, SendResult } from '../../core/api.js'
+import { EVENT_TYPES, type EventType, type FriendInfo, type PsstEvent, type SendResult } from '../../core/api.js'
 import { PsstError } from '../../errors.js'
 import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
@@ -41,7 +41,8 @@ export function registerMessages (program: Command): void {
 
   program.command('watch')
     .description('print events as they happen (messages, receipts, requests, presence) until Ctrl-C')
-    .addHelpText('after', examples('psst watch', 'psst watch --json | jq -c \'select(.type == "message")\''))
+    .option('--type <types>', `only these event types, comma-separated (${EVENT_TYPES.join(', ')})`)
+    .addHelpText('after', examples('psst watch', 'psst watch --type message,receipt', 'psst watch --json | jq -c \'select(.type == "message")\''))
     .action(run(watch))
 }
 
@@ -147,7 +148,16 @@ export function displayName (friends: FriendInfo[], ref: string, keyInHistory: s
   return match?.name ?? ref
 }
 
-async function watch (ctx: Ctx): Promise<void> {
+function parseEventTypes (value: unknown): EventType[] | undefined {
+  if (typeof value !== 'string') return undefined
+  const types = value.split(',').map((t) => t.trim()).filter((t) => t.length > 0)
+  const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t))
+  if (types.length === 0 || unknown.length > 0) throw PsstError.usage(`unknown event type ${unknown[0] ?? '(none given)'}; use ${EVENT_TYPES.join(', ')}`)
+  return types as EventType[]
+}
+
+async function watch (ctx: Ctx, opts: Opts): Promise<void> {
+  const types = parseEventTypes(opts.type)
   const client = await ctx.client('daemon')
   const names = new Map<string, string>()
   for (const f of await client.call('friends', {})) names.set(f.publicKey, f.name)
@@ -169,6 +179,6 @@ async function watch (ctx: Ctx): Promise<void> {
       if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, e.name)
       ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))
     }
-    client.subscribe(onEvent).catch((err: unknown) => { cleanup(); reject(err) })
+    client.subscribe(onEvent, types).catch((err: unknown) => { cleanup(); reject(err) })
   })
 }
