@@ -12,6 +12,7 @@ export type PsstErrorCode =
   | 'PROFILE_EXISTS'
   | 'PROFILE_IN_USE'
   | 'PROFILE_CORRUPT'
+  | 'STORE_FAILED'
   | 'BAD_PASSPHRASE'
   | 'PASSPHRASE_REQUIRED'
   | 'NO_DAEMON'

@@ -39,6 +39,7 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
   if (encrypted) await cryptoReady()
   const secret = encrypted ? (await opts.passphrase?.()) ?? null : null
   const store = await ProfileStore.open(opts.home, secret)
+  if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied')
   const m = new Messenger({
     store,
     profile: await store.loadProfile(),

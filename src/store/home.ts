@@ -18,6 +18,7 @@ export function ensurePrivateDir (dir: string): void {
 
 export const paths = {
   db: (home: string) => join(home, 'db'),
+  journal: (home: string) => join(home, 'db.journal'),
   header: (home: string) => join(home, 'profile.header'),
   lock: (home: string) => join(home, 'daemon.pid'),
   socket: (home: string) => join(home, 'control.sock'),

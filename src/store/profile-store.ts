@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs'
-import { LevelStore, type Op, type Sub } from './level-store.js'
+import { LevelStore, SUBLEVELS, type Op, type Sub } from './level-store.js'
+import { Journal } from './journal.js'
+import { encodeJournalRecord, type JournalOp } from '../wire/journal.js'
 import { createVault, readHeader, unlockVault, type Vault } from './vault.js'
 import { acquireLock, type Lock } from './lock.js'
 import { ensurePrivateDir, paths } from './home.js'
@@ -33,6 +35,13 @@ function prefixed (prefix: Buffer, n: number): Buffer {
  */
 export interface OutboxRange { seq: number, index: number, count: number }
 
+/** The journal is emptied when LevelDB has caught up and it has grown past this. */
+const JOURNAL_RESET_BYTES = 1024 * 1024
+
+const toJournal = (op: Op): JournalOp => op.type === 'put'
+  ? { type: 'put', sub: SUBLEVELS.indexOf(op.sub), key: op.key, value: op.value }
+  : { type: 'del', sub: SUBLEVELS.indexOf(op.sub), key: op.key }
+
 export interface StoredMessage extends MessageRecord { index: number }
 
 /**
@@ -44,16 +53,48 @@ export class ProfileStore {
   readonly #db: LevelStore
   readonly #vault: Vault
   readonly #lock: Lock
+  readonly #journal: Journal
+  /** Batches in the journal that LevelDB does not hold yet, oldest first. */
+  #pending: Op[][] = []
+  #draining: Promise<void> | null = null
+  #failure: Error | null = null
   /** Records that failed to decrypt or decode, skipped rather than crashing. */
   corrupt = 0
+  /** Set when the journal held damaged bytes at open (kept aside as db.journal.damaged-*). */
+  journalDamaged = false
   /** A friend's key prefix per key object: a keyed hash per message op would dominate a burst. */
   readonly #prefixes = new WeakMap<Buffer, Buffer>()
 
-  private constructor (home: string, db: LevelStore, vault: Vault, lock: Lock) {
+  private constructor (home: string, db: LevelStore, vault: Vault, lock: Lock, journal: Journal) {
     this.home = home
     this.#db = db
     this.#vault = vault
     this.#lock = lock
+    this.#journal = journal
+  }
+
+  /** Opens the DB and the journal, replaying into LevelDB what a killed run left in the journal. */
+  static async #openFiles (home: string, vault: Vault, lock: Lock): Promise<ProfileStore> {
+    const db = await LevelStore.open(paths.db(home), home)
+    try {
+      const { journal, contents } = Journal.open(paths.journal(home))
+      const store = new ProfileStore(home, db, vault, lock, journal)
+      store.journalDamaged = contents.damaged
+      for (const record of contents.records) {
+        const ops: Op[] = []
+        for (const j of record) {
+          const sub = SUBLEVELS[j.sub]
+          if (sub === undefined) { store.corrupt++; continue }
+          ops.push(j.type === 'put' ? { type: 'put', sub, key: j.key, value: j.value! } : { type: 'del', sub, key: j.key })
+        }
+        await db.batch(ops)
+      }
+      journal.reset()
+      return store
+    } catch (err) {
+      await db.close().catch(() => {})
+      throw err
+    }
   }
 
   get encrypted (): boolean { return this.#vault.encrypted }
@@ -72,7 +113,7 @@ export class ProfileStore {
     const lock = acquireLock(paths.lock(home), home)
     try {
       const vault = createVault(paths.header(home), passphrase)
-      const store = new ProfileStore(home, await LevelStore.open(paths.db(home), home), vault, lock)
+      const store = await ProfileStore.#openFiles(home, vault, lock)
       await store.saveProfile(profile)
       return store
     } catch (err) {
@@ -88,7 +129,7 @@ export class ProfileStore {
     const vault = unlockVault(header, passphrase)
     const lock = acquireLock(paths.lock(home), home)
     try {
-      return new ProfileStore(home, await LevelStore.open(paths.db(home), home), vault, lock)
+      return await ProfileStore.#openFiles(home, vault, lock)
     } catch (err) {
       lock.release()
       throw err
@@ -100,12 +141,62 @@ export class ProfileStore {
   }
 
   async close (): Promise<void> {
-    try { await this.#db.close() } finally { this.#lock.release() }
+    try {
+      await this.#caughtUp().catch(() => {})
+      // Whatever LevelDB did not take stays in the journal for the next open.
+      if (this.#pending.length === 0) this.#journal.reset()
+      this.#journal.close()
+      await this.#db.close()
+    } finally {
+      this.#lock.release()
+    }
+  }
+
+  /**
+   * Stores a batch: journaled with one synchronous write (durable against a crash of this
+   * process once this returns), then applied to LevelDB in order in the background. Throws a
+   * PsstError if the journal cannot be written; then nothing was stored.
+   */
+  apply (ops: Op[]): Promise<void> {
+    if (ops.length === 0) return Promise.resolve()
+    this.#journal.append(encodeJournalRecord(ops.map(toJournal)))
+    this.#pending.push(ops)
+    if (this.#draining === null) this.#draining = this.#drain()
+    return Promise.resolve()
+  }
+
+  /** Moves journaled batches into LevelDB, several at a time, until none is left. */
+  async #drain (): Promise<void> {
+    this.#failure = null
+    while (this.#pending.length > 0) {
+      const n = this.#pending.length
+      const ops = n === 1 ? this.#pending[0] : this.#pending.flat()
+      try {
+        await this.#db.batch(ops)
+      } catch (err) {
+        // Kept in the journal (and in #pending): applied at the next start, or the next drain.
+        this.#failure = err as Error
+        break
+      }
+      this.#pending.splice(0, n)
+    }
+    if (this.#pending.length === 0 && this.#journal.bytes > JOURNAL_RESET_BYTES) this.#journal.reset()
+    this.#draining = null
+  }
+
+  /** Resolves once LevelDB holds every batch stored so far: reads wait for this. */
+  async #caughtUp (): Promise<void> {
+    while (this.#draining !== null) await this.#draining
+    if (this.#pending.length > 0) {
+      const why = this.#failure?.message ?? 'unknown error'
+      throw new PsstError('STORE_FAILED', `the database refused a write (${why}); what was stored is kept in ${this.#journal.path} and applied at the next start`)
+    }
   }
 
   // --- profile
 
   async loadProfile (): Promise<ProfileRecord> {
+    await this.#caughtUp()
     const raw = await this.#db.get('profile', PROFILE_KEY)
     const opened = raw === null ? null : this.#vault.open('profile', PROFILE_KEY, raw)
     const profile = opened === null ? null : Records.profile.decode(opened)
@@ -114,7 +205,7 @@ export class ProfileStore {
   }
 
   async saveProfile (p: ProfileRecord): Promise<void> {
-    await this.#db.batch([this.#put('profile', PROFILE_KEY, Records.profile.encode(p))])
+    await this.apply([this.#put('profile', PROFILE_KEY, Records.profile.encode(p))])
   }
 
   // --- friends, requests, blocks
@@ -130,15 +221,19 @@ export class ProfileStore {
     return { type: 'del', sub, key: this.#vault.index(publicKey) }
   }
 
-  async apply (ops: Op[]): Promise<void> { await this.#db.batch(ops) }
-
   /** Forgets a friend entirely: record, history and outbox. */
   async deleteFriendData (publicKey: Buffer): Promise<void> {
+    // The range clears below are not journaled: first empty the journal, or a replay after a
+    // crash would bring back messages of the friend from batches that are already applied.
+    for (;;) {
+      await this.#caughtUp()
+      if (this.#draining === null && this.#pending.length === 0) { this.#journal.reset(); break }
+    }
     const prefix = this.#vault.index(publicKey)
     const range = { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.from([0xff])]) }
     await this.#db.clear('messages', range)
     await this.#db.clear('outbox', range)
-    await this.#db.batch([this.delOp('friends', publicKey)])
+    await this.apply([this.delOp('friends', publicKey)])
   }
 
   // --- messages
@@ -179,6 +274,7 @@ export class ProfileStore {
 
   /** A friend's outbox entries in seq order, optionally only those holding a seq above `after`. */
   async outboxRanges (friend: Buffer, after = 0, maxMessages = -1): Promise<OutboxRange[]> {
+    await this.#caughtUp()
     const prefix = this.#prefix(friend)
     const end = Buffer.concat([prefix, Buffer.alloc(8, 0xff)])
     const out: OutboxRange[] = []
@@ -227,6 +323,7 @@ export class ProfileStore {
 
   /** The last `limit` history lines before `before` (exclusive), oldest first. */
   async history (friend: Buffer, limit: number, before?: number): Promise<StoredMessage[]> {
+    await this.#caughtUp()
     const prefix = this.#vault.index(friend)
     const lt = before === undefined ? Buffer.concat([prefix, Buffer.alloc(8, 0xff)]) : prefixed(prefix, before)
     const out: StoredMessage[] = []
@@ -249,6 +346,7 @@ export class ProfileStore {
   }
 
   async #loadAll<T> (sub: Sub, decode: (b: Uint8Array) => T | null): Promise<T[]> {
+    await this.#caughtUp()
     const out: T[] = []
     for await (const [k, v] of this.#db.entries(sub)) {
       const rec = this.#decode(sub, k, v, decode)

@@ -32,6 +32,20 @@ export function utf8Length (s: string): number {
   return Buffer.byteLength(s, 'utf8')
 }
 
+/** Bytes of compact-encoding's uint for `n`. */
+export const uintBytes = (n: number): number => n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffff_ffff ? 5 : 9
+
+/** compact-encoding's uint, written in place by hand-written encoders; returns the next offset. */
+export function writeUint (b: Buffer, at: number, n: number): number {
+  if (n < 0xfd) { b[at] = n; return at + 1 }
+  if (n <= 0xffff) { b[at] = 0xfd; b.writeUInt16LE(n, at + 1); return at + 3 }
+  if (n <= 0xffff_ffff) { b[at] = 0xfe; b.writeUInt32LE(n, at + 1); return at + 5 }
+  b[at] = 0xff
+  b.writeUInt32LE(n >>> 0, at + 1)
+  b.writeUInt32LE(Math.floor(n / 0x1_0000_0000), at + 5)
+  return at + 9
+}
+
 /** Encodes with a codec; the caller owns the result. */
 export function encode<T> (codec: Codec<T>, value: T): Buffer {
   return c.encode(codec as never, value) as Buffer

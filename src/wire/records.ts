@@ -4,7 +4,7 @@
  */
 import c from 'compact-encoding'
 import {
-  struct, boundedString, enumOf, decodeOrNull, encode, encodeTagged, uint, bool, fixed16, fixed4, fixed32,
+  struct, boundedString, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
   optionalFixed32, type Codec
 } from './codec.js'
 import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, type WirePresence, type WireKind } from './frames.js'
@@ -145,19 +145,6 @@ export function messageFrameFromRecord (record: Uint8Array): Buffer {
   out[0] = MESSAGE_FRAME_CODE
   out.set(record.subarray(2), 1)
   return out
-}
-
-const uintBytes = (n: number): number => n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffff_ffff ? 5 : 9
-
-/** compact-encoding's uint, written in place; returns the next offset. */
-function writeUint (b: Buffer, at: number, n: number): number {
-  if (n < 0xfd) { b[at] = n; return at + 1 }
-  if (n <= 0xffff) { b[at] = 0xfd; b.writeUInt16LE(n, at + 1); return at + 3 }
-  if (n <= 0xffff_ffff) { b[at] = 0xfe; b.writeUInt32LE(n, at + 1); return at + 5 }
-  b[at] = 0xff
-  b.writeUInt32LE(n >>> 0, at + 1)
-  b.writeUInt32LE(Math.floor(n / 0x1_0000_0000), at + 5)
-  return at + 9
 }
 
 /**

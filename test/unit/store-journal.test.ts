@@ -1,0 +1,103 @@
+import { describe, it, expect, beforeAll, afterEach } from 'vitest'
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { encodeJournalRecord, decodeJournal, type JournalOp } from '../../src/wire/journal.js'
+import { ProfileStore } from '../../src/store/profile-store.js'
+import { paths } from '../../src/store/home.js'
+import { cryptoReady } from '../../src/crypto/sodium.js'
+import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
+import type { MessageRecord } from '../../src/wire/records.js'
+
+const homes: string[] = []
+afterEach(() => { for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true }) })
+beforeAll(async () => { process.env.PSST_KDF = 'interactive'; await cryptoReady() })
+
+const op = (i: number): JournalOp => i % 3 === 2
+  ? { type: 'del', sub: i % 7, key: Buffer.from(`key${i}`) }
+  : { type: 'put', sub: i % 7, key: Buffer.from(`key${i}`), value: Buffer.alloc(i * 37 % 300, i) }
+
+describe('journal records', () => {
+  it('round trip, several records, empty values and big lengths', () => {
+    const records = [[op(0), op(1), op(2)], [op(3)], Array.from({ length: 500 }, (_, i) => op(i + 4)), [{ type: 'put' as const, sub: 3, key: Buffer.from('k'), value: Buffer.alloc(0) }]]
+    const file = Buffer.concat(records.map(encodeJournalRecord))
+    const back = decodeJournal(file)
+    expect(back.damaged).toBe(false)
+    expect(back.validBytes).toBe(file.byteLength)
+    expect(back.records).toEqual(records)
+  })
+
+  it('a record cut short at the end (a crash mid-write) is dropped, not called damage', () => {
+    const a = encodeJournalRecord([op(1)])
+    const b = encodeJournalRecord([op(4), op(5)])
+    for (let cut = 1; cut < b.byteLength; cut++) {
+      const back = decodeJournal(Buffer.concat([a, b.subarray(0, cut)]))
+      expect(back.records).toHaveLength(1)
+      expect(back.validBytes).toBe(a.byteLength)
+      expect(back.damaged).toBe(false)
+    }
+  })
+
+  it('a flipped byte anywhere in a record stops the replay there and reports damage', () => {
+    const a = encodeJournalRecord([op(1)])
+    const b = encodeJournalRecord([op(4), op(5)])
+    for (let at = 4; at < b.byteLength; at++) {
+      const bad = Buffer.concat([a, b])
+      bad[a.byteLength + at] ^= 0x40
+      const back = decodeJournal(bad)
+      expect(back.records).toHaveLength(1)
+      expect(back.damaged).toBe(true)
+    }
+  })
+})
+
+const msg = (seq: number): MessageRecord => ({ outgoing: false, id: Buffer.alloc(16, seq), seq, sentAt: seq, kind: 'text', body: `m${seq}` })
+
+async function newStore (passphrase: string | null): Promise<ProfileStore> {
+  const home = mkdtempSync(join(tmpdir(), 'psst-journal-'))
+  homes.push(home)
+  return ProfileStore.create(home, { ...generateKeyPair(), name: 't', nospam: randomBytes(4), status: 'online', statusMessage: '', mailbox: null, createdAt: 1 }, passphrase)
+}
+
+describe.each([['plain', null], ['encrypted', 'pw']])('store with a journal (%s)', (_l, passphrase) => {
+  const friend = Buffer.alloc(32, 9)
+
+  it('a read right after a write sees it, and the journal empties once LevelDB has it all', async () => {
+    const s = await newStore(passphrase)
+    for (let i = 1; i <= 50; i++) void s.apply([s.messageOp(friend, i, msg(i))])
+    expect((await s.history(friend, 100)).map((h) => h.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+    await s.close()
+    expect(statSync(paths.journal(s.home)).size).toBe(0)
+  })
+
+  it('batches left in the journal by a killed run are replayed at the next open', async () => {
+    const s = await newStore(passphrase)
+    await s.apply([s.messageOp(friend, 1, msg(1))])
+    await s.close()
+    // What a kill -9 leaves: records journaled that LevelDB never got (here written by hand).
+    const ops = [s.messageOp(friend, 2, msg(2)), s.messageOp(friend, 3, msg(3))]
+    const j = (o: typeof ops[number]): JournalOp => ({ type: 'put', sub: 3, key: o.key, value: (o as { value: Buffer }).value })
+    writeFileSync(paths.journal(s.home), Buffer.concat([encodeJournalRecord([j(ops[0])]), encodeJournalRecord([j(ops[1])]).subarray(0, 9)]))
+    const again = await ProfileStore.open(s.home, passphrase)
+    expect((await again.history(friend, 10)).map((h) => h.seq)).toEqual([1, 2])
+    expect(again.journalDamaged).toBe(false)
+    expect(statSync(paths.journal(s.home)).size).toBe(0)
+    await again.close()
+  })
+
+  it('a damaged journal is kept aside and reported; the good records before it are applied', async () => {
+    const s = await newStore(passphrase)
+    await s.close()
+    const o = s.messageOp(friend, 7, msg(7))
+    const good = encodeJournalRecord([{ type: 'put', sub: 3, key: o.key, value: (o as { value: Buffer }).value }])
+    const bad = encodeJournalRecord([{ type: 'put', sub: 3, key: Buffer.from('x'), value: Buffer.from('y') }])
+    bad[bad.byteLength - 1] ^= 1
+    writeFileSync(paths.journal(s.home), Buffer.concat([good, bad]))
+    const again = await ProfileStore.open(s.home, passphrase)
+    expect(again.journalDamaged).toBe(true)
+    expect((await again.history(friend, 10)).map((h) => h.seq)).toEqual([7])
+    expect(readdirSync(s.home).some((f) => f.startsWith('db.journal.damaged-'))).toBe(true)
+    expect(readFileSync(paths.journal(s.home)).byteLength).toBe(0)
+    await again.close()
+  })
+})
