@@ -18,7 +18,9 @@ export function jsonLine (value: unknown): string {
     (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+// Built on first use: creating it loads ICU's break data (~27 ms), which `psst id` never needs.
+let segmenterInstance: Intl.Segmenter | null = null
+const segmenter = (): Intl.Segmenter => (segmenterInstance ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }))
 
 function isWide (cp: number): boolean {
   return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
@@ -38,7 +40,7 @@ function graphemeWidth (g: string): number {
 /** Columns a string takes in a terminal: wide CJK and emoji count 2, combining marks 0. */
 export function displayWidth (text: string): number {
   let width = 0
-  for (const { segment } of segmenter.segment(text)) width += graphemeWidth(segment)
+  for (const { segment } of segmenter().segment(text)) width += graphemeWidth(segment)
   return width
 }
 
@@ -47,7 +49,7 @@ export function truncate (text: string, max: number): string {
   if (displayWidth(text) <= max) return text
   let out = ''
   let width = 0
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of segmenter().segment(text)) {
     const w = graphemeWidth(segment)
     if (width + w > max - 1) break
     out += segment

@@ -68,7 +68,7 @@ export function encodeTagged<T> (codec: Codec<T>, tag: number, value: T): Buffer
  */
 export function decodeOrNull<T> (codec: Codec<T>, buffer: Uint8Array): T | null {
   try {
-    const state: State = { start: 0, end: buffer.byteLength, buffer: Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength) }
+    const state: State = { start: 0, end: buffer.byteLength, buffer: Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength) }
     const value = codec.decode(state)
     if (state.start !== state.end) return null
     return value
@@ -157,7 +157,10 @@ export function frameTable<F extends { type: string }> (entries: Array<[F['type'
       if (code === 0 || entry === undefined) return { type: 'unknown', code }
       const body = decodeOrNull(entry[1], bytes.subarray(1))
       if (body === null) return null
-      return { type: entry[0], ...body } as F
+      // The decoded body is a fresh object: tag it instead of copying it (one less object a frame).
+      const tagged = body as { type: string }
+      tagged.type = entry[0]
+      return tagged as F
     }
   }
 }
