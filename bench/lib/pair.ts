@@ -4,6 +4,7 @@
  * this process, so both ends of a latency sample are timed on one clock.
  */
 import type { Client, PsstEvent } from '../../src/core/index.js'
+import type { EventType } from '../../src/core/api.js'
 import { BenchProfile } from './profile.js'
 import { sleep, waitFor } from './proc.js'
 
@@ -17,12 +18,13 @@ export class Events {
   #listeners = new Set<Listener>()
   private constructor (readonly client: Client) {}
 
-  static async open (p: BenchProfile): Promise<Events> {
+  /** `types`: only these events (the daemon then does not write the others to this socket). */
+  static async open (p: BenchProfile, types?: EventType[]): Promise<Events> {
     const ev = new Events(await p.client())
     await ev.client.subscribe((e) => {
       const at = performance.now()
       for (const fn of [...ev.#listeners]) fn(e, at)
-    })
+    }, types)
     return ev
   }
 
@@ -109,8 +111,9 @@ export async function latency (p: Pair, warmup: number, runs: number, perRun: nu
     await p.ca.call('id', {})
     if (i >= 20) controlRtt.push(performance.now() - t0)
   }
-  const evA = await Events.open(p.a)
-  const evB = await Events.open(p.b)
+  // Only what the samples use: receipts and presence would wake this process mid-sample.
+  const evA = await Events.open(p.a, ['message', 'sent'])
+  const evB = await Events.open(p.b, ['message', 'sent'])
   const body = 'x'.repeat(bodyBytes)
   const sendCall: number[] = []
   const senderSide: number[] = []
