@@ -84,7 +84,8 @@ describe.skipIf(!hasTmux())('psst chat in tmux', () => {
     keys('C-c')
     await shown(/press Ctrl\+C again to quit/, 'Ctrl+C hint')
     keys('C-c')
-    const after = await shown(/EXIT=0/, 'exit code 0')
+    // Wait for stty's line too: the capture can land between the echo and stty's output.
+    const after = await shown(/EXIT=0[\s\S]*^-?icanon$/m, 'exit code 0 and the terminal mode')
     expect(after).toMatch(/^icanon$/m) // the terminal is back in cooked mode
   })
 
@@ -121,7 +122,7 @@ describe.skipIf(!hasTmux())('psst chat in tmux', () => {
     await shown(/<bob> after the resize/, 'still drawing after resizes')
 
     literal('/quit'); keys('Enter')
-    const after = await shown(/EXIT=0/, 'exit code 0 after /quit')
+    const after = await shown(/EXIT=0[\s\S]*^-?icanon$/m, 'exit code 0 after /quit and the terminal mode')
     expect(after).toMatch(/^icanon$/m)
   })
 })
