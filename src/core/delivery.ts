@@ -147,7 +147,7 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
 
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
 export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
-  const verdict = storeIncoming(m, rt, msg, () => scheduleReceipt(m, rt, link))
+  const verdict = storeIncoming(m, rt, msg, () => scheduleReceipt(rt, link))
   if (verdict === 'duplicate') {
     m.count('duplicate-messages')
     // Acknowledge again, but never claim more than is on disk.
@@ -162,7 +162,7 @@ export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: Cha
  * ack, shorter): the receipt then covers more, and does not wake the sender at the very moment
  * this side is delivering the message to its own clients (measured: p99 6.8 → 5.6 ms).
  */
-function scheduleReceipt (m: Messenger, rt: FriendRuntime, link: Link): void {
+function scheduleReceipt (rt: FriendRuntime, link: Link): void {
   if (rt.acking) return
   rt.acking = true
   setTimeout(() => {
