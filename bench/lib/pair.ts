@@ -52,6 +52,8 @@ export async function startPair (bootstrap: string, execArgv: string[]): Promise
   const b = new BenchProfile('bob', bootstrap)
   a.execArgv = execArgv
   b.execArgv = execArgv
+  a.embedded = true
+  b.embedded = true
   await Promise.all([a.init(), b.init()])
   await Promise.all([a.start(), b.start()])
   return { a, b, ca: await a.client(), cb: await b.client() }
@@ -144,6 +146,55 @@ export async function latency (p: Pair, warmup: number, runs: number, perRun: nu
   } finally {
     await Promise.all([evA.close(), evB.close()])
   }
+}
+
+interface PingPongLog { sent: Array<[string, number]>, received: Array<[string, number]> }
+
+/** One-way times (ms) of each message sent by `from` and received by `to`, matched by id. */
+function oneWay (from: PingPongLog, to: PingPongLog): Array<[number, number]> {
+  const got = new Map(to.received)
+  return from.sent.map(([id, t0]) => {
+    const t1 = got.get(id)
+    if (t1 === undefined) throw new Error(`message ${id} was sent but never received`)
+    return [t0, t1 - t0]
+  })
+}
+
+/**
+ * The core's own latency: alice's daemon calls its `send` handler in-process, bob's daemon
+ * times its `message` event and answers at once, and so on; no control socket, no client
+ * process. Both ends are stamped on the machine's monotonic clock, so each sample is the
+ * send call → the receiver's message event, across the two daemon processes.
+ */
+export async function coreLatency (p: Pair, warmup: number, runs: number, perRun: number, bodyBytes: number): Promise<number[][]> {
+  const body = 'x'.repeat(bodyBytes)
+  const exchange = async (n: number): Promise<number[]> => {
+    const half = Math.ceil(n / 2)
+    await p.b.core('arm', { friend: p.a.publicKey, sends: half, expect: half, body })
+    await p.a.core('arm', { friend: p.b.publicKey, sends: half, expect: half, body })
+    await p.a.core('kick', {})
+    const [la, lb] = await Promise.all([p.a.core<PingPongLog>('collect', {}), p.b.core<PingPongLog>('collect', {})])
+    return [...oneWay(la, lb), ...oneWay(lb, la)].sort((x, y) => x[0] - y[0]).map(([, ms]) => ms)
+  }
+  await exchange(warmup)
+  const out: number[][] = []
+  for (let r = 0; r < runs; r++) out.push(await exchange(perRun))
+  return out
+}
+
+/**
+ * The core's own burst: alice's daemon calls `sendMany` in-process in chunks, then
+ * `waitDelivered` for the last seq (bob stored them all, his receipt processed).
+ */
+export async function coreThroughput (p: Pair, warmup: number, runs: number, size: number, chunk: number, bodyBytes: number): Promise<number[]> {
+  const out: number[] = []
+  for (let r = 0; r < warmup + runs; r++) {
+    const ms = await p.a.core<number>('burst', { friend: p.b.publicKey, size, chunk, bodyBytes, tag: `core${r}` })
+    if (r >= warmup) out.push(size / (ms / 1000))
+  }
+  const tail = await p.cb.call('history', { friend: p.a.publicKey, limit: 1 })
+  if (tail.length !== 1 || !tail[0].text.startsWith(`core${warmup + runs - 1}:${size - 1} `)) throw new Error('the last burst message is not in bob\'s history')
+  return out
 }
 
 /** `sendMany` in chunks, then `waitDelivered` for the last seq; messages per second per run. */

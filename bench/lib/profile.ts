@@ -3,12 +3,15 @@
  * as a real child process (`psst daemon --home H --bootstrap B`) whose stderr log is kept, with
  * the timestamp of every line, for the connect measurement.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { BIN, psst, psstEnv, tempDir, track, waitFor } from './proc.js'
 import { connect, type Client } from '../../src/core/index.js'
 
 export interface LogLine { at: number, text: string }
+
+/** The daemon with the bench's core driver inside (bench/core-peer.ts). */
+const CORE_PEER = join(import.meta.dirname, '..', 'core-peer.js')
 
 export class BenchProfile {
   readonly home: string
@@ -21,8 +24,12 @@ export class BenchProfile {
   log: LogLine[] = []
   /** Extra node flags for the daemon (e.g. --cpu-prof). */
   execArgv: string[] = []
+  /** Run the daemon as bench/core-peer.ts (the same daemon, plus the in-process driver). */
+  embedded = false
   #clients: Client[] = []
   #partial = ''
+  #nextCall = 1
+  #pending = new Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>()
 
   constructor (name: string, bootstrap: string) {
     this.name = name
@@ -41,9 +48,12 @@ export class BenchProfile {
   /** Starts the daemon and resolves once it listens on the DHT (its "listening as" line). */
   async start (): Promise<{ spawnedAt: number, listeningAt: number }> {
     const spawnedAt = Date.now()
-    const child = track(spawn(process.execPath, [...this.execArgv, BIN, 'daemon', '--home', this.home, '--bootstrap', this.bootstrap],
-      { env: psstEnv(), stdio: ['ignore', 'ignore', 'pipe'] }))
+    const child = this.embedded
+      ? track(fork(CORE_PEER, [this.home, this.bootstrap], { execArgv: this.execArgv, env: psstEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }))
+      : track(spawn(process.execPath, [...this.execArgv, BIN, 'daemon', '--home', this.home, '--bootstrap', this.bootstrap],
+        { env: psstEnv(), stdio: ['ignore', 'ignore', 'pipe'] }))
     this.daemon = child
+    if (this.embedded) this.#wireCalls(child)
     const from = this.log.length
     child.stderr!.on('data', (d: Buffer) => this.#onLog(d.toString()))
     const line = await waitFor(() => {
@@ -51,6 +61,32 @@ export class BenchProfile {
       return this.log.slice(from).find((l) => l.text.startsWith('listening as'))
     }, `${this.name}'s daemon`, 30_000, 10)
     return { spawnedAt, listeningAt: line.at }
+  }
+
+  #wireCalls (child: ChildProcess): void {
+    child.on('message', (msg: { id: number, result?: unknown, error?: string }) => {
+      const p = this.#pending.get(msg.id)
+      if (p === undefined) return
+      this.#pending.delete(msg.id)
+      if (msg.error !== undefined) p.reject(new Error(`${this.name}: ${msg.error}`))
+      else p.resolve(msg.result)
+    })
+    child.once('exit', (code) => {
+      for (const p of this.#pending.values()) p.reject(new Error(`${this.name}'s daemon exited ${code}`))
+      this.#pending.clear()
+    })
+  }
+
+  /** A command for the driver inside an embedded daemon (bench/core-peer.ts). */
+  core<T> (cmd: string, args: unknown, timeoutMs = 180_000): Promise<T> {
+    const child = this.daemon
+    if (child === null || !this.embedded) return Promise.reject(new Error(`${this.name}'s daemon is not embedded`))
+    const id = this.#nextCall++
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => { this.#pending.delete(id); reject(new Error(`${this.name}: ${cmd} timed out`)) }, timeoutMs)
+      this.#pending.set(id, { resolve: (v) => { clearTimeout(timer); resolve(v) }, reject: (e) => { clearTimeout(timer); reject(e) } })
+      child.send({ id, cmd, args })
+    })
   }
 
   #onLog (chunk: string): void {

@@ -9,6 +9,8 @@ import { installProtocol } from './protocol.js'
 import { serveControl, type ControlServer } from './control-server.js'
 import { startMailbox, stopMailbox, listenOptions } from './mailbox.js'
 import { PsstError } from '../errors.js'
+import { localClient } from './local-client.js'
+import type { Client } from './control-client.js'
 
 export interface DaemonOptions {
   home: string
@@ -18,6 +20,8 @@ export interface DaemonOptions {
   log?: (line: string) => void
   /** Called once the control socket answers. */
   onReady?: (m: Messenger) => void
+  /** Called once the control socket answers with a way to open clients served in this process. */
+  onLocalClients?: (open: () => Client) => void
   /** Handle SIGINT/SIGTERM (default true). */
   signals?: boolean
 }
@@ -70,6 +74,7 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     server = await serveControl(m, paths.socket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     opts.onReady?.(m)
+    opts.onLocalClients?.(() => localClient(m))
     dht = await DhtNode.create({ bootstrap, host: opts.dhtHost ?? process.env.PSST_DHT_HOST })
     m.setDht(dht)
     await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
