@@ -49,7 +49,7 @@ export class BenchProfile {
   async start (): Promise<{ spawnedAt: number, listeningAt: number }> {
     const spawnedAt = Date.now()
     const child = this.embedded
-      ? track(fork(CORE_PEER, [this.home, this.bootstrap], { execArgv: this.execArgv, env: psstEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }))
+      ? track(fork(CORE_PEER, [this.home, this.bootstrap], { execArgv: this.execArgv, env: psstEnv(), stdio: ['ignore', process.env.BENCH_STDOUT === '1' ? 'inherit' : 'ignore', 'pipe', 'ipc'] }))
       : track(spawn(process.execPath, [...this.execArgv, BIN, 'daemon', '--home', this.home, '--bootstrap', this.bootstrap],
         { env: psstEnv(), stdio: ['ignore', 'ignore', 'pipe'] }))
     this.daemon = child

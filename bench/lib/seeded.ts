@@ -3,9 +3,8 @@
  * with the store's own record codecs (ProfileStore + Records), since creating them through the
  * network would take minutes. Then: the idle daemon's RSS, and history opening times.
  */
-import { ProfileStore } from '../../src/store/profile-store.js'
+import { ProfileStore, type StoreOp } from '../../src/store/profile-store.js'
 import type { FriendRecord, MessageRecord } from '../../src/wire/records.js'
-import type { Op } from '../../src/store/level-store.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair, toHex } from '../../src/crypto/identity.js'
@@ -24,7 +23,7 @@ export async function seed (home: string, counts: number[]): Promise<string[]> {
   const now = Date.now()
   const keys: string[] = []
   try {
-    let ops: Op[] = []
+    let ops: StoreOp[] = []
     const flush = async (): Promise<void> => { await store.apply(ops); ops = [] }
     for (let f = 0; f < counts.length; f++) {
       const publicKey = generateKeyPair().publicKey

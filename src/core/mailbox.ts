@@ -74,15 +74,15 @@ function friendMail (m: Messenger, rt: FriendRuntime): FriendMail {
 /** Call once the DHT is up (daemon.ts, after listen): registers with my relay, starts depositing. */
 export function startMailbox (m: Messenger): void {
   const st = state(m)
-  const onEvent = (e: { type: string, publicKey?: string, online?: boolean }): void => {
-    if (e.type !== 'presence' || e.online !== false || e.publicKey === undefined) return
+  const onPresence = (e: { type: string, publicKey?: string, online?: boolean }): void => {
+    if (e.online !== false || e.publicKey === undefined) return
     const rt = m.friends.get(e.publicKey)
     if (rt !== undefined) friendMail(m, rt).offlineSince = m.now()
   }
   const register = (): void => { refreshRegistration(m).catch((err) => { m.log(`mailbox registration failed: ${(err as Error).message}`) }) }
-  m.on('event', onEvent)
+  m.on('presence', onPresence)
   m.on('mailbox-changed', register)
-  st.unsubscribe = () => { m.off('event', onEvent); m.off('mailbox-changed', register) }
+  st.unsubscribe = () => { m.off('presence', onPresence); m.off('mailbox-changed', register) }
   st.poll = setInterval(() => pollDeposits(m), POLL_MS)
   st.poll.unref()
   register()

@@ -4,7 +4,7 @@ import type { DhtNode } from '../dht/node.js'
 import type { PeerStream } from '../dht/stream.js'
 import type { ProfileRecord, FriendRecord, RequestRecord, BlockRecord } from '../wire/records.js'
 import type { Frame } from '../wire/frames.js'
-import type { Op } from '../store/level-store.js'
+import type { StoreOp as Op } from '../store/profile-store.js'
 import type { PsstEvent, DaemonStatus, DhtInfo } from './api.js'
 import { WriteQueue } from './write-queue.js'
 import { StrangerLimiter, DEFAULT_LIMITS } from './firewall.js'
@@ -100,6 +100,8 @@ export class Messenger extends EventEmitter {
 
   emitEvent (event: PsstEvent): void {
     this.emit('event', event)
+    // Internal listeners follow one type, so they do not make the hot path build every event.
+    if (event.type === 'presence') this.emit('presence', event)
   }
 
   /**
@@ -114,7 +116,7 @@ export class Messenger extends EventEmitter {
     }
   }
 
-  /** False when no client listens: the hot path then skips building events. */
+  /** False when no client listens: the hot path then skips building events (ids in hex, entries). */
   get wantsEvents (): boolean {
     return this.listenerCount('event') > 0
   }

@@ -1,4 +1,4 @@
-import type { Op } from '../store/level-store.js'
+import type { StoreOp as Op } from '../store/profile-store.js'
 
 /** The longest a deferred op waits for company before it is written alone. */
 const DEFER_MS = 200

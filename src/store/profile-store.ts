@@ -6,7 +6,7 @@ import { createVault, readHeader, unlockVault, type Vault } from './vault.js'
 import { acquireLock, type Lock } from './lock.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
-  Records, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
+  Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
   type MessageRecord, type OutboxRecord
 } from '../wire/records.js'
 import { PsstError } from '../errors.js'
@@ -43,6 +43,12 @@ const toJournal = (op: Op): JournalOp => op.type === 'put'
   : { type: 'del', sub: SUBLEVELS.indexOf(op.sub), key: op.key }
 
 export interface StoredMessage extends MessageRecord { index: number }
+
+/** A history record to store at `index` of a friend's history: apply() packs runs of them into segments. */
+export interface MessagePut { type: 'message', friend: Buffer, index: number, record: Buffer }
+
+/** What the core hands to apply(): LevelDB ops, and history records to pack. */
+export type StoreOp = Op | MessagePut
 
 /**
  * A profile's persistent state over LevelDB: the domain operations the core needs, each
@@ -157,12 +163,40 @@ export class ProfileStore {
    * process once this returns), then applied to LevelDB in order in the background. Throws a
    * PsstError if the journal cannot be written; then nothing was stored.
    */
-  apply (ops: Op[]): Promise<void> {
-    if (ops.length === 0) return Promise.resolve()
+  apply (batch: StoreOp[]): Promise<void> {
+    if (batch.length === 0) return Promise.resolve()
+    const ops = this.pack(batch)
     this.#journal.append(encodeJournalRecord(ops.map(toJournal)))
     this.#pending.push(ops)
     if (this.#draining === null) this.#draining = this.#drain()
     return Promise.resolve()
+  }
+
+  /**
+   * The batch as LevelDB ops (what the journal records): each friend's history records at
+   * consecutive indices become one segment, sealed as a whole when the profile is encrypted;
+   * other ops pass unchanged.
+   */
+  pack (batch: StoreOp[]): Op[] {
+    const out: Op[] = []
+    const runs = new Map<Buffer, MessagePut[]>()
+    for (const op of batch) {
+      if (op.type !== 'message') { out.push(op); continue }
+      const run = runs.get(op.friend)
+      if (run === undefined) { runs.set(op.friend, [op]); continue }
+      if (op.index !== run[run.length - 1].index + 1) {
+        out.push(this.#segmentOp(run))
+        runs.set(op.friend, [op])
+      } else {
+        run.push(op)
+      }
+    }
+    for (const run of runs.values()) out.push(this.#segmentOp(run))
+    return out
+  }
+
+  #segmentOp (run: MessagePut[]): Op {
+    return this.#put('messages', prefixed(this.#prefix(run[0].friend), run[0].index), encodeSegment(run.map((m) => m.record)))
   }
 
   /** Moves journaled batches into LevelDB, several at a time, until none is left. */
@@ -238,13 +272,13 @@ export class ProfileStore {
 
   // --- messages
 
-  messageOp (friend: Buffer, index: number, m: MessageRecord): Op {
+  messageOp (friend: Buffer, index: number, m: MessageRecord): MessagePut {
     return this.messageBytesOp(friend, index, Records.message.encode(m))
   }
 
   /** A history record already encoded (Records.message bytes, e.g. made from a received frame). */
-  messageBytesOp (friend: Buffer, index: number, record: Buffer): Op {
-    return this.#put('messages', prefixed(this.#prefix(friend), index), record)
+  messageBytesOp (friend: Buffer, index: number, record: Buffer): MessagePut {
+    return { type: 'message', friend, index, record }
   }
 
   /**
@@ -280,8 +314,8 @@ export class ProfileStore {
     const out: OutboxRange[] = []
     // The entry holding after + 1 may start before it: the last one starting at or below it.
     const from = prefixed(prefix, after + 1)
-    for await (const [k, v] of this.#db.entries('outbox', { gte: prefix, lte: from, reverse: true, limit: 1 })) this.#pushRange(out, k, v, after)
-    let messages = out.reduce((n, r) => n + r.count, 0)
+    let messages = 0
+    for await (const [k, v] of this.#db.entries('outbox', { gte: prefix, lte: from, reverse: true, limit: 1 })) messages += this.#pushRange(out, k, v, after)
     for await (const [k, v] of this.#db.entries('outbox', { gt: from, lt: end })) {
       if (maxMessages >= 0 && messages >= maxMessages) break
       messages += this.#pushRange(out, k, v, after)
@@ -296,40 +330,72 @@ export class ProfileStore {
     const count = opened.byteLength === 12 ? opened.readUInt32BE(8) : 1
     if (seq + count - 1 <= after) return 0
     out.push({ seq, index: readU64(opened, 0), count })
-    return count
+    // What it adds above `after` (the first entry may hold some at or below it).
+    return seq + count - Math.max(seq, after + 1)
   }
 
   /** Unacknowledged messages to a friend with seq > after, in seq order (bodies from history). */
   async outbox (friend: Buffer, after: number, limit = -1): Promise<OutboxRecord[]> {
     const prefix = this.#prefix(friend)
-    const pointers: Array<{ seq: number, index: number }> = []
+    const out: OutboxRecord[] = []
     for (const r of await this.outboxRanges(friend, after, limit)) {
-      for (let seq = Math.max(r.seq, after + 1); seq < r.seq + r.count; seq++) {
-        if (limit >= 0 && pointers.length >= limit) break
-        pointers.push({ seq, index: r.index + seq - r.seq })
+      const firstSeq = Math.max(r.seq, after + 1)
+      const lastSeq = limit >= 0 ? Math.min(r.seq + r.count - 1, firstSeq + limit - out.length - 1) : r.seq + r.count - 1
+      if (lastSeq < firstSeq) break
+      const records = await this.#recordsIn(prefix, r.index + firstSeq - r.seq, r.index + lastSeq - r.seq)
+      for (let seq = firstSeq; seq <= lastSeq; seq++) {
+        const index = r.index + seq - r.seq
+        const raw = records.get(index)
+        const rec = raw === undefined ? null : Records.message.decode(raw)
+        if (rec === null || !rec.outgoing || rec.seq !== seq) { this.corrupt++; continue }
+        out.push({ id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body, index })
       }
     }
-    const keys = pointers.map((p) => prefixed(prefix, p.index))
-    const values = await this.#db.getMany('messages', keys)
-    const out: OutboxRecord[] = []
-    pointers.forEach((p, i) => {
-      const raw = values[i]
-      const rec = raw === null ? null : this.#decode('messages', keys[i], raw, Records.message.decode)
-      if (rec === null || !rec.outgoing || rec.seq !== p.seq) { if (raw === null) this.corrupt++; return }
-      out.push({ id: rec.id, seq: rec.seq, sentAt: rec.sentAt, kind: rec.kind, body: rec.body, index: p.index })
-    })
     return out
+  }
+
+  /** The history records of a friend at indices from..to (inclusive), read from the segments holding them. */
+  async #recordsIn (prefix: Buffer, from: number, to: number): Promise<Map<number, Uint8Array>> {
+    const found = new Map<number, Uint8Array>()
+    const add = (k: Buffer, v: Buffer): void => {
+      const first = readU64(k, k.byteLength - 8)
+      const parts = this.#segment(k, v)
+      for (let i = 0; i < parts.length; i++) if (first + i >= from && first + i <= to) found.set(first + i, parts[i])
+    }
+    // The segment holding `from` may start before it: the last one starting at or below it.
+    const start = prefixed(prefix, from)
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lte: start, reverse: true, limit: 1 })) add(k, v)
+    for await (const [k, v] of this.#db.entries('messages', { gt: start, lte: prefixed(prefix, to) })) add(k, v)
+    return found
+  }
+
+  /** A stored history value as its records; a value that does not open or parse counts as corrupt. */
+  #segment (k: Buffer, v: Buffer): Uint8Array[] {
+    const opened = this.#vault.open('messages', k, v)
+    const parts = opened === null ? null : decodeSegment(opened)
+    if (parts === null) { this.corrupt++; return [] }
+    return parts
   }
 
   /** The last `limit` history lines before `before` (exclusive), oldest first. */
   async history (friend: Buffer, limit: number, before?: number): Promise<StoredMessage[]> {
     await this.#caughtUp()
     const prefix = this.#vault.index(friend)
+    const max = limit < 0 ? Infinity : limit
     const lt = before === undefined ? Buffer.concat([prefix, Buffer.alloc(8, 0xff)]) : prefixed(prefix, before)
     const out: StoredMessage[] = []
-    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt, reverse: true, limit })) {
-      const rec = this.#decode('messages', k, v, Records.message.decode)
-      if (rec !== null) out.push({ ...rec, index: readU64(k, k.byteLength - 8) })
+    if (max === 0) return out
+    // Segments starting below `before`, newest first; the newest may reach past it.
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt, reverse: true })) {
+      const first = readU64(k, k.byteLength - 8)
+      const parts = this.#segment(k, v)
+      for (let i = parts.length - 1; i >= 0 && out.length < max; i--) {
+        if (before !== undefined && first + i >= before) continue
+        const rec = Records.message.decode(parts[i])
+        if (rec === null) { this.corrupt++; continue }
+        out.push({ ...rec, index: first + i })
+      }
+      if (out.length >= max) break
     }
     return out.reverse()
   }

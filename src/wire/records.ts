@@ -147,6 +147,54 @@ export function messageFrameFromRecord (record: Uint8Array): Buffer {
   return out
 }
 
+/** First byte of a history segment (a single record starts with VERSION). */
+export const SEGMENT_TAG = 2
+const SEGMENT_HEAD = 5
+
+/**
+ * History records at consecutive indices stored as one LevelDB value, so a burst costs one
+ * entry per batch instead of one per message (measured: 2.1–2.8 µs a message for per-message
+ * entries against 0.35–0.7 in segments, LevelDB's own threads included):
+ *   [SEGMENT_TAG][u32 count] then count × ([u32 length][record])
+ * A lone record is stored as itself, which is also how every message was stored before.
+ */
+export function encodeSegment (records: Uint8Array[]): Buffer {
+  if (records.length === 1) return Buffer.from(records[0].buffer, records[0].byteOffset, records[0].byteLength)
+  let size = SEGMENT_HEAD
+  for (const r of records) size += 4 + r.byteLength
+  const out = Buffer.allocUnsafe(size)
+  out[0] = SEGMENT_TAG
+  out.writeUInt32BE(records.length, 1)
+  let at = SEGMENT_HEAD
+  for (const r of records) {
+    out.writeUInt32BE(r.byteLength, at)
+    out.set(r, at + 4)
+    at += 4 + r.byteLength
+  }
+  return out
+}
+
+/** The records of a stored history value, in index order; null when the bytes do not parse. */
+export function decodeSegment (value: Uint8Array): Uint8Array[] | null {
+  if (value.byteLength === 0) return null
+  if (value[0] === VERSION) return [value]
+  if (value[0] !== SEGMENT_TAG || value.byteLength < SEGMENT_HEAD) return null
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
+  const count = view.getUint32(1)
+  if (count < 2 || count > (value.byteLength - SEGMENT_HEAD) / 4) return null
+  const out: Uint8Array[] = []
+  let at = SEGMENT_HEAD
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > value.byteLength) return null
+    const len = view.getUint32(at)
+    at += 4
+    if (len === 0 || at + len > value.byteLength) return null
+    out.push(value.subarray(at, at + len))
+    at += len
+  }
+  return at === value.byteLength ? out : null
+}
+
 /**
  * The message record written by hand: the same bytes as the `message` struct (the frame test
  * compares them with the generic codec), in one pass with one allocation. Every message sent

@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest'
 import { isDeepStrictEqual } from 'node:util'
 import { encodeFrame, decodeFrame, PRESENCE_VALUES, KIND_VALUES, type Frame, type DecodedFrame } from '../../src/wire/frames.js'
-import { Records, HeaderFile, FRIEND_STATES } from '../../src/wire/records.js'
+import { Records, HeaderFile, FRIEND_STATES, encodeSegment, decodeSegment } from '../../src/wire/records.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES, MAX_RECEIPT_IDS, MAX_FRAME_BYTES } from '../../src/wire/limits.js'
 import { step, type FriendshipState, type FriendshipInput } from '../../src/session/friendship.js'
 import { judgeIncoming, judgeReceipt } from '../../src/session/delivery.js'
@@ -13,6 +13,7 @@ import { judgeIncoming, judgeReceipt } from '../../src/session/delivery.js'
 const SEED = Number(process.env.PSST_FUZZ_SEED ?? 0x5eed_2024) >>> 0
 const FRAME_CASES = 110_000
 const RECORD_CASES = 40_000
+const SEGMENT_CASES = 20_000
 const STEP_CASES = 100_000
 
 /** mulberry32: small, fast, good enough to drive mutations reproducibly. */
@@ -229,6 +230,27 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
       }
     }
     expect(decoded).toBeGreaterThan(RECORD_CASES / 50)
+  })
+
+  it(`history segments: ${SEGMENT_CASES} mutated segments — no throw, parts inside the input, round trip`, () => {
+    const r = prng(SEED ^ 0x5e6)
+    const one = RECORD_SAMPLES.message[0]
+    const samples = [one, encodeSegment([one, one]), encodeSegment([one, Buffer.from(one).fill(1, 2, 18), one])]
+    const stats = { null: 0, decoded: 0, records: 0 }
+    for (let i = 0; i < SEGMENT_CASES; i++) {
+      const input = mutate(r, r.pick(samples), samples)
+      let parts: Uint8Array[] | null = null
+      try { parts = decodeSegment(input) } catch (err) { fail('decodeSegment', i, input, `threw ${(err as Error).stack}`) }
+      if (parts === null) { stats.null++; continue }
+      stats.decoded++
+      for (const part of parts) {
+        if (part.buffer !== input.buffer || part.byteOffset < input.byteOffset || part.byteOffset + part.byteLength > input.byteOffset + input.byteLength) fail('decodeSegment', i, input, 'a part lies outside the input')
+        try { if (Records.message.decode(part) !== null) stats.records++ } catch (err) { fail('message in segment', i, input, `threw ${(err as Error).stack}`) }
+      }
+      if (!encodeSegment(parts).equals(input)) fail('decodeSegment', i, input, 're-encode does not round-trip')
+    }
+    expect(stats.decoded).toBeGreaterThan(SEGMENT_CASES / 50)
+    expect(stats.null).toBeGreaterThan(SEGMENT_CASES / 3)
   })
 })
 

@@ -75,7 +75,7 @@ describe.each([['plain', null], ['encrypted', 'pw']])('store with a journal (%s)
     await s.apply([s.messageOp(friend, 1, msg(1))])
     await s.close()
     // What a kill -9 leaves: records journaled that LevelDB never got (here written by hand).
-    const ops = [s.messageOp(friend, 2, msg(2)), s.messageOp(friend, 3, msg(3))]
+    const ops = [s.messageOp(friend, 2, msg(2)), s.messageOp(friend, 3, msg(3))].map((m) => s.pack([m])[0])
     const j = (o: typeof ops[number]): JournalOp => ({ type: 'put', sub: 3, key: o.key, value: (o as { value: Buffer }).value })
     writeFileSync(paths.journal(s.home), Buffer.concat([encodeJournalRecord([j(ops[0])]), encodeJournalRecord([j(ops[1])]).subarray(0, 9)]))
     const again = await ProfileStore.open(s.home, passphrase)
@@ -88,7 +88,7 @@ describe.each([['plain', null], ['encrypted', 'pw']])('store with a journal (%s)
   it('a damaged journal is kept aside and reported; the good records before it are applied', async () => {
     const s = await newStore(passphrase)
     await s.close()
-    const o = s.messageOp(friend, 7, msg(7))
+    const o = s.pack([s.messageOp(friend, 7, msg(7))])[0]
     const good = encodeJournalRecord([{ type: 'put', sub: 3, key: o.key, value: (o as { value: Buffer }).value }])
     const bad = encodeJournalRecord([{ type: 'put', sub: 3, key: Buffer.from('x'), value: Buffer.from('y') }])
     bad[bad.byteLength - 1] ^= 1

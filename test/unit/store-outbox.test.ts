@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterEach } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ProfileStore } from '../../src/store/profile-store.js'
+import { ProfileStore, type StoreOp } from '../../src/store/profile-store.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 import type { MessageRecord } from '../../src/wire/records.js'
@@ -26,7 +26,7 @@ const msg = (seq: number): MessageRecord => ({ outgoing: true, id: Buffer.alloc(
 
 /** Writes `count` messages as one send call would: history at `index`…, one outbox entry. */
 async function sendCall (s: ProfileStore, seq: number, index: number, count: number): Promise<void> {
-  const ops = [s.outboxOp(friend, { seq, index, count })]
+  const ops: StoreOp[] = [s.outboxOp(friend, { seq, index, count })]
   for (let i = 0; i < count; i++) ops.push(s.messageOp(friend, index + i, msg(seq + i)))
   await s.apply(ops)
 }

@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest'
 import { WriteQueue } from '../../src/core/write-queue.js'
 import type { Op } from '../../src/store/level-store.js'
+import type { StoreOp } from '../../src/store/profile-store.js'
 
 const put = (k: string): Op => ({ type: 'put', sub: 'messages', key: Buffer.from(k), value: Buffer.from('v') })
-const keys = (ops: Op[]): string[] => ops.map((o) => o.key.toString())
+const keys = (ops: StoreOp[]): string[] => ops.map((o) => o.type === 'message' ? `message ${o.index}` : o.key.toString())
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 function recorder (delayMs = 0): { batches: string[][], q: WriteQueue } {
