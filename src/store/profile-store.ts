@@ -37,6 +37,15 @@ export interface OutboxRange { seq: number, index: number, count: number }
 
 /** The journal is emptied when LevelDB has caught up and it has grown past this. */
 const JOURNAL_RESET_BYTES = 1024 * 1024
+/**
+ * How long journaled batches wait before they go to LevelDB together. Nothing waits on that
+ * step (the journal already holds them and reads catch up first), and every LevelDB write
+ * wakes a thread-pool thread and then the event loop: at one message a millisecond, those
+ * wake-ups competed with the messages themselves on a 2-core machine.
+ */
+const DRAIN_DELAY_MS = 25
+/** Journaled ops waiting for LevelDB beyond this go at once (bounds the memory they hold). */
+const DRAIN_NOW_OPS = 4096
 
 const toJournal = (op: Op): JournalOp => op.type === 'put'
   ? { type: 'put', sub: SUBLEVELS.indexOf(op.sub), key: op.key, value: op.value }
@@ -63,6 +72,8 @@ export class ProfileStore {
   /** Batches in the journal that LevelDB does not hold yet, oldest first. */
   #pending: Op[][] = []
   #draining: Promise<void> | null = null
+  #drainTimer: NodeJS.Timeout | null = null
+  #pendingOps = 0
   #failure: Error | null = null
   /** Records that failed to decrypt or decode, skipped rather than crashing. */
   corrupt = 0
@@ -168,7 +179,13 @@ export class ProfileStore {
     const ops = this.pack(batch)
     this.#journal.append(encodeJournalRecord(ops.map(toJournal)))
     this.#pending.push(ops)
-    if (this.#draining === null) this.#draining = this.#drain()
+    this.#pendingOps += ops.length
+    if (this.#pendingOps >= DRAIN_NOW_OPS) this.#drainNow()
+    else if (this.#draining === null && this.#drainTimer === null) {
+      this.#drainTimer = setTimeout(() => this.#drainNow(), DRAIN_DELAY_MS)
+      // A process that ends without close() leaves the batches in the journal, replayed at open.
+      this.#drainTimer.unref()
+    }
     return Promise.resolve()
   }
 
@@ -199,6 +216,11 @@ export class ProfileStore {
     return this.#put('messages', prefixed(this.#prefix(run[0].friend), run[0].index), encodeSegment(run.map((m) => m.record)))
   }
 
+  #drainNow (): void {
+    if (this.#drainTimer !== null) { clearTimeout(this.#drainTimer); this.#drainTimer = null }
+    if (this.#draining === null && this.#pending.length > 0) this.#draining = this.#drain()
+  }
+
   /** Moves journaled batches into LevelDB, several at a time, until none is left. */
   async #drain (): Promise<void> {
     this.#failure = null
@@ -213,6 +235,7 @@ export class ProfileStore {
         break
       }
       this.#pending.splice(0, n)
+      this.#pendingOps = this.#pending.reduce((sum, b) => sum + b.length, 0)
     }
     if (this.#pending.length === 0 && this.#journal.bytes > JOURNAL_RESET_BYTES) this.#journal.reset()
     this.#draining = null
@@ -220,6 +243,7 @@ export class ProfileStore {
 
   /** Resolves once LevelDB holds every batch stored so far: reads wait for this. */
   async #caughtUp (): Promise<void> {
+    this.#drainNow()
     while (this.#draining !== null) await this.#draining
     if (this.#pending.length > 0) {
       const why = this.#failure?.message ?? 'unknown error'
