@@ -91,6 +91,7 @@ async function pumpOnce (m: Messenger, rt: FriendRuntime): Promise<void> {
     let ok = true
     let corked = 0
     link.channel.cork()
+    piggybackReceipt(rt, link)
     for (const rec of batch) {
       ok = rec.frame !== undefined
         ? link.sendEncoded(rec.frame)
@@ -160,15 +161,23 @@ export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: Cha
 /**
  * One receipt per burst, a few ms after the batch that stored the messages (like TCP's delayed
  * ack, shorter): the receipt then covers more, and does not wake the sender at the very moment
- * this side is delivering the message to its own clients (measured: p99 6.8 → 5.6 ms).
+ * this side is delivering the message to its own clients (measured: p99 6.8 → 5.6 ms). If a
+ * message of mine leaves first, the receipt rides along with it (see pumpOnce).
  */
 function scheduleReceipt (rt: FriendRuntime, link: Link): void {
-  if (rt.acking) return
-  rt.acking = true
-  setTimeout(() => {
-    rt.acking = false
+  if (rt.ackTimer !== null) return
+  rt.ackTimer = setTimeout(() => {
+    rt.ackTimer = null
     if (!link.closed) link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] })
   }, RECEIPT_DELAY_MS)
+}
+
+/** Sends the pending receipt now, on the link a message is about to take (one packet, one wake-up). */
+function piggybackReceipt (rt: FriendRuntime, link: Link): void {
+  if (rt.ackTimer === null) return
+  clearTimeout(rt.ackTimer)
+  rt.ackTimer = null
+  link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] })
 }
 
 /** A receipt, or the resumption mark in hello: marks my messages up to it delivered. */

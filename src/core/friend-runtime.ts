@@ -25,7 +25,8 @@ export interface FriendRuntime {
   recvStored: number
   pumping: boolean
   repump: boolean
-  acking: boolean
+  /** The pending delayed receipt (sent early if a message of mine goes first: it rides along). */
+  ackTimer: NodeJS.Timeout | null
   outboxCache: OutboxCache
   /** The outbox entries on disk (first seq, count), in seq order: what a receipt deletes. */
   outboxRanges: Array<{ seq: number, count: number }>
@@ -48,7 +49,7 @@ export function newRuntime (rec: FriendRecord): FriendRuntime {
     recvStored: rec.recvUpTo,
     pumping: false,
     repump: false,
-    acking: false,
+    ackTimer: null,
     outboxCache: new OutboxCache(OUTBOX_CACHE_LIMIT),
     outboxRanges: [],
     waiters: [],
