@@ -44,6 +44,12 @@ const JOURNAL_RESET_BYTES = 1024 * 1024
  * wake-ups competed with the messages themselves on a 2-core machine.
  */
 const DRAIN_DELAY_MS = 25
+/**
+ * A segment holds at most this many records or bytes (a longer run is cut): a page of history
+ * then reads a few tens of KB however large the batch that wrote it was.
+ */
+const SEGMENT_MAX_RECORDS = 256
+const SEGMENT_MAX_BYTES = 64 * 1024
 /** Journaled ops waiting for LevelDB beyond this go at once (bounds the memory they hold). */
 const DRAIN_NOW_OPS = 4096
 
@@ -196,19 +202,20 @@ export class ProfileStore {
    */
   pack (batch: StoreOp[]): Op[] {
     const out: Op[] = []
-    const runs = new Map<Buffer, MessagePut[]>()
+    const runs = new Map<Buffer, { puts: MessagePut[], bytes: number }>()
     for (const op of batch) {
       if (op.type !== 'message') { out.push(op); continue }
       const run = runs.get(op.friend)
-      if (run === undefined) { runs.set(op.friend, [op]); continue }
-      if (op.index !== run[run.length - 1].index + 1) {
-        out.push(this.#segmentOp(run))
-        runs.set(op.friend, [op])
-      } else {
-        run.push(op)
+      if (run !== undefined && op.index === run.puts[run.puts.length - 1].index + 1 &&
+        run.puts.length < SEGMENT_MAX_RECORDS && run.bytes + op.record.byteLength <= SEGMENT_MAX_BYTES) {
+        run.puts.push(op)
+        run.bytes += op.record.byteLength
+        continue
       }
+      if (run !== undefined) out.push(this.#segmentOp(run.puts))
+      runs.set(op.friend, { puts: [op], bytes: op.record.byteLength })
     }
-    for (const run of runs.values()) out.push(this.#segmentOp(run))
+    for (const run of runs.values()) out.push(this.#segmentOp(run.puts))
     return out
   }
 

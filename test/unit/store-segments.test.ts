@@ -81,6 +81,16 @@ describe.each([['plain', null], ['encrypted', 'correct horse']])('history in seg
     await s.close()
   })
 
+  it('a long run is cut into segments of at most 256 records', async () => {
+    const s = await openStore(passphrase)
+    const batch: StoreOp[] = range(0, 599).map((i) => s.messageOp(alice, i, msg(i + 1)))
+    expect(s.pack(batch).length).toBe(3)
+    await s.apply(batch)
+    expect(seqs(await s.history(alice, 1000))).toEqual(range(1, 600))
+    expect(seqs(await s.history(alice, 3, 257))).toEqual([255, 256, 257])
+    await s.close()
+  })
+
   it('runs break at a gap in indices and per friend; friends stay apart', async () => {
     const s = await openStore(passphrase)
     const batch: StoreOp[] = [
