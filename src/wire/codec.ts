@@ -27,6 +27,43 @@ export function boundedString (maxBytes: number): Codec<string> {
   }
 }
 
+/** Strict UTF-8 (no replacement characters, a BOM kept as text); null for invalid bytes. */
+export function decodeUtf8Strict (bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * compact-encoding's uint read by hand-written decoders: the value at `at`, or -1 when it runs
+ * past `end` or exceeds the safe integers (what c.uint refuses); the next offset goes to `uintEnd`.
+ */
+export let uintEnd = 0
+export function readUint (b: Uint8Array, at: number, end: number): number {
+  if (at >= end) return -1
+  const a = b[at]
+  if (a <= 0xfc) { uintEnd = at + 1; return a }
+  if (a === 0xfd) {
+    if (end - at < 3) return -1
+    uintEnd = at + 3
+    return b[at + 1] + b[at + 2] * 0x100
+  }
+  if (a === 0xfe) {
+    if (end - at < 5) return -1
+    uintEnd = at + 5
+    return u32le(b, at + 1)
+  }
+  if (end - at < 9) return -1
+  const v = u32le(b, at + 1) + u32le(b, at + 5) * 0x1_0000_0000
+  if (v > Number.MAX_SAFE_INTEGER) return -1
+  uintEnd = at + 9
+  return v
+}
+
+const u32le = (b: Uint8Array, at: number): number => b[at] + b[at + 1] * 0x100 + b[at + 2] * 0x10000 + b[at + 3] * 0x1000000
+
 /** Byte length of a string as UTF-8, for checks before encoding. */
 export function utf8Length (s: string): number {
   return Buffer.byteLength(s, 'utf8')

@@ -8,7 +8,7 @@
  * additions are ignored instead of closing the connection.
  */
 import {
-  struct, boundedString, boundedArray, enumOf, frameTable,
+  struct, boundedString, boundedArray, enumOf, frameTable, readUint, uintEnd, decodeUtf8Strict,
   uint, bool, fixed16, fixed4, optionalFixed32, type Codec
 } from './codec.js'
 import {
@@ -128,6 +128,34 @@ export function encodeFrame (frame: Frame): Buffer {
 
 /** Decodes a frame from a peer: null if malformed or too large, `unknown` for a type we do not know. */
 export function decodeFrame (bytes: Uint8Array): DecodedFrame | null {
+  if (bytes[0] === MESSAGE_FRAME_CODE && bytes.byteLength <= MAX_FRAME_BYTES) return decodeMessageFrame(bytes)
   return FRAMES.decode(bytes)
+}
+
+/** The frame table's generic reading of any frame: what decodeFrame must agree with (the fuzz test holds it to that). */
+export function decodeFrameGeneric (bytes: Uint8Array): DecodedFrame | null {
+  return FRAMES.decode(bytes)
+}
+
+/**
+ * A message frame read by hand, one per message received: the generic codec's reading (same
+ * bounds, strict UTF-8, no trailing bytes) without its decode state and per-field calls.
+ */
+function decodeMessageFrame (b: Uint8Array): DecodedFrame | null {
+  const end = b.byteLength
+  if (end < 17) return null
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  const seq = readUint(b, 17, end)
+  if (seq < 0) return null
+  const sentAt = readUint(b, uintEnd, end)
+  if (sentAt < 0) return null
+  let at = uintEnd
+  if (at >= end || b[at] >= KIND_VALUES.length) return null
+  const kind = KIND_VALUES[b[at++]]
+  const len = readUint(b, at, end)
+  if (len < 0 || len > MAX_MESSAGE_BYTES || end - uintEnd !== len) return null
+  const body = decodeUtf8Strict(b.subarray(uintEnd, end))
+  if (body === null) return null
+  return { type: 'message', id: buf.subarray(1, 17), seq, sentAt, kind, body }
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest'
 import { isDeepStrictEqual } from 'node:util'
-import { encodeFrame, decodeFrame, PRESENCE_VALUES, KIND_VALUES, type Frame, type DecodedFrame } from '../../src/wire/frames.js'
+import { encodeFrame, decodeFrame, decodeFrameGeneric, MESSAGE_FRAME_CODE, PRESENCE_VALUES, KIND_VALUES, type Frame, type DecodedFrame } from '../../src/wire/frames.js'
 import { Records, HeaderFile, FRIEND_STATES, encodeSegment, decodeSegment } from '../../src/wire/records.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES, MAX_RECEIPT_IDS, MAX_FRAME_BYTES } from '../../src/wire/limits.js'
 import { step, type FriendshipState, type FriendshipInput } from '../../src/session/friendship.js'
@@ -190,7 +190,7 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
   it(`decodeFrame: ${FRAME_CASES} random and mutated frames — no throw, bounds hold`, () => {
     console.log(`fuzz seed ${SEED}`)
     const r = prng(SEED)
-    const stats = { null: 0, unknown: 0, decoded: 0 }
+    const stats = { null: 0, unknown: 0, decoded: 0, messages: 0 }
     for (let i = 0; i < FRAME_CASES; i++) {
       let input = mutate(r, r.pick(CORPUS_BYTES), CORPUS_BYTES)
       if (r.int(4) === 0) input = mutate(r, input, CORPUS_BYTES) // sometimes twice
@@ -198,6 +198,11 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
       try { out = decodeFrame(input) } catch (err) { fail('decodeFrame', i, input, `threw ${(err as Error).stack}`) }
       const why = checkFrame(input, out)
       if (why !== null) fail('decodeFrame', i, input, why)
+      // Message frames take a hand-written path: it must read every input as the table does.
+      if (input[0] === MESSAGE_FRAME_CODE) {
+        stats.messages++
+        if (!isDeepStrictEqual(out, decodeFrameGeneric(input))) fail('decodeFrame (message)', i, input, 'the hand-written reading differs from the generic one')
+      }
       if (out === null) stats.null++
       else if (out.type === 'unknown') stats.unknown++
       else stats.decoded++
@@ -205,6 +210,7 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
     // The mutations must reach past the decoder's front door: some decode, most do not.
     expect(stats.decoded).toBeGreaterThan(FRAME_CASES / 50)
     expect(stats.null).toBeGreaterThan(FRAME_CASES / 3)
+    expect(stats.messages).toBeGreaterThan(FRAME_CASES / 20)
     console.log(`decodeFrame: ${JSON.stringify(stats)}`)
   })
 
