@@ -13,7 +13,7 @@ import { BIN, ROOT, cleanup, installCleanup, runTimed, psst, rssMb, bareNodeMemo
 import { BenchProfile } from './lib/profile.js'
 import { measureRaw, type RawResults } from './lib/raw.js'
 import { startPair, friendRequests, latency, throughput, coreLatency, coreThroughput, reconnects, type Pair, type ConnectSample, type LatencyResults } from './lib/pair.js'
-import { seed, idleRss, historyTimes, type HistoryTimes } from './lib/seeded.js'
+import { seed, idleRss, historyTimes, type HistoryTimes, type IdleRss } from './lib/seeded.js'
 import { measureRelay, relayMetrics } from './lib/relay.js'
 import { plan as makePlan, BODY_BYTES, BURST, CHUNK, RSS_FRIENDS, RSS_MESSAGES, HISTORY_MESSAGES, type Plan } from './lib/plan.js'
 import { NONE, percentile, pooled, summarize, type Figure } from './lib/stats.js'
@@ -115,7 +115,7 @@ async function pairPhases (p: Plan, net: LoopbackNetwork): Promise<PairResults> 
   return out
 }
 
-async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: Memory[] | null, bare: Memory | null, h50: HistoryTimes | null, h200: HistoryTimes | null }> {
+async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: IdleRss | null, bare: Memory | null, h50: HistoryTimes | null, h200: HistoryTimes | null }> {
   const r = new BenchProfile('crowded', bootstrap)
   const h = new BenchProfile('longchat', bootstrap)
   h.execArgv = profArgs('history')
@@ -124,11 +124,11 @@ async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: Memory[
     seed(r.home, Array.from({ length: RSS_FRIENDS }, () => RSS_MESSAGES / RSS_FRIENDS)),
     seed(h.home, [HISTORY_MESSAGES])
   ])
-  let rss: Memory[] | null = null
+  let rss: IdleRss | null = null
   const bare = await bareNodeMemory()
   try {
     await r.start()
-    rss = await phase(`idle RSS (${RSS_FRIENDS} friends, ${RSS_MESSAGES} messages)`, () => idleRss(r, p.rss.settleMs, p.rss.samples))
+    rss = await phase(`idle RSS (${RSS_FRIENDS} friends, ${RSS_MESSAGES} messages)`, () => idleRss(r, p.rss.earlyMs, p.rss.settleMs, p.rss.samples))
   } finally { await r.stop() }
   let h50: HistoryTimes | null = null
   let h200: HistoryTimes | null = null
@@ -162,8 +162,8 @@ function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: 
     { name: 'client_throughput_msgs_per_s', unit: 'msgs/s', psst: pr?.throughput == null ? NONE : summarize(pr.throughput), baseline: level && summarize(level.throughput), bare: bare && summarize(bare.throughput), target: null,
       note: `the same burst from a client over alice's control socket (\`sendMany\` as JSON, a third process on the 2 cores).` },
     { name: 'file_mb_per_s', unit: 'MB/s', psst: NONE, baseline: null, bare: null, target: null, note: 'file transfer does not exist in psst yet: not measured.' },
-    { name: 'idle_rss_mb', unit: 'MB', psst: sd?.rss == null ? NONE : summarize(sd.rss.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: { op: '<', value: 80 },
-      note: `VmRSS of a daemon with ${RSS_FRIENDS} friends (offline) and ${RSS_MESSAGES} stored messages, ${p.rss.settleMs / 1000} s after start; of the last sample ${fmt(sd?.rss?.at(-1)?.anon)} MB anonymous (heaps, wasm) and ${fmt(sd?.rss?.at(-1)?.file)} MB file-backed (mostly the node binary). For scale, in this run: an idle bare \`node\` ${fmt(sd?.bare?.rss)} MB (${fmt(sd?.bare?.file)} file-backed); a raw hyperdht peer listening, before traffic, ${fmt(bare?.idleRssMb)} MB (with LevelDB open ${fmt(level?.idleRssMb)} MB); bob after the message phases ${fmt(pr?.rss)} MB.` },
+    { name: 'idle_rss_mb', unit: 'MB', psst: sd?.rss == null ? NONE : summarize(sd.rss.late.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: { op: '<', value: 80 },
+      note: `VmRSS of a daemon with ${RSS_FRIENDS} friends (offline) and ${RSS_MESSAGES} stored messages, ${p.rss.settleMs / 1000} s after start; earlier, at ${p.rss.earlyMs / 1000} s while it still dials those friends, ${fmt(sd?.rss == null ? null : percentile(sd.rss.early.map((m) => m.rss), 50))} MB (garbage of the failed dials, not yet collected). Of the last sample ${fmt(sd?.rss?.late.at(-1)?.anon)} MB anonymous (heaps, wasm) and ${fmt(sd?.rss?.late.at(-1)?.file)} MB file-backed (mostly the node binary). For scale, in this run: an idle bare \`node\` ${fmt(sd?.bare?.rss)} MB (${fmt(sd?.bare?.file)} file-backed); a raw hyperdht peer listening, before traffic, ${fmt(bare?.idleRssMb)} MB (with LevelDB open ${fmt(level?.idleRssMb)} MB); bob after the message phases ${fmt(pr?.rss)} MB.` },
     { name: 'history_open_ms', unit: 'ms', psst: sd?.h50 == null ? NONE : summarize(sd.h50.samples, 'calls'), baseline: null, bare: null, target: { op: '<', value: 50 },
       note: `control-socket history {limit: 50} of ${HISTORY_MESSAGES} stored; first call after daemon start ${fmt(sd?.h50?.first)} ms.` },
     { name: 'tui_history_open_ms', unit: 'ms', psst: sd?.h200 == null ? NONE : summarize(sd.h200.samples, 'calls'), baseline: null, bare: null, target: { op: '<', value: 200 },

@@ -10,7 +10,7 @@ export interface Plan {
   latency: { warmup: number, runs: number, perRun: number }
   throughput: { warmup: number, runs: number }
   reconnect: { warmup: number, runs: number }
-  rss: { settleMs: number, samples: number }
+  rss: { earlyMs: number, settleMs: number, samples: number }
   history: { warmup: number, runs: number }
   relay: RelayPlan
 }
@@ -43,7 +43,7 @@ export function plan (quick: boolean): Plan {
         latency: { warmup: 600, runs: 2, perRun: 150 },
         throughput: { warmup: 1, runs: 2 },
         reconnect: { warmup: 1, runs: 4 },
-        rss: { settleMs: 2000, samples: 3 },
+        rss: { earlyMs: 2000, settleMs: 6000, samples: 3 },
         history: { warmup: 2, runs: 10 },
         // 1 000 held messages instead of 10 000 (filling takes ~1.3 s per 1 000).
         relay: { bytes: 16 * 1024 * 1024, chunk: 64 * 1024, warmup: 0, runs: 2, owners: RELAY_OWNERS, perOwner: 10, bodyBytes: 200, settleMs: 2000, samples: 3 }
@@ -56,7 +56,7 @@ export function plan (quick: boolean): Plan {
         latency: { warmup: 2000, runs: 3, perRun: 400 },
         throughput: { warmup: 1, runs: 5 },
         reconnect: { warmup: 2, runs: 20 },
-        rss: { settleMs: 5000, samples: 6 },
+        rss: { earlyMs: 5000, settleMs: 30000, samples: 6 },
         history: { warmup: 3, runs: 20 },
         relay: { bytes: 64 * 1024 * 1024, chunk: 64 * 1024, warmup: 1, runs: 3, owners: RELAY_OWNERS, perOwner: RELAY_MESSAGES / RELAY_OWNERS, bodyBytes: 200, settleMs: 5000, samples: 6 }
       }
