@@ -126,6 +126,16 @@ async function needPassphrase (opts: ConnectOptions): Promise<string | null> {
   return p
 }
 
+/** True if something answers on the socket (a live daemon), false for a stale file. */
+export function socketAnswers (path: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect(path)
+    const timer = setTimeout(() => { s.destroy(); resolve(false) }, timeoutMs)
+    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true) })
+    s.once('error', () => { clearTimeout(timer); resolve(false) })
+  })
+}
+
 export async function waitForSocket (path: string, timeoutMs: number): Promise<Socket | null> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {

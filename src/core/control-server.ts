@@ -1,23 +1,17 @@
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { chmodSync, unlinkSync, existsSync } from 'node:fs'
 import type { Messenger } from './messenger.js'
 import type { PsstEvent } from './api.js'
 import { handle } from './service.js'
 import { PsstError } from '../errors.js'
 import { LineReader, writeJson } from './ndjson.js'
+import { socketAnswers } from './control-client.js'
+
+// Kept importable from here (the relay's control socket uses it).
+export { socketAnswers }
 
 /** A slow subscriber holding more than this much unread output is disconnected. */
 const MAX_BUFFERED = 64 * 1024 * 1024
-
-/** True if something answers on the socket (a live daemon), false for a stale file. */
-export function socketAnswers (path: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(path)
-    const timer = setTimeout(() => { s.destroy(); resolve(false) }, timeoutMs)
-    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true) })
-    s.once('error', () => { clearTimeout(timer); resolve(false) })
-  })
-}
 
 /**
  * The control socket (DESIGN §6): newline-delimited JSON requests and responses, plus the
