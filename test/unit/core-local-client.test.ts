@@ -1,13 +1,10 @@
 import { describe, it, expect, afterEach, beforeAll } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { tempStore, removeTempStores } from '../helpers/stores.js'
 import { ProfileStore } from '../../src/store/profile-store.js'
 import { Messenger } from '../../src/core/messenger.js'
 import { installProtocol } from '../../src/core/protocol.js'
 import { localClient } from '../../src/core/local-client.js'
 import { idInfo } from '../../src/core/profile.js'
-import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import type { PsstEvent } from '../../src/core/api.js'
 
@@ -15,14 +12,11 @@ import type { PsstEvent } from '../../src/core/api.js'
  * The in-process client (what the bench's core measurements drive): the control socket's
  * handlers and events without the socket, its type filter, and nothing after close.
  */
-const homes: string[] = []
 beforeAll(async () => { await cryptoReady() })
-afterEach(() => { for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true }) })
+afterEach(removeTempStores)
 
 async function messenger (): Promise<{ m: Messenger, store: ProfileStore }> {
-  const home = mkdtempSync(join(tmpdir(), 'psst-local-'))
-  homes.push(home)
-  const store = await ProfileStore.create(home, { ...generateKeyPair(), name: 'me', nospam: randomBytes(4), status: 'online', statusMessage: '', mailbox: null, createdAt: 1 }, null)
+  const store = await tempStore(null)
   const m = new Messenger({ store, profile: await store.loadProfile(), dht: null, bootstrap: [] })
   installProtocol(m)
   await m.load()

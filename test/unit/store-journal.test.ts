@@ -1,16 +1,13 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest'
-import { mkdtempSync, rmSync, readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { tempStore, removeTempStores } from '../helpers/stores.js'
+import { readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs'
 import { encodeJournalRecord, decodeJournal, type JournalOp } from '../../src/wire/journal.js'
 import { ProfileStore } from '../../src/store/profile-store.js'
 import { paths } from '../../src/store/home.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
-import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 import type { MessageRecord } from '../../src/wire/records.js'
 
-const homes: string[] = []
-afterEach(() => { for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true }) })
+afterEach(removeTempStores)
 beforeAll(async () => { process.env.PSST_KDF = 'interactive'; await cryptoReady() })
 
 const op = (i: number): JournalOp => i % 3 === 2
@@ -53,11 +50,7 @@ describe('journal records', () => {
 
 const msg = (seq: number): MessageRecord => ({ outgoing: false, id: Buffer.alloc(16, seq), seq, sentAt: seq, kind: 'text', body: `m${seq}` })
 
-async function newStore (passphrase: string | null): Promise<ProfileStore> {
-  const home = mkdtempSync(join(tmpdir(), 'psst-journal-'))
-  homes.push(home)
-  return ProfileStore.create(home, { ...generateKeyPair(), name: 't', nospam: randomBytes(4), status: 'online', statusMessage: '', mailbox: null, createdAt: 1 }, passphrase)
-}
+const newStore = tempStore
 
 describe.each([['plain', null], ['encrypted', 'pw']])('store with a journal (%s)', (_l, passphrase) => {
   const friend = Buffer.alloc(32, 9)

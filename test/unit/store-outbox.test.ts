@@ -1,10 +1,7 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { tempStore, removeTempStores } from '../helpers/stores.js'
 import { ProfileStore, type StoreOp } from '../../src/store/profile-store.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
-import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 import type { MessageRecord } from '../../src/wire/records.js'
 
 /**
@@ -12,15 +9,8 @@ import type { MessageRecord } from '../../src/wire/records.js'
  * mailbox deposits read messages back through it. Entries written before ranges (8 bytes, one
  * message each) must still read.
  */
-const homes: string[] = []
 const friend = Buffer.alloc(32, 7)
-
-async function openStore (passphrase: string | null): Promise<ProfileStore> {
-  const home = mkdtempSync(join(tmpdir(), 'psst-outbox-'))
-  homes.push(home)
-  const keys = generateKeyPair()
-  return ProfileStore.create(home, { ...keys, name: 't', nospam: randomBytes(4), status: 'online', statusMessage: '', mailbox: null, createdAt: 1 }, passphrase)
-}
+const openStore = tempStore
 
 const msg = (seq: number): MessageRecord => ({ outgoing: true, id: Buffer.alloc(16, seq & 0xff), seq, sentAt: seq, kind: 'text', body: `m${seq}` })
 
@@ -36,7 +26,7 @@ beforeAll(async () => {
   await cryptoReady()
 })
 
-afterEach(() => { for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true }) })
+afterEach(removeTempStores)
 
 describe.each([['plain', null], ['encrypted', 'correct horse']])('outbox ranges (%s profile)', (_label, passphrase) => {
   it('reads messages after any seq, across entries, with a limit', async () => {

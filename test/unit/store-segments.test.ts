@@ -1,10 +1,7 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { tempStore, removeTempStores } from '../helpers/stores.js'
 import { ProfileStore, type StoreOp } from '../../src/store/profile-store.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
-import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 import { Records, encodeSegment, decodeSegment, SEGMENT_TAG, type MessageRecord } from '../../src/wire/records.js'
 
 /**
@@ -13,16 +10,10 @@ import { Records, encodeSegment, decodeSegment, SEGMENT_TAG, type MessageRecord 
  * a page or an outbox range starts or ends inside a segment; lone records (and everything
  * stored before segments) still read.
  */
-const homes: string[] = []
 const alice = Buffer.alloc(32, 1)
 const bob = Buffer.alloc(32, 2)
 
-async function openStore (passphrase: string | null): Promise<ProfileStore> {
-  const home = mkdtempSync(join(tmpdir(), 'psst-segments-'))
-  homes.push(home)
-  const keys = generateKeyPair()
-  return ProfileStore.create(home, { ...keys, name: 't', nospam: randomBytes(4), status: 'online', statusMessage: '', mailbox: null, createdAt: 1 }, passphrase)
-}
+const openStore = tempStore
 
 const msg = (seq: number, outgoing = true): MessageRecord => ({ outgoing, id: Buffer.alloc(16, seq & 0xff), seq, sentAt: seq, kind: 'text', body: `m${seq}` })
 const seqs = (list: Array<{ seq: number }>): number[] => list.map((m) => m.seq)
@@ -33,7 +24,7 @@ beforeAll(async () => {
   await cryptoReady()
 })
 
-afterEach(() => { for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true }) })
+afterEach(removeTempStores)
 
 describe('segment codec', () => {
   const a = Records.message.encode(msg(1))
