@@ -7,7 +7,7 @@
  *
  * argv: <home> <bootstrap>
  */
-import { runDaemon, type Client, type PsstEvent } from '../src/core/index.js'
+import { runDaemon, type Client, type PsstEvent } from '../src/daemon/index.js'
 
 interface Request { id: number, cmd: string, args: any }
 

@@ -6,7 +6,7 @@
  * both sides: outbox + history written before sending, history written before acknowledging,
  * outbox entries deleted when acknowledged. Group commit like psst's write queue.
  *
- * Network safety as in src/dht/node.ts: bound to the loopback bootstrap's address, no LAN
+ * Network safety as in src/net/dht-node.ts: bound to the loopback bootstrap's address, no LAN
  * addresses shared, offered or probed.
  */
 import HyperDHT from 'hyperdht'

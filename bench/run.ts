@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { loadavg, cpus } from 'node:os'
-import { createLoopbackNetwork, loopbackHostFor, type LoopbackNetwork } from '../src/dht/testnet.js'
+import { createLoopbackNetwork, loopbackHostFor, type LoopbackNetwork } from '../src/net/testnet.js'
 import { BIN, ROOT, cleanup, installCleanup, runTimed, psst, rssMb, bareNodeMemory, type Memory } from './lib/proc.js'
 import { BenchProfile } from './lib/profile.js'
 import { measureRaw, type RawResults } from './lib/raw.js'

@@ -3,12 +3,12 @@
  * request, ping-pong latency, burst throughput and reconnection time. Control clients live in
  * this process, so both ends of a latency sample are timed on one clock.
  */
-import type { Client, PsstEvent } from '../../src/core/index.js'
-import type { EventType } from '../../src/core/api.js'
+import type { Client, PsstEvent } from '../../src/daemon/index.js'
+import type { EventType } from '../../src/daemon/api.js'
 import { BenchProfile } from './profile.js'
 import { sleep, waitFor } from './proc.js'
 
-/** The stranger limiter admits one connection per key every 2 s (src/core/firewall.ts). */
+/** The stranger limiter admits one connection per key every 2 s (src/net/stranger-limiter.ts). */
 const PER_KEY_GAP_MS = 2100
 
 type Listener = (e: PsstEvent, at: number) => void

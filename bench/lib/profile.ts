@@ -6,7 +6,7 @@
 import { spawn, fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { BIN, psst, psstEnv, tempDir, track, waitFor } from './proc.js'
-import { connect, type Client } from '../../src/core/index.js'
+import { connect, type Client } from '../../src/daemon/index.js'
 
 export interface LogLine { at: number, text: string }
 

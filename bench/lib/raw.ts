@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { forkTracked, rssMb, sleep, tempDir } from './proc.js'
-import type { HostPort } from '../../src/dht/bootstrap.js'
+import type { HostPort } from '../../src/net/bootstrap.js'
 
 const PEER = join(import.meta.dirname, '..', 'raw-peer.js')
 

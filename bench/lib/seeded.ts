@@ -3,7 +3,7 @@
  * with the store's own record codecs (ProfileStore + Records), since creating them through the
  * network would take minutes. Then: the idle daemon's RSS, and history opening times.
  */
-import { ProfileStore, type StoreOp } from '../../src/store/profile-store.js'
+import { ProfileStore, type StoreOp } from '../../src/storage/profile-store.js'
 import type { FriendRecord, MessageRecord } from '../../src/wire/records.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { randomBytes } from 'node:crypto'

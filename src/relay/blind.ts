@@ -6,7 +6,7 @@
  * core relay node's connection hook.
  */
 import { Server as BlindRelayServer } from 'blind-relay'
-import type { BlindRelayStats, ConnectionHook } from '../core/relay-node.js'
+import type { BlindRelayStats, ConnectionHook } from './node.js'
 
 /** What is needed of the HyperDHT instance behind the relay's DHT node. */
 interface RawStreamFactory { createRawStream (opts?: Record<string, unknown>): unknown }

@@ -5,10 +5,10 @@
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
 import { chmodSync, existsSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { LineReader, writeJson } from '../core/ndjson.js'
-import { socketAnswers } from '../core/control-server.js'
+import { LineReader, writeJson } from '../daemon/ndjson.js'
+import { socketAnswers } from '../daemon/control-server.js'
 import { PsstError } from '../errors.js'
-import type { RelayStatus } from '../core/relay-node.js'
+import type { RelayStatus } from './node.js'
 
 export type { RelayStatus }
 

@@ -3,14 +3,14 @@
  * blind relay, the control socket `<home>/control.sock`, a log, and a clean stop on SIGTERM/SIGINT.
  */
 import { unlinkSync } from 'node:fs'
-import { RelayNode, type RelayOptions } from '../core/relay-node.js'
+import { RelayNode, type RelayOptions } from './node.js'
 import { BlindRelay } from './blind.js'
 import { serveRelayControl, relaySocketPath, callRelay, type RelayStatus } from './control.js'
 
 export type { RelayStatus } from './control.js'
-export type { RelayLimits } from '../core/relay-limits.js'
-export { DEFAULT_LIMITS, LIMIT_FLAGS, resolveLimits } from '../core/relay-limits.js'
-export { DEFAULT_RELAY_PORT, DEFAULT_HELPERS } from '../core/relay-node.js'
+export type { RelayLimits } from './limits.js'
+export { DEFAULT_LIMITS, LIMIT_FLAGS, resolveLimits } from './limits.js'
+export { DEFAULT_RELAY_PORT, DEFAULT_HELPERS } from './node.js'
 
 /** The relay node's options (see RelayOptions), minus the blind-relay hook this module supplies. */
 export interface RunRelayOptions extends Omit<RelayOptions, 'hook'> {

@@ -1,4 +1,4 @@
-// The part of hyperdht 6.34 that psst uses. The package ships no types. Only src/dht/ imports it.
+// The part of hyperdht 6.34 that psst uses. The package ships no types. Only src/net/ imports it.
 declare module 'hyperdht' {
   import { EventEmitter } from 'events'
   import NoiseSecretStream from '@hyperswarm/secret-stream'

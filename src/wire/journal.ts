@@ -1,5 +1,5 @@
 /**
- * The store's write-ahead journal (src/store/journal.ts): one record per write batch,
+ * The store's write-ahead journal (src/storage/journal.ts): one record per write batch,
  *
  *   [payload length: u32 LE][crc32 of payload: u32 LE][payload]
  *   payload = [op count: uint] then per op [type: uint8 (0 put, 1 del)][sub: uint8][key: uint-prefixed][value: uint-prefixed, puts only]

@@ -6,7 +6,7 @@
 import { PsstError } from '../../src/errors.js'
 import type {
   ChatClient, FriendInfo, HistoryEntry, IdInfo, Method, Params, PsstEvent, RequestInfo, Result
-} from '../../src/tui/client.js'
+} from '../../src/apps/tui/client.js'
 
 export const ME_KEY = 'a'.repeat(64)
 

@@ -1,5 +1,5 @@
-import type { Client } from '../../src/core/index.js'
-import type { HistoryEntry } from '../../src/core/api.js'
+import type { Client } from '../../src/daemon/index.js'
+import type { HistoryEntry } from '../../src/daemon/api.js'
 
 /** The whole history with a friend, oldest first, paging backwards through the daemon. */
 export async function fullHistory (client: Client, friend: string): Promise<HistoryEntry[]> {

@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createLoopbackNetwork, type LoopbackNetwork } from '../../src/dht/testnet.js'
-import { connect, type Client } from '../../src/core/index.js'
+import { createLoopbackNetwork, type LoopbackNetwork } from '../../src/net/testnet.js'
+import { connect, type Client } from '../../src/daemon/index.js'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 export const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')

@@ -6,9 +6,9 @@
  */
 import Protomux from 'protomux'
 import c from 'compact-encoding'
-import { DhtNode, type KeyPair } from '../../src/dht/node.js'
-import { parseBootstrap } from '../../src/dht/bootstrap.js'
-import type { PeerStream } from '../../src/dht/stream.js'
+import { DhtNode, type KeyPair } from '../../src/net/dht-node.js'
+import { parseBootstrap } from '../../src/net/bootstrap.js'
+import type { PeerStream } from '../../src/net/peer-stream.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { generateKeyPair } from '../../src/crypto/identity.js'
 import { formatId } from '../../src/crypto/id.js'

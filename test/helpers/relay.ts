@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN, ROOT, Profile, psst, waitFor, type TestNet } from './psst.js'
-import type { Client } from '../../src/core/index.js'
+import type { Client } from '../../src/daemon/index.js'
 import type { RelayStatus } from '../../src/relay/index.js'
 
 /** What `psst relay status --json` prints: the relay's own status type. */

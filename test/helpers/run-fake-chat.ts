@@ -4,7 +4,7 @@
  * PSST_FAKE_DROP_MS=N makes the "daemon" go away after N ms; PSST_FAKE_CHATTER_MS=N makes alice write
  * every N ms.
  */
-import { runChat } from '../../src/tui/app.js'
+import { runChat } from '../../src/apps/tui/app.js'
 import { FakeChatClient, friend } from './fake-chat-client.js'
 
 const ALICE = '1'.repeat(8) + 'b'.repeat(56)

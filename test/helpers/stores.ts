@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ProfileStore } from '../../src/store/profile-store.js'
+import { ProfileStore } from '../../src/storage/profile-store.js'
 import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 
 /** Fresh profiles in temp homes for store-level unit tests (call removeTempStores in afterEach). */

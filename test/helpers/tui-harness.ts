@@ -1,8 +1,8 @@
 /** A ChatController wired to the fake client, fake timers and a recording UI, for TUI unit tests. */
-import { ChatController } from '../../src/tui/controller.js'
-import type { Timers, UiHooks } from '../../src/tui/controller.js'
-import { ASCII_GLYPHS } from '../../src/tui/format.js'
-import { rowText } from '../../src/tui/wrap.js'
+import { ChatController } from '../../src/apps/tui/controller.js'
+import type { Timers, UiHooks } from '../../src/apps/tui/controller.js'
+import { ASCII_GLYPHS } from '../../src/apps/tui/format.js'
+import { rowText } from '../../src/apps/tui/wrap.js'
 import { FakeChatClient } from './fake-chat-client.js'
 import type { FakeOptions } from './fake-chat-client.js'
 

@@ -1,7 +1,7 @@
 import HyperDHT from 'hyperdht'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DhtNode, type DhtState } from '../../src/dht/node.js'
-import { createLoopbackNetwork, DEFAULT_BOOTSTRAP_PORT, type LoopbackNetwork } from '../../src/dht/testnet.js'
+import { DhtNode, type DhtState } from '../../src/net/dht-node.js'
+import { createLoopbackNetwork, DEFAULT_BOOTSTRAP_PORT, type LoopbackNetwork } from '../../src/net/testnet.js'
 import { testHost } from '../helpers/psst.js'
 import { PsstError } from '../../src/errors.js'
 

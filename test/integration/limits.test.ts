@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
 import { RawNet, type KeyPair } from '../helpers/raw-peer.js'
-import type { Client, PsstEvent } from '../../src/core/index.js'
+import type { Client, PsstEvent } from '../../src/daemon/index.js'
 
 
 const CAP = 100

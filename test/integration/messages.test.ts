@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawn } from 'node:child_process'
 import { TestNet, BIN, waitFor, type Profile } from '../helpers/psst.js'
 import { fullHistory, receivedTexts, range } from '../helpers/history.js'
-import type { Client } from '../../src/core/index.js'
+import type { Client } from '../../src/daemon/index.js'
 
 /** Issue 5: messages between two real daemons — order, exactly once, receipts, offline. */
 describe('messages between real daemons', () => {

@@ -8,9 +8,9 @@ import { testHost, waitFor } from '../helpers/psst.js'
 import { RelayProcess } from '../helpers/relay.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { generateKeyPair, randomBytes, type KeyPair } from '../../src/crypto/identity.js'
-import { DhtNode } from '../../src/dht/node.js'
-import { MailboxClient } from '../../src/core/mailbox-client.js'
-import { sealEnvelope, openEnvelope } from '../../src/core/mailbox-envelope.js'
+import { DhtNode } from '../../src/net/dht-node.js'
+import { MailboxClient } from '../../src/mailbox/client.js'
+import { sealEnvelope, openEnvelope } from '../../src/mailbox/envelope.js'
 import type { HeldItem } from '../../src/wire/mailbox.js'
 
 const HOST = testHost(62)

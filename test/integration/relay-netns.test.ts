@@ -19,7 +19,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { waitFor, type Profile } from '../helpers/psst.js'
 import { RelayProcess, relayNet, makeProfile, startWith, befriend } from '../helpers/relay.js'
 import { netnsProblem, buildNatNet, destroyNatNet, masqueraded, type NatNet } from '../helpers/netns.js'
-import type { Client } from '../../src/core/index.js'
+import type { Client } from '../../src/daemon/index.js'
 
 const N = 50
 const problem = netnsProblem()

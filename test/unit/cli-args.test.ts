@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { argvWantsJson, joinWords, parseCount, parseFriendRef, parsePort, parsePresence, parsePublicKey, parseSeconds } from '../../src/cli/args.js'
+import { argvWantsJson, joinWords, parseCount, parseFriendRef, parsePort, parsePresence, parsePublicKey, parseSeconds } from '../../src/apps/cli/args.js'
 import { PsstError } from '../../src/errors.js'
 
 function codeOf (fn: () => unknown): string | undefined {

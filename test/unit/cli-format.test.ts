@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest'
-import type { FriendInfo, HistoryEntry, RequestInfo } from '../../src/core/api.js'
-import { dateTime, deliveryMark, eventText, friendsLines, historyLines, relativeTime, requestsLines, shortKey, daemonStatusLines } from '../../src/cli/format.js'
-import { noColours } from '../../src/cli/text.js'
-import { displayName } from '../../src/cli/commands/messages.js'
+import type { FriendInfo, HistoryEntry, RequestInfo } from '../../src/daemon/api.js'
+import { dateTime, deliveryMark, eventText, friendsLines, historyLines, relativeTime, requestsLines, shortKey, daemonStatusLines } from '../../src/apps/cli/format.js'
+import { noColours } from '../../src/apps/cli/text.js'
+import { displayName } from '../../src/apps/cli/commands/messages.js'
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0)
 const KEY_A = 'a1'.repeat(32)

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { Readable } from 'node:stream'
-import { batches, readLines, readOneLine } from '../../src/cli/lines.js'
+import { batches, readLines, readOneLine } from '../../src/apps/cli/lines.js'
 import { PsstError } from '../../src/errors.js'
 
 async function collect<T> (it: AsyncIterable<T>): Promise<T[]> {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { errorReport, Output, type Sink } from '../../src/cli/output.js'
+import { errorReport, Output, type Sink } from '../../src/apps/cli/output.js'
 import { PsstError } from '../../src/errors.js'
 
 function sink (isTTY = false): Sink & { text: string } {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { displayWidth, jsonLine, padEnd, sanitize, table, truncate, wantColour } from '../../src/cli/text.js'
+import { displayWidth, jsonLine, padEnd, sanitize, table, truncate, wantColour } from '../../src/apps/cli/text.js'
 
 describe('cli text: sanitize', () => {
   it('neutralises escape sequences, C1 controls and bidi overrides', () => {

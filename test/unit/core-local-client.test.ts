@@ -1,12 +1,12 @@
 import { describe, it, expect, afterEach, beforeAll } from 'vitest'
 import { tempStore, removeTempStores } from '../helpers/stores.js'
-import { ProfileStore } from '../../src/store/profile-store.js'
-import { Messenger } from '../../src/core/messenger.js'
-import { installProtocol } from '../../src/core/protocol.js'
-import { localClient } from '../../src/core/local-client.js'
-import { idInfo } from '../../src/core/profile.js'
+import { ProfileStore } from '../../src/storage/profile-store.js'
+import { Messenger } from '../../src/daemon/messenger.js'
+import { installProtocol } from '../../src/daemon/protocol.js'
+import { localClient } from '../../src/daemon/local-client.js'
+import { idInfo } from '../../src/daemon/profile.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
-import type { PsstEvent } from '../../src/core/api.js'
+import type { PsstEvent } from '../../src/daemon/api.js'
 
 /**
  * The in-process client (what the bench's core measurements drive): the control socket's

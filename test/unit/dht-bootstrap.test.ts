@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chooseBindHost, formatBootstrap, isLoopback, parseBootstrap } from '../../src/dht/bootstrap.js'
+import { chooseBindHost, formatBootstrap, isLoopback, parseBootstrap } from '../../src/net/bootstrap.js'
 import { PsstError } from '../../src/errors.js'
 
 function usageError (fn: () => unknown): PsstError {

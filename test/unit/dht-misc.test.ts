@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { guardFirewall } from '../../src/dht/firewall.js'
-import { keepOnDuplicate } from '../../src/dht/stream.js'
-import { loopbackHostFor } from '../../src/dht/testnet.js'
+import { guardFirewall } from '../../src/net/guard-firewall.js'
+import { keepOnDuplicate } from '../../src/net/peer-stream.js'
+import { loopbackHostFor } from '../../src/net/testnet.js'
 
 const key = (b: number): Buffer => Buffer.alloc(32, b)
 

@@ -7,8 +7,8 @@ import { isDeepStrictEqual } from 'node:util'
 import { encodeFrame, decodeFrame, decodeFrameGeneric, MESSAGE_FRAME_CODE, PRESENCE_VALUES, KIND_VALUES, type Frame, type DecodedFrame } from '../../src/wire/frames.js'
 import { Records, HeaderFile, FRIEND_STATES, encodeSegment, decodeSegment } from '../../src/wire/records.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES, MAX_RECEIPT_IDS, MAX_FRAME_BYTES } from '../../src/wire/limits.js'
-import { step, type FriendshipState, type FriendshipInput } from '../../src/session/friendship.js'
-import { judgeIncoming, judgeReceipt } from '../../src/session/delivery.js'
+import { step, type FriendshipState, type FriendshipInput } from '../../src/contacts/friendship.js'
+import { judgeIncoming, judgeReceipt } from '../../src/chat/decide.js'
 
 const SEED = Number(process.env.PSST_FUZZ_SEED ?? 0x5eed_2024) >>> 0
 const FRAME_CASES = 110_000

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { parseSize, parseDuration, resolveLimits, DepositLimiter, DEFAULT_LIMITS } from '../../src/core/relay-limits.js'
+import { parseSize, parseDuration, resolveLimits, DepositLimiter, DEFAULT_LIMITS } from '../../src/relay/limits.js'
 
 describe('relay limits', () => {
   it('sizes and durations', () => {

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RelayStore } from '../../src/store/relay-store.js'
+import { RelayStore } from '../../src/relay/store.js'
 
 const A = Buffer.alloc(32, 0xa)
 const B = Buffer.alloc(32, 0xb)

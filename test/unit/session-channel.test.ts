@@ -2,10 +2,10 @@ import { describe, it, expect, vi } from 'vitest'
 import { EventEmitter } from 'node:events'
 import Protomux from 'protomux'
 import c from 'compact-encoding'
-import { openChannel, MAX_BAD_FRAMES, type ChannelHandlers } from '../../src/session/channel.js'
+import { openChannel, MAX_BAD_FRAMES, type ChannelHandlers } from '../../src/net/channel.js'
 import { encodeFrame, type Frame } from '../../src/wire/frames.js'
 import { MAX_FRAME_BYTES, PROTOCOL, PROTOCOL_VERSION } from '../../src/wire/limits.js'
-import type { PeerStream } from '../../src/dht/stream.js'
+import type { PeerStream } from '../../src/net/peer-stream.js'
 
 /** An in-memory framed duplex pair: one write is one 'data' event on the other end (like secret-stream). */
 class FakeStream extends EventEmitter {

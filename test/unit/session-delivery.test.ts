@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { judgeIncoming, judgeReceipt, deliveryState, redialDelay, SEQ_WINDOW } from '../../src/session/delivery.js'
+import { judgeIncoming, judgeReceipt, deliveryState, redialDelay, SEQ_WINDOW } from '../../src/chat/decide.js'
 
 describe('judgeIncoming (receiver: recvUpTo = expected)', () => {
   it('the next seq is stored, earlier ones are duplicates, later ones wait for the resend', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { step, type FriendshipState, type FriendshipInput, type FriendshipEffect, type FriendshipError } from '../../src/session/friendship.js'
+import { step, type FriendshipState, type FriendshipInput, type FriendshipEffect, type FriendshipError } from '../../src/contacts/friendship.js'
 
 export const STATES: FriendshipState[] = ['none', 'request-sent', 'request-received', 'friends', 'declined', 'blocked']
 export const INPUTS: FriendshipInput[] = [
@@ -16,7 +16,7 @@ const REQUEST_TO_FRIENDS: FriendshipEffect[] = ['store-friend', 'drop-request', 
 const REMOVE: FriendshipEffect[] = ['delete-friend', 'emit-removed', 'disconnect']
 
 /**
- * The whole (state × input) table. States follow the diagram in src/session/friendship.ts;
+ * The whole (state × input) table. States follow the diagram in src/contacts/friendship.ts;
  * effects are what the core must carry out for each arrow.
  */
 const TABLE: Record<FriendshipState, Record<string, Row>> = {

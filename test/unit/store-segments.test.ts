@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest'
 import { tempStore, removeTempStores } from '../helpers/stores.js'
-import { ProfileStore, type StoreOp } from '../../src/store/profile-store.js'
+import { ProfileStore, type StoreOp } from '../../src/storage/profile-store.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { Records, encodeSegment, decodeSegment, SEGMENT_TAG, type MessageRecord } from '../../src/wire/records.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MessageBuffer } from '../../src/tui/buffer.js'
-import type { IncomingMessage, MsgEntry } from '../../src/tui/buffer.js'
+import { MessageBuffer } from '../../src/apps/tui/buffer.js'
+import type { IncomingMessage, MsgEntry } from '../../src/apps/tui/buffer.js'
 
 const msg = (i: number, patch: Partial<IncomingMessage> = {}): IncomingMessage =>
   ({ id: `m${i}`, index: i, seq: i, from: 'me', text: `t${i}`, sentAt: i, state: 'queued', ...patch })

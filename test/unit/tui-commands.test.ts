@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { PsstError } from '../../src/errors.js'
-import { COMMANDS, findCommand, helpLines, parseCommandLine, splitFirst } from '../../src/tui/commands.js'
+import { COMMANDS, findCommand, helpLines, parseCommandLine, splitFirst } from '../../src/apps/tui/commands.js'
 import { friend } from '../helpers/fake-chat-client.js'
 import { harness } from '../helpers/tui-harness.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { complete } from '../../src/tui/complete.js'
-import type { CompletionSource } from '../../src/tui/complete.js'
+import { complete } from '../../src/apps/tui/complete.js'
+import type { CompletionSource } from '../../src/apps/tui/complete.js'
 
 const src: CompletionSource = {
   commands: ['/query', '/quit', '/q', '/accept', '/status', '/help'],

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
   ASCII_GLYPHS, UNICODE_GLYPHS, deliveryMark, displayName, formatClock, formatMessage, glyphsForEnv, nickColour, NICK_COLOURS
-} from '../../src/tui/format.js'
-import { rowText } from '../../src/tui/wrap.js'
+} from '../../src/apps/tui/format.js'
+import { rowText } from '../../src/apps/tui/wrap.js'
 
 describe('tui format', () => {
   it('formats [HH:MM] in local time', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InputLine } from '../../src/tui/input-line.js'
+import { InputLine } from '../../src/apps/tui/input-line.js'
 
 function typed (text: string): InputLine {
   const l = new InputLine()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { KeyMap } from '../../src/tui/keys.js'
+import { KeyMap } from '../../src/apps/tui/keys.js'
 
 const k = (full: string, extra: Record<string, unknown> = {}): { full: string, name: string } => ({ full, name: full, ...extra })
 

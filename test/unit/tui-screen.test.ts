@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { rowToAnsi, sgrFor } from '../../src/tui/screen.js'
-import { seg } from '../../src/tui/wrap.js'
+import { rowToAnsi, sgrFor } from '../../src/apps/tui/screen.js'
+import { seg } from '../../src/apps/tui/wrap.js'
 
 describe('tui screen painting', () => {
   it('maps styles to SGR and clears the rest of a short row', () => {

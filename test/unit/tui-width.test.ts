@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { codePointWidth, graphemes, padEnd, sanitize, sliceToWidth, stringWidth, truncate } from '../../src/tui/width.js'
+import { codePointWidth, graphemes, padEnd, sanitize, sliceToWidth, stringWidth, truncate } from '../../src/apps/tui/width.js'
 
 describe('tui width', () => {
   it('counts ASCII and Latin as 1', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { WindowList } from '../../src/tui/windows.js'
+import { WindowList } from '../../src/apps/tui/windows.js'
 
 describe('tui window list', () => {
   it('starts with home as window 1 and opens windows without switching', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
-import { WriteQueue } from '../../src/core/write-queue.js'
-import type { Op } from '../../src/store/level-store.js'
-import type { StoreOp } from '../../src/store/profile-store.js'
+import { WriteQueue } from '../../src/storage/write-queue.js'
+import type { Op } from '../../src/storage/level-store.js'
+import type { StoreOp } from '../../src/storage/profile-store.js'
 
 const put = (k: string): Op => ({ type: 'put', sub: 'messages', key: Buffer.from(k), value: Buffer.from('v') })
 const keys = (ops: StoreOp[]): string[] => ops.map((o) => o.type === 'message' ? `message ${o.index}` : o.key.toString())

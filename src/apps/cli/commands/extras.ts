@@ -1,0 +1,117 @@
+/**
+ * chat (TUI), demo, relay and mailbox. The first three live in other parts of psst and are loaded on
+ * use (see lazy.ts), so the CLI builds and works without them.
+ */
+import type { Command } from 'commander'
+import type { Client } from '../../../daemon/index.js'
+import type { MailboxInfo } from '../../../daemon/api.js'
+import { parsePort, parsePublicKey } from '../args.js'
+import type { Ctx } from '../context.js'
+import { LIMIT_FLAGS } from '../../../relay/limits.js'
+import { jsonLine } from '../text.js'
+import { examples, run, setExitCode, type Opts } from './run.js'
+
+
+export function registerExtras (program: Command): void {
+  program.command('chat')
+    .description('open the terminal chat window')
+    .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat'))
+    .action(run(async (ctx) => {
+      const { runChat } = await import('../../tui/app.js')
+      setExitCode(await runChat(await ctx.client('daemon'), {}))
+    }))
+
+  program.command('demo')
+    .description('try psst with no setup: a private network on your machine, an echo bot, and the chat window')
+    .addHelpText('after', examples('psst demo', 'npm start        # the same, from a clone'))
+    .action(run(async (ctx) => {
+      const demo = await ctx.core.startDemo()
+      try {
+        const { runChat } = await import('../../tui/app.js')
+        setExitCode(await runChat(demo.client, { title: 'psst demo', open: demo.bot.publicKey }))
+      } finally {
+        await demo.teardown()
+      }
+    }))
+
+  registerRelay(program)
+  registerMailbox(program)
+}
+
+function registerRelay (program: Command): void {
+  const relay = program.command('relay')
+    .description('run a relay node: a DHT node others can bootstrap from, a blind relay, and mailboxes for friends who are offline')
+    .option('--host <host>', 'the address others reach the relay at (and its bind address)')
+    .option('--port <port>', 'UDP port of the relay\'s DHT node (default 49737)')
+  for (const { flag, help } of LIMIT_FLAGS) relay.option(flag, help)
+  relay
+    .addHelpText('after', examples(
+      'psst --home /var/lib/psst-relay relay --host 203.0.113.7 --port 49737',
+      'psst --home /var/lib/psst-relay relay --owner-quota 128M --retention 14d',
+      'psst --home /var/lib/psst-relay relay status --json',
+      'see docs/relay.md and docs/psst-relay.service'))
+    .action(run(async (ctx: Ctx, opts: Opts) => {
+      const { runRelay } = await import('../../../relay/index.js')
+      const limits: Record<string, string> = {}
+      for (const { flag, key } of LIMIT_FLAGS) {
+        const value = opts[camel(flag)]
+        if (typeof value === 'string') limits[key] = value
+      }
+      await runRelay({
+        home: ctx.home,
+        host: typeof opts.host === 'string' ? opts.host : undefined,
+        port: typeof opts.port === 'string' ? parsePort(opts.port) : undefined,
+        bootstrap: ctx.bootstrap,
+        dhtHost: ctx.dhtHost,
+        limits,
+        log: (line) => { process.stderr.write(line + '\n') }
+      })
+    }))
+
+  relay.command('status')
+    .description('show the state of the relay node of this home')
+    .addHelpText('after', examples('psst relay status', 'psst relay status --json'))
+    .action(run(async (ctx: Ctx) => {
+      const { relayStatus } = await import('../../../relay/index.js')
+      const status = await relayStatus({ home: ctx.home })
+      ctx.out.result(status, () => keyValueLines(status as unknown as Record<string, unknown>))
+    }))
+}
+
+/** "--owner-quota <size>" → "ownerQuota", the key commander stores it under. */
+function camel (flag: string): string {
+  return flag.split(' ')[0].replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
+}
+
+function registerMailbox (program: Command): void {
+  const show = (ctx: Ctx, info: MailboxInfo): void => ctx.out.result(info, () => [info.relay === null
+    ? 'mailbox: none (messages to you wait until you and the sender are online together)'
+    : `mailbox: relay ${info.relay}`])
+
+  const mailbox = program.command('mailbox')
+    .description('show which relay keeps your mail while you are offline')
+    .addHelpText('after', examples('psst mailbox', 'psst mailbox set <relay key>', 'psst mailbox clear'))
+    .action(run(async (ctx: Ctx) => { show(ctx, await (await ctx.client('daemon')).call('mailbox', {})) }))
+
+  mailbox.command('set')
+    .description('use this relay as your mailbox and tell your friends')
+    .argument('<relay>', "the relay's public key (64 hex characters, printed by psst relay)")
+    .addHelpText('after', examples('psst mailbox set 5c0e…9a41'))
+    .action(run(async (ctx: Ctx, _opts: Opts, relayKey: string) => {
+      const relay = parsePublicKey(relayKey, 'the relay key')
+      show(ctx, await (await ctx.client('daemon')).call('mailboxSet', { relay }))
+    }))
+
+  mailbox.command('clear')
+    .description('stop using a mailbox relay')
+    .addHelpText('after', examples('psst mailbox clear'))
+    .action(run(async (ctx: Ctx) => { show(ctx, await (await ctx.client('daemon')).call('mailboxClear', {})) }))
+}
+
+/** A flat object as aligned "key  value" lines; nested values as JSON. */
+function keyValueLines (value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [String(value)]
+  const entries = Object.entries(value)
+  const width = Math.max(0, ...entries.map(([k]) => k.length))
+  return entries.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' ? jsonLine(v) : String(v)}`)
+}

@@ -1,0 +1,184 @@
+/** send, history, watch: messages and the live event stream. */
+import { randomUUID } from 'node:crypto'
+import type { Command } from 'commander'
+import type { Client } from '../../../daemon/index.js'
+import { EVENT_TYPES, type EventType, type FriendInfo, type PsstEvent, type SendResult } from '../../../daemon/api.js'
+import { PsstError } from '../../../errors.js'
+import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
+import type { Ctx } from '../context.js'
+import { eventLine, historyLines, shortKey } from '../format.js'
+import { batches, readLines } from '../lines.js'
+import { sanitize } from '../text.js'
+import { examples, run, type Opts } from './run.js'
+
+/** Reconnections tried when the daemon goes away in the middle of --stdin. */
+const RESEND_ATTEMPTS = 20
+
+/** Lines per sendMany call: big enough to amortise the round trip, small enough to stream. */
+export const STDIN_BATCH = 500
+
+export function registerMessages (program: Command): void {
+  program.command('send')
+    .description('send a message; it is queued and delivered when the friend is reachable')
+    .argument('<friend>', 'name, or at least 8 characters of the public key')
+    .argument('[text...]', 'the message (or use --stdin)')
+    .option('--wait <seconds>', 'wait until delivered (stored by the friend); exit 1 if not within this time')
+    .option('--action', 'send as an action, like /me in IRC')
+    .option('--stdin', 'send each line of standard input as one message, in order (empty lines are skipped)')
+    .addHelpText('after', examples(
+      'psst send bob hello there',
+      'psst send bob --wait 30 "are you around?"',
+      'psst send bob --action waves',
+      'tail -f build.log | psst send 3fa2c1d0 --stdin'))
+    .action(run(send))
+
+  program.command('history')
+    .description('show the messages with a friend, oldest first (· queued, ✓ sent, ✓✓ delivered)')
+    .argument('<friend>', 'name, or at least 8 characters of the public key')
+    .option('--limit <n>', 'only the last n messages')
+    .addHelpText('after', examples('psst history bob', 'psst history bob --limit 20', 'psst history bob --json | jq .'))
+    .action(run(history))
+
+  program.command('watch')
+    .description('print events as they happen (messages, receipts, requests, presence) until Ctrl-C')
+    .option('--type <types>', `only these event types, comma-separated (${EVENT_TYPES.join(', ')})`)
+    .addHelpText('after', examples('psst watch', 'psst watch --type message,receipt', 'psst watch --json | jq -c \'select(.type == "message")\''))
+    .action(run(watch))
+}
+
+async function send (ctx: Ctx, opts: Opts, friendArg: string, words: string[]): Promise<void> {
+  const friend = parseFriendRef(friendArg)
+  const fromStdin = opts.stdin === true
+  if (fromStdin && words.length > 0) throw PsstError.usage('give the text as arguments or with --stdin, not both')
+  if (!fromStdin && words.length === 0) throw PsstError.usage('nothing to send: give the text, or use --stdin')
+  const wait = typeof opts.wait === 'string' ? parseSeconds(opts.wait) : undefined
+  const action = opts.action === true
+  const client = await ctx.client('daemon')
+
+  let last: SendResult
+  let count = 1
+  if (fromStdin) {
+    const sent = await sendLines(ctx, client, friend, action, process.stdin)
+    if (sent.last === null) {
+      ctx.out.result({ count: 0 }, () => ['nothing sent: the input had no lines'])
+      return
+    }
+    last = sent.last
+    count = sent.count
+  } else {
+    last = await client.call('send', { friend, text: joinWords(words), action })
+  }
+
+  let delivered = last.state === 'delivered'
+  if (wait !== undefined && !delivered) {
+    delivered = (await client.call('waitDelivered', { friend, seq: last.seq, timeoutMs: Math.round(wait * 1000) })).delivered
+    if (delivered) last = { ...last, state: 'delivered' }
+  }
+  const result = fromStdin ? { ...last, count } : last
+  ctx.out.result(result, () => [fromStdin
+    ? `${count} message${count === 1 ? '' : 's'} to ${friend}: ${last.state} (last #${last.seq})`
+    : `message #${last.seq} to ${friend}: ${last.state}`])
+  if (wait !== undefined && !delivered) {
+    throw new PsstError('TIMEOUT', `not delivered within ${wait} s; it stays queued and is delivered when ${friend} is reachable`)
+  }
+}
+
+/**
+ * Streams stdin to sendMany in order, one batch at a time, so memory stays flat for any input size.
+ * Each line gets a transaction number in this run's session: if the daemon dies mid-batch, the
+ * batch is sent again to a restarted daemon, which skips what it had already stored (no loss,
+ * no duplicate).
+ */
+async function sendLines (ctx: Ctx, first: Client, friend: string, action: boolean, input: NodeJS.ReadableStream):
+Promise<{ count: number, last: SendResult | null }> {
+  let client = first
+  let count = 0
+  let skipped = 0
+  let last: SendResult | null = null
+  const session = randomUUID()
+  const lines = readLines(input as AsyncIterable<Buffer>)
+  for await (const batch of batches(lines, STDIN_BATCH)) {
+    const texts = batch.filter((line) => line !== '')
+    skipped += batch.length - texts.length
+    if (texts.length === 0) continue
+    const txn = { session, first: count + 1 }
+    let results: SendResult[]
+    for (let attempt = 0; ; attempt++) {
+      try {
+        results = await client.call('sendMany', { friend, texts, action, txn })
+        break
+      } catch (err) {
+        if (!(err instanceof PsstError) || err.code !== 'NO_DAEMON' || attempt >= RESEND_ATTEMPTS) {
+          if (count > 0) ctx.out.note(`${count} message${count === 1 ? ' was' : 's were'} queued before this error`)
+          throw err
+        }
+        ctx.out.note('lost the daemon; reconnecting to resume where it stopped')
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        client = await ctx.client('daemon').catch(() => client)
+      }
+    }
+    count += results.length
+    last = results.filter((r) => r.duplicate !== true).pop() ?? last
+  }
+  if (skipped > 0) ctx.out.note(`skipped ${skipped} empty line${skipped === 1 ? '' : 's'}`)
+  return { count, last }
+}
+
+async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> {
+  const friend = parseFriendRef(friendArg)
+  const limit = typeof opts.limit === 'string' ? parseCount(opts.limit, '--limit') : undefined
+  const client = await ctx.client('offline')
+  const entries = await client.call('history', { friend, limit })
+  if (ctx.out.json) {
+    ctx.out.result(entries, () => [])
+    return
+  }
+  const name = displayName(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
+  ctx.out.lines(entries.length === 0
+    ? [`no messages with ${sanitize(name)} yet`]
+    : historyLines(entries, name, ctx.out.colours))
+}
+
+/** The friend's name: by the key seen in the history, else by the reference typed, else the reference. */
+export function displayName (friends: FriendInfo[], ref: string, keyInHistory: string | undefined): string {
+  const lower = ref.toLowerCase()
+  const match = friends.find((f) => f.publicKey === keyInHistory) ??
+    friends.find((f) => f.name === ref) ??
+    friends.find((f) => lower.length >= 8 && f.publicKey.startsWith(lower))
+  return match?.name ?? ref
+}
+
+function parseEventTypes (value: unknown): EventType[] | undefined {
+  if (typeof value !== 'string') return undefined
+  const types = value.split(',').map((t) => t.trim()).filter((t) => t.length > 0)
+  const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t))
+  if (types.length === 0 || unknown.length > 0) throw PsstError.usage(`unknown event type ${unknown[0] ?? '(none given)'}; use ${EVENT_TYPES.join(', ')}`)
+  return types as EventType[]
+}
+
+async function watch (ctx: Ctx, opts: Opts): Promise<void> {
+  const types = parseEventTypes(opts.type)
+  const client = await ctx.client('daemon')
+  const names = new Map<string, string>()
+  for (const f of await client.call('friends', {})) names.set(f.publicKey, f.name)
+  const nameOf = (key: string): string => sanitize(names.get(key) ?? shortKey(key))
+
+  await new Promise<void>((resolve, reject) => {
+    const stop = (): void => { cleanup(); resolve() }
+    const cleanup = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    client.onClose(() => {
+      cleanup()
+      reject(new PsstError('DAEMON_FAILED', 'the connection to the daemon closed'))
+    })
+    const onEvent = (e: PsstEvent): void => {
+      if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, e.name)
+      ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))
+    }
+    client.subscribe(onEvent, types).catch((err: unknown) => { cleanup(); reject(err) })
+  })
+}

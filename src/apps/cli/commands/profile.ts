@@ -1,0 +1,88 @@
+/** init, id, nospam, nick, status: your own identity and how you appear to friends. */
+import type { Command } from 'commander'
+import type { IdInfo } from '../../../daemon/api.js'
+import { PsstError } from '../../../errors.js'
+import { joinWords, parsePresence } from '../args.js'
+import type { Ctx } from '../context.js'
+import { idLines } from '../format.js'
+import { askNewPassphrase } from '../passphrase.js'
+import { sanitize } from '../text.js'
+import { examples, run } from './run.js'
+
+const DEFAULT_NAME = 'anonymous'
+
+export function registerProfile (program: Command): void {
+  program.command('init')
+    .description('create your profile: a new identity key pair in the home folder')
+    .option('--name <name>', `the name your friends see (default: ${DEFAULT_NAME}; change it later with psst nick)`)
+    .option('--passphrase', 'encrypt the profile; the passphrase is asked twice, or read from --passphrase-file or PSST_PASSPHRASE')
+    .addHelpText('after', examples(
+      'psst init --name alice',
+      'psst init --name alice --passphrase',
+      'psst --home /tmp/bob init --name bob --passphrase-file ~/.psst-pass'))
+    .action(run(init))
+
+  program.command('id')
+    .description('show your psst ID, the 76 characters friends need to add you')
+    .option('--qr', 'also draw the ID as a QR code')
+    .addHelpText('after', examples('psst id', 'psst id --qr', 'psst id --json'))
+    .action(run(async (ctx, opts) => {
+      const info = await (await ctx.client('offline')).call('id', {})
+      if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id)])
+      ctx.out.result(info, () => idLines(info))
+      if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst init --passphrase to protect it)')
+    }))
+
+  program.command('nospam')
+    .description('show your nospam, or with --new change it so IDs handed out before stop working for new requests')
+    .option('--new', 'pick a new random nospam (existing friends are not affected)')
+    .addHelpText('after', examples('psst nospam', 'psst nospam --new'))
+    .action(run(async (ctx, opts) => {
+      const info = await (await ctx.client('offline')).call('nospam', { new: opts.new === true })
+      ctx.out.result(info, () => [
+        ...(opts.new === true ? ['new nospam: IDs you handed out before no longer work for new friend requests'] : []),
+        `nospam  ${info.nospam}`, ...idLines(info)])
+    }))
+
+  program.command('nick')
+    .description('change the name your friends see')
+    .argument('<name>', 'your new name')
+    .addHelpText('after', examples('psst nick alice', 'psst nick "Alice Liddell"'))
+    .action(run(async (ctx, _opts, name: string) => {
+      if (name.trim() === '') throw PsstError.usage('the name must not be empty')
+      const info = await (await ctx.client('offline')).call('nick', { name })
+      ctx.out.result(info, () => [`your name is now ${sanitize(info.name)}`])
+    }))
+
+  program.command('status')
+    .description('set your presence (online, away, busy) and an optional status message')
+    .argument('<presence>', 'online, away or busy')
+    .argument('[message...]', 'status message friends see')
+    .addHelpText('after', examples('psst status away', 'psst status busy in a meeting until 3'))
+    .action(run(async (ctx, _opts, presence: string, words: string[]) => {
+      const status = parsePresence(presence)
+      const message = words.length > 0 ? joinWords(words) : undefined
+      const res = await (await ctx.client('offline')).call('setStatus', { status, message })
+      ctx.out.result(res, () => [`status: ${res.status}` + (res.statusMessage ? ` — ${sanitize(res.statusMessage)}` : '')])
+    }))
+}
+
+async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
+  // Checked before asking for a passphrase, so nobody types one twice for nothing; initProfile checks again.
+  if (ctx.core.profileExists(ctx.home)) {
+    throw new PsstError('PROFILE_EXISTS', `a profile already exists in ${ctx.home}; it was left untouched`)
+  }
+  const name = typeof opts.name === 'string' ? opts.name : DEFAULT_NAME
+  if (name.trim() === '') throw PsstError.usage('the name must not be empty')
+  const encrypt = opts.passphrase === true || ctx.passphraseFile !== undefined
+  const passphrase = encrypt ? await askNewPassphrase({ file: ctx.passphraseFile }) : null
+  const info: IdInfo = await ctx.core.initProfile(ctx.home, { name, passphrase })
+  ctx.out.result(info, () => [`created a profile in ${ctx.home}`, ...idLines(info)])
+  if (!encrypt) ctx.out.warn(`this profile is not encrypted: anyone who can read ${ctx.home} can use your identity`)
+}
+
+/** Upper-case `PSST:` keeps the whole text in QR alphanumeric mode (a smaller code); parseId accepts it. */
+async function qrLines (id: string): Promise<string> {
+  const { qrText } = await import('../../../crypto/qr.js')
+  return (await qrText(`PSST:${id}`)).trimEnd()
+}

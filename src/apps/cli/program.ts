@@ -1,0 +1,91 @@
+/**
+ * The `psst` command line: commander setup, global options, and the one place where errors become
+ * one stderr line and an exit code (0 ok, 1 failure, 2 usage error; DESIGN.md §6).
+ */
+import { Command, CommanderError } from 'commander'
+import { PsstError } from '../../errors.js'
+import { argvWantsJson } from './args.js'
+import { registerDaemon } from './commands/daemon.js'
+import { registerExtras } from './commands/extras.js'
+import { registerFriends } from './commands/friends.js'
+import { registerMessages } from './commands/messages.js'
+import { registerProfile } from './commands/profile.js'
+import { examples, takeExitCode } from './commands/run.js'
+import { errorReport } from './output.js'
+import { packageVersion } from './version.js'
+
+/** Filled while parsing: which command ran or failed, for the `hint: psst <cmd> --help` line. */
+interface ParseState { command: string, helpOnError: string }
+
+export function buildProgram (state: ParseState = { command: '', helpOnError: '' }): Command {
+  const program = new Command('psst')
+    .description('psst: a decentralized, end-to-end encrypted messenger. No servers, no accounts.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .option('--home <dir>', 'profile folder (default: $PSST_HOME, $XDG_DATA_HOME/psst, ~/.local/share/psst)')
+    .option('--bootstrap <list>', 'DHT bootstrap nodes, host:port,host:port (default: $PSST_BOOTSTRAP)')
+    .option('--dht-host <addr>', 'local address for the DHT to use (default: $PSST_DHT_HOST)')
+    .option('--json', 'machine output: one JSON document on stdout (NDJSON for watch), errors as JSON on stderr')
+    .option('--no-autostart', 'fail instead of starting a daemon when none runs')
+    .option('--passphrase-file <file>', 'read the passphrase from the first line of this file (or set PSST_PASSPHRASE)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', examples(
+      'psst init --name alice          # once: create your identity',
+      'psst id                         # your ID, to give to friends',
+      'psst add <their ID> hi it is alice',
+      'psst requests && psst accept 3fa2c1d0',
+      'psst send bob hello',
+      'psst chat                       # the terminal UI'))
+  program.hook('preAction', (_root, action) => { state.command = commandPath(action) })
+
+  registerProfile(program)
+  registerFriends(program)
+  registerMessages(program)
+  registerDaemon(program)
+  registerExtras(program)
+  forEachCommand(program, (cmd) => {
+    cmd.exitOverride()
+    cmd.configureOutput({
+      writeOut: (s) => { process.stdout.write(s) },
+      // Only the help shown for a missing command goes here; main() replaces it with one error line.
+      writeErr: (s) => { state.helpOnError += s },
+      outputError: () => { state.command = commandPath(cmd) }
+    })
+  })
+  return program
+}
+
+/** Runs the CLI; resolves to the exit code. Never throws. */
+export async function main (argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const state: ParseState = { command: '', helpOnError: '' }
+  const json = argvWantsJson(argv.slice(2))
+  try {
+    await buildProgram(state).parseAsync(argv)
+    return takeExitCode()
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0 // --help, --version, `psst help`
+      const message = err.code === 'commander.help' ? 'no command given' : err.message.replace(/^error:\s*/, '')
+      return report(PsstError.usage(message), json, state.command, env)
+    }
+    return report(err, json, state.command, env)
+  }
+}
+
+function report (err: unknown, json: boolean, command: string, env: NodeJS.ProcessEnv): number {
+  const { lines, exitCode } = errorReport(err, { json, command, debug: env.PSST_DEBUG === '1' })
+  for (const line of lines) process.stderr.write(line + '\n')
+  return exitCode
+}
+
+function commandPath (cmd: Command): string {
+  const names: string[] = []
+  for (let c: Command | null = cmd; c?.parent != null; c = c.parent) names.unshift(c.name())
+  return names.join(' ')
+}
+
+function forEachCommand (cmd: Command, fn: (cmd: Command) => void): void {
+  fn(cmd)
+  for (const sub of cmd.commands) forEachCommand(sub, fn)
+}

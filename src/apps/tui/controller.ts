@@ -1,0 +1,359 @@
+/**
+ * The TUI's brain, without a terminal: keys in, daemon calls and events in, state out. app.ts feeds it
+ * blessed's key events and paints `frame()`; unit tests drive it with a fake client.
+ */
+import { qrText } from '../../crypto/qr.js'
+import { bodyView, rowsOfLast } from './body.js'
+import type { Entry } from './buffer.js'
+import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
+import { COMMANDS, errorText, findCommand } from './commands.js'
+import { complete } from './complete.js'
+import type { CompletionState } from './complete.js'
+import { applyEvent } from './events.js'
+import { UNICODE_GLYPHS } from './format.js'
+import type { Glyphs, SystemLevel } from './format.js'
+import { FriendBook } from './friends.js'
+import { HistoryLoader } from './history.js'
+import { InputLine } from './input-line.js'
+import { KeyMap } from './keys.js'
+import type { EditOp, KeyAction, KeyInput } from './keys.js'
+import type { ChatState } from './state.js'
+import { submitLine } from './submit.js'
+import { TypingNotifier } from './typing.js'
+import type { Timers } from './typing.js'
+import { bodyContext, buildFrame } from './view.js'
+import type { Frame } from './view.js'
+import { WindowList } from './windows.js'
+import type { ChatWindow } from './windows.js'
+import type { Row } from './wrap.js'
+
+export type { Timers } from './typing.js'
+
+export interface UiHooks {
+  render: () => void
+  bell: () => void
+  redraw: () => void
+  suspend: () => void
+  exit: (code: number, message?: string) => void
+}
+
+export interface ControllerOptions {
+  title?: string
+  glyphs?: Glyphs
+  now?: () => number
+  timers?: Timers
+  qr?: (text: string) => Promise<string>
+  /** Public key of a friend whose window opens, focused, at start (the demo opens echo's). */
+  open?: string
+}
+
+const CTRL_C_MS = 2000
+const BELL_MS = 1000
+const MARK_READ_MS = 300
+const MAX_ENTRIES = 2000
+
+export class ChatController {
+  readonly state: ChatState
+  readonly input = new InputLine()
+  readonly history: HistoryLoader
+  cols = 80
+  rows = 24
+  #keys = new KeyMap()
+  #completion: CompletionState | null = null
+  #ctrlCAt = Number.NEGATIVE_INFINITY
+  #bellAt = Number.NEGATIVE_INFINITY
+  #markRead = new Map<string, unknown>()
+  #closed = false
+  readonly now: () => number
+  readonly timers: Timers
+  readonly qr: (text: string) => Promise<string>
+  readonly typing: TypingNotifier
+
+  constructor (readonly client: ChatClient, readonly ui: UiHooks, opts: ControllerOptions = {}) {
+    this.now = opts.now ?? Date.now
+    this.timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: t => clearTimeout(t as NodeJS.Timeout) }
+    this.qr = opts.qr ?? qrText
+    this.typing = new TypingNotifier(client, this.timers, () => this.#closed)
+    this.state = {
+      title: opts.title, me: null, dht: 'unknown', dhtAddress: null, connected: true,
+      windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS
+    }
+    this.history = new HistoryLoader(this)
+    this.#open = opts.open
+  }
+
+  readonly #open: string | undefined
+
+  get bodyHeight (): number { return Math.max(1, this.rows - 3) }
+
+  /** Subscribes, then loads identity, status, friends and requests; failures become lines in home. */
+  async start (): Promise<void> {
+    this.client.onClose(() => this.connectionLost())
+    try {
+      await this.client.subscribe(e => applyEvent(this, e))
+    } catch (err) {
+      this.print(this.state.windows.home, `cannot subscribe to events: ${errorText(err)}`, 'error')
+    }
+    const c = this.client
+    const [id, status, friends, requests] = await Promise.allSettled([
+      c.call('id', {}), c.call('status', {}), c.call('friends', {}), c.call('requests', {})
+    ])
+    if (id.status === 'fulfilled') this.setIdentity(id.value)
+    if (status.status === 'fulfilled') {
+      const d = status.value.dht
+      this.state.dht = d.state
+      this.state.dhtAddress = d.host === null ? null : `${d.host}:${d.port ?? ''}`
+    }
+    if (friends.status === 'fulfilled') this.state.book.setFriends(friends.value)
+    if (requests.status === 'fulfilled') {
+      this.state.book.setRequests(requests.value)
+      const win = this.syncRequestsWindow()
+      if (win !== undefined) this.state.windows.bump(win, 3)
+    }
+    for (const r of [id, status, friends, requests]) {
+      if (r.status === 'rejected') this.print(this.state.windows.home, `daemon: ${errorText(r.reason)}`, 'error')
+    }
+    this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
+    // Like irssi's query windows: a conversation with unread messages is there to switch to.
+    if (friends.status === 'fulfilled') {
+      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
+    }
+    if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
+    this.ui.render()
+  }
+
+  frame (): Frame {
+    return buildFrame(this.state, this.input, this.cols, this.rows, this.now())
+  }
+
+  resize (cols: number, rows: number): void {
+    this.cols = cols
+    this.rows = rows
+    this.ui.render()
+  }
+
+  // ---- output -------------------------------------------------------------------------------
+
+  /** Adds a system line to a window; keeps a scrolled-up view where it is. */
+  print (win: ChatWindow, text: string, level: SystemLevel = 'info', rows?: Row[]): void {
+    const entry = win.buffer.addSystem(text, level, this.now(), rows)
+    this.afterAppend(win, entry)
+  }
+
+  /** Bookkeeping after a line lands at the bottom of a window. */
+  afterAppend (win: ChatWindow, entry: Entry): void {
+    const atEnd = win.buffer.entries[win.buffer.entries.length - 1] === entry
+    if (win.scroll > 0 && atEnd) win.scroll += rowsOfLast(win, bodyContext(this.state), this.cols)
+    // trim in steps, not one line per message, so a burst of thousands stays linear
+    else if (win.buffer.entries.length > MAX_ENTRIES) win.buffer.trim(MAX_ENTRIES * 3 / 4)
+    this.ui.render()
+  }
+
+  bell (): void {
+    const now = this.now()
+    if (now - this.#bellAt < BELL_MS) return
+    this.#bellAt = now
+    this.ui.bell()
+  }
+
+  // ---- windows ------------------------------------------------------------------------------
+
+  /** Opens a friend's window (loading its last screenful of history); switches to it if asked. */
+  openFriend (key: string, focus: boolean): ChatWindow {
+    const win = this.state.windows.open('friend', key)
+    if (win.history === 'none') void this.history.loadInitial(win)
+    if (focus) this.switchTo(win)
+    return win
+  }
+
+  switchTo (win: ChatWindow): void {
+    const left = this.state.windows.switchToWindow(win)
+    if (left !== null) this.windowChanged(left)
+  }
+
+  switchNumber (n: number): void {
+    const left = this.state.windows.switchTo(n)
+    if (left !== null) this.windowChanged(left)
+  }
+
+  windowChanged (left: ChatWindow): void {
+    if (left.kind === 'friend' && this.typing.target === left.key) this.typing.stop()
+    this.#completion = null
+    this.viewed(this.state.windows.active)
+    this.ui.render()
+  }
+
+  /** The active window is being looked at: load it, and tell the daemon its messages are read. */
+  viewed (win: ChatWindow): void {
+    if (win.kind !== 'friend') return
+    if (win.history === 'none') void this.history.loadInitial(win)
+    const f = this.state.book.get(win.key)
+    if (f === undefined) return
+    f.unread = 0
+    this.scheduleMarkRead(win.key, 0)
+  }
+
+  scheduleMarkRead (key: string, delay = MARK_READ_MS): void {
+    if (this.#markRead.has(key)) return
+    this.#markRead.set(key, this.timers.setTimeout(() => {
+      this.#markRead.delete(key)
+      if (this.#closed) return
+      this.client.call('markRead', { friend: key }).catch(() => {})
+    }, delay))
+  }
+
+  closeActive (): void {
+    const w = this.state.windows
+    const win = w.active
+    if (win.kind === 'home') { this.print(win, 'the home window cannot be closed — /quit leaves', 'error'); return }
+    if (win.kind === 'friend' && this.typing.target === win.key) this.typing.stop()
+    w.close(win)
+    this.viewed(w.active)
+    this.ui.render()
+  }
+
+  /** Opens the requests window while requests are pending, closes it when none are left. */
+  syncRequestsWindow (): ChatWindow | undefined {
+    const w = this.state.windows
+    const win = w.find('requests')
+    if (this.state.book.requests.size > 0) return win ?? w.open('requests', 'requests')
+    if (win !== undefined) {
+      const wasActive = w.active === win
+      w.close(win)
+      if (wasActive) this.viewed(w.active)
+    }
+    return undefined
+  }
+
+  // ---- state updates used by commands and events --------------------------------------------
+
+  setIdentity (info: IdInfo): void {
+    const me = this.state.me
+    this.state.me = {
+      id: info.id, publicKey: info.publicKey, name: info.name,
+      status: me?.status ?? 'online', statusMessage: me?.statusMessage ?? ''
+    }
+    this.ui.render()
+  }
+
+  setMyStatus (status: Presence, message: string): void {
+    if (this.state.me !== null) { this.state.me.status = status; this.state.me.statusMessage = message }
+    this.ui.render()
+  }
+
+  friendAdded (info: Pick<FriendInfo, 'publicKey'> & Partial<FriendInfo>): void {
+    this.state.book.upsert(info.publicKey, { ...info, state: 'friends' })
+    this.state.book.requests.delete(info.publicKey)
+    this.syncRequestsWindow()
+    this.ui.render()
+  }
+
+  /** Adds my just-sent line to the friend's window, jumping to the bottom as irssi does. */
+  ownMessage (friend: string, text: string, action: boolean, r: SendResult): void {
+    const win = this.openFriend(friend, false)
+    win.scroll = 0
+    win.buffer.addMessage({ id: r.id, seq: r.seq, from: 'me', text, sentAt: this.now(), state: r.state, index: null, kind: action ? 'action' : 'text' })
+    this.ui.render()
+  }
+
+  connectionLost (): void {
+    if (this.#closed || !this.state.connected) return
+    this.state.connected = false
+    this.print(this.state.windows.active, 'lost the connection to the daemon — leaving', 'error')
+    this.timers.setTimeout(() => this.quit(1, 'psst chat: lost the connection to the daemon'), 1000)
+  }
+
+  quit (code: number, message?: string): void {
+    if (this.#closed) return
+    this.typing.stop()
+    this.#closed = true
+    for (const t of this.#markRead.values()) this.timers.clearTimeout(t)
+    this.ui.exit(code, message)
+  }
+
+  get closed (): boolean { return this.#closed }
+
+  // ---- keys and the input line ----------------------------------------------------------------
+
+  handleKey (ch: string | undefined, key: KeyInput): void {
+    this.runAction(this.#keys.decode(ch, key, this.now()))
+  }
+
+  runAction (a: KeyAction): void {
+    if (a.type !== 'complete') this.#completion = null
+    switch (a.type) {
+      case 'insert': this.input.insert(a.text); this.inputChanged(); break
+      case 'edit': this.edit(a.op); break
+      case 'submit': void this.submit(); break
+      case 'history': if (a.dir === 'up') this.input.historyUp(); else this.input.historyDown(); break
+      case 'complete': this.tab(); break
+      case 'scroll': this.scroll(a.dir); break
+      case 'window': this.switchNumber(a.n); break
+      case 'next-window': { const l = this.state.windows.next(); if (l !== null) this.windowChanged(l); break }
+      case 'prev-window': { const l = this.state.windows.prev(); if (l !== null) this.windowChanged(l); break }
+      case 'interrupt': this.interrupt(); break
+      case 'redraw': this.ui.redraw(); return
+      case 'suspend': this.ui.suspend(); return
+      case 'none': return
+    }
+    this.ui.render()
+  }
+
+  edit (op: EditOp): void {
+    const i = this.input
+    const ops: Record<typeof op, () => void> = {
+      left: () => i.left(), right: () => i.right(), home: () => i.home(), end: () => i.end(),
+      backspace: () => i.backspace(), delete: () => i.deleteForward(), killToStart: () => i.killToStart(),
+      killToEnd: () => i.killToEnd(), killWordBack: () => i.killWordBack(), killWordForward: () => i.killWordForward(),
+      wordLeft: () => i.wordLeft(), wordRight: () => i.wordRight(), yank: () => i.yank()
+    }
+    const before = i.text
+    ops[op]()
+    if (i.text !== before) this.inputChanged()
+  }
+
+  /** First Ctrl+C clears the line; a second one within 2 s quits (irssi-like: nothing lost by accident). */
+  interrupt (): void {
+    const now = this.now()
+    if (now - this.#ctrlCAt <= CTRL_C_MS) { this.quit(0); return }
+    this.#ctrlCAt = now
+    if (this.input.text !== '') { this.input.discard(); this.inputChanged() }
+    this.print(this.state.windows.active, 'press Ctrl+C again to quit (or type /quit)', 'dim')
+  }
+
+  tab (): void {
+    const book = this.state.book
+    const r = complete(this.input.text, this.input.cursor, {
+      commands: COMMANDS.flatMap(c => [c.name, ...(c.aliases ?? [])]).map(n => `/${n}`),
+      friendNames: book.completionNames(book.friends.values()),
+      requestNames: book.completionNames(book.requests.values()),
+      argKind: name => findCommand(name)?.arg ?? 'none'
+    }, this.#completion)
+    if (r === null) { this.#completion = null; return }
+    this.input.set(r.line, r.cursor)
+    this.#completion = r.state
+  }
+
+  scroll (dir: 'up' | 'down'): void {
+    const win = this.state.windows.active
+    const page = Math.max(1, this.bodyHeight - 2)
+    if (dir === 'down') { win.scroll = Math.max(0, win.scroll - page); return }
+    win.scroll += page
+    const view = bodyView(win, bodyContext(this.state), this.cols, this.bodyHeight, win.scroll)
+    win.scroll = view.scroll
+    if (view.atTop && win.kind === 'friend') void this.history.loadOlder(win)
+  }
+
+  /** Tells the typing notifier whether we are composing a message (not a command) to a friend. */
+  inputChanged (): void {
+    const win = this.state.windows.active
+    const text = this.input.text
+    this.typing.update(win.kind === 'friend' && text !== '' && !text.startsWith('/') ? win.key : null)
+  }
+
+  async submit (): Promise<void> {
+    const line = this.input.submit()
+    this.typing.stop()
+    await submitLine(this, line)
+  }
+}

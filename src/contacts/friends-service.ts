@@ -1,0 +1,210 @@
+import type { Messenger } from '../daemon/messenger.js'
+import type { Link } from '../net/link.js'
+import type { FriendRecord, RequestRecord } from '../wire/records.js'
+import type { FriendRequest } from '../wire/frames.js'
+import type { StoreOp as Op } from '../storage/profile-store.js'
+import { newRuntime, friendInfo, requestInfo, resolveOne, type FriendRuntime } from './friend-runtime.js'
+import { step, type FriendshipState } from './friendship.js'
+import { parseId } from '../crypto/id.js'
+import { cryptoReady } from '../crypto/sodium.js'
+import { fromHex, toHex, randomBytes } from '../crypto/identity.js'
+import { utf8Length } from '../wire/codec.js'
+import { MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
+import { PsstError } from '../errors.js'
+import { MAX_PENDING_REQUESTS } from '../daemon/messenger.js'
+import type { FriendInfo } from '../daemon/api.js'
+
+/** The friendship state of a key, derived from what the daemon holds. */
+export function stateOf (m: Messenger, hex: string): FriendshipState {
+  const block = m.blocks.get(hex)
+  if (block !== undefined) return block.declinedOnly ? 'declined' : 'blocked'
+  const rt = m.friends.get(hex)
+  if (rt !== undefined) return rt.rec.state
+  return m.requests.has(hex) ? 'request-received' : 'none'
+}
+
+function newFriendRecord (publicKey: Buffer, name: string, now: number): FriendRecord {
+  return {
+    publicKey, state: 'friends', name, status: 'online', statusMessage: '', lastSeen: 0, addedAt: now,
+    requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0,
+    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0
+  }
+}
+
+/** `add <ID> [message]`: a request queued in the DB and retried until answered. */
+export async function addFriend (m: Messenger, idText: string, message: string): Promise<{ publicKey: string, state: 'request-sent' | 'friends' }> {
+  const { publicKey, nospam } = parseId(idText)
+  if (publicKey.equals(m.profile.publicKey)) throw new PsstError('OWN_ID', 'that is your own psst ID; ask your friend for theirs')
+  if (utf8Length(message) > MAX_REQUEST_MESSAGE_BYTES) throw new PsstError('TOO_LONG', `request message is too long (at most ${MAX_REQUEST_MESSAGE_BYTES} bytes)`)
+  const hex = toHex(publicKey)
+  const before = stateOf(m, hex)
+  const next = step(before, { type: 'add' })
+  if (next.error === 'ALREADY_FRIENDS') throw new PsstError('ALREADY_FRIENDS', `${hex.slice(0, 12)}… is already your friend`)
+  if (next.error === 'BLOCKED') throw new PsstError('BLOCKED', `${hex.slice(0, 12)}… is blocked; unblock it first (psst unblock ${hex.slice(0, 12)})`)
+  if (before === 'request-received') {
+    const req = m.requests.get(hex)!
+    await acceptRequest(m, req)
+    return { publicKey: hex, state: 'friends' }
+  }
+  m.blocks.delete(hex)
+  const existing = m.friends.get(hex)
+  const rec = existing?.rec ?? { ...newFriendRecord(publicKey, '', m.now()), state: 'request-sent' as const }
+  rec.requestNospam = nospam
+  rec.requestMessage = message
+  const rt = existing ?? newRuntime(rec)
+  m.friends.set(hex, rt)
+  await m.write([m.store.friendOp(rec), m.store.delOp('blocked', publicKey)])
+  if (rt.link !== null) rt.link.destroy()
+  rt.dialAttempts = 0
+  m.dial(rt)
+  return { publicKey: hex, state: 'request-sent' }
+}
+
+async function acceptRequest (m: Messenger, req: RequestRecord): Promise<FriendRuntime> {
+  const hex = toHex(req.publicKey)
+  const rt = newRuntime(newFriendRecord(req.publicKey, req.name, m.now()))
+  m.friends.set(hex, rt)
+  m.requests.delete(hex)
+  await m.write([m.store.friendOp(rt.rec), m.store.delOp('requests', req.publicKey)])
+  m.emitEvent({ type: 'friend-added', publicKey: hex, name: rt.rec.name })
+  m.dial(rt)
+  return rt
+}
+
+export async function accept (m: Messenger, query: string): Promise<FriendInfo> {
+  const req = findRequest(m, query)
+  return friendInfo(await acceptRequest(m, req))
+}
+
+export async function decline (m: Messenger, query: string): Promise<{ publicKey: string }> {
+  const req = findRequest(m, query)
+  const hex = toHex(req.publicKey)
+  m.requests.delete(hex)
+  const block = { publicKey: req.publicKey, declinedOnly: true, at: m.now() }
+  m.blocks.set(hex, block)
+  await m.write([m.store.delOp('requests', req.publicKey), m.store.blockOp(block)])
+  for (const link of m.strangers) if (link.hex === hex) { link.send({ type: 'friendDecline' }); link.destroy() }
+  return { publicKey: hex }
+}
+
+function findRequest (m: Messenger, query: string): RequestRecord {
+  const items = [...m.requests.values()].map((r) => ({ hex: toHex(r.publicKey), name: r.name, r }))
+  if (items.length === 0) throw new PsstError('NOT_FOUND', 'there are no pending friend requests')
+  return resolveOne(query, items, 'pending request').r
+}
+
+export function findFriend (m: Messenger, query: string, includePending = false): FriendRuntime {
+  const items = [...m.friends.values()]
+    .filter((rt) => includePending || rt.rec.state === 'friends')
+    .map((rt) => ({ hex: rt.hex, name: rt.rec.name, rt }))
+  return resolveOne(query, items, 'friend').rt
+}
+
+/** The other side accepted (or asked too): the pending entry becomes a friend. */
+export async function becomeFriends (m: Messenger, rt: FriendRuntime, name: string): Promise<void> {
+  if (rt.rec.state === 'friends') return
+  rt.rec.state = 'friends'
+  rt.rec.name = name
+  m.requests.delete(rt.hex)
+  await m.write([m.store.friendOp(rt.rec), m.store.delOp('requests', rt.rec.publicKey)])
+  m.emitEvent({ type: 'friend-added', publicKey: rt.hex, name })
+}
+
+export async function removeFriend (m: Messenger, rt: FriendRuntime): Promise<{ publicKey: string }> {
+  m.friends.delete(rt.hex)
+  if (rt.dialTimer) clearTimeout(rt.dialTimer)
+  for (const w of rt.waiters) w.resolve(false)
+  rt.link?.destroy()
+  await m.writes.flushed()
+  await m.store.deleteFriendData(rt.rec.publicKey)
+  m.emitEvent({ type: 'friend-removed', publicKey: rt.hex })
+  return { publicKey: rt.hex }
+}
+
+/** `block <key>`: accepts a full key, or a prefix/name of a friend or requester. */
+export async function block (m: Messenger, query: string): Promise<{ publicKey: string }> {
+  const publicKey = keyFromQuery(m, query)
+  const hex = toHex(publicKey)
+  const rt = m.friends.get(hex)
+  if (rt !== undefined) await removeFriend(m, rt)
+  const ops: Op[] = []
+  if (m.requests.delete(hex)) ops.push(m.store.delOp('requests', publicKey))
+  const rec = { publicKey, declinedOnly: false, at: m.now() }
+  m.blocks.set(hex, rec)
+  ops.push(m.store.blockOp(rec))
+  await m.write(ops)
+  for (const link of m.strangers) if (link.hex === hex) link.destroy()
+  return { publicKey: hex }
+}
+
+export async function unblock (m: Messenger, query: string): Promise<{ publicKey: string }> {
+  const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: '', b }))
+  const found = resolveOne(query, items, 'blocked key')
+  m.blocks.delete(found.hex)
+  await m.write([m.store.delOp('blocked', found.b.publicKey)])
+  return { publicKey: found.hex }
+}
+
+function keyFromQuery (m: Messenger, query: string): Buffer {
+  const q = query.trim().toLowerCase()
+  const full = /^[0-9a-f]{64}$/.test(q) ? fromHex(q) : null
+  if (full !== null) return full
+  if (/^[0-9a-f]{76}$/.test(q)) return parseId(q).publicKey
+  const items = [
+    ...[...m.friends.values()].map((rt) => ({ hex: rt.hex, name: rt.rec.name, pk: rt.rec.publicKey })),
+    ...[...m.requests.values()].map((r) => ({ hex: toHex(r.publicKey), name: r.name, pk: r.publicKey }))
+  ]
+  return resolveOne(query, items, 'friend or request').pk
+}
+
+/** A friend request from a stranger's link (firewall already rate-limited it). */
+export async function onRemoteRequest (m: Messenger, link: Link, req: FriendRequest): Promise<void> {
+  const hex = link.hex
+  const before = stateOf(m, hex)
+  const nospamOk = req.nospam.equals(m.profile.nospam)
+  const next = step(before, { type: 'remote-request', nospamOk })
+  if (!nospamOk && before === 'none') m.count('bad-nospam')
+  if (next.effects.includes('store-request')) {
+    const known = m.requests.has(hex)
+    if (!known && m.requests.size >= MAX_PENDING_REQUESTS) {
+      m.count('requests-dropped')
+      if (!m.requestFloodWarned) {
+        m.requestFloodWarned = true
+        m.emitEvent({ type: 'warning', message: `more than ${MAX_PENDING_REQUESTS} pending friend requests: new ones are dropped (rotate your nospam? psst nospam --new)` })
+      }
+    } else {
+      const rec: RequestRecord = { publicKey: link.remote, name: req.name, message: req.message, receivedAt: known ? m.requests.get(hex)!.receivedAt : m.now() }
+      m.requests.set(hex, rec)
+      await m.write([m.store.requestOp(rec)])
+      if (next.effects.includes('emit-request')) m.emitEvent({ type: 'friend-request', ...requestView(m, rec) })
+    }
+  }
+  link.destroy()
+}
+
+/**
+ * A request from a key that imitates a friend — the same display name, or the same first
+ * 8 hex characters people compare by eye — gets an explicit warning (RELIABILITY case 15).
+ */
+export function lookalikeOf (m: Messenger, hex: string, name: string): string | undefined {
+  const wanted = name.trim().toLowerCase()
+  for (const rt of m.friends.values()) {
+    if (rt.hex === hex) continue
+    const shown = rt.rec.name || rt.hex.slice(0, 8)
+    if (wanted !== '' && rt.rec.name.trim().toLowerCase() === wanted) return `has the same name as your friend ${shown} (${rt.hex.slice(0, 12)}) but a different key`
+    if (rt.hex.slice(0, 8) === hex.slice(0, 8)) return `its key starts like your friend ${shown}'s (${rt.hex.slice(0, 8)}) but is a different key`
+  }
+  return undefined
+}
+
+export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeof requestInfo> {
+  const info = requestInfo(rec)
+  const lookalike = lookalikeOf(m, info.publicKey, rec.name)
+  return lookalike === undefined ? info : { ...info, lookalike }
+}
+
+export async function rotateNospam (m: Messenger): Promise<void> {
+  await cryptoReady()
+  m.profile = { ...m.profile, nospam: randomBytes(4) }
+  await m.store.saveProfile(m.profile)
+}

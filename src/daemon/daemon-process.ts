@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process'
+import { openSync, closeSync, readFileSync, existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { paths, ensurePrivateDir } from '../storage/home.js'
+import { pidAlive, readLockPid } from '../storage/lock.js'
+import { waitForSocket, socketAnswers, SocketClient } from './control-client.js'
+import type { DaemonStatus } from './api.js'
+import { PsstError } from '../errors.js'
+
+/** The built CLI entry point, which `psst daemon` runs in the child. */
+export const BIN_PATH = fileURLToPath(new URL('../apps/cli/bin.js', import.meta.url))
+
+export interface DetachedOptions { home: string, passphrase: string | null, bootstrap?: string, dhtHost?: string }
+
+/**
+ * Starts `psst daemon` in the background (like gpg-agent) and returns once its socket
+ * answers. The passphrase goes through a pipe, never argv or the environment.
+ */
+export async function startDaemonDetached (opts: DetachedOptions): Promise<{ pid: number }> {
+  ensurePrivateDir(opts.home)
+  const logFd = openSync(paths.log(opts.home), 'a', 0o600)
+  const args = [BIN_PATH, 'daemon', '--home', opts.home]
+  if (opts.bootstrap !== undefined) args.push('--bootstrap', opts.bootstrap)
+  if (opts.dhtHost !== undefined) args.push('--dht-host', opts.dhtHost)
+  if (opts.passphrase !== null) args.push('--passphrase-stdin')
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', logFd, logFd], env: withoutPassphrase(process.env) })
+  closeSync(logFd)
+  child.stdin!.end(opts.passphrase !== null ? opts.passphrase + '\n' : '')
+  let exited: number | null = null
+  child.once('exit', (code) => { exited = code ?? 1 })
+  child.unref()
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new PsstError('DAEMON_FAILED', `the daemon exited: ${lastLogLine(opts.home)}`)
+    const s = await waitForSocket(paths.socket(opts.home), 100)
+    if (s !== null) { s.destroy(); return { pid: child.pid! } }
+  }
+  throw new PsstError('DAEMON_FAILED', `the daemon did not answer within 30 s; see ${paths.log(opts.home)}`)
+}
+
+function withoutPassphrase (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env }
+  delete copy.PSST_PASSPHRASE
+  return copy
+}
+
+function lastLogLine (home: string): string {
+  try {
+    const lines = readFileSync(paths.log(home), 'utf8').trim().split('\n')
+    return lines[lines.length - 1].replace(/^\S+Z /, '')
+  } catch {
+    return 'no log'
+  }
+}
+
+const notRunning = (): DaemonStatus => ({
+  running: false, pid: 0, publicKey: '', dht: { state: 'offline', host: null, port: null, bootstrap: [] }, friendsOnline: 0, counters: {}
+})
+
+export async function daemonStatus (home: string): Promise<DaemonStatus> {
+  const s = existsSync(paths.socket(home)) ? await waitForSocket(paths.socket(home), 200) : null
+  if (s === null) return notRunning()
+  const client = new SocketClient(s)
+  try {
+    return await client.call('status', {})
+  } finally {
+    await client.close()
+  }
+}
+
+/** Stops the profile's daemon and waits until its process has exited. */
+export async function stopDaemon (home: string, timeoutMs = 20_000): Promise<boolean> {
+  const pid = readLockPid(paths.lock(home))
+  const answering = await socketAnswers(paths.socket(home))
+  if (!answering && (pid === null || !pidAlive(pid))) return false
+  if (answering) {
+    const s = await waitForSocket(paths.socket(home), 1000)
+    if (s !== null) {
+      const client = new SocketClient(s)
+      await client.call('stop', {}).catch(() => {})
+      await client.close()
+    }
+  } else if (pid !== null) {
+    process.kill(pid, 'SIGTERM')
+  }
+  if (pid === null) return true
+  const deadline = Date.now() + timeoutMs
+  while (pidAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  if (pidAlive(pid)) {
+    process.kill(pid, 'SIGKILL')
+    throw new PsstError('DAEMON_FAILED', `the daemon (pid ${pid}) did not stop in time and was killed`)
+  }
+  return true
+}

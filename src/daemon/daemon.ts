@@ -1,0 +1,101 @@
+import { unlinkSync } from 'node:fs'
+import { ProfileStore } from '../storage/profile-store.js'
+import { paths } from '../storage/home.js'
+import { cryptoReady } from '../crypto/sodium.js'
+import { DhtNode } from '../net/dht-node.js'
+import { parseBootstrap, formatBootstrap, type HostPort } from '../net/bootstrap.js'
+import { Messenger } from './messenger.js'
+import { installProtocol } from './protocol.js'
+import { serveControl, type ControlServer } from './control-server.js'
+import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
+import { PsstError } from '../errors.js'
+import { localClient } from './local-client.js'
+import type { Client } from './control-client.js'
+
+export interface DaemonOptions {
+  home: string
+  passphrase?: () => Promise<string | null>
+  bootstrap?: string
+  dhtHost?: string
+  log?: (line: string) => void
+  /** Called once the control socket answers. */
+  onReady?: (m: Messenger) => void
+  /** Called once the control socket answers with a way to open clients served in this process. */
+  onLocalClients?: (open: () => Client) => void
+  /** Handle SIGINT/SIGTERM (default true). */
+  signals?: boolean
+}
+
+export function bootstrapFrom (value: string | undefined): HostPort[] | null {
+  const text = value ?? process.env.PSST_BOOTSTRAP
+  return text === undefined || text.trim() === '' ? null : parseBootstrap(text)
+}
+
+/**
+ * The daemon: the one process that owns a profile's DB and network presence. Resolves after
+ * a clean stop (a signal or a `stop` request): links closed, writes flushed, DB closed.
+ */
+export async function runDaemon (opts: DaemonOptions): Promise<void> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
+  const bootstrap = bootstrapFrom(opts.bootstrap)
+  const encrypted = ProfileStore.isEncrypted(opts.home)
+  // libsodium (~12 MB) is loaded only when something needs it: unlocking here, sealing mail later.
+  if (encrypted) await cryptoReady()
+  const secret = encrypted ? (await opts.passphrase?.()) ?? null : null
+  const store = await ProfileStore.open(opts.home, secret)
+  if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied')
+  const m = new Messenger({
+    store,
+    profile: await store.loadProfile(),
+    dht: null,
+    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.map((b) => `${b.host}:${b.port}`),
+    log
+  })
+  installProtocol(m)
+  let server: ControlServer | null = null
+  let dht: DhtNode | null = null
+  let stopping: Promise<void> | null = null
+  const stop = (): Promise<void> => {
+    stopping ??= shutdown()
+    return stopping
+  }
+  async function shutdown (): Promise<void> {
+    log('stopping')
+    server?.close()
+    await stopMailbox(m)
+    await m.close()
+    await dht?.destroy()
+    await store.close()
+    try { unlinkSync(paths.socket(opts.home)) } catch {}
+    log('stopped')
+  }
+  try {
+    await m.load()
+    server = await serveControl(m, paths.socket(opts.home))
+    log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
+    opts.onReady?.(m)
+    opts.onLocalClients?.(() => localClient(m))
+    dht = await DhtNode.create({ bootstrap, host: opts.dhtHost ?? process.env.PSST_DHT_HOST })
+    m.setDht(dht)
+    await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
+    log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
+    for (const rt of m.friends.values()) m.dial(rt)
+    startMailbox(m)
+  } catch (err) {
+    await stop()
+    throw err instanceof PsstError ? err : PsstError.internal(`daemon failed to start: ${(err as Error).message}`)
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => { void stop().then(resolve) }
+    if (opts.signals !== false) {
+      process.once('SIGINT', onSignal)
+      process.once('SIGTERM', onSignal)
+    }
+    m.once('stop-requested', onSignal)
+  })
+}
+
+function dhtAddress (dht: DhtNode): HostPort {
+  const a = dht.address()
+  return { host: a.host ?? '?', port: a.port ?? 0 }
+}

@@ -1,0 +1,27 @@
+/**
+ * The core's public face for the shells (cli, tui, relay, bench). Shells import only this
+ * module and src/daemon/api.ts types (plus src/crypto/id.ts to parse IDs).
+ */
+export type * from './api.js'
+export { resolveHome } from '../storage/home.js'
+export { initProfile, profileExists, isProfileEncrypted } from './profile.js'
+export { connect, type Client, type ConnectOptions } from './control-client.js'
+export type { DaemonOptions } from './daemon.js'
+
+/** The daemon (and with it hyperdht) is loaded only by the commands that run one. */
+export async function runDaemon (opts: import('./daemon.js').DaemonOptions): Promise<void> {
+  const { runDaemon: run } = await import('./daemon.js')
+  return await run(opts)
+}
+export { startDaemonDetached, daemonStatus, stopDaemon } from './daemon-process.js'
+
+export type { Demo } from '../apps/demo/demo.js'
+
+/** `psst demo`: a private network, an echo bot and a throwaway profile (loaded on use). */
+export async function startDemo (log?: (line: string) => void): Promise<import('../apps/demo/demo.js').Demo> {
+  const { startDemo: start } = await import('../apps/demo/demo.js')
+  return await start(log)
+}
+
+/** The relay's limit flags (light: no network code), for `psst relay --help`. */
+export { LIMIT_FLAGS } from '../relay/limits.js'

@@ -1,0 +1,299 @@
+import { EventEmitter } from 'node:events'
+import type { ProfileStore } from '../storage/profile-store.js'
+import type { DhtNode } from '../net/dht-node.js'
+import type { PeerStream } from '../net/peer-stream.js'
+import type { ProfileRecord, FriendRecord, RequestRecord, BlockRecord } from '../wire/records.js'
+import type { Frame } from '../wire/frames.js'
+import type { StoreOp as Op } from '../storage/profile-store.js'
+import type { PsstEvent, DaemonStatus, DhtInfo } from './api.js'
+import { WriteQueue } from '../storage/write-queue.js'
+import { StrangerLimiter, DEFAULT_LIMITS } from '../net/stranger-limiter.js'
+import { Link, PING_INTERVAL_MS } from '../net/link.js'
+import { newRuntime, type FriendRuntime } from '../contacts/friend-runtime.js'
+import { toHex } from '../crypto/identity.js'
+import { redialDelay } from '../chat/decide.js'
+import { PROTOCOL_VERSION } from '../wire/limits.js'
+import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
+import { MAX_BAD_FRAMES } from '../net/channel.js'
+
+/** Pending incoming requests kept at most (RELIABILITY policy 5). */
+export const MAX_PENDING_REQUESTS = 100
+/** A stranger gets this long to deliver its friend request before the link is closed. */
+const STRANGER_TIMEOUT_MS = 10_000
+/** Two links to one key made this close together are a simultaneous dial (DESIGN §2 tie-break). */
+const RACE_WINDOW_MS = 3000
+
+export interface MessengerDeps {
+  store: ProfileStore
+  profile: ProfileRecord
+  dht: DhtNode | null
+  bootstrap: string[]
+  now?: () => number
+  random?: () => number
+  log?: (line: string) => void
+}
+
+/**
+ * The state every part of the core shares: identity, friends, requests, blocks, links,
+ * counters, the write queue and the event stream. Behaviour lives in the modules that take
+ * a Messenger (friends-service, delivery, connections); this class keeps the plumbing.
+ */
+export class Messenger extends EventEmitter {
+  readonly store: ProfileStore
+  profile: ProfileRecord
+  dht: DhtNode | null
+  readonly bootstrap: string[]
+  readonly now: () => number
+  readonly random: () => number
+  readonly log: (line: string) => void
+  readonly friends = new Map<string, FriendRuntime>()
+  readonly requests = new Map<string, RequestRecord>()
+  readonly blocks = new Map<string, BlockRecord>()
+  readonly strangers = new Set<Link>()
+  readonly counters: Record<string, number> = {}
+  readonly limiter = new StrangerLimiter()
+  readonly writes: WriteQueue
+  profileDirty = false
+  requestFloodWarned = false
+  closing = false
+  #heartbeat: NodeJS.Timeout | null = null
+  frameHandler: (link: Link, frame: Frame) => void = () => {}
+  openHandler: (link: Link) => void = () => {}
+
+  constructor (deps: MessengerDeps) {
+    super()
+    this.setMaxListeners(0)
+    this.store = deps.store
+    this.profile = deps.profile
+    this.dht = deps.dht
+    this.bootstrap = deps.bootstrap
+    this.now = deps.now ?? Date.now
+    this.random = deps.random ?? Math.random
+    this.log = deps.log ?? (() => {})
+    this.writes = new WriteQueue((ops) => this.store.apply(ops), () => this.#dirtyOps())
+  }
+
+  /** The DHT arrives after the control socket answers, so commands never wait on bootstrap. */
+  setDht (dht: DhtNode): void {
+    this.dht = dht
+    dht.on('state', (state) => this.emitEvent({ type: 'dht', state }))
+  }
+
+  get keyPair (): { publicKey: Buffer, secretKey: Buffer } {
+    return { publicKey: this.profile.publicKey, secretKey: this.profile.secretKey }
+  }
+
+  get publicHex (): string { return toHex(this.profile.publicKey) }
+
+  async load (): Promise<void> {
+    for (const rec of await this.store.loadFriends()) {
+      const rt = newRuntime(rec)
+      // Only a friend with messages in flight has outbox entries (a receipt deletes what it covers).
+      if (rec.ackedUpTo < rec.lastSentSeq) rt.outboxRanges = (await this.store.outboxRanges(rec.publicKey)).map((r) => ({ seq: r.seq, count: r.count }))
+      this.friends.set(rt.hex, rt)
+    }
+    for (const rec of await this.store.loadRequests()) this.requests.set(toHex(rec.publicKey), rec)
+    for (const rec of await this.store.loadBlocks()) this.blocks.set(toHex(rec.publicKey), rec)
+    this.#heartbeat = setInterval(() => this.#beat(), PING_INTERVAL_MS)
+    this.#heartbeat.unref()
+  }
+
+  emitEvent (event: PsstEvent): void {
+    this.emit('event', event)
+    // Internal listeners follow one type, so they do not make the hot path build every event.
+    if (event.type === 'presence') this.emit('presence', event)
+  }
+
+  /**
+   * A frame that decodes but does not belong in this link's state: dropped and counted, and a
+   * peer that keeps doing it is disconnected (DESIGN §3).
+   */
+  strike (link: Link, counter: string): void {
+    this.count(counter)
+    if (++link.strikes >= MAX_BAD_FRAMES) {
+      this.count('links-closed-for-bad-frames')
+      link.destroy()
+    }
+  }
+
+  /** False when no client listens: the hot path then skips building events (ids in hex, entries). */
+  get wantsEvents (): boolean {
+    return this.listenerCount('event') > 0
+  }
+
+  count (name: string, n = 1): void {
+    this.counters[name] = (this.counters[name] ?? 0) + n
+  }
+
+  markDirty (rt: FriendRuntime): void {
+    rt.dirty = true
+  }
+
+  /** Queues ops (plus snapshots of dirty records) and runs `after` once they are on disk. */
+  write (ops: Op[], after?: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.writes.push(ops, () => { after?.(); resolve() }, reject)
+    })
+  }
+
+  hello (rt: FriendRuntime): Frame {
+    const p = this.profile
+    return {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      name: p.name,
+      status: p.status,
+      statusMessage: p.statusMessage,
+      caps: 0,
+      recvUpTo: rt.recvStored,
+      mailbox: p.mailbox
+    }
+  }
+
+  /** Attaches a new stream: keeps one link per key (tie-break of DESIGN §2). */
+  attach (stream: PeerStream): void {
+    const hex = toHex(stream.remotePublicKey)
+    if (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) return stream.destroy()
+    const rt = this.friends.get(hex)
+    const handlers = {
+      onOpen: (l: Link) => this.openHandler(l),
+      onFrame: (l: Link, f: Frame) => this.frameHandler(l, f),
+      onClose: (l: Link) => this.#onClose(l),
+      onDrop: (_l: Link, reason: string) => this.count(reason)
+    }
+    if (rt === undefined) {
+      const link = new Link(stream, this.now(), handlers)
+      this.strangers.add(link)
+      setTimeout(() => link.destroy(), STRANGER_TIMEOUT_MS).unref()
+      return
+    }
+    if (rt.link !== null && !rt.link.closed && !this.#preferNew(rt.link, stream)) return stream.destroy()
+    const old = rt.link
+    rt.link = new Link(stream, this.now(), handlers)
+    rt.sentUpTo = rt.rec.ackedUpTo
+    if (old !== null) old.destroy()
+  }
+
+  #preferNew (old: Link, stream: PeerStream): boolean {
+    if (this.now() - old.createdAt > RACE_WINDOW_MS || old.initiator === stream.isInitiator) return true
+    // Simultaneous dial: keep the connection initiated by the smaller public key.
+    const iAmSmaller = Buffer.compare(this.profile.publicKey, stream.remotePublicKey) < 0
+    return iAmSmaller ? stream.isInitiator : !stream.isInitiator
+  }
+
+  #onClose (link: Link): void {
+    if (this.strangers.delete(link)) return
+    const rt = this.friends.get(link.hex)
+    if (rt === undefined || rt.link !== link) return
+    rt.link = null
+    rt.sentUpTo = rt.rec.ackedUpTo
+    if (rt.online) {
+      rt.online = false
+      rt.rec.lastSeen = this.now()
+      this.markDirty(rt)
+      this.emitEvent({ type: 'presence', publicKey: rt.hex, name: rt.rec.name, online: false, status: rt.rec.status, statusMessage: rt.rec.statusMessage })
+      void this.write([])
+    }
+    this.scheduleDial(rt, true)
+  }
+
+  /** Dials a friend now if not connected; on failure retries with jittered backoff. */
+  dial (rt: FriendRuntime): void {
+    if (this.closing || this.dht === null || rt.dialing || (rt.link !== null && !rt.link.closed)) return
+    if (!this.friends.has(rt.hex)) return
+    if (rt.dialTimer !== null) { clearTimeout(rt.dialTimer); rt.dialTimer = null }
+    rt.dialing = true
+    let stream: PeerStream
+    try {
+      stream = this.dht.connect(rt.rec.publicKey, this.keyPair, relayOptionsFor(this, rt))
+    } catch {
+      rt.dialing = false
+      return this.scheduleDial(rt, false)
+    }
+    const done = (ok: boolean): void => {
+      if (!rt.dialing) return
+      rt.dialing = false
+      if (ok) rt.dialAttempts = 0
+      else this.scheduleDial(rt, false)
+    }
+    stream.once('open', () => done(true))
+    stream.once('error', (err: Error) => noteDialError(this, rt, err))
+    stream.once('close', () => done(false))
+    this.attach(stream)
+  }
+
+  scheduleDial (rt: FriendRuntime, soon: boolean): void {
+    if (this.closing || this.dht === null || rt.dialTimer !== null || !this.friends.has(rt.hex)) return
+    let delay = soon ? 200 + Math.round(this.random() * 800) : redialDelay(rt.dialAttempts++, this.random())
+    // Until they accept, I am a stranger to them: their firewall admits my key once per
+    // perKeyMs, so a quicker redial (the relayed one after a failed holepunch) would be refused.
+    if (!soon && rt.rec.state === 'request-sent') delay = Math.max(delay, DEFAULT_LIMITS.perKeyMs + 200)
+    rt.dialTimer = setTimeout(() => { rt.dialTimer = null; this.dial(rt) }, delay)
+    rt.dialTimer.unref()
+  }
+
+  /** Refuses what must never get in; admits friends, keys we asked, and rate-limited strangers. */
+  firewall (remotePublicKey: Buffer): boolean {
+    try {
+      const hex = toHex(remotePublicKey)
+      if (this.closing) return true
+      const block = this.blocks.get(hex)
+      if (block !== undefined) { this.count('refused-blocked'); return true }
+      if (this.friends.has(hex)) return false
+      if (this.limiter.admit(hex, this.now())) return false
+      this.count('refused-rate')
+      return true
+    } catch {
+      return true
+    }
+  }
+
+  dhtInfo (): DhtInfo {
+    const address = this.dht?.address() ?? { host: null, port: null }
+    return { state: this.dht?.state ?? 'offline', host: address.host, port: address.port, bootstrap: this.bootstrap }
+  }
+
+  status (): DaemonStatus {
+    let online = 0
+    for (const rt of this.friends.values()) if (rt.online) online++
+    return {
+      running: true,
+      pid: process.pid,
+      publicKey: this.publicHex,
+      dht: this.dhtInfo(),
+      friendsOnline: online,
+      counters: { ...this.counters, 'corrupt-records': this.store.corrupt }
+    }
+  }
+
+  #dirtyOps (): Op[] {
+    const ops: Op[] = []
+    for (const rt of this.friends.values()) {
+      if (!rt.dirty) continue
+      rt.dirty = false
+      ops.push(this.store.friendOp(rt.rec))
+    }
+    return ops
+  }
+
+  #beat (): void {
+    const now = this.now()
+    for (const rt of this.friends.values()) if (rt.link !== null && rt.link.ready) rt.link.heartbeat(now)
+  }
+
+  async close (): Promise<void> {
+    this.closing = true
+    if (this.#heartbeat) clearInterval(this.#heartbeat)
+    for (const rt of this.friends.values()) {
+      if (rt.dialTimer) clearTimeout(rt.dialTimer)
+      if (rt.typingTimer) clearTimeout(rt.typingTimer)
+      for (const w of rt.waiters) w.resolve(false)
+      rt.waiters = []
+      rt.link?.destroy()
+    }
+    for (const link of this.strangers) link.destroy()
+    await this.writes.flushed()
+  }
+}
+
+export type { FriendRecord }

@@ -1,0 +1,46 @@
+import { ProfileStore } from '../storage/profile-store.js'
+import { cryptoReady } from '../crypto/sodium.js'
+import { generateKeyPair, randomBytes, toHex } from '../crypto/identity.js'
+import { formatId } from '../crypto/id.js'
+import type { ProfileRecord } from '../wire/records.js'
+import type { IdInfo } from './api.js'
+import { PsstError } from '../errors.js'
+import { utf8Length } from '../wire/codec.js'
+import { MAX_NAME_BYTES } from '../wire/limits.js'
+
+export function profileExists (home: string): boolean {
+  return ProfileStore.exists(home)
+}
+
+export function isProfileEncrypted (home: string): boolean {
+  return ProfileStore.isEncrypted(home)
+}
+
+export function idInfo (p: ProfileRecord): IdInfo {
+  return { id: formatId(p.publicKey, p.nospam), publicKey: toHex(p.publicKey), nospam: toHex(p.nospam), name: p.name }
+}
+
+export function checkName (name: string): string {
+  const trimmed = name.trim()
+  if (utf8Length(trimmed) > MAX_NAME_BYTES) throw new PsstError('TOO_LONG', `name is too long (at most ${MAX_NAME_BYTES} bytes)`)
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw PsstError.usage('name must not contain control characters')
+  return trimmed
+}
+
+/** Creates a profile: a fresh identity and nospam, stored (encrypted with a passphrase if given). */
+export async function initProfile (home: string, opts: { name: string, passphrase: string | null }): Promise<IdInfo> {
+  await cryptoReady()
+  const keyPair = generateKeyPair()
+  const profile: ProfileRecord = {
+    ...keyPair,
+    name: checkName(opts.name),
+    nospam: randomBytes(4),
+    status: 'online',
+    statusMessage: '',
+    mailbox: null,
+    createdAt: Date.now()
+  }
+  const store = await ProfileStore.create(home, profile, opts.passphrase)
+  await store.close()
+  return idInfo(profile)
+}

@@ -1,0 +1,128 @@
+import type { Messenger } from './messenger.js'
+import type { Link } from '../net/link.js'
+import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Frame, FriendRequest, Hello, PresenceUpdate } from '../wire/frames.js'
+import { onMessage, onReceipt, pump } from '../chat/delivery.js'
+import { becomeFriends, onRemoteRequest, removeFriend } from '../contacts/friends-service.js'
+
+/** How long a typing indicator lasts without a refresh. */
+const TYPING_TTL_MS = 6000
+
+/** Wires a Messenger's links to the protocol: what to send on open, what each frame does. */
+export function installProtocol (m: Messenger): void {
+  m.openHandler = (link) => onOpen(m, link)
+  m.frameHandler = (link, frame) => onFrame(m, link, frame)
+}
+
+function onOpen (m: Messenger, link: Link): void {
+  const rt = m.friends.get(link.hex)
+  if (rt === undefined || rt.link !== link) return
+  if (rt.rec.state === 'friends') {
+    link.send(m.hello(rt))
+  } else {
+    link.send({ type: 'friendRequest', nospam: rt.rec.requestNospam, message: rt.rec.requestMessage, name: m.profile.name })
+  }
+}
+
+function onFrame (m: Messenger, link: Link, frame: Frame): void {
+  if (frame.type === 'ping') { link.send({ type: 'pong', nonce: frame.nonce }); return }
+  if (frame.type === 'pong') return
+  const rt = m.friends.get(link.hex)
+  if (rt === undefined || rt.link !== link) return onStrangerFrame(m, link, frame)
+  if (rt.rec.state === 'request-sent') return onPendingFrame(m, rt, link, frame)
+  switch (frame.type) {
+    case 'hello': return onHello(m, rt, link, frame)
+    case 'friendRequest': link.send({ type: 'friendAccept', name: m.profile.name }); return
+    case 'friendAccept': return
+    case 'friendDecline': return
+    default:
+      if (!link.ready) { m.strike(link, 'frames-before-hello'); return }
+  }
+  switch (frame.type) {
+    case 'presence': return onPresence(m, rt, frame)
+    case 'message': return onMessage(m, rt, link, frame)
+    case 'receipt': return onReceipt(m, rt, link, frame)
+    case 'typing': return onTyping(m, rt, frame.typing)
+  }
+}
+
+/** A key that is not a friend may only ask to become one; anything else is dropped. */
+function onStrangerFrame (m: Messenger, link: Link, frame: Frame): void {
+  if (frame.type !== 'friendRequest') { m.strike(link, 'stranger-frames'); return }
+  void onRemoteRequest(m, link, frame as FriendRequest)
+}
+
+/** We asked them: a hello or an accept means yes, a request means they asked too. */
+function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Frame): void {
+  switch (frame.type) {
+    case 'hello':
+      void becomeFriends(m, rt, frame.name).then(() => {
+        link.send(m.hello(rt))
+        onHello(m, rt, link, frame)
+      })
+      return
+    case 'friendAccept':
+    case 'friendRequest':
+      void becomeFriends(m, rt, frame.name).then(() => {
+        if (frame.type === 'friendRequest') link.send({ type: 'friendAccept', name: m.profile.name })
+        link.send(m.hello(rt))
+      })
+      return
+    case 'friendDecline':
+      m.emitEvent({ type: 'warning', message: `${rt.rec.name || rt.hex.slice(0, 12)} declined your friend request` })
+      void removeFriend(m, rt)
+      return
+    default:
+      m.strike(link, 'frames-before-accept')
+  }
+}
+
+function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
+  applyPresence(rt, hello)
+  // A copy: the decoded field is a view into the received chunk, which must not stay alive.
+  rt.rec.mailbox = hello.mailbox === null ? null : Buffer.from(hello.mailbox)
+  if (link.ready) {
+    // A repeated hello only refreshes presence and mailbox; resumption happens once per link.
+    return onPresence(m, rt, hello)
+  }
+  link.ready = true
+  const cameOnline = !rt.online
+  rt.online = true
+  rt.dialAttempts = 0
+  rt.rec.lastSeen = m.now()
+  m.markDirty(rt)
+  void m.write([])
+  m.emitEvent(presenceEvent(rt))
+  if (cameOnline) m.log(`online: ${rt.rec.name || rt.hex.slice(0, 12)}`)
+  // Resumption (DESIGN §4): their mark acknowledges what they already have; resend the rest.
+  rt.sentUpTo = rt.rec.ackedUpTo
+  if (hello.recvUpTo > rt.rec.ackedUpTo) onReceipt(m, rt, link, { upTo: hello.recvUpTo, ids: [] })
+  void pump(m, rt)
+}
+
+function onPresence (m: Messenger, rt: FriendRuntime, p: PresenceUpdate): void {
+  applyPresence(rt, p)
+  m.markDirty(rt)
+  void m.write([])
+  m.emitEvent(presenceEvent(rt))
+}
+
+function applyPresence (rt: FriendRuntime, p: { name: string, status: PresenceUpdate['status'], statusMessage: string }): void {
+  rt.rec.name = p.name
+  rt.rec.status = p.status
+  rt.rec.statusMessage = p.statusMessage
+}
+
+function onTyping (m: Messenger, rt: FriendRuntime, typing: boolean): void {
+  if (rt.typingTimer) clearTimeout(rt.typingTimer)
+  rt.typingTimer = null
+  if (typing) {
+    rt.typingTimer = setTimeout(() => { rt.typingTimer = null; m.emitEvent({ type: 'typing', friend: rt.hex, typing: false }) }, TYPING_TTL_MS)
+    rt.typingTimer.unref()
+  }
+  m.emitEvent({ type: 'typing', friend: rt.hex, typing })
+}
+
+export function presenceEvent (rt: FriendRuntime): { type: 'presence', publicKey: string, name: string, online: boolean, status: PresenceUpdate['status'], statusMessage: string } {
+  return { type: 'presence', publicKey: rt.hex, name: rt.rec.name, online: rt.online, status: rt.rec.status, statusMessage: rt.rec.statusMessage }
+}

@@ -1,0 +1,124 @@
+import type { Messenger } from './messenger.js'
+import type { Method, Params, Result, Presence } from './api.js'
+import { idInfo, checkName } from './profile.js'
+import { friendInfo } from '../contacts/friend-runtime.js'
+import {
+  addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView
+} from '../contacts/friends-service.js'
+import { send, waitDelivered, history } from '../chat/delivery.js'
+import { presenceEvent } from './protocol.js'
+import { toHex, fromHex } from '../crypto/identity.js'
+import { utf8Length } from '../wire/codec.js'
+import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
+import { PsstError } from '../errors.js'
+
+type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
+type Handlers = { [M in Method]: Handler<M> }
+
+const PRESENCES: Presence[] = ['online', 'away', 'busy']
+const HISTORY_MAX = 10_000
+
+function str (v: unknown, what: string): string {
+  if (typeof v !== 'string') throw PsstError.usage(`${what} is required`)
+  return v
+}
+
+async function broadcastPresence (m: Messenger): Promise<void> {
+  await m.store.saveProfile(m.profile)
+  const p = m.profile
+  for (const rt of m.friends.values()) {
+    if (rt.link?.ready === true) rt.link.send({ type: 'presence', name: p.name, status: p.status, statusMessage: p.statusMessage })
+  }
+}
+
+/** Every control-protocol method, as one table (the CLI, TUI and tests all come through here). */
+export const handlers: Handlers = {
+  id: (m) => idInfo(m.profile),
+  nospam: async (m, p) => {
+    if (p?.new === true) await rotateNospam(m)
+    return idInfo(m.profile)
+  },
+  status: (m) => m.status(),
+  stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
+  add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
+  requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
+  accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)')),
+  decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
+  friends: (m) => [...m.friends.values()].map(friendInfo).sort((a, b) => a.name.localeCompare(b.name) || a.publicKey.localeCompare(b.publicKey)),
+  remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
+  block: (m, p) => block(m, str(p.key, 'a key')),
+  unblock: (m, p) => unblock(m, str(p.key, 'a key')),
+  blocked: (m) => [...m.blocks.values()].filter((b) => !b.declinedOnly).map((b) => toHex(b.publicKey)),
+  nick: async (m, p) => {
+    m.profile = { ...m.profile, name: checkName(str(p.name, 'a name')) }
+    await broadcastPresence(m)
+    return idInfo(m.profile)
+  },
+  setStatus: async (m, p) => {
+    if (!PRESENCES.includes(p.status)) throw PsstError.usage(`status must be one of ${PRESENCES.join(', ')}`)
+    const message = typeof p.message === 'string' ? p.message.trim() : m.profile.statusMessage
+    if (utf8Length(message) > MAX_STATUS_MESSAGE_BYTES) throw new PsstError('TOO_LONG', `status message is too long (at most ${MAX_STATUS_MESSAGE_BYTES} bytes)`)
+    m.profile = { ...m.profile, status: p.status, statusMessage: message }
+    await broadcastPresence(m)
+    return { status: m.profile.status, statusMessage: m.profile.statusMessage }
+  },
+  send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [str(p.text, 'message text')], p.action === true ? 'action' : 'text'))[0],
+  sendMany: (m, p) => {
+    if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
+    const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
+      ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
+      : undefined
+    return send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+  },
+  reconnect: (m, p) => {
+    const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
+    let dropped = 0
+    for (const rt of targets) if (rt.link !== null) { rt.link.destroy(); dropped++ }
+    return { dropped }
+  },
+  waitDelivered: async (m, p) => {
+    const rt = findFriend(m, str(p.friend, 'a friend'))
+    return { delivered: await waitDelivered(m, rt, Number(p.seq), Number(p.timeoutMs)) }
+  },
+  history: (m, p) => {
+    const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
+    const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
+    return history(m, findFriend(m, str(p.friend, 'a friend')), limit, before)
+  },
+  markRead: async (m, p) => {
+    const rt = findFriend(m, str(p.friend, 'a friend'))
+    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.markDirty(rt); await m.write([]) }
+    return { unread: 0 }
+  },
+  typing: (m, p) => {
+    const rt = findFriend(m, str(p.friend, 'a friend'))
+    if (rt.link?.ready === true) rt.link.send({ type: 'typing', typing: p.typing === true })
+    return { ok: true }
+  },
+  subscribe: () => ({ subscribed: true }),
+  mailbox: (m) => ({ relay: m.profile.mailbox === null ? null : toHex(m.profile.mailbox) }),
+  mailboxSet: async (m, p) => {
+    const key = fromHex(str(p.relay, 'a relay public key').trim().toLowerCase())
+    if (key === null || key.byteLength !== 32) throw PsstError.usage('a relay key is 64 hex characters (psst relay status shows it)')
+    m.profile = { ...m.profile, mailbox: key }
+    await m.store.saveProfile(m.profile)
+    for (const rt of m.friends.values()) if (rt.link?.ready === true) rt.link.send(m.hello(rt))
+    m.emit('mailbox-changed')
+    return { relay: toHex(key) }
+  },
+  mailboxClear: async (m) => {
+    m.profile = { ...m.profile, mailbox: null }
+    await m.store.saveProfile(m.profile)
+    m.emit('mailbox-changed')
+    return { relay: null }
+  }
+}
+
+/** Runs one method; unknown methods and bad params become usage errors, never crashes. */
+export async function handle (m: Messenger, method: string, params: unknown): Promise<unknown> {
+  if (!Object.prototype.hasOwnProperty.call(handlers, method)) throw PsstError.usage(`unknown method "${method}"`)
+  const handler = handlers[method as Method] as Handler<Method>
+  return await handler(m, (params ?? {}) as Params<Method>)
+}
+
+export { presenceEvent }

@@ -1,0 +1,274 @@
+/**
+ * The daemon's side of mailboxes (DESIGN.md §4, §8) and of the blind-relay fallback (§2).
+ *
+ * - Depositing: a friend who stays offline and announced a mailbox in their hello gets my unacked
+ *   outbox entries deposited there, sealed and signed, over a connection made with my pseudonym
+ *   key for that relay. "Deposited up to" is kept in memory only: after a restart the same
+ *   messages may be deposited again, which the receiver's dedupe absorbs.
+ * - Fetching (mine): see mailbox-owner.ts. Nothing leaves the relay before it is on my disk.
+ * - Relaying: which blind relay a connection may fall back to, and PSST_FORCE_RELAY for tests.
+ *
+ * All per-daemon state lives in a WeakMap beside the Messenger, so the rest of the core only calls
+ * startMailbox / stopMailbox (daemon.ts) and relayOptionsFor / listenOptions (messenger, daemon).
+ */
+import type { Messenger } from '../daemon/messenger.js'
+import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { OutboxRecord } from '../wire/records.js'
+import type { Answer, MailboxCode } from '../wire/mailbox.js'
+import { MailboxClient } from './client.js'
+import { OwnerSession, type FetchSummary } from './owner.js'
+import { sealEnvelope } from './envelope.js'
+import { pseudonymSeed } from '../crypto/seal.js'
+import { cryptoReady } from '../crypto/sodium.js'
+import { keyPairFromSeed, toHex, fromHex } from '../crypto/identity.js'
+
+export { acceptFromMailbox, type FetchSummary } from './owner.js'
+
+/** A friend must have been offline this long before their mail goes to the relay. */
+export const DEPOSIT_GRACE_MS = 3000
+/** How often offline friends with a mailbox are looked at. */
+const POLL_MS = 1000
+/** Deposits sent before waiting for their answers. */
+const DEPOSIT_WINDOW = 32
+/** After a refusal other than rate-limiting, leave that friend's mailbox alone this long. */
+const REFUSED_BACKOFF_MS = 10 * 60_000
+/** Depositor connections with nothing to do are closed after this long. */
+const DEPOSITOR_IDLE_MS = 30_000
+/** hyperdht errors after which a friend is dialled through a blind relay (DESIGN §2). */
+const HOLEPUNCH_ERRORS = new Set([
+  'HOLEPUNCH_ABORTED', 'HOLEPUNCH_INVALID', 'HOLEPUNCH_PROBE_TIMEOUT', 'HOLEPUNCH_DOUBLE_RANDOMIZED_NATS',
+  'CANNOT_HOLEPUNCH', 'REMOTE_NOT_HOLEPUNCHING', 'REMOTE_NOT_HOLEPUNCHABLE', 'BAD_HOLEPUNCH_REPLY'
+])
+
+interface FriendMail { relay: string, depositedUpTo: number, offlineSince: number, retryAt: number, failures: number, busy: boolean, holepunchFailed: boolean }
+interface Depositor { client: MailboxClient, users: number, idle: NodeJS.Timeout | null }
+interface MailState {
+  friends: Map<string, FriendMail>
+  depositors: Map<string, Depositor>
+  owner: OwnerSession | null
+  poll: NodeJS.Timeout | null
+  unsubscribe: () => void
+}
+
+const states = new WeakMap<Messenger, MailState>()
+
+function state (m: Messenger): MailState {
+  let st = states.get(m)
+  if (st === undefined) {
+    st = { friends: new Map(), depositors: new Map(), owner: null, poll: null, unsubscribe: () => {} }
+    states.set(m, st)
+  }
+  return st
+}
+
+function friendMail (m: Messenger, rt: FriendRuntime): FriendMail {
+  const st = state(m)
+  let fm = st.friends.get(rt.hex)
+  if (fm === undefined) {
+    fm = { relay: '', depositedUpTo: 0, offlineSince: m.now(), retryAt: 0, failures: 0, busy: false, holepunchFailed: false }
+    st.friends.set(rt.hex, fm)
+  }
+  return fm
+}
+
+/** Call once the DHT is up (daemon.ts, after listen): registers with my relay, starts depositing. */
+export function startMailbox (m: Messenger): void {
+  const st = state(m)
+  const onPresence = (e: { type: string, publicKey?: string, online?: boolean }): void => {
+    if (e.online !== false || e.publicKey === undefined) return
+    const rt = m.friends.get(e.publicKey)
+    if (rt !== undefined) friendMail(m, rt).offlineSince = m.now()
+  }
+  const register = (): void => { refreshRegistration(m).catch((err) => { m.log(`mailbox registration failed: ${(err as Error).message}`) }) }
+  m.on('presence', onPresence)
+  m.on('mailbox-changed', register)
+  st.unsubscribe = () => { m.off('presence', onPresence); m.off('mailbox-changed', register) }
+  st.poll = setInterval(() => pollDeposits(m), POLL_MS)
+  st.poll.unref()
+  register()
+}
+
+/** Call before the DHT is destroyed (daemon.ts shutdown). */
+export async function stopMailbox (m: Messenger): Promise<void> {
+  const st = states.get(m)
+  if (st === undefined) return
+  st.unsubscribe()
+  if (st.poll) clearInterval(st.poll)
+  st.owner?.close()
+  st.owner = null
+  for (const d of st.depositors.values()) { if (d.idle) clearTimeout(d.idle); d.client.close() }
+  st.depositors.clear()
+  states.delete(m)
+}
+
+/** (Re)registers with the relay in my profile; after `mailbox set/clear`, drains and leaves the old one. */
+export async function refreshRegistration (m: Messenger): Promise<void> {
+  const st = state(m)
+  const want = m.profile.mailbox
+  const old = st.owner
+  if (old !== null && want !== null && old.relay.equals(want)) return
+  st.owner = null
+  if (old !== null) {
+    await old.unregister().catch(() => {})
+    old.close()
+  }
+  if (want === null || m.dht === null || m.closing) return
+  st.owner = new OwnerSession(m, want)
+  st.owner.start()
+}
+
+/** Fetches my mail now (also done on connect and on every notify from the relay). */
+export async function fetchMailbox (m: Messenger): Promise<FetchSummary> {
+  const owner = state(m).owner
+  if (owner === null) return { stored: 0, duplicates: 0, junk: 0, left: 0 }
+  return await owner.fetch()
+}
+
+function pollDeposits (m: Messenger): void {
+  if (m.closing || m.dht === null) return
+  const now = m.now()
+  for (const rt of m.friends.values()) {
+    if (rt.online || rt.rec.mailbox === null || rt.rec.state !== 'friends') continue
+    const fm = friendMail(m, rt)
+    if (fm.busy || now < fm.retryAt || now - fm.offlineSince < DEPOSIT_GRACE_MS) continue
+    if (Math.max(rt.rec.ackedUpTo, fm.relay === toHex(rt.rec.mailbox) ? fm.depositedUpTo : 0) >= rt.persistedSeq) continue
+    depositToMailbox(m, rt).catch((err) => { m.log(`mailbox deposit failed: ${(err as Error).message}`) })
+  }
+}
+
+/**
+ * Deposits my unacked messages to an offline friend's mailbox, in seq order, each one once per
+ * daemon run. Stops when the friend comes online, on a refusal, or when the relay is unreachable.
+ * Resolves with how many were deposited.
+ */
+export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promise<number> {
+  const relay = rt.rec.mailbox
+  if (relay === null || m.dht === null || rt.online || rt.rec.state !== 'friends') return 0
+  const fm = friendMail(m, rt)
+  if (fm.busy) return 0
+  const relayHex = toHex(relay)
+  if (fm.relay !== relayHex) { fm.relay = relayHex; fm.depositedUpTo = 0 }
+  fm.busy = true
+  let d: Depositor | null = null
+  let count = 0
+  try {
+    // libsodium loads lazily (the daemon may not have needed it yet): seal and pseudonym need it.
+    await cryptoReady()
+    d = depositor(m, relay)
+    if (!await d.client.opened()) { unreachable(m, fm); return 0 }
+    for (;;) {
+      const after = Math.max(rt.rec.ackedUpTo, fm.depositedUpTo)
+      const recs = (await m.store.outbox(rt.rec.publicKey, after, DEPOSIT_WINDOW)).filter((r) => r.seq <= rt.persistedSeq)
+      if (recs.length === 0 || rt.online || m.closing) break
+      const client = d.client
+      const answers = await Promise.all(recs.map(async (r) => await client.deposit(rt.rec.publicKey, seal(m, rt, r))))
+      const ok = settle(m, rt, fm, recs, answers)
+      fm.failures = 0
+      count += ok
+      if (ok < recs.length) break
+    }
+  } catch (err) {
+    m.count('mailbox-deposit-errors')
+    unreachable(m, fm)
+    m.log(`mailbox deposit to ${rt.rec.name || rt.hex.slice(0, 12)} failed: ${(err as Error).message}`)
+  } finally {
+    fm.busy = false
+    if (d !== null) release(m, relayHex, d)
+  }
+  if (count > 0) {
+    m.log(`mailbox: ${count} messages for ${rt.rec.name || rt.hex.slice(0, 12)} left at relay ${relayHex.slice(0, 12)}`)
+    m.emit('mailbox-deposited', { friend: rt.hex, upTo: fm.depositedUpTo })
+  }
+  return count
+}
+
+/** The relay did not answer: try again after 5 s, 10 s, 20 s … at most a minute. */
+function unreachable (m: Messenger, fm: FriendMail): void {
+  fm.retryAt = m.now() + Math.min(60_000, 5000 * 2 ** Math.min(fm.failures++, 4))
+}
+
+function seal (m: Messenger, rt: FriendRuntime, r: OutboxRecord): Buffer {
+  return sealEnvelope(m.keyPair, rt.rec.publicKey, { id: r.id, seq: r.seq, sentAt: r.sentAt, kind: r.kind, body: r.body })
+}
+
+/** Advances "deposited up to" over the leading run of accepted deposits; returns its length. */
+function settle (m: Messenger, rt: FriendRuntime, fm: FriendMail, recs: OutboxRecord[], answers: Answer[]): number {
+  let ok = 0
+  for (; ok < answers.length && answers[ok].code === 'ok'; ok++) fm.depositedUpTo = recs[ok].seq
+  m.count('mailbox-deposits', ok)
+  const refused = answers.find((a) => a.code !== 'ok')
+  if (refused !== undefined) refusedBy(m, rt, fm, refused.code, refused.value)
+  return ok
+}
+
+function refusedBy (m: Messenger, rt: FriendRuntime, fm: FriendMail, code: MailboxCode, value: number): void {
+  m.count(`mailbox-refused-${code}`)
+  if (code === 'rate-limited') { fm.retryAt = m.now() + Math.max(100, value); return }
+  fm.retryAt = m.now() + REFUSED_BACKOFF_MS
+  m.emitEvent({ type: 'warning', message: `the mailbox relay of ${rt.rec.name || rt.hex.slice(0, 12)} refused a message (${code}); it waits until they are online` })
+}
+
+/** One connection per relay, under my pseudonym for it (DESIGN §8), shared by all friends there. */
+function depositor (m: Messenger, relay: Buffer): Depositor {
+  const st = state(m)
+  const hex = toHex(relay)
+  let d = st.depositors.get(hex)
+  if (d === undefined || d.client.closed) {
+    const pseudonym = keyPairFromSeed(pseudonymSeed(m.profile.secretKey, relay))
+    const client = new MailboxClient(m.dht!.connect(relay, pseudonym))
+    const entry: Depositor = { client, users: 0, idle: null }
+    client.onClose(() => { if (st.depositors.get(hex) === entry) st.depositors.delete(hex) })
+    st.depositors.set(hex, entry)
+    d = entry
+  }
+  if (d.idle) { clearTimeout(d.idle); d.idle = null }
+  d.users++
+  return d
+}
+
+function release (m: Messenger, hex: string, d: Depositor): void {
+  if (--d.users > 0) return
+  d.idle = setTimeout(() => {
+    d.client.close()
+    if (state(m).depositors.get(hex) === d) state(m).depositors.delete(hex)
+  }, DEPOSITOR_IDLE_MS)
+  d.idle.unref()
+}
+
+// --- the blind-relay fallback (DESIGN §2)
+
+function configuredRelay (): Buffer | null {
+  const hex = process.env.PSST_RELAY_THROUGH?.trim().toLowerCase()
+  const key = hex === undefined || hex === '' ? null : fromHex(hex)
+  return key !== null && key.byteLength === 32 ? key : null
+}
+
+const forced = (): boolean => process.env.PSST_FORCE_RELAY === '1'
+
+/**
+ * Options for dialling a friend (messenger.ts dial → DhtNode.connect). The relay is PSST_RELAY_THROUGH,
+ * else the friend's mailbox relay, else mine. It is used after a holepunch failure to that friend
+ * (hyperdht then relays and still upgrades to a direct path when one opens), or always with
+ * PSST_FORCE_RELAY=1 (tests: holepunching off, so the connection stays relayed).
+ */
+export function relayOptionsFor (m: Messenger, rt: FriendRuntime): { relayThrough: Buffer | null, forceRelay: boolean } {
+  const relay = configuredRelay() ?? rt.rec.mailbox ?? m.profile.mailbox
+  if (relay === null) return { relayThrough: null, forceRelay: false }
+  if (forced()) return { relayThrough: relay, forceRelay: true }
+  return { relayThrough: friendMail(m, rt).holepunchFailed ? relay : null, forceRelay: false }
+}
+
+/** Call with a dial's stream error: a holepunch failure makes the next dials to that friend relayed. */
+export function noteDialError (m: Messenger, rt: FriendRuntime, err: unknown): void {
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && HOLEPUNCH_ERRORS.has(code)) {
+    friendMail(m, rt).holepunchFailed = true
+    m.count('holepunch-failures')
+  }
+}
+
+/** Options for DhtNode.listen: with PSST_FORCE_RELAY=1, incoming connections go through the relay too. */
+export function listenOptions (m: Messenger): { relayThrough?: Buffer, holepunch?: boolean } {
+  const relay = configuredRelay() ?? m.profile.mailbox
+  return forced() && relay !== null ? { relayThrough: relay, holepunch: false } : {}
+}

@@ -1,0 +1,198 @@
+/**
+ * The owner's side of a mailbox (DESIGN.md §4, §8): a connection to my relay under my identity key
+ * (Noise proves it is me), `register`, then fetch pages, open each envelope, store what is next in
+ * order through the same dedupe rule as direct delivery, and delete from the relay only what is
+ * on disk (or was already there). The connection stays open: the relay says `notify` when mail
+ * arrives, and it is redialled with backoff when it drops.
+ */
+import type { Messenger } from '../daemon/messenger.js'
+import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { ChatMessage } from '../wire/frames.js'
+import type { HeldItem } from '../wire/mailbox.js'
+import { MailboxClient } from './client.js'
+import { openEnvelope } from './envelope.js'
+import { storeIncoming } from '../chat/delivery.js'
+import { redialDelay, type IncomingVerdict } from '../chat/decide.js'
+import { toHex } from '../crypto/identity.js'
+import { cryptoReady } from '../crypto/sodium.js'
+
+const PAGE_ITEMS = 256
+/** Passes over the mailbox per fetch: a pass that stored something may unblock items left out of order. */
+const MAX_PASSES = 4
+
+export interface FetchSummary { stored: number, duplicates: number, junk: number, left: number }
+
+/**
+ * Stores one message that came by mailbox through the same path as direct delivery. No receipt
+ * here: the sender learns it from my next receipt or hello. Resolves once a stored one is on disk.
+ */
+export async function acceptFromMailbox (m: Messenger, rt: FriendRuntime, msg: ChatMessage): Promise<IncomingVerdict> {
+  let resolve = (): void => {}
+  let reject = (_err: Error): void => {}
+  const stored = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+  const verdict = storeIncoming(m, rt, msg, () => { m.count('mailbox-stored'); resolve() }, (err) => reject(err))
+  if (verdict === 'store') await stored
+  if (verdict === 'duplicate') m.count('mailbox-duplicates')
+  if (verdict === 'out-of-order') m.count('mailbox-out-of-order')
+  return verdict
+}
+
+/** One fetch: pages until the relay has nothing more I can store now. */
+export async function fetchAll (m: Messenger, client: MailboxClient): Promise<FetchSummary> {
+  await cryptoReady()
+  const total: FetchSummary = { stored: 0, duplicates: 0, junk: 0, left: 0 }
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const sum: FetchSummary = { stored: 0, duplicates: 0, junk: 0, left: 0 }
+    let after = 0
+    for (;;) {
+      const page = await client.fetch(after, PAGE_ITEMS)
+      if (page.items.length === 0) break
+      after = page.items[page.items.length - 1].id
+      await applyPage(m, client, page.items, sum)
+      if (!page.more) break
+    }
+    total.stored += sum.stored
+    total.duplicates += sum.duplicates
+    total.junk += sum.junk
+    total.left = sum.left
+    if (sum.left === 0 || sum.stored === 0) break
+  }
+  return total
+}
+
+async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[], sum: FetchSummary): Promise<void> {
+  const done: number[] = []
+  const byFriend = new Map<FriendRuntime, Array<{ id: number, msg: ChatMessage }>>()
+  for (const item of items) {
+    const opened = openEnvelope(m.keyPair, item.envelope)
+    const rt = opened === null ? undefined : m.friends.get(toHex(opened.from))
+    if (opened === null || rt === undefined || rt.rec.state !== 'friends') {
+      // Not for me, forged, or from no friend: nothing to keep (RELIABILITY policy 3).
+      m.count('mailbox-junk')
+      sum.junk++
+      done.push(item.id)
+      continue
+    }
+    let list = byFriend.get(rt)
+    if (list === undefined) { list = []; byFriend.set(rt, list) }
+    list.push({ id: item.id, msg: opened.message })
+  }
+  const writes: Array<Promise<void>> = []
+  for (const [rt, list] of byFriend) {
+    list.sort((a, b) => a.msg.seq - b.msg.seq)
+    for (const { id, msg } of list) {
+      // Called in seq order without awaiting: each call moves recvUpTo, so the next one chains.
+      writes.push(acceptFromMailbox(m, rt, msg).then((verdict) => {
+        if (verdict === 'out-of-order') { sum.left++; return }
+        if (verdict === 'store') sum.stored++
+        else sum.duplicates++
+        done.push(id)
+      }))
+    }
+  }
+  await Promise.all(writes)
+  for (const rt of byFriend.keys()) {
+    if (rt.link !== null && rt.link.ready && !rt.link.closed) rt.link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] })
+  }
+  // Delete only after the writes above are on disk (Signal: the server deletes after the client acks).
+  for (let i = 0; i < done.length; i += 1024) await client.delete(done.slice(i, i + 1024))
+}
+
+/** A live registration at my relay: fetches on connect and on every notify; redials when dropped. */
+export class OwnerSession {
+  readonly relay: Buffer
+  readonly #m: Messenger
+  #client: MailboxClient | null = null
+  #timer: NodeJS.Timeout | null = null
+  #attempts = 0
+  #fetching: Promise<FetchSummary> | null = null
+  #again = false
+  #closed = false
+
+  constructor (m: Messenger, relay: Buffer) {
+    this.#m = m
+    this.relay = relay
+  }
+
+  get connected (): boolean { return this.#client !== null && !this.#client.closed }
+
+  start (): void { this.#connect() }
+
+  /** Fetches now (or once more after the fetch that is running); resolves with what it stored. */
+  fetch (): Promise<FetchSummary> {
+    if (this.#fetching !== null) { this.#again = true; return this.#fetching }
+    const client = this.#client
+    if (client === null || client.closed) return Promise.resolve({ stored: 0, duplicates: 0, junk: 0, left: 0 })
+    this.#fetching = (async () => {
+      let sum: FetchSummary = { stored: 0, duplicates: 0, junk: 0, left: 0 }
+      do {
+        this.#again = false
+        sum = await fetchAll(this.#m, client)
+        if (sum.stored > 0) this.#m.log(`mailbox: ${sum.stored} messages fetched from relay ${toHex(this.relay).slice(0, 12)}`)
+      } while (this.#again && !client.closed)
+      return sum
+    })().catch((err) => {
+      this.#m.count('mailbox-fetch-errors')
+      this.#m.log(`mailbox fetch failed: ${(err as Error).message}`)
+      return { stored: 0, duplicates: 0, junk: 0, left: 0 }
+    }).finally(() => { this.#fetching = null })
+    return this.#fetching
+  }
+
+  /** Drains what is held, then tells the relay to forget me (mailbox clear / change). */
+  async unregister (): Promise<void> {
+    const client = this.#client
+    if (client === null || client.closed) return
+    await this.fetch()
+    await client.unregister().catch(() => {})
+  }
+
+  close (): void {
+    this.#closed = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#client?.close()
+    this.#client = null
+  }
+
+  #connect (): void {
+    const m = this.#m
+    if (this.#closed || m.closing || m.dht === null) return
+    let client: MailboxClient
+    try {
+      client = new MailboxClient(m.dht.connect(this.relay, m.keyPair), { onNotify: () => { void this.fetch() } })
+    } catch {
+      return this.#retry()
+    }
+    this.#client = client
+    client.onClose(() => {
+      if (this.#client === client) this.#client = null
+      this.#retry()
+    })
+    void this.#register(client)
+  }
+
+  async #register (client: MailboxClient): Promise<void> {
+    const m = this.#m
+    try {
+      const answer = await client.register()
+      if (answer.code !== 'ok') {
+        m.count(`mailbox-register-${answer.code}`)
+        m.emitEvent({ type: 'warning', message: `your mailbox relay refused to register you: ${answer.code}` })
+        client.close()
+        return
+      }
+      this.#attempts = 0
+      m.count('mailbox-registered')
+      m.emit('mailbox-registered', toHex(this.relay))
+      await this.fetch()
+    } catch {
+      client.close()
+    }
+  }
+
+  #retry (): void {
+    if (this.#closed || this.#m.closing || this.#timer !== null) return
+    this.#timer = setTimeout(() => { this.#timer = null; this.#connect() }, redialDelay(this.#attempts++, this.#m.random()))
+    this.#timer.unref()
+  }
+}

@@ -1,0 +1,95 @@
+import Protomux from 'protomux'
+import c from 'compact-encoding'
+import { encodeFrame, decodeFrame, type Frame } from '../wire/frames.js'
+import { PROTOCOL, PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../wire/limits.js'
+import type { PeerStream } from './peer-stream.js'
+
+/** Largest transport frame (a corked protomux batch) accepted from a peer. */
+export const MAX_CHUNK_BYTES = 2 * 1024 * 1024
+
+/** Bad frames tolerated from one peer before the connection is closed (RELIABILITY policy 2). */
+export const MAX_BAD_FRAMES = 8
+
+export interface ChannelHandlers {
+  onFrame (frame: Frame): void
+  onOpen (): void
+  onClose (): void
+  /** A frame was dropped: `reason` is a counter name. */
+  onDrop (reason: 'bad-frame' | 'oversized-frame' | 'unknown-frame'): void
+}
+
+export interface Channel {
+  send (frame: Frame): boolean
+  /** Sends a frame already encoded (a message frame built from its history record). */
+  sendEncoded (bytes: Buffer): boolean
+  cork (): void
+  uncork (): void
+  close (): void
+  readonly opened: boolean
+}
+
+/**
+ * The `psst/1` protomux channel over a Noise stream. Frames are raw bytes decoded by
+ * src/wire, so protomux never sees (or throws on) our payload; malformed frames are counted
+ * and dropped, and a peer that keeps sending them is disconnected.
+ */
+export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Channel {
+  // A protomux batch can pack many small frames into one huge transport frame; psst's own
+  // sender corks at most CORK_BYTES, so anything far above is hostile (checked before protomux).
+  let oversized = false
+  stream.on('data', (chunk: Buffer) => {
+    if (chunk.byteLength <= MAX_CHUNK_BYTES || oversized) return
+    oversized = true
+    safe(() => handlers.onDrop('oversized-frame'))
+    stream.destroy()
+  })
+  const mux = Protomux.from(stream)
+  let bad = 0
+  let opened = false
+  const channel = mux.createChannel({
+    protocol: PROTOCOL,
+    handshake: c.uint,
+    onopen () { opened = true; safe(() => handlers.onOpen()) },
+    onclose () { opened = false; safe(() => handlers.onClose()) }
+  })
+  if (channel === null) {
+    stream.destroy()
+    return { send: () => false, sendEncoded: () => false, cork () {}, uncork () {}, close () {}, opened: false }
+  }
+  const msg = channel.addMessage({
+    encoding: c.raw,
+    onmessage (bytes: Buffer) {
+      if (oversized) return
+      if (bytes.byteLength > MAX_FRAME_BYTES) return drop('oversized-frame')
+      const frame = decodeFrame(bytes)
+      if (frame === null) return drop('bad-frame')
+      if (frame.type === 'unknown') return safe(() => handlers.onDrop('unknown-frame'))
+      if (frame.type === 'message') frame.wire = bytes
+      safe(() => handlers.onFrame(frame))
+    }
+  })
+  channel.open(PROTOCOL_VERSION)
+
+  function drop (reason: 'bad-frame' | 'oversized-frame'): void {
+    safe(() => handlers.onDrop(reason))
+    if (reason === 'oversized-frame' || ++bad >= MAX_BAD_FRAMES) stream.destroy()
+  }
+
+  return {
+    send: (frame) => channel.closed ? false : msg.send(encodeFrame(frame)),
+    sendEncoded: (bytes) => channel.closed ? false : msg.send(bytes),
+    cork: () => channel.cork(),
+    uncork: () => channel.uncork(),
+    close: () => { channel.close(); stream.end() },
+    get opened () { return opened }
+  }
+}
+
+function safe (fn: () => void): void {
+  try {
+    fn()
+  } catch (err) {
+    // A handler bug must not take the daemon down with a peer's frame; it is logged instead.
+    process.emitWarning(`psst: handler error: ${(err as Error).stack ?? err}`)
+  }
+}

@@ -1,0 +1,93 @@
+import type { StoreOp as Op } from './profile-store.js'
+
+/** The longest a deferred op waits for company before it is written alone. */
+const DEFER_MS = 200
+
+/**
+ * Group commit: every write of the daemon goes through here, in call order. Ops queued while
+ * a batch is in flight go out together in the next one, so a burst costs a few LevelDB
+ * batches instead of one per message, and batches can never overtake each other.
+ */
+export class WriteQueue {
+  #ops: Op[] = []
+  /** Ops that may wait for the next batch (or DEFER_MS): nothing is waiting on them. */
+  #deferred: Op[] = []
+  #deferTimer: NodeJS.Timeout | null = null
+  #after: Array<() => void> = []
+  #failed: Array<(err: Error) => void> = []
+  #writing = false
+  #scheduled = false
+  #idle: Array<() => void> = []
+  readonly #apply: (ops: Op[]) => Promise<void>
+  /** Called at flush time to add ops that snapshot in-memory state (dirty friend records). */
+  readonly #finalize: () => Op[]
+
+  constructor (apply: (ops: Op[]) => Promise<void>, finalize: () => Op[] = () => []) {
+    this.#apply = apply
+    this.#finalize = finalize
+  }
+
+  /** Queues ops; `after` runs once they are on disk. */
+  push (ops: Op[], after?: () => void, failed?: (err: Error) => void): void {
+    for (const op of ops) this.#ops.push(op)
+    if (after) this.#after.push(after)
+    if (failed) this.#failed.push(failed)
+    this.#schedule()
+  }
+
+  /**
+   * Queues ops that nobody waits for (a receipt's bookkeeping): they ride along with the next
+   * batch, or go alone after DEFER_MS. Losing them in a crash only means work done again
+   * (the receipt is asked for again), so a ping-pong pays one disk write per message, not two.
+   */
+  defer (ops: Op[]): void {
+    for (const op of ops) this.#deferred.push(op)
+    if (this.#deferTimer !== null) return
+    this.#deferTimer = setTimeout(() => { this.#deferTimer = null; this.push([]) }, DEFER_MS)
+    this.#deferTimer.unref()
+  }
+
+  /** Resolves when everything queued so far (deferred ops included) is written. */
+  flushed (): Promise<void> {
+    if (this.#deferTimer !== null) this.push([])
+    if (!this.#writing && !this.#scheduled && this.#ops.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
+  }
+
+  #schedule (): void {
+    if (this.#writing || this.#scheduled) return
+    this.#scheduled = true
+    // A microtask still gathers every op queued in the same turn, without waiting for the
+    // event loop's next check phase (that wait was most of a message's latency).
+    queueMicrotask(() => { this.#scheduled = false; void this.#flush() })
+  }
+
+  async #flush (): Promise<void> {
+    if (this.#deferTimer !== null) { clearTimeout(this.#deferTimer); this.#deferTimer = null }
+    const ops = this.#deferred.length === 0 ? this.#ops.concat(this.#finalize()) : this.#deferred.concat(this.#ops, this.#finalize())
+    this.#deferred = []
+    const after = this.#after
+    const failed = this.#failed
+    this.#ops = []
+    this.#after = []
+    this.#failed = []
+    if (ops.length === 0 && after.length === 0) return this.#settle()
+    this.#writing = true
+    try {
+      await this.#apply(ops)
+      for (const fn of after) fn()
+    } catch (err) {
+      for (const fn of failed) fn(err as Error)
+    } finally {
+      this.#writing = false
+    }
+    if (this.#ops.length > 0 || this.#after.length > 0) this.#schedule()
+    else this.#settle()
+  }
+
+  #settle (): void {
+    const idle = this.#idle
+    this.#idle = []
+    for (const fn of idle) fn()
+  }
+}
