@@ -3,7 +3,8 @@ import type { Link } from '../net/link.js'
 import type { FriendRecord, RequestRecord } from '../wire/records.js'
 import type { FriendRequest } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
-import { newRuntime, friendInfo, requestInfo, resolveOne, type FriendRuntime } from './friend-runtime.js'
+import { newRuntime, friendInfo, requestInfo, type FriendRuntime } from './friend-runtime.js'
+import { resolveName, lookalikeReason, type NameEntry } from './names.js'
 import { step, type FriendshipState } from './friendship.js'
 import { parseId } from '../crypto/id.js'
 import { cryptoReady } from '../crypto/sodium.js'
@@ -90,14 +91,19 @@ export async function decline (m: Messenger, query: string): Promise<{ publicKey
 function findRequest (m: Messenger, query: string): RequestRecord {
   const items = [...m.requests.values()].map((r) => ({ hex: toHex(r.publicKey), name: r.name, r }))
   if (items.length === 0) throw new PsstError('NOT_FOUND', 'there are no pending friend requests')
-  return resolveOne(query, items, 'pending request').r
+  return resolveName(query, items, 'pending request').r
 }
 
 export function findFriend (m: Messenger, query: string, includePending = false): FriendRuntime {
   const items = [...m.friends.values()]
     .filter((rt) => includePending || rt.rec.state === 'friends')
-    .map((rt) => ({ hex: rt.hex, name: rt.rec.name, rt }))
-  return resolveOne(query, items, 'friend').rt
+    .map((rt) => ({ ...nameEntry(rt), rt }))
+  return resolveName(query, items, 'friend').rt
+}
+
+/** A friend as the naming rules see it. */
+export function nameEntry (rt: FriendRuntime): NameEntry {
+  return { hex: rt.hex, name: rt.rec.name }
 }
 
 /** The other side accepted (or asked too): the pending entry becomes a friend. */
@@ -139,7 +145,7 @@ export async function block (m: Messenger, query: string): Promise<{ publicKey: 
 
 export async function unblock (m: Messenger, query: string): Promise<{ publicKey: string }> {
   const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: '', b }))
-  const found = resolveOne(query, items, 'blocked key')
+  const found = resolveName(query, items, 'blocked key')
   m.blocks.delete(found.hex)
   await m.write([m.store.delOp('blocked', found.b.publicKey)])
   return { publicKey: found.hex }
@@ -154,7 +160,7 @@ function keyFromQuery (m: Messenger, query: string): Buffer {
     ...[...m.friends.values()].map((rt) => ({ hex: rt.hex, name: rt.rec.name, pk: rt.rec.publicKey })),
     ...[...m.requests.values()].map((r) => ({ hex: toHex(r.publicKey), name: r.name, pk: r.publicKey }))
   ]
-  return resolveOne(query, items, 'friend or request').pk
+  return resolveName(query, items, 'friend or request').pk
 }
 
 /** A friend request from a stranger's link (firewall already rate-limited it). */
@@ -182,19 +188,9 @@ export async function onRemoteRequest (m: Messenger, link: Link, req: FriendRequ
   link.destroy()
 }
 
-/**
- * A request from a key that imitates a friend — the same display name, or the same first
- * 8 hex characters people compare by eye — gets an explicit warning (RELIABILITY case 15).
- */
+/** Why a request's sender could pass for one of my friends (docs/design.md, Names), or undefined. */
 export function lookalikeOf (m: Messenger, hex: string, name: string): string | undefined {
-  const wanted = name.trim().toLowerCase()
-  for (const rt of m.friends.values()) {
-    if (rt.hex === hex) continue
-    const shown = rt.rec.name || rt.hex.slice(0, 8)
-    if (wanted !== '' && rt.rec.name.trim().toLowerCase() === wanted) return `has the same name as your friend ${shown} (${rt.hex.slice(0, 12)}) but a different key`
-    if (rt.hex.slice(0, 8) === hex.slice(0, 8)) return `its key starts like your friend ${shown}'s (${rt.hex.slice(0, 8)}) but is a different key`
-  }
-  return undefined
+  return lookalikeReason({ hex, name }, [...m.friends.values()].map(nameEntry))
 }
 
 export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeof requestInfo> {

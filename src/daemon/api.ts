@@ -7,6 +7,9 @@
  * JSON shapes follow DESIGN.md §6: public keys are 64 lower-case hex, times are ms since the epoch.
  */
 
+/** The naming rules are part of the contract: a client resolves names exactly as the daemon does. */
+export { resolveName, lookalikeReason, sharedNames, shownName, type NameEntry } from '../contacts/names.js'
+
 export type Presence = 'online' | 'away' | 'busy'
 export type DeliveryState = 'queued' | 'sent' | 'delivered'
 export type MessageKind = 'text' | 'action'

@@ -1,40 +1,23 @@
 /**
  * What the TUI knows about friends and pending requests, kept current from events, and how a
- * name or key prefix typed in a command is resolved (DESIGN.md §1: a unique name/alias, or a unique
- * public-key prefix of at least 8 hex characters).
+ * name or key prefix typed in a command is resolved (the daemon's rule: docs/design.md, Names).
  */
-import { PsstError } from '../../errors.js'
+import { resolveName, lookalikeReason, type NameEntry } from '../../daemon/api.js'
 import type { FriendInfo, RequestInfo } from './client.js'
 import { displayName, shortKey } from './format.js'
 import { sanitize } from './width.js'
 
 export interface Named { publicKey: string, name: string }
 
-/**
- * Finds the one entry meant by `query`: an exact name (case-insensitive), else a key prefix of at least
- * 8 hex characters, else a unique name prefix. Throws NOT_FOUND or AMBIGUOUS naming the candidates.
- */
+/** A book entry as the shared naming rules see it (src/contacts/names.ts, through the API). */
+function entry<T extends Named> (f: T): T & NameEntry {
+  return { ...f, hex: f.publicKey, alias: (f as { alias?: string }).alias }
+}
+
+/** Finds the one entry meant by `query` with the daemon's own rule, so /query and psst send agree. */
 export function resolveKey<T extends Named> (query: string, list: readonly T[], what = 'friend'): T {
-  const q = query.trim()
-  if (q === '') throw PsstError.usage(`which ${what}?`)
-  const lower = q.toLowerCase()
-  const pick = (found: T[]): T | null => {
-    if (found.length === 1) return found[0]
-    if (found.length > 1) {
-      const names = found.map(f => `${displayName(f.name, f.publicKey)} (${shortKey(f.publicKey)})`).join(', ')
-      throw new PsstError('AMBIGUOUS', `"${q}" matches ${found.length} ${what}s: ${names}`)
-    }
-    return null
-  }
-  const exact = pick(list.filter(f => f.name.toLowerCase() === lower))
-  if (exact !== null) return exact
-  if (/^[0-9a-f]{8,64}$/i.test(q)) {
-    const byKey = pick(list.filter(f => f.publicKey.startsWith(lower)))
-    if (byKey !== null) return byKey
-  }
-  const byPrefix = pick(list.filter(f => f.name.toLowerCase().startsWith(lower)))
-  if (byPrefix !== null) return byPrefix
-  throw PsstError.notFound(`no ${what} matches "${q}"`)
+  const found = resolveName(query, list.map(entry), what)
+  return list.find(f => f.publicKey === found.hex)!
 }
 
 export class FriendBook {
@@ -104,9 +87,7 @@ export class FriendBook {
 
   /** Friends whose name or key start look like `r`'s: shown before accepting (RELIABILITY.md case 15). */
   lookAlikes (r: Named): FriendInfo[] {
-    const name = r.name.trim().toLowerCase()
-    return [...this.friends.values()].filter(f => f.publicKey !== r.publicKey && (
-      (name !== '' && f.name.trim().toLowerCase() === name) ||
-      f.publicKey.slice(0, 8) === r.publicKey.slice(0, 8)))
+    const who = { hex: r.publicKey, name: r.name }
+    return [...this.friends.values()].filter(f => lookalikeReason(who, [entry(f)]) !== undefined)
   }
 }
