@@ -63,6 +63,8 @@ export function friendInfo (rt: FriendRuntime): FriendInfo {
     publicKey: rt.hex,
     state: r.state,
     name: r.name,
+    alias: r.alias ?? '',
+    renames: r.renames ?? [],
     online: rt.online,
     status: r.status,
     statusMessage: r.statusMessage,

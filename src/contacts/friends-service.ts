@@ -1,16 +1,16 @@
 import type { Messenger } from '../daemon/messenger.js'
 import type { Link } from '../net/link.js'
-import type { FriendRecord, RequestRecord } from '../wire/records.js'
+import { MAX_RENAMES, type FriendRecord, type RequestRecord } from '../wire/records.js'
 import type { FriendRequest } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
 import { newRuntime, friendInfo, requestInfo, type FriendRuntime } from './friend-runtime.js'
-import { resolveName, lookalikeReason, type NameEntry } from './names.js'
+import { resolveName, lookalikeReason, shownName, type NameEntry } from './names.js'
 import { step, type FriendshipState } from './friendship.js'
 import { parseId } from '../crypto/id.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { fromHex, toHex, randomBytes } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
-import { MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
+import { MAX_NAME_BYTES, MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { MAX_PENDING_REQUESTS } from '../daemon/messenger.js'
 import type { FriendInfo } from '../daemon/api.js'
@@ -72,9 +72,51 @@ async function acceptRequest (m: Messenger, req: RequestRecord): Promise<FriendR
   return rt
 }
 
-export async function accept (m: Messenger, query: string): Promise<FriendInfo> {
+export async function accept (m: Messenger, query: string, force = false): Promise<FriendInfo> {
   const req = findRequest(m, query)
+  const hex = toHex(req.publicKey)
+  const lookalike = lookalikeOf(m, hex, req.name)
+  if (lookalike !== undefined && !force) {
+    throw new PsstError('LOOKALIKE', `${req.name || hex.slice(0, 8)} (${hex.slice(0, 8)}) ${lookalike}; compare the keys, then accept with --force`)
+  }
   return friendInfo(await acceptRequest(m, req))
+}
+
+/** `alias <friend> [name]`: the name I chose for a friend, matched and shown before theirs. */
+export async function setAlias (m: Messenger, query: string, alias: string | null | undefined): Promise<FriendInfo> {
+  const rt = findFriend(m, query, true)
+  if (alias === undefined) return friendView(m, rt)
+  const next = alias === null ? '' : checkAlias(alias)
+  const clash = next === '' ? undefined : [...m.friends.values()].find((o) => o !== rt && (o.rec.alias ?? '').toLowerCase() === next.toLowerCase())
+  if (clash !== undefined) throw new PsstError('ALIAS_TAKEN', `"${next}" is already your name for ${clash.rec.name || clash.hex.slice(0, 8)} (${clash.hex.slice(0, 8)})`)
+  rt.rec.alias = next
+  await m.write([m.store.friendOp(rt.rec)])
+  return friendView(m, rt)
+}
+
+function checkAlias (alias: string): string {
+  const trimmed = alias.trim()
+  if (utf8Length(trimmed) > MAX_NAME_BYTES) throw new PsstError('TOO_LONG', `an alias is at most ${MAX_NAME_BYTES} bytes`)
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw PsstError.usage('an alias must not contain control characters')
+  if (/^[0-9a-f]{8,64}$/i.test(trimmed)) throw PsstError.usage('an alias must not look like a key prefix (it would hide one)')
+  return trimmed
+}
+
+/** A friend as clients see it, with the look-alike warning when another friend looks the same. */
+export function friendView (m: Messenger, rt: FriendRuntime): FriendInfo {
+  const info = friendInfo(rt)
+  const others = [...m.friends.values()].filter((o) => o !== rt).map(nameEntry)
+  const lookalike = lookalikeReason({ hex: rt.hex, name: shownName(nameEntry(rt)) }, others) ??
+    lookalikeReason({ hex: rt.hex, name: rt.rec.name }, others)
+  return lookalike === undefined ? info : { ...info, lookalike }
+}
+
+/** The peer chose another name: kept (bounded) so history can say "bob is now known as bobby". */
+export function noteRename (m: Messenger, rt: FriendRuntime, to: string): void {
+  const from = rt.rec.name
+  if (from === to || from === '' || rt.rec.state !== 'friends') return
+  rt.rec.renames = [...(rt.rec.renames ?? []), { at: m.now(), from, to }].slice(-MAX_RENAMES)
+  m.emitEvent({ type: 'rename', publicKey: rt.hex, from, to, alias: rt.rec.alias ?? '' })
 }
 
 export async function decline (m: Messenger, query: string): Promise<{ publicKey: string }> {
@@ -103,7 +145,7 @@ export function findFriend (m: Messenger, query: string, includePending = false)
 
 /** A friend as the naming rules see it. */
 export function nameEntry (rt: FriendRuntime): NameEntry {
-  return { hex: rt.hex, name: rt.rec.name }
+  return { hex: rt.hex, name: rt.rec.name, alias: rt.rec.alias ?? '' }
 }
 
 /** The other side accepted (or asked too): the pending entry becomes a friend. */

@@ -18,9 +18,19 @@ export interface IdInfo { id: string, publicKey: string, nospam: string, name: s
 
 export interface FriendInfo {
   publicKey: string
-  /** "friends", or "request-sent" while our request waits for an answer. */
-  state: 'friends' | 'request-sent'
+  /**
+   * "friends"; "request-sent" while our request waits for an answer; "key-added" when I added
+   * their public key alone and wait for them to add mine.
+   */
+  state: 'friends' | 'request-sent' | 'key-added'
+  /** The name they chose. */
   name: string
+  /** The name I chose for them ('' when none): shown and matched before `name`. */
+  alias?: string
+  /** Their recent name changes, oldest first (at: ms since the epoch). */
+  renames?: Array<{ at: number, from: string, to: string }>
+  /** Set when this friend's name or key start looks like another friend's: shown with the key. */
+  lookalike?: string
   online: boolean
   status: Presence
   statusMessage: string
@@ -83,9 +93,13 @@ export interface Methods {
   nospam: { params: { new?: boolean }, result: IdInfo }
   status: { params: Record<string, never>, result: DaemonStatus }
   stop: { params: Record<string, never>, result: { stopping: true } }
-  add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' } }
+  /** `id` is a psst ID (sends a request) or a 64-hex public key alone (no request: see FriendInfo.state). */
+  add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' | 'key-added' } }
   requests: { params: Record<string, never>, result: RequestInfo[] }
-  accept: { params: { friend: string }, result: FriendInfo }
+  /** A request with a `lookalike` warning is refused (LOOKALIKE) unless `force`. */
+  accept: { params: { friend: string, force?: boolean }, result: FriendInfo }
+  /** Sets (a string), clears (null) or just reads (absent) the name I chose for a friend. */
+  alias: { params: { friend: string, alias?: string | null }, result: FriendInfo }
   decline: { params: { friend: string }, result: { publicKey: string } }
   friends: { params: Record<string, never>, result: FriendInfo[] }
   remove: { params: { friend: string }, result: { publicKey: string } }
@@ -123,6 +137,8 @@ export type PsstEvent =
   | { type: 'friend-request' } & RequestInfo
   | { type: 'friend-added', publicKey: string, name: string }
   | { type: 'friend-removed', publicKey: string }
+  /** A friend changed the name they chose (`alias` is mine for them, '' when none). */
+  | { type: 'rename', publicKey: string, from: string, to: string, alias: string }
   | { type: 'presence', publicKey: string, name: string, online: boolean, status: Presence, statusMessage: string }
   | { type: 'message', friend: string } & HistoryEntry
   /** My messages to `friend` with seq <= upTo were written to the connection (`ids`: those known). */
@@ -136,7 +152,7 @@ export type PsstEvent =
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

@@ -3,7 +3,7 @@ import type { Link } from '../net/link.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { Frame, FriendRequest, Hello, PresenceUpdate } from '../wire/frames.js'
 import { onMessage, onReceipt, pump } from '../chat/delivery.js'
-import { becomeFriends, onRemoteRequest, removeFriend } from '../contacts/friends-service.js'
+import { becomeFriends, onRemoteRequest, removeFriend, noteRename } from '../contacts/friends-service.js'
 
 /** How long a typing indicator lasts without a refresh. */
 const TYPING_TTL_MS = 6000
@@ -78,7 +78,7 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
 }
 
 function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
-  applyPresence(rt, hello)
+  applyPresence(m, rt, hello)
   // A copy: the decoded field is a view into the received chunk, which must not stay alive.
   rt.rec.mailbox = hello.mailbox === null ? null : Buffer.from(hello.mailbox)
   if (link.ready) {
@@ -101,13 +101,14 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
 }
 
 function onPresence (m: Messenger, rt: FriendRuntime, p: PresenceUpdate): void {
-  applyPresence(rt, p)
+  applyPresence(m, rt, p)
   m.markDirty(rt)
   void m.write([])
   m.emitEvent(presenceEvent(rt))
 }
 
-function applyPresence (rt: FriendRuntime, p: { name: string, status: PresenceUpdate['status'], statusMessage: string }): void {
+function applyPresence (m: Messenger, rt: FriendRuntime, p: { name: string, status: PresenceUpdate['status'], statusMessage: string }): void {
+  noteRename(m, rt, p.name)
   rt.rec.name = p.name
   rt.rec.status = p.status
   rt.rec.statusMessage = p.statusMessage

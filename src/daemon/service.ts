@@ -3,10 +3,11 @@ import type { Method, Params, Result, Presence } from './api.js'
 import { idInfo, checkName } from './profile.js'
 import { friendInfo } from '../contacts/friend-runtime.js'
 import {
-  addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView
+  addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
 import { send, waitDelivered, history } from '../chat/delivery.js'
 import { presenceEvent } from './protocol.js'
+import { shownName } from '../contacts/names.js'
 import { toHex, fromHex } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
@@ -42,9 +43,11 @@ export const handlers: Handlers = {
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
   requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
-  accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)')),
+  accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
+  alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map(friendInfo).sort((a, b) => a.name.localeCompare(b.name) || a.publicKey.localeCompare(b.publicKey)),
+  friends: (m) => [...m.friends.values()].map((rt) => friendView(m, rt))
+    .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
   unblock: (m, p) => unblock(m, str(p.key, 'a key')),

@@ -4,7 +4,7 @@
  */
 import c from 'compact-encoding'
 import {
-  struct, boundedString, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
+  struct, boundedString, boundedArray, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
   optionalFixed32, type Codec
 } from './codec.js'
 import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, type WirePresence, type WireKind } from './frames.js'
@@ -32,7 +32,11 @@ const profile = struct<ProfileRecord>([
   ['createdAt', uint]
 ])
 
-export const FRIEND_STATES = ['request-sent', 'friends'] as const
+/**
+ * `key-added`: I added their public key (no request, as Tox's add-by-key); they become a friend
+ * once they added mine too. New states go at the end: old records keep their numbers.
+ */
+export const FRIEND_STATES = ['request-sent', 'friends', 'key-added'] as const
 export type FriendState = typeof FRIEND_STATES[number]
 
 /** A friend, or someone we sent a request to. Counters drive delivery (DESIGN §4). */
@@ -65,15 +69,42 @@ export interface FriendRecord {
   txnSession: string
   txnUpTo: number
   txnSeq: number
+  /** The name I chose for them (version 2); '' when none. Shown and matched before theirs. */
+  alias?: string
+  /** Their last name changes, oldest first (version 2): history shows "bob is now known as bobby". */
+  renames?: Rename[]
 }
-const friend = struct<FriendRecord>([
+export interface Rename { at: number, from: string, to: string }
+/** Renames kept per friend: enough to explain a recent history, bounded like every record. */
+export const MAX_RENAMES = 8
+const rename = struct<Rename>([['at', uint], ['from', name], ['to', name]])
+const FRIEND_V1_FIELDS: Array<[keyof FriendRecord & string, Codec<any>]> = [
   ['publicKey', fixed32], ['state', enumOf(FRIEND_STATES)], ['name', name],
   ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['lastSeen', uint],
   ['addedAt', uint], ['requestNospam', fixed4], ['requestMessage', requestText],
   ['lastSentSeq', uint], ['ackedUpTo', uint], ['recvUpTo', uint], ['nextIndex', uint],
   ['unread', uint], ['mailbox', optionalFixed32],
   ['txnSession', boundedString(64)], ['txnUpTo', uint], ['txnSeq', uint]
-])
+]
+const friendV1 = struct<FriendRecord>(FRIEND_V1_FIELDS)
+const friend = struct<FriendRecord>([...FRIEND_V1_FIELDS, ['alias', name], ['renames', boundedArray(rename, MAX_RENAMES)]])
+const FRIEND_VERSION = 2
+
+/** Version 2 added alias and renames; a version 1 record reads as having neither. */
+const friendRecords = {
+  encode (v: FriendRecord): Buffer {
+    return encodeTagged(friend, FRIEND_VERSION, { ...v, alias: v.alias ?? '', renames: v.renames ?? [] })
+  },
+  decode (b: Uint8Array): FriendRecord | null {
+    if (b.byteLength < 1) return null
+    if (b[0] === FRIEND_VERSION) return decodeOrNull(friend, b.subarray(1))
+    if (b[0] !== VERSION) return null
+    const old = decodeOrNull(friendV1, b.subarray(1))
+    return old === null ? null : { ...old, alias: '', renames: [] }
+  },
+  /** The version 1 bytes, for tests that an old profile still opens. */
+  encodeV1 (v: FriendRecord): Buffer { return encodeTagged(friendV1, VERSION, v) }
+}
 
 /** An incoming friend request waiting for accept/decline. */
 export interface RequestRecord { publicKey: Buffer, name: string, message: string, receivedAt: number }
@@ -222,7 +253,7 @@ function encodeMessageRecord (r: MessageRecord): Buffer {
 
 export const Records = {
   profile: versioned(profile),
-  friend: versioned(friend),
+  friend: friendRecords,
   request: versioned(request),
   block: versioned(block),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode }

@@ -42,10 +42,19 @@ describe('cli format: friends and requests', () => {
       friend({ publicKey: KEY_B, name: 'carolyn', lastSeen: NOW - 3 * 3_600_000, unread: 2 })
     ], NOW, noColours)
     expect(lines).toEqual([
-      'NAME             KEY       STATUS   MESSAGE  LAST SEEN',
-      'bob              a1a1a1a1  away     lunch    now',
-      'carolyn (2 new)  b2b2b2b2  offline           3h ago'
+      'NAME     KEY       STATUS   NEW  MESSAGE  LAST SEEN',
+      'bob      a1a1a1a1  away          lunch    now',
+      'carolyn  b2b2b2b2  offline  2             3h ago'
     ])
+  })
+  it('shows my alias first with their name after it, and warns under the table about look-alikes', () => {
+    const lines = friendsLines([
+      friend({ name: 'bob', alias: 'bobby-work' }),
+      friend({ publicKey: KEY_B, name: 'bob', lookalike: 'looks like your friend bobby-work (a1a1a1a1): same name, different key' })
+    ], NOW, noColours)
+    expect(lines[1]).toMatch(/^bobby-work \(bob\) +a1a1a1a1/)
+    expect(lines[2]).toMatch(/^bob +b2b2b2b2/)
+    expect(lines[3]).toMatch(/^warning: bob \(b2b2b2b2\) looks like your friend bobby-work/)
   })
   it('shows pending outgoing requests and an empty list helpfully', () => {
     const lines = friendsLines([friend({ name: '', state: 'request-sent' })], NOW, noColours)
@@ -66,6 +75,12 @@ describe('cli format: friends and requests', () => {
     const reqs: RequestInfo[] = [{ publicKey: KEY_B, name: 'eve', message: 'hi it is eve', receivedAt: NOW - 120_000 }]
     expect(requestsLines(reqs, NOW, noColours)).toEqual(['NAME  KEY       RECEIVED  MESSAGE', 'eve   b2b2b2b2  2m ago    hi it is eve'])
     expect(requestsLines([], NOW, noColours)).toEqual(['no pending friend requests'])
+  })
+  it('flags a look-alike request in the table and says what to do', () => {
+    const reqs: RequestInfo[] = [{ publicKey: KEY_B, name: 'bob', message: 'hi', receivedAt: NOW, lookalike: 'looks like your friend bob (a1a1a1a1): same name, different key' }]
+    const lines = requestsLines(reqs, NOW, noColours)
+    expect(lines[1]).toMatch(/^bob \(!\) +b2b2b2b2/)
+    expect(lines[2]).toMatch(/^\(!\) bob \(b2b2b2b2\) looks like your friend bob \(a1a1a1a1\).*--force/)
   })
 })
 

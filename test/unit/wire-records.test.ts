@@ -17,11 +17,11 @@ export const SAMPLE_RECORDS = {
     publicKey: k(5), state: 'friends', name: 'bob 🐝', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
     requestNospam: Buffer.from('cafebabe', 'hex'), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999,
     recvUpTo: 77, nextIndex: 1_000_077, unread: 3, mailbox: null,
-    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990
+    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, alias: 'robert', renames: [{ at: 1, from: 'rob', to: 'bob 🐝' }]
   }, {
     publicKey: k(6), state: 'request-sent', name: '', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 0,
     requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0, nextIndex: 0, unread: 0, mailbox: k(8),
-    txnSession: '', txnUpTo: 0, txnSeq: 0
+    txnSession: '', txnUpTo: 0, txnSeq: 0, alias: '', renames: []
   }] satisfies FriendRecord[],
   request: [{ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 }] satisfies RequestRecord[],
   block: [{ publicKey: k(10), declinedOnly: true, at: 5 }, { publicKey: k(11), declinedOnly: false, at: 0 }] satisfies BlockRecord[],
@@ -36,23 +36,34 @@ export const SAMPLE_HEADERS: HeaderRecord[] = [
   { encrypted: false, salt: Buffer.alloc(16), opslimit: 0, memlimit: 0, verifier: Buffer.alloc(0) }
 ]
 
+/** Records whose current version is not 1 (friend: 2 added alias and renames). */
+const VERSIONS: Record<string, number> = { friend: 2 }
+
 describe('storage records: round trip, version byte, one reading', () => {
   for (const [name, samples] of Object.entries(SAMPLE_RECORDS)) {
     const codec = (Records as Record<string, { encode: (v: any) => Buffer, decode: (b: Uint8Array) => unknown }>)[name]
     it(name, () => {
       for (const rec of samples) {
         const bytes = codec.encode(rec)
-        expect(bytes[0]).toBe(1)
+        expect(bytes[0]).toBe(VERSIONS[name] ?? 1)
         expect(codec.decode(bytes)).toEqual(rec)
         expect(codec.decode(Buffer.concat([bytes, Buffer.from([0])]))).toBeNull()
         expect(codec.decode(bytes.subarray(0, bytes.byteLength - 1))).toBeNull()
         const wrongVersion = Buffer.from(bytes)
-        wrongVersion[0] = 2
+        wrongVersion[0] = 3
         expect(codec.decode(wrongVersion)).toBeNull()
         expect(codec.decode(Buffer.alloc(0))).toBeNull()
       }
     })
   }
+
+  it('a version 1 friend record (before aliases) still reads, with no alias and no renames', () => {
+    const { alias: _a, renames: _r, ...v1 } = SAMPLE_RECORDS.friend[0]
+    const old = Records.friend.encodeV1(v1)
+    expect(old[0]).toBe(1)
+    expect(Records.friend.decode(old)).toEqual({ ...v1, alias: '', renames: [] })
+    expect(Records.friend.decode(Buffer.concat([old, Buffer.from([0])]))).toBeNull()
+  })
 
   it('bounds hold in stored records too', () => {
     const rec = { ...SAMPLE_RECORDS.request[0], name: 'n'.repeat(MAX_NAME_BYTES + 1) }

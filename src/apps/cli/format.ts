@@ -47,14 +47,20 @@ export function idLines (info: IdInfo): string[] {
 
 function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: string) => string } {
   if (f.state === 'request-sent') return { text: 'request sent', paint: c.dim }
+  if (f.state === 'key-added') return { text: 'waiting for them to add you', paint: c.dim }
   if (!f.online) return { text: 'offline', paint: c.dim }
   return { text: f.status, paint: f.status === 'online' ? c.green : c.yellow }
 }
 
-/** Name with the unread count; a friend whose name we do not know yet (request sent) shows as '?'. */
-function friendLabel (f: FriendInfo): string {
-  const name = f.name === '' ? '?' : sanitize(f.name)
-  return f.unread > 0 ? `${name} (${f.unread} new)` : name
+/**
+ * The name to show: my alias for them, else their name, else '?' (a request not answered yet).
+ * With an alias their own name follows in parentheses, so a rename on their side stays visible.
+ */
+export function friendLabel (f: Pick<FriendInfo, 'name' | 'alias'>): string {
+  const alias = sanitize(f.alias ?? '').trim()
+  const name = sanitize(f.name).trim()
+  if (alias === '') return name === '' ? '?' : name
+  return name === '' || name.toLowerCase() === alias.toLowerCase() ? alias : `${alias} (${name})`
 }
 
 export function friendsLines (friends: FriendInfo[], now: number, c: Colours): string[] {
@@ -63,18 +69,24 @@ export function friendsLines (friends: FriendInfo[], now: number, c: Colours): s
     friendLabel(f),
     shortKey(f.publicKey),
     presenceLabel(f, c),
+    f.unread > 0 ? { text: String(f.unread), paint: c.bold } : '',
     truncate(sanitize(f.statusMessage), STATUS_MESSAGE_COLUMNS),
     f.online ? 'now' : relativeTime(f.lastSeen, now)
   ])
-  return table(['NAME', 'KEY', 'STATUS', 'MESSAGE', 'LAST SEEN'], rows, c.bold)
+  const warnings = friends.filter((f) => f.lookalike !== undefined)
+    .map((f) => c.yellow(`warning: ${friendLabel(f)} (${shortKey(f.publicKey)}) ${sanitize(f.lookalike ?? '')}; psst alias ${shortKey(f.publicKey)} <name> tells them apart`))
+  return [...table(['NAME', 'KEY', 'STATUS', 'NEW', 'MESSAGE', 'LAST SEEN'], rows, c.bold), ...warnings]
 }
 
 export function requestsLines (requests: RequestInfo[], now: number, c: Colours): string[] {
   if (requests.length === 0) return ['no pending friend requests']
   const rows = requests.map((r) => [
-    sanitize(r.name), shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitize(r.message)
+    r.lookalike === undefined ? sanitize(r.name) : { text: `${sanitize(r.name)} (!)`, paint: c.yellow },
+    shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitize(r.message)
   ])
-  return table(['NAME', 'KEY', 'RECEIVED', 'MESSAGE'], rows, c.bold)
+  const warnings = requests.filter((r) => r.lookalike !== undefined)
+    .map((r) => c.yellow(`(!) ${sanitize(r.name)} (${shortKey(r.publicKey)}) ${sanitize(r.lookalike ?? '')}: compare the keys; accepting needs --force`))
+  return [...table(['NAME', 'KEY', 'RECEIVED', 'MESSAGE'], rows, c.bold), ...warnings]
 }
 
 const MARKS: Record<DeliveryState, string> = { queued: '·', sent: '✓', delivered: '✓✓' }
@@ -98,6 +110,23 @@ export function historyLines (entries: HistoryEntry[], friendName: string, c: Co
   })
 }
 
+/** History lines with the friend's renames placed by time, each as "-- bob is now known as bobby". */
+export function historyWithRenames (entries: HistoryEntry[], renames: Array<{ at: number, from: string, to: string }>, friendName: string, c: Colours): string[] {
+  const lines = historyLines(entries, friendName, c)
+  const out: string[] = []
+  let r = 0
+  for (let i = 0; i < entries.length; i++) {
+    for (; r < renames.length && renames[r].at < entries[i].sentAt; r++) out.push(renameLine(renames[r], c))
+    out.push(lines[i])
+  }
+  for (; r < renames.length; r++) out.push(renameLine(renames[r], c))
+  return out
+}
+
+function renameLine (r: { at: number, from: string, to: string }, c: Colours): string {
+  return c.dim(`${dateTime(r.at)}  -- ${renameText(r)}`)
+}
+
 /** Resolves a public key to a display name for events; falls back to the short key. */
 export type NameOf = (publicKey: string) => string
 
@@ -112,6 +141,7 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
         (e.message ? `: ${sanitize(e.message)}` : '') + ` — psst accept ${shortKey(e.publicKey)}`
     case 'friend-added': return `${sanitize(e.name)} (${shortKey(e.publicKey)}) is now your friend`
     case 'friend-removed': return `${nameOf(e.publicKey)} was removed`
+    case 'rename': return renameText(e)
     case 'presence': {
       const state = e.online ? e.status : 'offline'
       return `${sanitize(e.name)} is ${state}` + (e.statusMessage ? ` — ${sanitize(e.statusMessage)}` : '')
@@ -123,6 +153,12 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
     case 'warning': return `warning: ${sanitize(e.message)}`
     default: return `event: ${sanitize(JSON.stringify(e))}`
   }
+}
+
+/** "bob is now known as bobby", with my alias for them when I chose one. */
+export function renameText (e: { from: string, to: string, alias?: string }): string {
+  const alias = sanitize(e.alias ?? '').trim()
+  return `${sanitize(e.from)} is now known as ${sanitize(e.to)}` + (alias === '' ? '' : ` (your alias for them: ${alias})`)
 }
 
 /** `watch` line: local time, event type, text. */

@@ -81,9 +81,18 @@ export const COMMANDS: Command[] = [
     }
   },
   {
-    name: 'accept', usage: '/accept [friend]', arg: 'request', help: 'accept a friend request (the only one, or the one named)',
+    name: 'accept', usage: '/accept [friend] [--force]', arg: 'request', help: 'accept a friend request (the only one, or the one named); --force confirms a look-alike',
     async run (args, ctx) {
-      const info = await ctx.client.call('accept', { friend: pickRequest(args, ctx) })
+      const force = /(^|\s)--force(\s|$)/.test(args)
+      const key = pickRequest(args.replace(/(^|\s)--force(?=\s|$)/, ' ').trim(), ctx)
+      const r = ctx.book.requests.get(key)
+      const like = r === undefined ? [] : ctx.book.lookAlikes(r)
+      if (like.length > 0 && !force) {
+        const f = like[0]
+        ctx.print(`${ctx.book.nameOf(key)} (${shortKey(key)}) looks like your friend ${ctx.book.nameOf(f.publicKey)} (${shortKey(f.publicKey)}) — compare the keys; /accept ${shortKey(key)} --force accepts anyway`, 'warn')
+        return
+      }
+      const info = await ctx.client.call('accept', { friend: key, force })
       ctx.friendAdded(info)
       const name = displayName(info.name, info.publicKey)
       ctx.print(`you and ${name} are now friends — /query ${name} to talk`)
@@ -119,6 +128,17 @@ export const COMMANDS: Command[] = [
       ctx.book.setRequests(list)
       if (list.length === 0) ctx.print('no pending friend requests')
       for (const r of list) ctx.print(`${ctx.book.nameOf(r.publicKey)} (${shortKey(r.publicKey)}): ${r.message}`)
+    }
+  },
+  {
+    name: 'alias', usage: '/alias <friend> [name|-]', arg: 'friend', help: 'your own name for a friend, shown and matched first; "-" removes it',
+    async run (args, ctx) {
+      const [who, name] = splitFirst(need(args, this.usage))
+      const f = ctx.book.resolveFriend(who)
+      const info = await ctx.client.call('alias', name === '' ? { friend: f.publicKey } : { friend: f.publicKey, alias: name === '-' ? null : name })
+      ctx.book.upsert(info.publicKey, { alias: info.alias ?? '' })
+      const theirs = displayName(info.name, info.publicKey)
+      ctx.print((info.alias ?? '') === '' ? `${theirs} (${shortKey(info.publicKey)}) has no alias` : `${theirs} (${shortKey(info.publicKey)}) is now shown as ${info.alias ?? ''}`)
     }
   },
   {

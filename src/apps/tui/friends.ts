@@ -2,7 +2,7 @@
  * What the TUI knows about friends and pending requests, kept current from events, and how a
  * name or key prefix typed in a command is resolved (the daemon's rule: docs/design.md, Names).
  */
-import { resolveName, lookalikeReason, type NameEntry } from '../../daemon/api.js'
+import { resolveName, lookalikeReason, sharedNames, type NameEntry } from '../../daemon/api.js'
 import type { FriendInfo, RequestInfo } from './client.js'
 import { displayName, shortKey } from './format.js'
 import { sanitize } from './width.js'
@@ -39,10 +39,16 @@ export class FriendBook {
     return this.friends.get(key)
   }
 
-  /** Name to show for a key: the friend's or requester's name, else the key prefix. */
+  /**
+   * Name to show for a key: my alias, else the friend's or requester's name, else the key prefix.
+   * A friend whose shown name another friend shares carries its key prefix, so two "bob"s never
+   * look alike (the key is what tells an impostor apart).
+   */
   nameOf (key: string): string {
-    const f = this.friends.get(key) ?? this.requests.get(key)
-    return displayName(f?.name, key)
+    const f = this.friends.get(key)
+    if (f === undefined) return displayName(this.requests.get(key)?.name, key)
+    const name = displayName((f.alias ?? '') !== '' ? f.alias : f.name, key)
+    return sharedNames([...this.friends.values()].map(entry)).has(key) ? `${name}#${shortKey(key)}` : name
   }
 
   /** Adds a friend we only know by key and name (friend-added); keeps what we knew. */
@@ -72,7 +78,7 @@ export class FriendBook {
   /** Names as Tab completes them: clean and whole (not cut short), or the key prefix when empty. */
   completionNames (list: Iterable<Named>): string[] {
     return [...list].map(f => {
-      const n = sanitize(f.name, true).trim()
+      const n = sanitize((f as { alias?: string }).alias || f.name, true).trim()
       return n === '' ? shortKey(f.publicKey) : n
     })
   }

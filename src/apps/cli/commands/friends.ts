@@ -1,9 +1,10 @@
-/** add, requests, accept, decline, friends, remove, block, unblock, blocked. */
+/** add, requests, accept, alias, decline, friends, remove, block, unblock, blocked. */
 import type { Command } from 'commander'
 import { parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
 import { friendsLines, requestsLines, shortKey } from '../format.js'
 import { sanitize } from '../text.js'
+import { PsstError } from '../../../errors.js'
 import { examples, run } from './run.js'
 
 const FRIEND_REF = 'name, or at least 8 characters of the public key'
@@ -36,10 +37,27 @@ export function registerFriends (program: Command): void {
   program.command('accept')
     .description('accept a friend request')
     .argument('<key>', 'the requester\'s public key, or at least 8 characters of it')
-    .addHelpText('after', examples('psst accept 3fa2c1d0'))
-    .action(run(async (ctx, _opts, key: string) => {
-      const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key) })
+    .option('--force', 'accept a request that looks like one of your friends (same-looking name or key start)')
+    .addHelpText('after', examples('psst accept 3fa2c1d0', 'psst accept 3fa2c1d0 --force   # after comparing the keys'))
+    .action(run(async (ctx, opts, key: string) => {
+      const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key), force: opts.force === true })
       ctx.out.result(f, () => [`${sanitize(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
+    }))
+
+  program.command('alias')
+    .description('name a friend yourself: the alias is shown and matched before the name they chose')
+    .argument('<friend>', FRIEND_REF)
+    .argument('[alias...]', 'the name you give them (without it: show the alias)')
+    .option('--clear', 'remove the alias (their own name is shown again)')
+    .addHelpText('after', examples('psst alias 3fa2c1d0 bob-work', 'psst alias bob-work', 'psst alias bob-work --clear'))
+    .action(run(async (ctx, opts, friend: string, words: string[]) => {
+      if (opts.clear === true && words.length > 0) throw PsstError.usage('give an alias or --clear, not both')
+      const alias = opts.clear === true ? null : words.length > 0 ? joinWords(words) : undefined
+      const f = await (await ctx.client('offline')).call('alias', { friend: parseFriendRef(friend), alias })
+      const who = `${shortKey(f.publicKey)} (their name: ${f.name === '' ? '?' : sanitize(f.name)})`
+      ctx.out.result(f, () => [(f.alias ?? '') === ''
+        ? `${who} has no alias${alias === null ? ' now' : ''}`
+        : `your alias for ${who}: ${sanitize(f.alias ?? '')}`])
     }))
 
   program.command('decline')

@@ -2,11 +2,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import type { Client } from '../../../daemon/index.js'
-import { EVENT_TYPES, type EventType, type FriendInfo, type PsstEvent, type SendResult } from '../../../daemon/api.js'
+import { EVENT_TYPES, resolveName, shownName, type EventType, type FriendInfo, type PsstEvent, type SendResult } from '../../../daemon/api.js'
 import { PsstError } from '../../../errors.js'
 import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
-import { eventLine, historyLines, shortKey } from '../format.js'
+import { eventLine, historyWithRenames, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
 import { sanitize } from '../text.js'
 import { examples, run, type Opts } from './run.js'
@@ -35,7 +35,7 @@ export function registerMessages (program: Command): void {
   program.command('history')
     .description('show the messages with a friend, oldest first (· queued, ✓ sent, ✓✓ delivered)')
     .argument('<friend>', 'name, or at least 8 characters of the public key')
-    .option('--limit <n>', 'only the last n messages')
+    .option('--limit <n>', 'only the last n messages (default: 50; at most 10000)')
     .addHelpText('after', examples('psst history bob', 'psst history bob --limit 20', 'psst history bob --json | jq .'))
     .action(run(history))
 
@@ -133,19 +133,33 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
     ctx.out.result(entries, () => [])
     return
   }
-  const name = displayName(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
-  ctx.out.lines(entries.length === 0
-    ? [`no messages with ${sanitize(name)} yet`]
-    : historyLines(entries, name, ctx.out.colours))
+  const f = findShown(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
+  const name = f === undefined ? friend : shownName(f)
+  if (entries.length === 0) {
+    ctx.out.lines([`no messages with ${sanitize(name)} yet`])
+    return
+  }
+  // Renames are kept with the friend, not in the history: they go where their time falls.
+  const complete = limit === undefined ? entries.length < 50 : entries.length < limit
+  const renames = (f?.renames ?? []).filter((r) => complete || r.at >= entries[0].sentAt)
+  ctx.out.lines(historyWithRenames(entries, renames, name, ctx.out.colours))
 }
 
-/** The friend's name: by the key seen in the history, else by the reference typed, else the reference. */
+/** The name a history shows: my alias or their name, by the rule of findShown; else the reference. */
 export function displayName (friends: FriendInfo[], ref: string, keyInHistory: string | undefined): string {
-  const lower = ref.toLowerCase()
-  const match = friends.find((f) => f.publicKey === keyInHistory) ??
-    friends.find((f) => f.name === ref) ??
-    friends.find((f) => lower.length >= 8 && f.publicKey.startsWith(lower))
-  return match?.name ?? ref
+  const f = findShown(friends, ref, keyInHistory)
+  return f === undefined ? ref : shownName(f)
+}
+
+/** The friend a history is of: by the key seen in it, else by the shared naming rule, else none. */
+function findShown (friends: FriendInfo[], ref: string, keyInHistory: string | undefined): FriendInfo | undefined {
+  const byKey = friends.find((f) => f.publicKey === keyInHistory)
+  if (byKey !== undefined) return byKey
+  try {
+    return resolveName(ref, friends.map((f) => ({ ...f, hex: f.publicKey })))
+  } catch {
+    return undefined
+  }
 }
 
 function parseEventTypes (value: unknown): EventType[] | undefined {
@@ -160,7 +174,11 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
   const types = parseEventTypes(opts.type)
   const client = await ctx.client('daemon')
   const names = new Map<string, string>()
-  for (const f of await client.call('friends', {})) names.set(f.publicKey, f.name)
+  const aliases = new Map<string, string>()
+  for (const f of await client.call('friends', {})) {
+    names.set(f.publicKey, shownName(f))
+    aliases.set(f.publicKey, f.alias ?? '')
+  }
   const nameOf = (key: string): string => sanitize(names.get(key) ?? shortKey(key))
 
   await new Promise<void>((resolve, reject) => {
@@ -176,7 +194,7 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
       reject(new PsstError('DAEMON_FAILED', 'the connection to the daemon closed'))
     })
     const onEvent = (e: PsstEvent): void => {
-      if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, e.name)
+      if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, shownName({ name: e.name, alias: aliases.get(e.publicKey) }))
       ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))
     }
     client.subscribe(onEvent, types).catch((err: unknown) => { cleanup(); reject(err) })
