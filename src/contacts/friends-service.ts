@@ -32,8 +32,42 @@ function newFriendRecord (publicKey: Buffer, name: string, now: number): FriendR
   }
 }
 
-/** `add <ID> [message]`: a request queued in the DB and retried until answered. */
-export async function addFriend (m: Messenger, idText: string, message: string): Promise<{ publicKey: string, state: 'request-sent' | 'friends' }> {
+/** A bare public key (64 hex, `psst:` and white space allowed), or null for anything else. */
+export function publicKeyOnly (text: string): Buffer | null {
+  const t = text.replace(/^\s*psst:/i, '').replace(/[\s\u200b-\u200d\ufeff]+/g, '')
+  return /^[0-9a-f]{64}$/i.test(t) ? fromHex(t.toLowerCase()) : null
+}
+
+/**
+ * `add <public key>`: Tox's add without a request. Nothing is sent that the other side would
+ * show: we dial and say hello, and their daemon drops a hello from a key it did not add. Once
+ * both added each other, the hellos meet and both become friends.
+ */
+async function addByKey (m: Messenger, publicKey: Buffer, message: string): Promise<{ publicKey: string, state: 'request-sent' | 'friends' | 'key-added' }> {
+  if (publicKey.equals(m.profile.publicKey)) throw new PsstError('OWN_ID', 'that is your own public key; ask your friend for theirs')
+  if (message !== '') throw PsstError.usage('a message goes with a request (psst add <ID> …); adding a public key sends nothing to them')
+  const hex = toHex(publicKey)
+  const before = stateOf(m, hex)
+  const next = step(before, { type: 'add-key' })
+  if (next.error === 'ALREADY_FRIENDS') throw new PsstError('ALREADY_FRIENDS', `${hex.slice(0, 12)}… is already your friend`)
+  if (next.error === 'BLOCKED') throw new PsstError('BLOCKED', `${hex.slice(0, 12)}… is blocked; unblock it first (psst unblock ${hex.slice(0, 12)})`)
+  if (before === 'request-received') {
+    await acceptRequest(m, m.requests.get(hex)!)
+    return { publicKey: hex, state: 'friends' }
+  }
+  if (next.state === before) return { publicKey: hex, state: m.friends.get(hex)!.rec.state }
+  m.blocks.delete(hex)
+  const rt = newRuntime({ ...newFriendRecord(publicKey, '', m.now()), state: 'key-added' })
+  m.friends.set(hex, rt)
+  await m.write([m.store.friendOp(rt.rec), m.store.delOp('blocked', publicKey)])
+  m.dial(rt)
+  return { publicKey: hex, state: 'key-added' }
+}
+
+/** `add <ID> [message]`: a request queued in the DB and retried until answered; `add <key>`: see addByKey. */
+export async function addFriend (m: Messenger, idText: string, message: string): Promise<{ publicKey: string, state: 'request-sent' | 'friends' | 'key-added' }> {
+  const keyOnly = publicKeyOnly(idText)
+  if (keyOnly !== null) return await addByKey(m, keyOnly, message)
   const { publicKey, nospam } = parseId(idText)
   if (publicKey.equals(m.profile.publicKey)) throw new PsstError('OWN_ID', 'that is your own psst ID; ask your friend for theirs')
   if (utf8Length(message) > MAX_REQUEST_MESSAGE_BYTES) throw new PsstError('TOO_LONG', `request message is too long (at most ${MAX_REQUEST_MESSAGE_BYTES} bytes)`)
@@ -50,6 +84,8 @@ export async function addFriend (m: Messenger, idText: string, message: string):
   m.blocks.delete(hex)
   const existing = m.friends.get(hex)
   const rec = existing?.rec ?? { ...newFriendRecord(publicKey, '', m.now()), state: 'request-sent' as const }
+  // A key added alone becomes a request once we have their ID: they will see it now.
+  rec.state = 'request-sent'
   rec.requestNospam = nospam
   rec.requestMessage = message
   const rt = existing ?? newRuntime(rec)

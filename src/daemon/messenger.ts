@@ -227,7 +227,7 @@ export class Messenger extends EventEmitter {
     let delay = soon ? 200 + Math.round(this.random() * 800) : redialDelay(rt.dialAttempts++, this.random())
     // Until they accept, I am a stranger to them: their firewall admits my key once per
     // perKeyMs, so a quicker redial (the relayed one after a failed holepunch) would be refused.
-    if (!soon && rt.rec.state === 'request-sent') delay = Math.max(delay, DEFAULT_LIMITS.perKeyMs + 200)
+    if (!soon && rt.rec.state !== 'friends') delay = Math.max(delay, DEFAULT_LIMITS.perKeyMs + 200)
     rt.dialTimer = setTimeout(() => { rt.dialTimer = null; this.dial(rt) }, delay)
     rt.dialTimer.unref()
   }

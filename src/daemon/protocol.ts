@@ -17,7 +17,8 @@ export function installProtocol (m: Messenger): void {
 function onOpen (m: Messenger, link: Link): void {
   const rt = m.friends.get(link.hex)
   if (rt === undefined || rt.link !== link) return
-  if (rt.rec.state === 'friends') {
+  // A key added alone says hello as a friend would: only a peer that added ours too answers.
+  if (rt.rec.state === 'friends' || rt.rec.state === 'key-added') {
     link.send(m.hello(rt))
   } else {
     link.send({ type: 'friendRequest', nospam: rt.rec.requestNospam, message: rt.rec.requestMessage, name: m.profile.name })
@@ -29,7 +30,7 @@ function onFrame (m: Messenger, link: Link, frame: Frame): void {
   if (frame.type === 'pong') return
   const rt = m.friends.get(link.hex)
   if (rt === undefined || rt.link !== link) return onStrangerFrame(m, link, frame)
-  if (rt.rec.state === 'request-sent') return onPendingFrame(m, rt, link, frame)
+  if (rt.rec.state !== 'friends') return onPendingFrame(m, rt, link, frame)
   switch (frame.type) {
     case 'hello': return onHello(m, rt, link, frame)
     case 'friendRequest': link.send({ type: 'friendAccept', name: m.profile.name }); return
@@ -52,7 +53,10 @@ function onStrangerFrame (m: Messenger, link: Link, frame: Frame): void {
   void onRemoteRequest(m, link, frame as FriendRequest)
 }
 
-/** We asked them: a hello or an accept means yes, a request means they asked too. */
+/**
+ * We asked them, or added their key: a hello or an accept means yes, a request means they asked
+ * too. A decline only answers a request, so a key-added entry ignores it.
+ */
 function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Frame): void {
   switch (frame.type) {
     case 'hello':
@@ -69,6 +73,7 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
       })
       return
     case 'friendDecline':
+      if (rt.rec.state === 'key-added') return
       m.emitEvent({ type: 'warning', message: `${rt.rec.name || rt.hex.slice(0, 12)} declined your friend request` })
       void removeFriend(m, rt)
       return

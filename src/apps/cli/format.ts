@@ -42,7 +42,7 @@ export function relativeTime (ms: number, now: number): string {
 }
 
 export function idLines (info: IdInfo): string[] {
-  return [`ID    ${info.id}`, `name  ${sanitize(info.name)}`]
+  return [`ID    ${info.id}`, `key   ${info.publicKey}`, `name  ${sanitize(info.name)}`]
 }
 
 function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: string) => string } {
@@ -111,7 +111,7 @@ export function historyLines (entries: HistoryEntry[], friendName: string, c: Co
 }
 
 /** History lines with the friend's renames placed by time, each as "-- bob is now known as bobby". */
-export function historyWithRenames (entries: HistoryEntry[], renames: Array<{ at: number, from: string, to: string }>, friendName: string, c: Colours): string[] {
+export function historyWithRenames (entries: HistoryEntry[], renames: Array<{ at: number, from: string, to: string, alias?: string }>, friendName: string, c: Colours): string[] {
   const lines = historyLines(entries, friendName, c)
   const out: string[] = []
   let r = 0
@@ -123,7 +123,7 @@ export function historyWithRenames (entries: HistoryEntry[], renames: Array<{ at
   return out
 }
 
-function renameLine (r: { at: number, from: string, to: string }, c: Colours): string {
+function renameLine (r: { at: number, from: string, to: string, alias?: string }, c: Colours): string {
   return c.dim(`${dateTime(r.at)}  -- ${renameText(r)}`)
 }
 

@@ -1,6 +1,6 @@
 /** add, requests, accept, alias, decline, friends, remove, block, unblock, blocked. */
 import type { Command } from 'commander'
-import { parseId } from '../../../crypto/id.js'
+import { isPublicKeyHex, parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
 import { friendsLines, requestsLines, shortKey } from '../format.js'
 import { sanitize } from '../text.js'
@@ -9,21 +9,32 @@ import { examples, run } from './run.js'
 
 const FRIEND_REF = 'name, or at least 8 characters of the public key'
 
+function addedText (state: 'friends' | 'request-sent' | 'key-added', key: string): string {
+  switch (state) {
+    case 'friends': return `${key} is now your friend`
+    case 'key-added': return `added ${key}; nothing was sent to them: you become friends when they add your key (psst id shows it as "key")`
+    case 'request-sent': return `friend request sent to ${key}; they appear in psst friends once they accept`
+  }
+}
+
 export function registerFriends (program: Command): void {
   program.command('add')
-    .description('send a friend request to a psst ID')
-    .argument('<ID>', "the friend's 76-character psst ID (psst:<ID> and spaces are fine)")
-    .argument('[message...]', 'a note shown with the request')
+    .description('send a friend request to a psst ID, or add a friend by public key alone (no request)')
+    .argument('<ID or key>', "the friend's 76-character psst ID, or their 64-character public key (psst: and spaces are fine)")
+    .argument('[message...]', 'a note shown with the request (not with a public key: nothing is sent)')
     .addHelpText('after', examples(
       'psst add 3FA2C1D0…7B1E hi, it is Alice from the train',
-      'psst add "psst:3FA2 C1D0 … 7B1E"'))
+      'psst add "psst:3FA2 C1D0 … 7B1E"',
+      'psst add 3fa2c1d0…(64 hex)      # both add each other\'s key: friends, no request'))
+    .addHelpText('after', '\nAdding a public key sends nothing they would see: once they add yours too, you are\n' +
+      'friends and connect. Until then psst friends shows "waiting for them to add you".')
     .action(run(async (ctx, _opts, id: string, words: string[]) => {
-      parseId(id) // a malformed ID is a usage error before any daemon is started
+      const keyOnly = isPublicKeyHex(id.trim().replace(/^psst:/i, '').replace(/\s+/g, ''))
+      if (!keyOnly) parseId(id) // a malformed ID is a usage error before any daemon is started
       const message = words.length > 0 ? joinWords(words) : undefined
+      if (keyOnly && message !== undefined) throw PsstError.usage('a message goes with a request to a psst ID; adding a public key sends nothing to them')
       const res = await (await ctx.client('daemon')).call('add', { id: id.trim(), message })
-      ctx.out.result(res, () => [res.state === 'friends'
-        ? `${shortKey(res.publicKey)} is now your friend`
-        : `friend request sent to ${shortKey(res.publicKey)}; they appear in psst friends once they accept`])
+      ctx.out.result(res, () => [addedText(res.state, shortKey(res.publicKey))])
     }))
 
   program.command('requests')

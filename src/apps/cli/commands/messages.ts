@@ -141,7 +141,7 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
   }
   // Renames are kept with the friend, not in the history: they go where their time falls.
   const complete = limit === undefined ? entries.length < 50 : entries.length < limit
-  const renames = (f?.renames ?? []).filter((r) => complete || r.at >= entries[0].sentAt)
+  const renames = (f?.renames ?? []).filter((r) => complete || r.at >= entries[0].sentAt).map((r) => ({ ...r, alias: f?.alias }))
   ctx.out.lines(historyWithRenames(entries, renames, name, ctx.out.colours))
 }
 
