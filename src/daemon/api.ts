@@ -11,7 +11,14 @@ export type Presence = 'online' | 'away' | 'busy'
 export type DeliveryState = 'queued' | 'sent' | 'delivered'
 export type MessageKind = 'text' | 'action'
 
-export interface IdInfo { id: string, publicKey: string, nospam: string, name: string }
+export interface IdInfo { id: string, publicKey: string, nospam: string, name: string, protection?: Protection }
+
+/** How the profile on disk is protected, from its header (`psst id`). */
+export interface Protection {
+  encrypted: boolean
+  /** Argon2id parameters of an encrypted profile; `strength` names libsodium's set they match. */
+  kdf: { algorithm: 'argon2id', strength: 'interactive' | 'moderate' | 'sensitive' | 'custom', opslimit: number, memlimit: number } | null
+}
 
 export interface FriendInfo {
   publicKey: string
