@@ -54,7 +54,7 @@ function lastLogLine (home: string): string {
 }
 
 const notRunning = (): DaemonStatus => ({
-  running: false, pid: 0, publicKey: '', dht: { state: 'offline', host: null, port: null, bootstrap: [] }, friendsOnline: 0, counters: {}
+  running: false, network: { bootstrap: null, dhtHost: null }, pid: 0, publicKey: '', dht: { state: 'offline', host: null, port: null, bootstrap: [] }, friendsOnline: 0, counters: {}
 })
 
 export async function daemonStatus (home: string): Promise<DaemonStatus> {
