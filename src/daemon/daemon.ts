@@ -1,6 +1,7 @@
-import { unlinkSync } from 'node:fs'
+import { unlinkSync, symlinkSync, readlinkSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { ProfileStore } from '../storage/profile-store.js'
-import { paths } from '../storage/home.js'
+import { paths, ensurePrivateDir } from '../storage/home.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { DhtNode } from '../net/dht-node.js'
 import { parseBootstrap, formatBootstrap, type HostPort } from '../net/bootstrap.js'
@@ -74,12 +75,12 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     await m.close()
     await dht?.destroy()
     await store.close()
-    try { unlinkSync(paths.socket(opts.home)) } catch {}
+    if (server !== null) removeSocket(opts.home)
     log('stopped')
   }
   try {
     await m.load()
-    server = await serveControl(m, paths.socket(opts.home))
+    server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     opts.onReady?.(m)
     opts.onLocalClients?.(() => localClient(m))
@@ -101,6 +102,25 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     }
     m.once('stop-requested', onSignal)
   })
+}
+
+/** The socket's path, its folder made private, and the home's link to it when it lives elsewhere. */
+function bindSocket (home: string): string {
+  const path = paths.socket(home)
+  const link = paths.socketLink(home)
+  ensurePrivateDir(dirname(path))
+  if (path !== link) {
+    try { unlinkSync(link) } catch {}
+    try { symlinkSync(path, link) } catch {}
+  }
+  return path
+}
+
+function removeSocket (home: string): void {
+  const path = paths.socket(home)
+  const link = paths.socketLink(home)
+  try { unlinkSync(path) } catch {}
+  try { if (path !== link && readlinkSync(link) === path) unlinkSync(link) } catch {}
 }
 
 function nonEmpty (v: string | undefined): string | undefined {

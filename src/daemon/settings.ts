@@ -7,12 +7,6 @@ import type { SettingsRecord } from '../wire/records.js'
 import { parseBootstrap, formatBootstrap, isIPv4 } from '../net/bootstrap.js'
 import { PsstError } from '../errors.js'
 
-export const SETTING_KEYS = ['bootstrap', 'dht-host'] as const
-export type SettingKey = typeof SETTING_KEYS[number]
-
-/** The field of NetworkSettings a `psst config` key names. */
-export const SETTING_FIELD: Record<SettingKey, keyof NetworkSettings> = { bootstrap: 'bootstrap', 'dht-host': 'dhtHost' }
-
 export function fromRecord (r: SettingsRecord): NetworkSettings {
   return { bootstrap: r.bootstrap === '' ? null : r.bootstrap, dhtHost: r.dhtHost === '' ? null : r.dhtHost }
 }
@@ -51,11 +45,13 @@ export function effective (stored: NetworkSettings, override: Partial<NetworkSet
  * Throws when a command asks for network settings a running daemon does not have: the flag
  * cannot apply, and ignoring it silently would leave the user on another network than asked.
  */
-export function checkRunningMatches (home: string, running: NetworkSettings, asked: Partial<NetworkSettings>): void {
+export function checkRunningMatches (home: string, running: NetworkSettings, asked: Partial<NetworkSettings>, boundHost: string | null = null): void {
   const want = normalize(asked)
   const clash: string[] = []
+  // With no address set, the one the daemon chose is as good as asked for.
+  const host = running.dhtHost ?? boundHost
   if (want.bootstrap != null && want.bootstrap !== running.bootstrap) clash.push(`bootstrap ${running.bootstrap ?? '(public)'}`)
-  if (want.dhtHost != null && want.dhtHost !== running.dhtHost) clash.push(`DHT address ${running.dhtHost ?? '(automatic)'}`)
+  if (want.dhtHost != null && want.dhtHost !== host) clash.push(`DHT address ${host ?? '(automatic)'}`)
   if (clash.length === 0) return
   throw new PsstError('DAEMON_SETTINGS', `the daemon for ${home} already runs with ${clash.join(' and ')}; ` +
     'stop it first (psst daemon stop) to use other settings, or drop the flag (psst config set keeps them)')
