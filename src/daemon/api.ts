@@ -108,7 +108,7 @@ export interface Methods {
   /** Events on this socket from now on; `types` limits them to those kinds. */
   subscribe: { params: { types?: EventType[] }, result: { subscribed: true } }
   mailbox: { params: Record<string, never>, result: MailboxInfo }
-  mailboxSet: { params: { relay: string }, result: MailboxInfo }
+  mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
 }
 
