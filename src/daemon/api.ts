@@ -123,7 +123,7 @@ export interface Methods {
   /** Events on this socket from now on; `types` limits them to those kinds. */
   subscribe: { params: { types?: EventType[] }, result: { subscribed: true } }
   mailbox: { params: Record<string, never>, result: MailboxInfo }
-  mailboxSet: { params: { relay: string }, result: MailboxInfo }
+  mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
   /** The settings stored in the profile (what a daemon started later uses). */
   config: { params: Record<string, never>, result: NetworkSettings }
