@@ -5,6 +5,7 @@ import { encodeJournalRecord, type JournalOp, type JournalRecord } from '../wire
 import { storeError } from './disk.js'
 import { createVault, readHeader, unlockVault, type Vault } from './vault.js'
 import { acquireLock, type Lock } from './lock.js'
+import { recoverRekey } from './rekey-files.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
   Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
@@ -187,6 +188,7 @@ export class ProfileStore {
   /** Opens an existing profile: passphrase checked first, then the lock, then the DB. */
   static async open (home: string, passphrase: string | null): Promise<ProfileStore> {
     process.umask(0o077)
+    recoverRekey(home)
     const header = readHeader(paths.header(home), home)
     const vault = unlockVault(header, passphrase)
     const lock = acquireLock(paths.lock(home), home)
@@ -199,6 +201,7 @@ export class ProfileStore {
   }
 
   static isEncrypted (home: string): boolean {
+    recoverRekey(home)
     return readHeader(paths.header(home), home).encrypted
   }
 

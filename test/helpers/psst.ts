@@ -86,7 +86,8 @@ export class Profile {
   }
 
   async init (): Promise<this> {
-    const info = await this.json(['init', '--name', this.name])
+    // The test owns the daemon (start() below, so kill -9 is possible): init must not start one.
+    const info = await this.json(['init', '--name', this.name, '--no-autostart'])
     this.id = info.id
     this.publicKey = info.publicKey
     return this
