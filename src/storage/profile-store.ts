@@ -163,6 +163,7 @@ export class ProfileStore {
   get encrypted (): boolean { return this.#vault.encrypted }
 
   static exists (home: string): boolean {
+    recoverRekey(home)
     return existsSync(paths.header(home))
   }
 
@@ -188,7 +189,6 @@ export class ProfileStore {
   /** Opens an existing profile: passphrase checked first, then the lock, then the DB. */
   static async open (home: string, passphrase: string | null): Promise<ProfileStore> {
     process.umask(0o077)
-    recoverRekey(home)
     const header = readHeader(paths.header(home), home)
     const vault = unlockVault(header, passphrase)
     const lock = acquireLock(paths.lock(home), home)
@@ -201,7 +201,6 @@ export class ProfileStore {
   }
 
   static isEncrypted (home: string): boolean {
-    recoverRekey(home)
     return readHeader(paths.header(home), home).encrypted
   }
 

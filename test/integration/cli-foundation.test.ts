@@ -92,7 +92,7 @@ describe('psst init / id / nospam', () => {
     const r = await psst(['id', '--home', home])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^ID {4}[0-9A-F]{76}\nname {2}bob\n$/)
-    expect(stderrLines(r)).toEqual(['warning: this profile is not encrypted (psst init --passphrase to protect it)'])
+    expect(stderrLines(r)).toEqual(['warning: this profile is not encrypted (psst passwd adds a passphrase)'])
   })
 
   it('nospam --new changes nospam and checksum; the key stays; the old ID stays parseable', async () => {
