@@ -159,7 +159,7 @@ export async function decline (m: Messenger, query: string): Promise<{ publicKey
   const req = findRequest(m, query)
   const hex = toHex(req.publicKey)
   m.requests.delete(hex)
-  const block = { publicKey: req.publicKey, declinedOnly: true, at: m.now() }
+  const block = { publicKey: req.publicKey, declinedOnly: true, at: m.now(), name: req.name }
   m.blocks.set(hex, block)
   await m.write([m.store.delOp('requests', req.publicKey), m.store.blockOp(block)])
   for (const link of m.strangers) if (link.hex === hex) { link.send({ type: 'friendDecline' }); link.destroy() }
@@ -210,10 +210,11 @@ export async function block (m: Messenger, query: string): Promise<{ publicKey: 
   const publicKey = keyFromQuery(m, query)
   const hex = toHex(publicKey)
   const rt = m.friends.get(hex)
+  const known = rt !== undefined ? shownName(nameEntry(rt)) : m.requests.get(hex)?.name ?? m.blocks.get(hex)?.name ?? ''
   if (rt !== undefined) await removeFriend(m, rt)
   const ops: Op[] = []
   if (m.requests.delete(hex)) ops.push(m.store.delOp('requests', publicKey))
-  const rec = { publicKey, declinedOnly: false, at: m.now() }
+  const rec = { publicKey, declinedOnly: false, at: m.now(), name: known === '?' ? '' : known }
   m.blocks.set(hex, rec)
   ops.push(m.store.blockOp(rec))
   await m.write(ops)
@@ -222,7 +223,8 @@ export async function block (m: Messenger, query: string): Promise<{ publicKey: 
 }
 
 export async function unblock (m: Messenger, query: string): Promise<{ publicKey: string }> {
-  const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: '', b }))
+  const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: b.name ?? '', b }))
+  if (items.length === 0) throw new PsstError('NOT_FOUND', 'no key is blocked or declined')
   const found = resolveName(query, items, 'blocked key')
   m.blocks.delete(found.hex)
   await m.write([m.store.delOp('blocked', found.b.publicKey)])

@@ -57,6 +57,8 @@ export interface RequestInfo {
   lookalike?: string
 }
 
+export interface BlockedInfo { publicKey: string, name: string, declined: boolean, at: number }
+
 export interface OutgoingRequestInfo { publicKey: string, message: string, sentAt: number }
 
 export interface SendResult { id: string, seq: number, state: DeliveryState, duplicate?: boolean }
@@ -120,7 +122,8 @@ export interface Methods {
   remove: { params: { friend: string }, result: { publicKey: string } }
   block: { params: { key: string }, result: { publicKey: string } }
   unblock: { params: { key: string }, result: { publicKey: string } }
-  blocked: { params: Record<string, never>, result: string[] }
+  /** Blocked keys and declined requesters (`declined`: only declined; its requests are dropped unseen). */
+  blocked: { params: Record<string, never>, result: BlockedInfo[] }
   nick: { params: { name: string }, result: IdInfo }
   setStatus: { params: { status: Presence, message?: string }, result: { status: Presence, statusMessage: string } }
   send: { params: { friend: string, text: string, action?: boolean }, result: SendResult }

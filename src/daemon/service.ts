@@ -33,6 +33,24 @@ async function broadcastPresence (m: Messenger): Promise<void> {
   }
 }
 
+/** A message of only white space shows as nothing at the other end: refused, as IRC clients do. */
+function notBlank (text: string): string {
+  if (text.trim() === '') throw new PsstError('EMPTY', 'the message is empty (only spaces); nothing was sent')
+  return text
+}
+
+/** History is deleted with the friend (psst remove): say so instead of a bare "no friend matches". */
+function friendForHistory (m: Messenger, query: string): ReturnType<typeof findFriend> {
+  try {
+    return findFriend(m, query)
+  } catch (err) {
+    if (err instanceof PsstError && err.code === 'NOT_FOUND') {
+      throw new PsstError('NOT_FOUND', `${err.message}; a removed friend's history is deleted with them (psst friends lists who is left)`)
+    }
+    throw err
+  }
+}
+
 /** Every control-protocol method, as one table (the CLI, TUI and tests all come through here). */
 export const handlers: Handlers = {
   id: (m) => idInfo(m.profile),
@@ -52,7 +70,9 @@ export const handlers: Handlers = {
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
   unblock: (m, p) => unblock(m, str(p.key, 'a key')),
-  blocked: (m) => [...m.blocks.values()].filter((b) => !b.declinedOnly).map((b) => toHex(b.publicKey)),
+  blocked: (m) => [...m.blocks.values()]
+    .map((b) => ({ publicKey: toHex(b.publicKey), name: b.name ?? '', declined: b.declinedOnly, at: b.at }))
+    .sort((a, b) => a.at - b.at),
   nick: async (m, p) => {
     m.profile = { ...m.profile, name: checkName(str(p.name, 'a name')) }
     await broadcastPresence(m)
@@ -66,9 +86,10 @@ export const handlers: Handlers = {
     await broadcastPresence(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [str(p.text, 'message text')], p.action === true ? 'action' : 'text'))[0],
+  send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
   sendMany: (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
+    p.texts.forEach((t) => notBlank(str(t, 'message text')))
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
@@ -87,7 +108,7 @@ export const handlers: Handlers = {
   history: (m, p) => {
     const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
     const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
-    return history(m, findFriend(m, str(p.friend, 'a friend')), limit, before)
+    return history(m, friendForHistory(m, str(p.friend, 'a friend')), limit, before)
   },
   markRead: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))

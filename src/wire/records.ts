@@ -112,9 +112,14 @@ const request = struct<RequestRecord>([
   ['publicKey', fixed32], ['name', name], ['message', requestText], ['receivedAt', uint]
 ])
 
-/** A key we refuse, or a request we declined (kept so it is not prompted again). */
-export interface BlockRecord { publicKey: Buffer, declinedOnly: boolean, at: number }
-const block = struct<BlockRecord>([['publicKey', fixed32], ['declinedOnly', bool], ['at', uint]])
+/**
+ * A key we refuse, or a request we declined (kept so it is not prompted again). `name` (version 2)
+ * is the name it had when blocked, so `unblock dave` works where `block dave` did.
+ */
+export interface BlockRecord { publicKey: Buffer, declinedOnly: boolean, at: number, name?: string }
+const BLOCK_V1_FIELDS: Array<[keyof BlockRecord & string, Codec<any>]> = [['publicKey', fixed32], ['declinedOnly', bool], ['at', uint]]
+const blockV1 = struct<BlockRecord>(BLOCK_V1_FIELDS)
+const block = struct<BlockRecord>([...BLOCK_V1_FIELDS, ['name', name]])
 
 /**
  * The daemon's network settings, kept with the profile so a daemon started later by any command
@@ -259,11 +264,25 @@ function encodeMessageRecord (r: MessageRecord): Buffer {
   return out
 }
 
+/** A record type at version 2 whose version 1 still reads (`fill` gives the new fields their defaults). */
+function upgraded<T> (v1: Codec<T>, v2: Codec<T>, complete: (v: T) => T, fill: (old: T) => T): { encode: (v: T) => Buffer, decode: (b: Uint8Array) => T | null } {
+  return {
+    encode (v) { return encodeTagged(v2, 2, complete(v)) },
+    decode (b) {
+      if (b.byteLength < 1) return null
+      if (b[0] === 2) return decodeOrNull(v2, b.subarray(1))
+      if (b[0] !== VERSION) return null
+      const old = decodeOrNull(v1, b.subarray(1))
+      return old === null ? null : fill(old)
+    }
+  }
+}
+
 export const Records = {
   profile: versioned(profile),
   friend: friendRecords,
+  block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
   request: versioned(request),
-  block: versioned(block),
   settings: versioned(settings),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode }
 }

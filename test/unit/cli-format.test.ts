@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import type { FriendInfo, HistoryEntry, RequestInfo } from '../../src/daemon/api.js'
-import { dateTime, deliveryMark, eventText, friendsLines, historyLines, relativeTime, requestsLines, shortKey, daemonStatusLines } from '../../src/apps/cli/format.js'
+import { dateTime, deliveryMark, eventText, friendsLines, historyLines, relativeTime, requestsLines, shortKey, daemonStatusLines, relayStatusLines } from '../../src/apps/cli/format.js'
 import { noColours } from '../../src/apps/cli/text.js'
 import { displayName } from '../../src/apps/cli/commands/messages.js'
 
@@ -126,5 +126,24 @@ describe('cli format: history and events', () => {
     const up = daemonStatusLines({ running: true, network: { bootstrap: null, dhtHost: null }, pid: 42, publicKey: KEY_A, dht: { state: 'online', host: '127.0.0.9', port: 5000, bootstrap: [] }, friendsOnline: 1, counters: {} })
     expect(up[0]).toBe('daemon   running (pid 42)')
     expect(up[2]).toBe('network  online on 127.0.0.9:5000')
+  })
+})
+
+describe('cli format: relay status for people', () => {
+  it('says times and sizes in words, never a raw epoch or JSON', () => {
+    const startedAt = NOW - 2 * 3_600_000
+    const lines = relayStatusLines({
+      pid: 42, publicKey: 'ab'.repeat(32), host: '127.0.0.1', port: 49737, dht: 'online', bootstrap: [], helpers: [49738, 49739],
+      relayed: 3, relayedActive: 1, relayedBytes: 5 * 1024 * 1024, ownerPolicy: 'open', allowedOwners: 0, owners: 2, held: 7, bytes: 2048,
+      refused: 2, refusedBy: { quota: 2 }, deposits: 9, fetched: 2, deleted: 2, expired: 0, connections: 1, startedAt,
+      limits: { ownerBytes: 64 * 1024 * 1024, depositsPerMinute: 60, retentionMs: 7 * 86_400_000, diskBytes: 1024 ** 3, maxOwners: 1000 }
+    }, NOW)
+    const text = lines.join('\n')
+    expect(text).not.toContain(String(startedAt))
+    expect(text).not.toMatch(/[{}[\]]/)
+    expect(lines[0]).toMatch(/^relay {6}running \(pid 42\), started \d{4}-\d\d-\d\d \d\d:\d\d \(2h ago\)$/)
+    expect(text).toContain('5.0 MiB')
+    expect(text).toContain('refused (quota 2)')
+    expect(text).toContain('kept 7 d')
   })
 })

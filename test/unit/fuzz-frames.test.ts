@@ -270,8 +270,8 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
   })
 })
 
-const STATES: FriendshipState[] = ['none', 'request-sent', 'request-received', 'friends', 'declined', 'blocked']
-const INPUT_TYPES = ['add', 'accept', 'decline', 'remove', 'block', 'unblock', 'remote-request', 'remote-accept', 'remote-decline'] as const
+const STATES: FriendshipState[] = ['none', 'request-sent', 'request-received', 'friends', 'declined', 'blocked', 'key-added']
+const INPUT_TYPES = ['add', 'add-key', 'remote-hello', 'accept', 'decline', 'remove', 'block', 'unblock', 'remote-request', 'remote-accept', 'remote-decline'] as const
 const EFFECTS = new Set(['send-request', 'send-accept', 'send-decline', 'store-request', 'drop-request', 'store-friend', 'delete-friend', 'store-block', 'delete-block', 'emit-request', 'emit-added', 'emit-removed', 'connect', 'disconnect'])
 
 /** Odd numbers a peer (or a bug) could hand the delivery rules. */

@@ -24,7 +24,7 @@ export const SAMPLE_RECORDS = {
     txnSession: '', txnUpTo: 0, txnSeq: 0, alias: '', renames: []
   }] satisfies FriendRecord[],
   request: [{ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 }] satisfies RequestRecord[],
-  block: [{ publicKey: k(10), declinedOnly: true, at: 5 }, { publicKey: k(11), declinedOnly: false, at: 0 }] satisfies BlockRecord[],
+  block: [{ publicKey: k(10), declinedOnly: true, at: 5, name: 'dave' }, { publicKey: k(11), declinedOnly: false, at: 0, name: '' }] satisfies BlockRecord[],
   message: [
     { outgoing: true, id: id16, seq: 1, sentAt: 2, kind: 'text', body: 'hi' },
     { outgoing: false, id: id16, seq: 2 ** 40, sentAt: 2 ** 45, kind: 'action', body: 'x'.repeat(MAX_MESSAGE_BYTES) }
@@ -37,7 +37,7 @@ export const SAMPLE_HEADERS: HeaderRecord[] = [
 ]
 
 /** Records whose current version is not 1 (friend: 2 added alias and renames). */
-const VERSIONS: Record<string, number> = { friend: 2 }
+const VERSIONS: Record<string, number> = { friend: 2, block: 2 }
 
 describe('storage records: round trip, version byte, one reading', () => {
   for (const [name, samples] of Object.entries(SAMPLE_RECORDS)) {

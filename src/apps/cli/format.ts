@@ -2,7 +2,7 @@
  * Human output of the CLI as pure functions (data in, lines out), so it can be tested without a daemon.
  * Stable when not a terminal: colour comes only from the `Colours` passed in.
  */
-import type { DaemonStatus, DeliveryState, FriendInfo, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
+import type { BlockedInfo, DaemonStatus, DeliveryState, FriendInfo, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
 import { displayWidth, padEnd, sanitize, table, truncate, type Colours } from './text.js'
 
 export const SHORT_KEY = 8
@@ -87,6 +87,12 @@ export function requestsLines (requests: RequestInfo[], now: number, c: Colours)
   const warnings = requests.filter((r) => r.lookalike !== undefined)
     .map((r) => c.yellow(`(!) ${sanitize(r.name)} (${shortKey(r.publicKey)}) ${sanitize(r.lookalike ?? '')}: compare the keys; accepting needs --force`))
   return [...table(['NAME', 'KEY', 'RECEIVED', 'MESSAGE'], rows, c.bold), ...warnings]
+}
+
+export function blockedLines (list: BlockedInfo[], now: number, c: Colours): string[] {
+  if (list.length === 0) return ['no blocked or declined keys']
+  const rows = list.map((b) => [b.name === '' ? '?' : sanitize(b.name), b.publicKey, b.declined ? 'declined' : 'blocked', relativeTime(b.at, now)])
+  return table(['NAME', 'KEY', 'WHY', 'SINCE'], rows, c.bold)
 }
 
 const MARKS: Record<DeliveryState, string> = { queued: '·', sent: '✓', delivered: '✓✓' }
@@ -174,5 +180,63 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `key      ${s.publicKey}`,
     `network  ${s.dht.state}${where}`,
     `friends  ${s.friendsOnline} online`
+  ]
+}
+
+/** What `psst relay status` reports, for people: sizes and times in words, no raw JSON. */
+export interface RelayStatusView {
+  pid: number
+  publicKey: string
+  host: string | null
+  port: number | null
+  dht: string
+  bootstrap: string[]
+  helpers: number[]
+  relayed: number
+  relayedActive: number
+  relayedBytes: number
+  ownerPolicy: string
+  allowedOwners: number
+  owners: number
+  held: number
+  bytes: number
+  refused: number
+  refusedBy: Partial<Record<string, number>>
+  deposits: number
+  fetched: number
+  deleted: number
+  expired: number
+  connections: number
+  startedAt: number
+  limits: { ownerBytes: number, depositsPerMinute: number, retentionMs: number, diskBytes: number, maxOwners: number }
+}
+
+export function bytesText (n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`
+  return `${(n / 1024 ** 3).toFixed(1)} GiB`
+}
+
+function durationText (ms: number): string {
+  if (ms % DAY === 0) return `${ms / DAY} d`
+  if (ms % HOUR === 0) return `${ms / HOUR} h`
+  return `${Math.round(ms / MINUTE)} min`
+}
+
+export function relayStatusLines (s: RelayStatusView, now: number): string[] {
+  const refusedBy = Object.entries(s.refusedBy).filter(([, n]) => (n ?? 0) > 0).map(([why, n]) => `${why} ${n ?? 0}`).join(', ')
+  const network = s.bootstrap.length === 0
+    ? `its own network${s.helpers.length > 0 ? ` (with ${s.helpers.length} helper nodes on ports ${s.helpers.join(', ')})` : ''}`
+    : `joined ${s.bootstrap.join(', ')}`
+  const l = s.limits
+  return [
+    `relay      running (pid ${s.pid}), started ${dateTime(s.startedAt)} (${relativeTime(s.startedAt, now)})`,
+    `key        ${s.publicKey}`,
+    `address    ${s.host ?? '?'}:${s.port ?? '?'} — network ${s.dht}, ${network}`,
+    `relayed    ${s.relayed} connections (${s.relayedActive} open now), ${bytesText(s.relayedBytes)}; ${s.connections} connections to the mailbox now`,
+    `mailboxes  ${s.owners} owners (admission: ${s.ownerPolicy}${s.allowedOwners > 0 ? `, ${s.allowedOwners} keys allowed` : ''}), ${s.held} messages held, ${bytesText(s.bytes)}`,
+    `mail       ${s.deposits} deposited, ${s.fetched} fetched, ${s.deleted} deleted, ${s.expired} expired; ${s.refused} refused${refusedBy === '' ? '' : ` (${refusedBy})`}`,
+    `limits     ${bytesText(l.ownerBytes)} per owner, ${bytesText(l.diskBytes)} in all, ${l.maxOwners} owners, ${l.depositsPerMinute} deposits a minute per sender, kept ${durationText(l.retentionMs)}`
   ]
 }

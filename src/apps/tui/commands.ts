@@ -93,9 +93,11 @@ export const COMMANDS: Command[] = [
         return
       }
       const info = await ctx.client.call('accept', { friend: key, force })
+      // The friend-added event may come before this answer and has said it already.
+      const told = ctx.book.get(info.publicKey)?.state === 'friends'
       ctx.friendAdded(info)
       const name = displayName(info.name, info.publicKey)
-      ctx.print(`you and ${name} are now friends — /query ${name} to talk`)
+      if (!told) ctx.print(`you and ${name} are now friends — /query ${name} to talk`)
     }
   },
   {

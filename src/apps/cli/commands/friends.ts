@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { isPublicKeyHex, parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
-import { friendsLines, requestsLines, shortKey } from '../format.js'
+import { blockedLines, friendsLines, requestsLines, shortKey } from '../format.js'
 import { sanitize } from '../text.js'
 import { PsstError } from '../../../errors.js'
 import { examples, run } from './run.js'
@@ -89,7 +89,7 @@ export function registerFriends (program: Command): void {
     }))
 
   program.command('remove')
-    .description('remove a friend (history stays; they can send a new request)')
+    .description('remove a friend and your history with them (they can send a new request)')
     .argument('<friend>', FRIEND_REF)
     .addHelpText('after', examples('psst remove bob', 'psst remove 3fa2c1d0'))
     .action(run(async (ctx, _opts, friend: string) => {
@@ -107,19 +107,19 @@ export function registerFriends (program: Command): void {
     }))
 
   program.command('unblock')
-    .description('unblock a key')
-    .argument('<key>', 'a blocked public key, or at least 8 characters of it')
-    .addHelpText('after', examples('psst unblock 3fa2c1d0'))
+    .description('unblock a key, or forget a declined request (the key may ask again)')
+    .argument('<key>', 'a blocked public key, at least 8 characters of it, or the name it had')
+    .addHelpText('after', examples('psst unblock 3fa2c1d0', 'psst unblock dave'))
     .action(run(async (ctx, _opts, key: string) => {
       const res = await (await ctx.client('daemon')).call('unblock', { key: parseFriendRef(key) })
       ctx.out.result(res, () => [`unblocked ${shortKey(res.publicKey)}`])
     }))
 
   program.command('blocked')
-    .description('list blocked keys')
-    .addHelpText('after', examples('psst blocked'))
+    .description('list blocked keys and declined requesters (psst unblock takes either)')
+    .addHelpText('after', examples('psst blocked', 'psst blocked --json'))
     .action(run(async (ctx) => {
-      const keys = await (await ctx.client('offline', { announce: true })).call('blocked', {})
-      ctx.out.result(keys, () => keys.length === 0 ? ['no blocked keys'] : keys)
+      const list = await (await ctx.client('offline', { announce: true })).call('blocked', {})
+      ctx.out.result(list, () => blockedLines(list, Date.now(), ctx.out.colours))
     }))
 }

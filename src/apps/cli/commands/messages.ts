@@ -24,7 +24,7 @@ export function registerMessages (program: Command): void {
     .argument('[text...]', 'the message (or use --stdin)')
     .option('--wait <seconds>', 'wait until delivered (stored by the friend); exit 1 if not within this time')
     .option('--action', 'send as an action, like /me in IRC')
-    .option('--stdin', 'send each line of standard input as one message, in order (empty lines are skipped)')
+    .option('--stdin', 'send each line of standard input as one message, in order (empty and blank lines are skipped)')
     .addHelpText('after', examples(
       'psst send bob hello there',
       'psst send bob --wait 30 "are you around?"',
@@ -98,7 +98,7 @@ Promise<{ count: number, last: SendResult | null }> {
   const session = randomUUID()
   const lines = readLines(input as AsyncIterable<Buffer>)
   for await (const batch of batches(lines, STDIN_BATCH)) {
-    const texts = batch.filter((line) => line !== '')
+    const texts = batch.filter((line) => line.trim() !== '')
     skipped += batch.length - texts.length
     if (texts.length === 0) continue
     const txn = { session, first: count + 1 }
@@ -120,7 +120,7 @@ Promise<{ count: number, last: SendResult | null }> {
     count += results.length
     last = results.filter((r) => r.duplicate !== true).pop() ?? last
   }
-  if (skipped > 0) ctx.out.note(`skipped ${skipped} empty line${skipped === 1 ? '' : 's'}`)
+  if (skipped > 0) ctx.out.note(`skipped ${skipped} empty or blank line${skipped === 1 ? '' : 's'}`)
   return { count, last }
 }
 

@@ -6,7 +6,7 @@ import { joinWords, parsePresence } from '../args.js'
 import type { Ctx } from '../context.js'
 import { idLines } from '../format.js'
 import { askNewPassphrase } from '../passphrase.js'
-import { sanitize } from '../text.js'
+import { noColours, sanitize } from '../text.js'
 import { examples, run } from './run.js'
 
 const DEFAULT_NAME = 'anonymous'
@@ -40,7 +40,7 @@ export function registerProfile (program: Command): void {
     .addHelpText('after', examples('psst id', 'psst id --qr', 'psst id --json'))
     .action(run(async (ctx, opts) => {
       const info = { ...await (await ctx.client('background', { announce: true })).call('id', {}), protection: ctx.core.profileProtection(ctx.home) }
-      if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id)])
+      if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id, ctx.out.colours !== noColours)])
       ctx.out.result(info, () => [...idLines(info), protectionLine(info.protection)])
       if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst passwd adds a passphrase)')
     }))
@@ -139,7 +139,7 @@ async function goOnline (ctx: Ctx): Promise<{ running: true, pid: number } | nul
 }
 
 /** Upper-case `PSST:` keeps the whole text in QR alphanumeric mode (a smaller code); parseId accepts it. */
-async function qrLines (id: string): Promise<string> {
+async function qrLines (id: string, ansi: boolean): Promise<string> {
   const { qrText } = await import('../../../crypto/qr.js')
-  return (await qrText(`PSST:${id}`)).trimEnd()
+  return (await qrText(`PSST:${id}`, ansi)).trimEnd()
 }
