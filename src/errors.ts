@@ -13,6 +13,7 @@ export type PsstErrorCode =
   | 'PROFILE_IN_USE'
   | 'PROFILE_CORRUPT'
   | 'STORE_FAILED'
+  | 'DISK_FULL'
   | 'BAD_PASSPHRASE'
   | 'PASSPHRASE_REQUIRED'
   | 'NO_DAEMON'

@@ -11,7 +11,14 @@ export type Presence = 'online' | 'away' | 'busy'
 export type DeliveryState = 'queued' | 'sent' | 'delivered'
 export type MessageKind = 'text' | 'action'
 
-export interface IdInfo { id: string, publicKey: string, nospam: string, name: string }
+export interface IdInfo { id: string, publicKey: string, nospam: string, name: string, protection?: Protection }
+
+/** How the profile on disk is protected, from its header (`psst id`). */
+export interface Protection {
+  encrypted: boolean
+  /** Argon2id parameters of an encrypted profile; `strength` names libsodium's set they match. */
+  kdf: { algorithm: 'argon2id', strength: 'interactive' | 'moderate' | 'sensitive' | 'custom', opslimit: number, memlimit: number } | null
+}
 
 export interface FriendInfo {
   publicKey: string
@@ -116,7 +123,7 @@ export interface Methods {
   /** Events on this socket from now on; `types` limits them to those kinds. */
   subscribe: { params: { types?: EventType[] }, result: { subscribed: true } }
   mailbox: { params: Record<string, never>, result: MailboxInfo }
-  mailboxSet: { params: { relay: string }, result: MailboxInfo }
+  mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
   /** The settings stored in the profile (what a daemon started later uses). */
   config: { params: Record<string, never>, result: NetworkSettings }

@@ -3,7 +3,7 @@ import { openSync, closeSync, readFileSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { paths, ensurePrivateDir, socketCandidates } from '../storage/home.js'
 import { openLogFd } from './log-file.js'
-import { pidAlive, readLockPid } from '../storage/lock.js'
+import { holdsLock, lockHolder, pidAlive } from '../storage/lock.js'
 import { waitForDaemon, trySocketOf, SocketClient } from './control-client.js'
 import type { DaemonStatus } from './api.js'
 import { PsstError } from '../errors.js'
@@ -40,8 +40,8 @@ export async function startDaemonDetached (opts: DetachedOptions): Promise<{ pid
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     if (exited !== null) {
-      const other = readLockPid(paths.lock(opts.home))
-      if (other !== null && pidAlive(other) && await waitForDaemon(opts.home, 10_000).then((s) => { s?.destroy(); return s !== null })) {
+      const other = lockHolder(paths.lock(opts.home))
+      if (other !== null && await waitForDaemon(opts.home, 10_000).then((s) => { s?.destroy(); return s !== null })) {
         return { pid: other, started: false }
       }
       throw new PsstError('DAEMON_FAILED', `the daemon exited: ${lastLogLine(opts.home)}`)
@@ -82,22 +82,30 @@ export async function daemonStatus (home: string): Promise<DaemonStatus> {
   }
 }
 
-/** Stops the profile's daemon and waits until its process has exited. */
+/**
+ * Stops the profile's daemon and waits until its process has exited. Only the daemon of this
+ * home is ever signalled: the one answering on its socket, or the process that holds its lock
+ * file open (a pid file alone may name an unrelated process that reused the number).
+ */
 export async function stopDaemon (home: string, timeoutMs = 20_000): Promise<boolean> {
-  const pid = readLockPid(paths.lock(home))
+  const lockFile = paths.lock(home)
+  let pid = lockHolder(lockFile)
   const s = await trySocketOf(home)
-  if (s === null && (pid === null || !pidAlive(pid))) return false
   if (s !== null) {
     const client = new SocketClient(s)
+    const status = await client.call('status', {}).catch(() => null)
+    if (status !== null && Number.isInteger(status.pid) && status.pid > 0) pid = status.pid
     await client.call('stop', {}).catch(() => {})
     await client.close()
   } else if (pid !== null) {
     process.kill(pid, 'SIGTERM')
+  } else {
+    return false
   }
   if (pid === null) return true
   const deadline = Date.now() + timeoutMs
   while (pidAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-  if (pidAlive(pid)) {
+  if (pidAlive(pid) && holdsLock(pid, lockFile)) {
     process.kill(pid, 'SIGKILL')
     throw new PsstError('DAEMON_FAILED', `the daemon (pid ${pid}) did not stop in time and was killed`)
   }

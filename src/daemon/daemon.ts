@@ -40,7 +40,8 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
   if (encrypted) await cryptoReady()
   const secret = encrypted ? (await opts.passphrase?.()) ?? null : null
   const store = await ProfileStore.open(opts.home, secret)
-  if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied')
+  if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied, nothing the database held was undone')
+  if (store.replay.cutShort > 0) log(`warning: the write journal ended in a record cut short (${store.replay.cutShort} bytes, a write interrupted by a crash or a full disk); it was not applied`)
   let network: NetworkSettings
   try {
     network = effective(fromRecord(await store.loadSettings()), {

@@ -4,7 +4,7 @@
  */
 export type * from './api.js'
 export { resolveHome } from '../storage/home.js'
-export { initProfile, profileExists, isProfileEncrypted } from './profile.js'
+export { initProfile, profileExists, isProfileEncrypted, profileProtection } from './profile.js'
 export { connect, type Client, type ConnectOptions } from './control-client.js'
 export { connectResilient, type ResilientClient, type ConnectionState } from './resilient-client.js'
 export type { DaemonOptions } from './daemon.js'

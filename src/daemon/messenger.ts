@@ -104,6 +104,7 @@ export class Messenger extends EventEmitter {
     this.emit('event', event)
     // Internal listeners follow one type, so they do not make the hot path build every event.
     if (event.type === 'presence') this.emit('presence', event)
+    else if (event.type === 'friend-added' || event.type === 'friend-removed') this.emit('friends-changed')
   }
 
   /**

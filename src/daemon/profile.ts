@@ -3,7 +3,10 @@ import { cryptoReady } from '../crypto/sodium.js'
 import { generateKeyPair, randomBytes, toHex } from '../crypto/identity.js'
 import { formatId } from '../crypto/id.js'
 import type { ProfileRecord } from '../wire/records.js'
-import type { IdInfo, NetworkSettings } from './api.js'
+import type { IdInfo, Protection, NetworkSettings } from './api.js'
+import { readHeader } from '../storage/vault.js'
+import { paths } from '../storage/home.js'
+import { kdfStrength } from '../crypto/kdf.js'
 import { normalize, toRecord } from './settings.js'
 import { PsstError } from '../errors.js'
 import { utf8Length } from '../wire/codec.js'
@@ -15,6 +18,13 @@ export function profileExists (home: string): boolean {
 
 export function isProfileEncrypted (home: string): boolean {
   return ProfileStore.isEncrypted(home)
+}
+
+/** What the profile header says about its protection (read without the passphrase). */
+export function profileProtection (home: string): Protection {
+  const h = readHeader(paths.header(home), home)
+  if (!h.encrypted) return { encrypted: false, kdf: null }
+  return { encrypted: true, kdf: { algorithm: 'argon2id', strength: kdfStrength(h.opslimit, h.memlimit), opslimit: h.opslimit, memlimit: h.memlimit } }
 }
 
 export function idInfo (p: ProfileRecord): IdInfo {

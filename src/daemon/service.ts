@@ -103,8 +103,9 @@ export const handlers: Handlers = {
     if (key === null || key.byteLength !== 32) throw PsstError.usage('a relay key is 64 hex characters (psst relay status shows it)')
     m.profile = { ...m.profile, mailbox: key }
     await m.store.saveProfile(m.profile)
+    const invite = p.invite === undefined ? undefined : str(p.invite, 'an invite code').trim()
     for (const rt of m.friends.values()) if (rt.link?.ready === true) rt.link.send(m.hello(rt))
-    m.emit('mailbox-changed')
+    m.emit('mailbox-changed', invite)
     return { relay: toHex(key) }
   },
   mailboxClear: async (m) => {

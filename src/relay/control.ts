@@ -1,6 +1,6 @@
 /**
  * The relay's control socket, `<home>/control.sock` (0600): the same newline-delimited JSON as the
- * daemon's (DESIGN.md §6), with two methods: `status` and `stop`. `relayStatus(home)` is its client.
+ * daemon's (DESIGN.md §6), with three methods: `status`, `invite` and `stop`. `relayStatus(home)` is its client.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
 import { chmodSync, existsSync, unlinkSync } from 'node:fs'
@@ -12,8 +12,11 @@ import type { RelayStatus } from './node.js'
 
 export type { RelayStatus }
 
+export interface RelayInvite { code: string, relay: string, expiresAt: number }
+
 export interface RelayControl {
   status (): RelayStatus
+  invite (validMs?: number): Promise<RelayInvite>
   stop (): void
 }
 
@@ -41,15 +44,22 @@ function serveClient (socket: Socket, control: RelayControl): void {
   function answer (line: string): void {
     let id: unknown = null
     try {
-      const req = JSON.parse(line) as { id?: unknown, method?: unknown }
+      const req = JSON.parse(line) as { id?: unknown, method?: unknown, params?: { validMs?: unknown } }
       id = req.id ?? null
       if (req.method === 'status') return void writeJson(socket, { id, result: control.status() })
+      if (req.method === 'invite') {
+        const ms = req.params?.validMs
+        control.invite(typeof ms === 'number' && Number.isSafeInteger(ms) && ms > 0 ? ms : undefined).then(
+          (result) => writeJson(socket, { id, result }),
+          (err: Error) => writeJson(socket, { id, error: { code: 'INTERNAL', message: `the relay could not store the invite: ${err.message}` } }))
+        return
+      }
       if (req.method === 'stop') {
         writeJson(socket, { id, result: { stopping: true } })
         setImmediate(() => control.stop())
         return
       }
-      writeJson(socket, { id, error: { code: 'USAGE', message: `the relay has no method "${String(req.method)}" (status, stop)` } })
+      writeJson(socket, { id, error: { code: 'USAGE', message: `the relay has no method "${String(req.method)}" (status, invite, stop)` } })
     } catch {
       writeJson(socket, { id, error: { code: 'USAGE', message: 'request is not valid JSON' } })
     }
@@ -57,7 +67,7 @@ function serveClient (socket: Socket, control: RelayControl): void {
 }
 
 /** Asks the relay running in `home`; NO_DAEMON when none answers. */
-export async function callRelay<T> (home: string, method: 'status' | 'stop', timeoutMs = 5000): Promise<T> {
+export async function callRelay<T> (home: string, method: 'status' | 'stop' | 'invite', timeoutMs = 5000, params: Record<string, unknown> = {}): Promise<T> {
   const path = relaySocketPath(home)
   return await new Promise<T>((resolve, reject) => {
     const s = netConnect(path)
@@ -73,6 +83,6 @@ export async function callRelay<T> (home: string, method: 'status' | 'stop', tim
       else resolve(msg.result as T)
     }, () => fail(PsstError.internal('the relay sent a bad answer')))
     s.on('data', (chunk) => reader.push(chunk))
-    s.once('connect', () => { writeJson(s, { id: 1, method }) })
+    s.once('connect', () => { writeJson(s, { id: 1, method, params }) })
   })
 }

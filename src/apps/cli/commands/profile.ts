@@ -1,6 +1,6 @@
 /** init, id, nospam, nick, status: your own identity and how you appear to friends. */
 import type { Command } from 'commander'
-import type { IdInfo } from '../../../daemon/api.js'
+import type { IdInfo, Protection } from '../../../daemon/api.js'
 import { PsstError } from '../../../errors.js'
 import { joinWords, parsePresence } from '../args.js'
 import type { Ctx } from '../context.js'
@@ -27,9 +27,9 @@ export function registerProfile (program: Command): void {
     .option('--qr', 'also draw the ID as a QR code')
     .addHelpText('after', examples('psst id', 'psst id --qr', 'psst id --json'))
     .action(run(async (ctx, opts) => {
-      const info = await (await ctx.client('background', { announce: true })).call('id', {})
+      const info = { ...await (await ctx.client('background', { announce: true })).call('id', {}), protection: ctx.core.profileProtection(ctx.home) }
       if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id)])
-      ctx.out.result(info, () => idLines(info))
+      ctx.out.result(info, () => [...idLines(info), protectionLine(info.protection)])
       if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst init --passphrase to protect it)')
     }))
 
@@ -77,14 +77,21 @@ async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
   const encrypt = opts.passphrase === true || ctx.passphraseFile !== undefined
   const passphrase = encrypt ? await askNewPassphrase({ file: ctx.passphraseFile }) : null
   // --bootstrap/--dht-host given here are the profile's network from now on (env vars stay one-run overrides).
-  const info: IdInfo = await ctx.core.initProfile(ctx.home, { name, passphrase, settings: ctx.flags })
+  const info: IdInfo = { ...await ctx.core.initProfile(ctx.home, { name, passphrase, settings: ctx.flags }), protection: ctx.core.profileProtection(ctx.home) }
   ctx.knowPassphrase(passphrase)
   const daemon = ctx.autostart ? await goOnline(ctx) : null
   ctx.out.result({ ...info, daemon: daemon ?? { running: false } }, () => [
-    `created a profile in ${ctx.home}`, ...idLines(info),
+    `created a profile in ${ctx.home}`, ...idLines(info), protectionLine(info.protection!),
     ...(daemon !== null ? [`you are online: the daemon runs in the background (pid ${daemon.pid}); psst daemon stop takes you offline`] : [])
   ])
   if (!encrypt) ctx.out.warn(`this profile is not encrypted: anyone who can read ${ctx.home} can use your identity`)
+}
+
+/** One line saying how the profile is kept on disk. */
+function protectionLine (p: Protection): string {
+  if (!p.encrypted || p.kdf === null) return 'disk  not encrypted'
+  const weak = p.kdf.strength === 'interactive' ? ' (test strength: faster to guess)' : ''
+  return `disk  encrypted, passphrase through Argon2id ${p.kdf.strength}${weak}: ${p.kdf.opslimit} passes, ${Math.round(p.kdf.memlimit / 1048576)} MiB`
 }
 
 /** A new profile goes online at once, so requests sent to its ID arrive before any other command. */
