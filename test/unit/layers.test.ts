@@ -23,8 +23,9 @@ const ALLOWED: Record<string, string[]> = {
   relay: [...BASE, 'storage', 'net', 'mailbox', 'rpc'],
   daemon: [...BASE, 'storage', 'net', 'rpc', 'contacts', 'chat', 'mailbox', 'relay', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
-  'apps/tui': ['daemon', 'crypto'],
-  'apps/cli': ['daemon', 'crypto', 'apps/tui', 'relay']
+  'apps/text': [],
+  'apps/tui': ['daemon', 'crypto', 'apps/text'],
+  'apps/cli': ['daemon', 'crypto', 'apps/tui', 'apps/text', 'relay']
 }
 
 /**
