@@ -1,9 +1,11 @@
 import type { Socket } from 'node:net'
 import type { Method, Params, Result, PsstEvent, EventType } from './api.js'
 import { PsstError } from '../errors.js'
-import { paths } from '../storage/home.js'
-import { RpcClient, trySocket, socketAnswers, waitForSocket } from '../rpc/client.js'
-import { startDaemonDetached } from './daemon-process.js'
+import { paths, socketCandidates } from '../storage/home.js'
+import { RpcClient, trySocket } from '../rpc/client.js'
+import { startDaemonDetached, spawnDaemon } from './daemon-process.js'
+import { checkRunningMatches } from './settings.js'
+import { ProfileStore } from '../storage/profile-store.js'
 import { openOffline } from './offline.js'
 
 export interface Client {
@@ -18,12 +20,20 @@ export interface ConnectOptions {
   home: string
   /** Asked only when the profile must be unlocked here (daemon start, offline use) and is encrypted. */
   passphrase?: () => Promise<string | null>
+  /** Overrides for this run; with a daemon already running, they must match its settings. */
   bootstrap?: string
   dhtHost?: string
   /** Start a detached daemon when none runs (default true). */
   autostart?: boolean
-  /** With no daemon running, serve calls in-process without network. */
+  /** With no daemon running and autostart off, serve calls in-process without network. */
   offline?: boolean
+  /**
+   * With no daemon running: answer in-process now and start the daemon in the background once
+   * this client closes (`psst id`, which must stay fast). Needs autostart.
+   */
+  background?: boolean
+  /** Told when this call started the daemon (pid), so a command can say the profile went online. */
+  onStarted?: (pid: number) => void
 }
 
 /** A client of a running daemon over its control socket. */
@@ -49,39 +59,90 @@ class SocketClient implements Client {
   async close (): Promise<void> { await this.#rpc.close() }
 }
 
-/** Connects to the profile's daemon; starts one (or opens the profile in-process) if none runs. */
-export async function connect (opts: ConnectOptions): Promise<Client> {
-  const socketPath = paths.socket(opts.home)
-  const socket = await trySocket(socketPath)
-  if (socket !== null) return new SocketClient(socket)
-  if (opts.offline === true) {
-    const local = await openOffline(opts.home, opts.passphrase).catch(async (err) => {
-      // A daemon may be starting right now and hold the lock: use it once it answers.
-      if (err instanceof PsstError && err.code === 'PROFILE_IN_USE') return null
-      throw err
-    })
-    if (local !== null) return local
-    const s = await waitForSocket(socketPath, 10_000)
-    if (s !== null) return new SocketClient(s)
-    throw new PsstError('PROFILE_IN_USE', `profile ${opts.home} is in use but its daemon does not answer`)
+/** The first of the home's socket paths (socketCandidates) that answers, else null. */
+export async function trySocketOf (home: string): Promise<Socket | null> {
+  for (const path of socketCandidates(home)) {
+    const s = await trySocket(path)
+    if (s !== null) return s
   }
-  if (opts.autostart === false) {
+  return null
+}
+
+/** Waits up to timeoutMs for the home's daemon to answer. */
+export async function waitForDaemon (home: string, timeoutMs: number): Promise<Socket | null> {
+  const deadline = Date.now() + timeoutMs
+  do {
+    const s = await trySocketOf(home)
+    if (s !== null) return s
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  } while (Date.now() < deadline)
+  return null
+}
+
+/**
+ * Connects to the profile's daemon; starts one when none runs (unless autostart is off, when
+ * `offline` opens the profile in-process without network instead).
+ */
+export async function connect (opts: ConnectOptions): Promise<Client> {
+  const socket = await trySocketOf(opts.home)
+  if (socket !== null) return await checked(new SocketClient(socket), opts)
+  const autostart = opts.autostart !== false
+  if (!autostart && opts.offline !== true) {
     throw new PsstError('NO_DAEMON', `no psst daemon runs for ${opts.home}; start it with: psst daemon --detach`)
   }
-  const passphrase = await needPassphrase(opts)
-  await startDaemonDetached({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost })
-  const s = await waitForSocket(socketPath, 30_000)
+  if (!ProfileStore.exists(opts.home)) throw new PsstError('NO_PROFILE', `no psst profile in ${opts.home}; create one with: psst init`)
+  if (!autostart || opts.background === true) {
+    const local = await inProcess(opts)
+    if (local !== null) {
+      if (autostart) local.onClose(() => { startInBackground(opts) })
+      return local
+    }
+  } else {
+    const passphrase = await needPassphrase(opts)
+    const { pid, started } = await startDaemonDetached({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost })
+    if (started) opts.onStarted?.(pid)
+  }
+  const s = await waitForDaemon(opts.home, 30_000)
   if (s === null) throw new PsstError('DAEMON_FAILED', `the daemon for ${opts.home} did not answer; see ${paths.log(opts.home)}`)
-  return new SocketClient(s)
+  return await checked(new SocketClient(s), opts)
+}
+
+/** The profile in this process, or null when a daemon holds it (it is starting: use it once it answers). */
+async function inProcess (opts: ConnectOptions): Promise<Client | null> {
+  return await openOffline(opts.home, opts.passphrase).catch(async (err) => {
+    if (err instanceof PsstError && err.code === 'PROFILE_IN_USE') return null
+    throw err
+  })
+}
+
+/** `psst id`'s daemon: spawned as its process exits, not waited for (its log tells how it went). */
+function startInBackground (opts: ConnectOptions): void {
+  void (async () => {
+    const passphrase = await needPassphrase(opts)
+    const pid = spawnDaemon({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost }).pid
+    if (pid !== undefined) opts.onStarted?.(pid)
+  })().catch(() => {})
+}
+
+/** A flag given for this run must match what the running daemon uses; it cannot apply otherwise. */
+async function checked (client: SocketClient, opts: ConnectOptions): Promise<Client> {
+  if (opts.bootstrap === undefined && opts.dhtHost === undefined) return client
+  try {
+    const status = await client.call('status', {})
+    // A daemon from before settings were reported has no `network`: nothing to compare.
+    if (status.network !== undefined) checkRunningMatches(opts.home, status.network, { bootstrap: opts.bootstrap, dhtHost: opts.dhtHost }, status.dht.host)
+  } catch (err) {
+    await client.close()
+    throw err
+  }
+  return client
 }
 
 async function needPassphrase (opts: ConnectOptions): Promise<string | null> {
-  const { isProfileEncrypted } = await import('./profile.js')
-  if (!isProfileEncrypted(opts.home)) return null
+  if (!ProfileStore.isEncrypted(opts.home)) return null
   const p = await opts.passphrase?.()
   if (p === null || p === undefined) throw new PsstError('PASSPHRASE_REQUIRED', 'this profile is encrypted: give its passphrase (prompt, --passphrase-file F or PSST_PASSPHRASE)')
   return p
 }
 
-// daemon-process.ts reaches the socket helpers through here.
-export { SocketClient, socketAnswers, waitForSocket }
+export { SocketClient }

@@ -4,7 +4,7 @@
  */
 export type * from './api.js'
 export { resolveHome } from '../storage/home.js'
-export { initProfile, profileExists, isProfileEncrypted } from './profile.js'
+export { initProfile, profileExists, isProfileEncrypted, profileProtection } from './profile.js'
 export { connect, type Client, type ConnectOptions } from './control-client.js'
 export type { DaemonOptions } from './daemon.js'
 
@@ -14,6 +14,9 @@ export async function runDaemon (opts: import('./daemon.js').DaemonOptions): Pro
   return await run(opts)
 }
 export { startDaemonDetached, daemonStatus, stopDaemon } from './daemon-process.js'
+export { installUnit, uninstallUnit } from './service-unit.js'
+export { fileLogger } from './log-file.js'
+export { checkRunningMatches } from './settings.js'
 
 export type { Demo } from '../apps/demo/demo.js'
 

@@ -29,7 +29,7 @@ export function registerFriends (program: Command): void {
     .description('list friend requests waiting for your answer')
     .addHelpText('after', examples('psst requests', 'psst requests --json'))
     .action(run(async (ctx) => {
-      const list = await (await ctx.client('offline')).call('requests', {})
+      const list = await (await ctx.client('offline', { announce: true })).call('requests', {})
       ctx.out.result(list, () => requestsLines(list, Date.now(), ctx.out.colours))
     }))
 
@@ -55,7 +55,7 @@ export function registerFriends (program: Command): void {
     .description('list your friends: name, key, presence, status message, last seen')
     .addHelpText('after', examples('psst friends', 'psst friends --json'))
     .action(run(async (ctx) => {
-      const list = await (await ctx.client('offline')).call('friends', {})
+      const list = await (await ctx.client('offline', { announce: true })).call('friends', {})
       ctx.out.result(list, () => friendsLines(list, Date.now(), ctx.out.colours))
     }))
 
@@ -90,7 +90,7 @@ export function registerFriends (program: Command): void {
     .description('list blocked keys')
     .addHelpText('after', examples('psst blocked'))
     .action(run(async (ctx) => {
-      const keys = await (await ctx.client('daemon')).call('blocked', {})
+      const keys = await (await ctx.client('offline', { announce: true })).call('blocked', {})
       ctx.out.result(keys, () => keys.length === 0 ? ['no blocked keys'] : keys)
     }))
 }

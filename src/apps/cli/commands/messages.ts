@@ -127,7 +127,7 @@ Promise<{ count: number, last: SendResult | null }> {
 async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> {
   const friend = parseFriendRef(friendArg)
   const limit = typeof opts.limit === 'string' ? parseCount(opts.limit, '--limit') : undefined
-  const client = await ctx.client('offline')
+  const client = await ctx.client('offline', { announce: true })
   const entries = await client.call('history', { friend, limit })
   if (ctx.out.json) {
     ctx.out.result(entries, () => [])
