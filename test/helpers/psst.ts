@@ -86,7 +86,7 @@ export class Profile {
   }
 
   async init (): Promise<this> {
-    // The test owns the daemon (start() below, so kill -9 is possible): init must not start one.
+    // The tests start (and kill -9) the daemon themselves; commands run later may autostart one.
     const info = await this.json(['init', '--name', this.name, '--no-autostart'])
     this.id = info.id
     this.publicKey = info.publicKey

@@ -3,7 +3,9 @@
  * Stable when not a terminal: colour comes only from the `Colours` passed in.
  */
 import type { BlockedInfo, DaemonStatus, DeliveryState, FriendInfo, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
-import { displayWidth, padEnd, sanitize, table, truncate, type Colours } from './text.js'
+import { table, type Colours } from './text.js'
+import { padEnd, stringWidth, truncate } from '../text/width.js'
+import { sanitizeLine } from '../text/sanitize.js'
 
 export const SHORT_KEY = 8
 const STATUS_MESSAGE_COLUMNS = 40
@@ -42,7 +44,7 @@ export function relativeTime (ms: number, now: number): string {
 }
 
 export function idLines (info: IdInfo): string[] {
-  return [`ID    ${info.id}`, `key   ${info.publicKey}`, `name  ${sanitize(info.name)}`]
+  return [`ID    ${info.id}`, `key   ${info.publicKey}`, `name  ${sanitizeLine(info.name)}`]
 }
 
 function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: string) => string } {
@@ -57,8 +59,8 @@ function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: 
  * With an alias their own name follows in parentheses, so a rename on their side stays visible.
  */
 export function friendLabel (f: Pick<FriendInfo, 'name' | 'alias'>): string {
-  const alias = sanitize(f.alias ?? '').trim()
-  const name = sanitize(f.name).trim()
+  const alias = sanitizeLine(f.alias ?? '').trim()
+  const name = sanitizeLine(f.name).trim()
   if (alias === '') return name === '' ? '?' : name
   return name === '' || name.toLowerCase() === alias.toLowerCase() ? alias : `${alias} (${name})`
 }
@@ -70,28 +72,28 @@ export function friendsLines (friends: FriendInfo[], now: number, c: Colours): s
     shortKey(f.publicKey),
     presenceLabel(f, c),
     f.unread > 0 ? { text: String(f.unread), paint: c.bold } : '',
-    truncate(sanitize(f.statusMessage), STATUS_MESSAGE_COLUMNS),
+    truncate(sanitizeLine(f.statusMessage), STATUS_MESSAGE_COLUMNS),
     f.online ? 'now' : relativeTime(f.lastSeen, now)
   ])
   const warnings = friends.filter((f) => f.lookalike !== undefined)
-    .map((f) => c.yellow(`warning: ${friendLabel(f)} (${shortKey(f.publicKey)}) ${sanitize(f.lookalike ?? '')}; psst alias ${shortKey(f.publicKey)} <name> tells them apart`))
+    .map((f) => c.yellow(`warning: ${friendLabel(f)} (${shortKey(f.publicKey)}) ${sanitizeLine(f.lookalike ?? '')}; psst alias ${shortKey(f.publicKey)} <name> tells them apart`))
   return [...table(['NAME', 'KEY', 'STATUS', 'NEW', 'MESSAGE', 'LAST SEEN'], rows, c.bold), ...warnings]
 }
 
 export function requestsLines (requests: RequestInfo[], now: number, c: Colours): string[] {
   if (requests.length === 0) return ['no pending friend requests']
   const rows = requests.map((r) => [
-    r.lookalike === undefined ? sanitize(r.name) : { text: `${sanitize(r.name)} (!)`, paint: c.yellow },
-    shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitize(r.message)
+    r.lookalike === undefined ? sanitizeLine(r.name) : { text: `${sanitizeLine(r.name)} (!)`, paint: c.yellow },
+    shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitizeLine(r.message)
   ])
   const warnings = requests.filter((r) => r.lookalike !== undefined)
-    .map((r) => c.yellow(`(!) ${sanitize(r.name)} (${shortKey(r.publicKey)}) ${sanitize(r.lookalike ?? '')}: compare the keys; accepting needs --force`))
+    .map((r) => c.yellow(`(!) ${sanitizeLine(r.name)} (${shortKey(r.publicKey)}) ${sanitizeLine(r.lookalike ?? '')}: compare the keys; accepting needs --force`))
   return [...table(['NAME', 'KEY', 'RECEIVED', 'MESSAGE'], rows, c.bold), ...warnings]
 }
 
 export function blockedLines (list: BlockedInfo[], now: number, c: Colours): string[] {
   if (list.length === 0) return ['no blocked or declined keys']
-  const rows = list.map((b) => [b.name === '' ? '?' : sanitize(b.name), b.publicKey, b.declined ? 'declined' : 'blocked', relativeTime(b.at, now)])
+  const rows = list.map((b) => [b.name === '' ? '?' : sanitizeLine(b.name), b.publicKey, b.declined ? 'declined' : 'blocked', relativeTime(b.at, now)])
   return table(['NAME', 'KEY', 'WHY', 'SINCE'], rows, c.bold)
 }
 
@@ -104,13 +106,13 @@ export function deliveryMark (state: DeliveryState): string {
 
 /** One line per message, oldest first: time, who, mark (mine only), text. */
 export function historyLines (entries: HistoryEntry[], friendName: string, c: Colours): string[] {
-  const name = sanitize(friendName)
-  const whoWidth = Math.max(2, displayWidth(name))
+  const name = sanitizeLine(friendName)
+  const whoWidth = Math.max(2, stringWidth(name))
   return entries.map((e) => {
     const mine = e.from === 'me'
     const who = mine ? 'me' : name
     const mark = mine ? deliveryMark(e.state) : ''
-    const text = e.kind === 'action' ? `* ${who} ${sanitize(e.text)}` : sanitize(e.text)
+    const text = e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : sanitizeLine(e.text)
     const whoCol = mine ? c.bold(padEnd(who, whoWidth)) : padEnd(who, whoWidth)
     return `${c.dim(dateTime(e.sentAt))}  ${whoCol}  ${mark.padEnd(2)}  ${text}`
   })
@@ -140,31 +142,31 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
   switch (e.type) {
     case 'message': {
       const who = e.from === 'me' ? `me → ${nameOf(e.friend)}` : nameOf(e.friend)
-      return e.kind === 'action' ? `* ${who} ${sanitize(e.text)}` : `${who}: ${sanitize(e.text)}`
+      return e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : `${who}: ${sanitizeLine(e.text)}`
     }
     case 'friend-request':
-      return `friend request from ${sanitize(e.name)} (${shortKey(e.publicKey)})` +
-        (e.message ? `: ${sanitize(e.message)}` : '') + ` — psst accept ${shortKey(e.publicKey)}`
-    case 'friend-added': return `${sanitize(e.name)} (${shortKey(e.publicKey)}) is now your friend`
+      return `friend request from ${sanitizeLine(e.name)} (${shortKey(e.publicKey)})` +
+        (e.message ? `: ${sanitizeLine(e.message)}` : '') + ` — psst accept ${shortKey(e.publicKey)}`
+    case 'friend-added': return `${sanitizeLine(e.name)} (${shortKey(e.publicKey)}) is now your friend`
     case 'friend-removed': return `${nameOf(e.publicKey)} was removed`
     case 'rename': return renameText(e)
     case 'presence': {
       const state = e.online ? e.status : 'offline'
-      return `${sanitize(e.name)} is ${state}` + (e.statusMessage ? ` — ${sanitize(e.statusMessage)}` : '')
+      return `${sanitizeLine(e.name)} is ${state}` + (e.statusMessage ? ` — ${sanitizeLine(e.statusMessage)}` : '')
     }
     case 'sent': return `sent to ${nameOf(e.friend)} up to #${e.upTo}`
     case 'receipt': return `delivered to ${nameOf(e.friend)} up to #${e.upTo}`
     case 'typing': return `${nameOf(e.friend)} ${e.typing ? 'is typing' : 'stopped typing'}`
     case 'dht': return `network: ${e.state}`
-    case 'warning': return `warning: ${sanitize(e.message)}`
-    default: return `event: ${sanitize(JSON.stringify(e))}`
+    case 'warning': return `warning: ${sanitizeLine(e.message)}`
+    default: return `event: ${sanitizeLine(JSON.stringify(e))}`
   }
 }
 
 /** "bob is now known as bobby", with my alias for them when I chose one. */
 export function renameText (e: { from: string, to: string, alias?: string }): string {
-  const alias = sanitize(e.alias ?? '').trim()
-  return `${sanitize(e.from)} is now known as ${sanitize(e.to)}` + (alias === '' ? '' : ` (your alias for them: ${alias})`)
+  const alias = sanitizeLine(e.alias ?? '').trim()
+  return `${sanitizeLine(e.from)} is now known as ${sanitizeLine(e.to)}` + (alias === '' ? '' : ` (your alias for them: ${alias})`)
 }
 
 /** `watch` line: local time, event type, text. */

@@ -5,7 +5,7 @@
 import { resolveName, lookalikeReason, sharedNames, type NameEntry } from '../../daemon/api.js'
 import type { FriendInfo, RequestInfo } from './client.js'
 import { displayName, shortKey } from './format.js'
-import { sanitize } from './width.js'
+import { sanitize } from '../text/sanitize.js'
 
 export interface Named { publicKey: string, name: string }
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { isPublicKeyHex, parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
 import { blockedLines, friendsLines, requestsLines, shortKey } from '../format.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { PsstError } from '../../../errors.js'
 import { examples, run } from './run.js'
 
@@ -52,7 +52,7 @@ export function registerFriends (program: Command): void {
     .addHelpText('after', examples('psst accept 3fa2c1d0', 'psst accept 3fa2c1d0 --force   # after comparing the keys'))
     .action(run(async (ctx, opts, key: string) => {
       const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key), force: opts.force === true })
-      ctx.out.result(f, () => [`${sanitize(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
+      ctx.out.result(f, () => [`${sanitizeLine(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
     }))
 
   program.command('alias')
@@ -65,10 +65,10 @@ export function registerFriends (program: Command): void {
       if (opts.clear === true && words.length > 0) throw PsstError.usage('give an alias or --clear, not both')
       const alias = opts.clear === true ? null : words.length > 0 ? joinWords(words) : undefined
       const f = await (await ctx.client('offline')).call('alias', { friend: parseFriendRef(friend), alias })
-      const who = `${shortKey(f.publicKey)} (their name: ${f.name === '' ? '?' : sanitize(f.name)})`
+      const who = `${shortKey(f.publicKey)} (their name: ${f.name === '' ? '?' : sanitizeLine(f.name)})`
       ctx.out.result(f, () => [(f.alias ?? '') === ''
         ? `${who} has no alias${alias === null ? ' now' : ''}`
-        : `your alias for ${who}: ${sanitize(f.alias ?? '')}`])
+        : `your alias for ${who}: ${sanitizeLine(f.alias ?? '')}`])
     }))
 
   program.command('decline')

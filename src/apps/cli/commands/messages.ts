@@ -8,7 +8,7 @@ import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
 import { eventLine, historyWithRenames, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run, type Opts } from './run.js'
 
 /** Reconnections tried when the daemon goes away in the middle of --stdin. */
@@ -136,7 +136,7 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
   const f = findShown(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
   const name = f === undefined ? friend : shownName(f)
   if (entries.length === 0) {
-    ctx.out.lines([`no messages with ${sanitize(name)} yet`])
+    ctx.out.lines([`no messages with ${sanitizeLine(name)} yet`])
     return
   }
   // Renames are kept with the friend, not in the history: they go where their time falls.
@@ -172,14 +172,18 @@ function parseEventTypes (value: unknown): EventType[] | undefined {
 
 async function watch (ctx: Ctx, opts: Opts): Promise<void> {
   const types = parseEventTypes(opts.type)
-  const client = await ctx.client('daemon')
+  const client = await ctx.resilientClient()
+  client.onConnection((state, detail) => {
+    if (state === 'connected') ctx.out.note('psst watch: reconnected to the daemon; events from the gap are in psst history')
+    else ctx.out.warn(`lost the daemon (${detail ?? 'connection closed'}); reconnecting…`)
+  })
   const names = new Map<string, string>()
   const aliases = new Map<string, string>()
   for (const f of await client.call('friends', {})) {
     names.set(f.publicKey, shownName(f))
     aliases.set(f.publicKey, f.alias ?? '')
   }
-  const nameOf = (key: string): string => sanitize(names.get(key) ?? shortKey(key))
+  const nameOf = (key: string): string => sanitizeLine(names.get(key) ?? shortKey(key))
 
   await new Promise<void>((resolve, reject) => {
     const stop = (): void => { cleanup(); resolve() }
@@ -189,10 +193,6 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
-    client.onClose(() => {
-      cleanup()
-      reject(new PsstError('DAEMON_FAILED', 'the connection to the daemon closed'))
-    })
     const onEvent = (e: PsstEvent): void => {
       if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, shownName({ name: e.name, alias: aliases.get(e.publicKey) }))
       ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))
