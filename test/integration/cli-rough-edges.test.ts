@@ -8,7 +8,7 @@ import { TestNet, psst, waitFor } from '../helpers/psst.js'
 /** Issue 16 items 7 and 8 in the CLI: each rough edge as the user met it, now with a clear answer. */
 describe('errors that mislead and small things, through the CLI', () => {
   let net: TestNet
-  beforeAll(async () => { net = await TestNet.start(72) })
+  beforeAll(async () => { net = await TestNet.start(82) })
   afterAll(async () => { await net?.teardown() })
 
   it('a read-only home says so, not EACCES daemon.pid or "in use by another process"', async () => {

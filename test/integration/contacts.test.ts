@@ -8,7 +8,7 @@ import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
  */
 describe('names, impostors and add-by-key across real daemons', () => {
   let net: TestNet
-  beforeAll(async () => { net = await TestNet.start(70) })
+  beforeAll(async () => { net = await TestNet.start(80) })
   afterAll(async () => { await net?.teardown() })
 
   const friendOf = async (p: Profile, key: string): Promise<any> =>

@@ -18,7 +18,7 @@ describe('psst passwd', () => {
   const file = (name: string, text: string): string => { const p = join(alice.home, `${name}.pass`); writeFileSync(p, text + '\n'); return p }
 
   beforeAll(async () => {
-    net = await TestNet.start(71)
+    net = await TestNet.start(81)
     alice = await net.profile('alice')
     bob = await net.profile('bob')
     await net.friends(alice, bob)

@@ -86,9 +86,11 @@ describe('storage records: round trip, version byte, one reading', () => {
     expect(HeaderFile.decode(Buffer.from('PSST'))).toBeNull()
   })
 
-  it('exact bytes of a block record (by hand): version | key(32) | bool | uint', () => {
-    expect(Records.block.encode({ publicKey: k(0xab), declinedOnly: true, at: 300 }).toString('hex'))
-      .toBe('01' + 'ab'.repeat(32) + '01' + 'fd2c01')
+  it('exact bytes of a block record (by hand): version 2 | key(32) | bool | uint | name; version 1 still reads', () => {
+    expect(Records.block.encode({ publicKey: k(0xab), declinedOnly: true, at: 300, name: 'dave' }).toString('hex'))
+      .toBe('02' + 'ab'.repeat(32) + '01' + 'fd2c01' + '04' + Buffer.from('dave').toString('hex'))
+    const v1 = Buffer.from('01' + 'ab'.repeat(32) + '01' + 'fd2c01', 'hex')
+    expect(Records.block.decode(v1)).toEqual({ publicKey: k(0xab), declinedOnly: true, at: 300, name: '' })
   })
 
   it('settings: exact bytes (version | bootstrap | dht host), round trip, and refusal of other versions', () => {
