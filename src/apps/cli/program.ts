@@ -11,6 +11,7 @@ import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
+import { registerShell } from './commands/shell.js'
 import { examples, takeExitCode } from './commands/run.js'
 import { errorReport } from './output.js'
 import { packageVersion } from './version.js'
@@ -46,6 +47,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerDaemon(program)
   registerConfig(program)
   registerExtras(program)
+  registerShell(program)
   forEachCommand(program, (cmd) => {
     cmd.exitOverride()
     cmd.configureOutput({
