@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TestNet, psst, waitFor } from '../helpers/psst.js'
+import { ROOT, TestNet, psst, waitFor } from '../helpers/psst.js'
 
 /** Issue 16 items 7 and 8 in the CLI: each rough edge as the user met it, now with a clear answer. */
 describe('errors that mislead and small things, through the CLI', () => {
@@ -47,6 +47,28 @@ describe('errors that mislead and small things, through the CLI', () => {
     const blank = await alice.cli(['send', bob.publicKey.slice(0, 8), '   '])
     expect(blank.code).toBe(2)
     expect(blank.stderr).toContain('the message is empty')
+    // export: the whole conversation, as text or as one JSON document
+    expect((await alice.cli(['send', 'bob', 'first line'])).code).toBe(0)
+    expect((await alice.cli(['send', 'bob', 'second line'])).code).toBe(0)
+    const text = await alice.cli(['export', 'bob'])
+    expect(text.stdout.trim().split('\n').map((l) => l.replace(/^.*  /, ''))).toEqual(['first line', 'second line'])
+    const doc = JSON.parse((await alice.cli(['export', 'bob', '--format', 'json'])).stdout)
+    expect(doc.friend).toMatchObject({ publicKey: bob.publicKey, name: 'bob', alias: '' })
+    expect(doc.messages.map((m: any) => m.text)).toEqual(['first line', 'second line'])
+
+
+    // docs/control-protocol.md's bot, run as written, on bob's daemon
+    const bot = spawn(process.execPath, [join(ROOT, 'docs', 'examples', 'echo-bot.mjs'), bob.home], { stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      let said = ''
+      bot.stdout.on('data', (d) => { said += d })
+      await waitFor(() => said.includes('echo bot running as bob'), 'the bot')
+      expect((await alice.cli(['send', 'bob', 'ping'])).code).toBe(0)
+      await waitFor(async () => (await alice.json<any[]>(['history', 'bob'])).some((e) => e.text === 'echo: ping'), 'the echo')
+    } finally {
+      bot.kill()
+    }
+
     const qr = await alice.cli(['id', '--qr'])
     expect(qr.code).toBe(0)
     expect(qr.stdout).not.toContain('\u001b')

@@ -12,6 +12,7 @@ import { registerFriends } from './commands/friends.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
 import { registerShell } from './commands/shell.js'
+import { registerDesktop } from './commands/desktop.js'
 import { examples, takeExitCode } from './commands/run.js'
 import { errorReport } from './output.js'
 import { packageVersion } from './version.js'
@@ -47,6 +48,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerDaemon(program)
   registerConfig(program)
   registerExtras(program)
+  registerDesktop(program)
   registerShell(program)
   forEachCommand(program, (cmd) => {
     cmd.exitOverride()

@@ -16,7 +16,7 @@ const MIN_PAINT_MS = 30
  * Runs the chat UI until the user quits (/quit or Ctrl+C twice → 0) or the daemon connection closes
  * (→ 1). Takes ownership of `client` and closes it before returning.
  */
-export async function runChat (client: ChatClient, opts: { title?: string, open?: string } = {}): Promise<number> {
+export async function runChat (client: ChatClient, opts: { title?: string, open?: string, draft?: string } = {}): Promise<number> {
   if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
     process.stderr.write('psst chat: needs a terminal (stdin and stdout must be a TTY)\n')
     closeQuietly(client)
@@ -84,6 +84,8 @@ export async function runChat (client: ChatClient, opts: { title?: string, open?
       t.onKey((ch, key) => guard(() => c.handleKey(ch, key)))
       t.onResize(() => guard(() => { c.resize(t.cols, t.rows); paintNow(true) }))
       c.resize(t.cols, t.rows)
+      // `psst open psst:<ID>`: the command is typed for the user, who reads it and presses Enter.
+      if (opts.draft !== undefined) c.input.insert(opts.draft)
       paintNow(true)
       c.start().catch(fatal)
     })

@@ -1,8 +1,9 @@
-/** send, history, watch: messages and the live event stream. */
+/** send, history, export, watch: messages and the live event stream. */
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import type { Client } from '../../../daemon/index.js'
-import { EVENT_TYPES, resolveName, shownName, type EventType, type FriendInfo, type PsstEvent, type SendResult } from '../../../daemon/api.js'
+import { EVENT_TYPES, resolveName, shownName, type EventType, type FriendInfo, type HistoryEntry, type PsstEvent, type SendResult } from '../../../daemon/api.js'
+import { noColours } from '../text.js'
 import { PsstError } from '../../../errors.js'
 import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
@@ -38,6 +39,13 @@ export function registerMessages (program: Command): void {
     .option('--limit <n>', 'only the last n messages (default: 50; at most 10000)')
     .addHelpText('after', examples('psst history bob', 'psst history bob --limit 20', 'psst history bob --json | jq .'))
     .action(run(history))
+
+  program.command('export')
+    .description('write the whole conversation with a friend to stdout, oldest first, as text or JSON')
+    .argument('<friend>', 'name, or at least 8 characters of the public key')
+    .option('--format <format>', 'text (as psst history shows it, without colour) or json (one document)', 'text')
+    .addHelpText('after', examples('psst export bob > bob.txt', 'psst export bob --format json > bob.json'))
+    .action(run(exportHistory))
 
   program.command('watch')
     .description('print events as they happen (messages, receipts, requests, presence) until Ctrl-C')
@@ -160,6 +168,33 @@ function findShown (friends: FriendInfo[], ref: string, keyInHistory: string | u
   } catch {
     return undefined
   }
+}
+
+/** History pages asked for at a time while exporting (the daemon's maximum). */
+const EXPORT_PAGE = 10_000
+
+async function exportHistory (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> {
+  const format = ctx.out.json ? 'json' : String(opts.format ?? 'text')
+  if (format !== 'text' && format !== 'json') throw PsstError.usage(`--format is text or json, not '${format}'`)
+  const friend = parseFriendRef(friendArg)
+  const client = await ctx.client('offline')
+  const pages: HistoryEntry[][] = []
+  for (let before: number | undefined; ;) {
+    const page = await client.call('history', { friend, limit: EXPORT_PAGE, ...(before === undefined ? {} : { before }) })
+    if (page.length > 0) pages.unshift(page)
+    if (page.length < EXPORT_PAGE) break
+    before = page[0].index
+  }
+  const entries = pages.flat()
+  const f = findShown(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
+  const name = f === undefined ? friend : shownName(f)
+  if (format === 'json') {
+    const doc = { friend: f === undefined ? null : { publicKey: f.publicKey, name: f.name, alias: f.alias ?? '' }, exportedAt: Date.now(), messages: entries }
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+    return
+  }
+  const renames = (f?.renames ?? []).map((r) => ({ ...r, alias: f?.alias }))
+  for (const line of historyWithRenames(entries, renames, name, noColours)) process.stdout.write(line + '\n')
 }
 
 function parseEventTypes (value: unknown): EventType[] | undefined {
