@@ -158,7 +158,11 @@ function parseEventTypes (value: unknown): EventType[] | undefined {
 
 async function watch (ctx: Ctx, opts: Opts): Promise<void> {
   const types = parseEventTypes(opts.type)
-  const client = await ctx.client('daemon')
+  const client = await ctx.resilientClient()
+  client.onConnection((state, detail) => {
+    if (state === 'connected') ctx.out.note('psst watch: reconnected to the daemon; events from the gap are in psst history')
+    else ctx.out.warn(`lost the daemon (${detail ?? 'connection closed'}); reconnecting…`)
+  })
   const names = new Map<string, string>()
   for (const f of await client.call('friends', {})) names.set(f.publicKey, f.name)
   const nameOf = (key: string): string => sanitizeLine(names.get(key) ?? shortKey(key))
@@ -171,10 +175,6 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
-    client.onClose(() => {
-      cleanup()
-      reject(new PsstError('DAEMON_FAILED', 'the connection to the daemon closed'))
-    })
     const onEvent = (e: PsstEvent): void => {
       if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, e.name)
       ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))
