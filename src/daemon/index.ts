@@ -6,6 +6,7 @@ export type * from './api.js'
 export { resolveHome } from '../storage/home.js'
 export { initProfile, profileExists, isProfileEncrypted, profileProtection } from './profile.js'
 export { connect, type Client, type ConnectOptions } from './control-client.js'
+export { connectResilient, type ResilientClient, type ConnectionState } from './resilient-client.js'
 export type { DaemonOptions } from './daemon.js'
 
 /** The daemon (and with it hyperdht) is loaded only by the commands that run one. */

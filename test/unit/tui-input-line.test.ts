@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { InputLine, clusterAt } from '../../src/apps/tui/input-line.js'
-import { graphemes } from '../../src/apps/tui/width.js'
+import { graphemes } from '../../src/apps/text/width.js'
 
 /** Code units handed to Intl.Segmenter while `fn` runs: the work grapheme segmentation costs. */
 function segmented (fn: () => void): number {

@@ -2,7 +2,7 @@
  * What every command needs: the resolved global options, the output, and daemon clients that are
  * closed when the command ends (so the process exits on its own).
  */
-import type { Client } from '../../daemon/index.js'
+import type { Client, ResilientClient } from '../../daemon/index.js'
 import { loadCore, type Core } from './core.js'
 import { Output } from './output.js'
 import { askPassphrase } from './passphrase.js'
@@ -80,6 +80,20 @@ export class Ctx {
         this.startedDaemon = pid
         if (opts.announce === true) this.out.note(ONLINE_NOTE)
       }
+    })
+    this.clients.push(client)
+    return client
+  }
+
+  /** For chat and watch: a client that reconnects (and restarts the daemon) when the daemon goes away. */
+  async resilientClient (): Promise<ResilientClient> {
+    const client = await this.core.connectResilient({
+      home: this.home,
+      passphrase: this.passphrase,
+      bootstrap: this.bootstrap,
+      dhtHost: this.dhtHost,
+      autostart: this.autostart,
+      onStarted: (pid) => { this.startedDaemon = pid }
     })
     this.clients.push(client)
     return client

@@ -6,7 +6,7 @@
  * found from the nearest position that is surely a boundary (see safeStart), and the view walks only
  * the columns it shows. A pasted line break is kept (a multi-line message) and shown as one glyph.
  */
-import { graphemeSpans, stringWidth } from './width.js'
+import { graphemeSpans, stringWidth } from '../text/width.js'
 
 const MAX_HISTORY = 500
 const isSpace = (g: string): boolean => /^\s+$/u.test(g)

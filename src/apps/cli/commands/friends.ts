@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
 import { friendsLines, requestsLines, shortKey } from '../format.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
 const FRIEND_REF = 'name, or at least 8 characters of the public key'
@@ -39,7 +39,7 @@ export function registerFriends (program: Command): void {
     .addHelpText('after', examples('psst accept 3fa2c1d0'))
     .action(run(async (ctx, _opts, key: string) => {
       const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key) })
-      ctx.out.result(f, () => [`${sanitize(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
+      ctx.out.result(f, () => [`${sanitizeLine(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
     }))
 
   program.command('decline')

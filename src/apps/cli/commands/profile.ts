@@ -6,7 +6,7 @@ import { joinWords, parsePresence } from '../args.js'
 import type { Ctx } from '../context.js'
 import { idLines } from '../format.js'
 import { askNewPassphrase } from '../passphrase.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
 const DEFAULT_NAME = 'anonymous'
@@ -51,7 +51,7 @@ export function registerProfile (program: Command): void {
     .action(run(async (ctx, _opts, name: string) => {
       if (name.trim() === '') throw PsstError.usage('the name must not be empty')
       const info = await (await ctx.client('offline')).call('nick', { name })
-      ctx.out.result(info, () => [`your name is now ${sanitize(info.name)}`])
+      ctx.out.result(info, () => [`your name is now ${sanitizeLine(info.name)}`])
     }))
 
   program.command('status')
@@ -63,7 +63,7 @@ export function registerProfile (program: Command): void {
       const status = parsePresence(presence)
       const message = words.length > 0 ? joinWords(words) : undefined
       const res = await (await ctx.client('offline')).call('setStatus', { status, message })
-      ctx.out.result(res, () => [`status: ${res.status}` + (res.statusMessage ? ` — ${sanitize(res.statusMessage)}` : '')])
+      ctx.out.result(res, () => [`status: ${res.status}` + (res.statusMessage ? ` — ${sanitizeLine(res.statusMessage)}` : '')])
     }))
 }
 
