@@ -38,7 +38,7 @@ function bigPaste (): string {
   return lines.join('\n').slice(0, 65533).replace(/\s+$/, '') + 'END'
 }
 
-describe.skipIf(!hasTmux())('psst chat: paste and multi-line messages in tmux', () => {
+describe.skipIf(!hasTmux())('psst chat: paste, multi-line messages and your own status in tmux', () => {
   let net: TestNet
   let alice: Profile
   let bob: Profile
@@ -121,5 +121,25 @@ describe.skipIf(!hasTmux())('psst chat: paste and multi-line messages in tmux', 
     expect(second.indexOf('second')).toBe(first.indexOf('first'))
     const h = await bob.json<Array<{ text: string }>>(['history', alice.publicKey.slice(0, 12)])
     expect(h[h.length - 1].text).toBe('first line of two\nsecond line')
+  })
+
+  it('your own status: psst status shows it, the open chat follows a change made from the shell', async () => {
+    const set = await alice.cli(['status', 'away', 'at lunch'])
+    expect(set.code, set.stderr).toBe(0)
+    const shownStatus = await alice.cli(['status'])
+    expect(shownStatus.code, shownStatus.stderr).toBe(0)
+    expect(shownStatus.stdout).toMatch(/^status: away — at lunch$/m)
+    expect(await alice.json(['status'])).toEqual({ status: 'away', statusMessage: 'at lunch' })
+    await shown('alice', /\[alice \(away\)\]/, 'away in alice\'s status bar')
+    // a chat started now learns it from the daemon, not "(online)"
+    keys('alice', 'C-c'); keys('alice', 'C-c')
+    await shown('alice', /EXIT=0/, 'the first chat left')
+    tmux('kill-session', '-t', 'alice')
+    chat('alice', alice)
+    await shown('alice', /alice[^\n]*\(away\)/, 'away in the new chat\'s title')
+    expect(screen('alice')).not.toMatch(/\(online\)/)
+    await alice.cli(['status', 'online'])
+    await shown('alice', /\[DHT/, 'status bar')
+    await waitFor(() => !/\(away\)/.test(screen('alice')), 'back online in the bars')
   })
 })

@@ -241,7 +241,8 @@ export class ChatController {
     const me = this.state.me
     this.state.me = {
       id: info.id, publicKey: info.publicKey, name: info.name,
-      status: me?.status ?? 'online', statusMessage: me?.statusMessage ?? ''
+      // an older daemon's answer may lack them: keep what we knew
+      status: info.status ?? me?.status ?? 'online', statusMessage: info.statusMessage ?? me?.statusMessage ?? ''
     }
     this.ui.render()
   }
