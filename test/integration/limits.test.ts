@@ -1,8 +1,9 @@
 /**
  * Friend-request floods and request hygiene against real daemons (RELIABILITY cases 10–12,
- * policy 3 and 5): raw hyperdht peers with random key pairs send bare `friendRequest`
- * frames. The daemon's firewall admits at most 30 strangers per 10 s (2 s per key), so the
- * flood is paced by the daemon itself: refused peers retry, as a real client would.
+ * policy 3 and 5; issue 15): raw hyperdht peers with random key pairs send bare `friendRequest`
+ * frames. The daemon admits each stranger key once per 2 s, with no shared budget (a flood must
+ * not keep a real request out: request-flood.test.ts); the pending set stays at 100 by evicting
+ * the oldest request of the flood, and the user is told once.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { readFileSync } from 'node:fs'
@@ -87,14 +88,13 @@ describe('friend-request limits on a real daemon', () => {
       expect(ok1.every(Boolean)).toBe(true)
       let reqs = await client.call('requests', {})
       expect(reqs.map((r) => r.publicKey).sort()).toEqual(first.map(hexOf).sort())
-      const c1 = (await client.call('status', {})).counters
-      // 32 at once is more than the firewall's 30 per 10 s: two had to come back later
-      expect(c1['refused-rate']).toBeGreaterThanOrEqual(2)
+      // 32 strangers within 10 s is a flood: said once, with the nospam advice
+      expect((await client.call('status', {})).requestFlood).toBeDefined()
 
       const second = Array.from({ length: 150 }, () => RawNet.keyPair())
       const flood = second.map((kp) => persist(raw, target, kp, nospam, () => stopped))
-      // until the cap is reached and a few more were turned away
-      await waitFor(async () => ((await client.call('status', {})).counters['requests-dropped'] ?? 0) >= 5, 'requests dropped over the cap', 55_000, 250)
+      // until the cap is reached and a few more came in, each evicting the oldest of the flood
+      await waitFor(async () => ((await client.call('status', {})).counters['requests-evicted'] ?? 0) >= 5, 'requests evicted over the cap', 55_000, 250)
       stopped = true
       await Promise.all(flood)
       await probe
@@ -102,13 +102,15 @@ describe('friend-request limits on a real daemon', () => {
       reqs = await client.call('requests', {})
       expect(reqs).toHaveLength(CAP)
       expect(new Set(reqs.map((r) => r.publicKey)).size).toBe(CAP)
-      for (const kp of first) expect(reqs.some((r) => r.publicKey === hexOf(kp))).toBe(true)
-      const warnings = events.filter((e) => e.type === 'warning' && /pending friend requests/.test(e.message))
+      // the flood began with the 31st of the first 32: those before it stay
+      expect(first.filter((kp) => reqs.some((r) => r.publicKey === hexOf(kp))).length).toBeGreaterThanOrEqual(30)
+      const warnings = events.filter((e) => e.type === 'warning' && /friend requests/.test(e.message))
       expect(warnings).toHaveLength(1)
       expect((warnings[0] as { message: string }).message).toMatch(/nospam/)
       const requestEvents = events.filter((e) => e.type === 'friend-request') as Array<{ publicKey: string }>
-      expect(requestEvents).toHaveLength(CAP)
-      expect(new Set(requestEvents.map((e) => e.publicKey)).size).toBe(CAP)
+      // every request that came in was announced, also those evicted later
+      expect(requestEvents.length).toBeGreaterThanOrEqual(CAP + 5)
+      expect(new Set(requestEvents.map((e) => e.publicKey)).size).toBe(requestEvents.length)
       // the flood did not make the daemon unresponsive, nor grow without bound
       latencies.sort((a, b) => a - b)
       const p50 = latencies[Math.floor(latencies.length / 2)]
