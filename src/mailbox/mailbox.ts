@@ -287,8 +287,11 @@ async function acquireNode (m: Messenger, relayHex: string): Promise<DhtNode | n
 }
 
 async function makeNode (m: Messenger): Promise<DhtNode | null> {
+  const st = state(m)
   try {
     const node = await m.dht!.sibling()
+    // The daemon may have stopped while the node bootstrapped: a node left open keeps the process alive.
+    if (m.closing || states.get(m) !== st) { await node.destroy(); return null }
     m.count('mailbox-deposit-nodes')
     return node
   } catch (err) {
