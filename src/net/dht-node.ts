@@ -5,7 +5,7 @@
 import { EventEmitter } from 'events'
 import HyperDHT from 'hyperdht'
 import { PsstError } from '../errors.js'
-import { chooseBindHost, isLoopback, type HostPort } from './bootstrap.js'
+import { chooseBindHost, isLoopback, portRangeAvoiding, type HostPort } from './bootstrap.js'
 import { guardFirewall, type Firewall } from './guard-firewall.js'
 import type { PeerStream } from './peer-stream.js'
 
@@ -17,7 +17,7 @@ export interface DhtNodeOptions {
   bootstrap: HostPort[] | null
   /** Bind address (--dht-host); see chooseBindHost for the default. */
   host?: string
-  /** 0/omitted = 49737 upwards, then any port. */
+  /** 0/omitted = 49737 upwards past every bootstrap node's port (portRangeAvoiding), then any port. */
   port?: number
   /** Default true (a profile). The relay passes false: persistent at once. */
   ephemeral?: boolean
@@ -224,7 +224,7 @@ function buildDht (opts: DhtNodeOptions, host: string | undefined): HyperDHT {
     // Never `false`: hyperdht reads it as "the public network". Omitted = public.
     ...(bootstrap !== undefined ? { bootstrap } : {}),
     ...(host !== undefined ? { host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    port: opts.port === undefined || opts.port === 0 ? portRangeAvoiding(opts.bootstrap) : opts.port,
     ...(opts.firewalled !== undefined ? { firewalled: opts.firewalled } : {}),
     ephemeral: opts.ephemeral ?? true
   })

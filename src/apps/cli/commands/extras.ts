@@ -18,7 +18,7 @@ export function registerExtras (program: Command): void {
     .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat'))
     .action(run(async (ctx) => {
       const { runChat } = await import('../../tui/app.js')
-      setExitCode(await runChat(await ctx.client('daemon'), {}))
+      setExitCode(await runChat(await ctx.resilientClient(), {}))
     }))
 
   program.command('demo')
