@@ -84,4 +84,11 @@ describe('relay: deposits are not linked to the identity by address', () => {
       expect(d.port).not.toBe(identity.port)
     }
   })
+
+  it('removing a friend revokes their capability at the relay', async () => {
+    const ca = await alice.client()
+    expect(relay.status().capabilities).toBe(2)
+    await ca.call('remove', { friend: bob.publicKey })
+    await waitFor(() => relay.status().capabilities === 1, 'alice\'s capability for bob revoked')
+  })
 })
