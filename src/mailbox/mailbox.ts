@@ -301,8 +301,9 @@ async function makeNode (m: Messenger): Promise<DhtNode | null> {
 }
 
 function releaseNode (m: Messenger, relayHex: string): void {
-  const st = state(m)
-  const n = st.nodes.get(relayHex)
+  const st = states.get(m)
+  const n = st?.nodes.get(relayHex)
+  if (st === undefined) return
   if (n === undefined || --n.users > 0) return
   n.idle = setTimeout(() => {
     if (st.nodes.get(relayHex) !== n || n.users > 0) return
