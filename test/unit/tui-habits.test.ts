@@ -27,7 +27,7 @@ describe('tui habits', () => {
   it('a multi-line message shows each line under the first, where the text starts', async () => {
     const h = await harness(opts())
     await h.line('/q bob')
-    h.client.emit({ type: 'message', friend: BOB, id: 'm1', seq: 1, from: BOB, text: 'first\nsecond\x1b[31m\x07\n\tthird', kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    h.client.emit({ type: 'message', friend: BOB, id: 'm1', seq: 1, index: 1, from: BOB, text: 'first\nsecond\x1b[31m\x07\n\tthird', kind: 'text', sentAt: h.timers.now, state: 'delivered' })
     const rows = h.screen()
     const i = rows.findIndex(r => r.includes('<bob> first'))
     expect(rows[i + 1]).toBe(' '.repeat(rows[i].indexOf('first')) + 'second[31m')
