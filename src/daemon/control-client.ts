@@ -1,8 +1,8 @@
-import { connect as netConnect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { Method, Params, Result, PsstEvent, EventType } from './api.js'
 import { PsstError } from '../errors.js'
 import { paths, socketCandidates } from '../storage/home.js'
-import { LineReader, writeJson } from './ndjson.js'
+import { RpcClient, trySocket } from '../rpc/client.js'
 import { startDaemonDetached, spawnDaemon } from './daemon-process.js'
 import { checkRunningMatches } from './settings.js'
 import { ProfileStore } from '../storage/profile-store.js'
@@ -38,60 +38,25 @@ export interface ConnectOptions {
 
 /** A client of a running daemon over its control socket. */
 class SocketClient implements Client {
-  readonly #socket: Socket
-  readonly #pending = new Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>()
-  #nextId = 1
-  #onEvent: ((e: PsstEvent) => void) | null = null
-  #closeFns: Array<() => void> = []
+  readonly #rpc: RpcClient
 
   constructor (socket: Socket) {
-    this.#socket = socket
-    const reader = new LineReader((line) => this.#onLine(line), () => socket.destroy())
-    socket.on('data', (chunk) => reader.push(chunk))
-    socket.on('error', () => {})
-    socket.on('close', () => {
-      const err = new PsstError('NO_DAEMON', 'the daemon closed the connection')
-      for (const p of this.#pending.values()) p.reject(err)
-      this.#pending.clear()
-      for (const fn of this.#closeFns) fn()
-    })
+    this.#rpc = new RpcClient(socket, () => new PsstError('NO_DAEMON', 'the daemon closed the connection'))
   }
 
-  #onLine (line: string): void {
-    let msg: { id?: number, result?: unknown, error?: unknown, event?: PsstEvent }
-    try { msg = JSON.parse(line) } catch { return }
-    if (msg.event !== undefined) { this.#onEvent?.(msg.event); return }
-    const p = this.#pending.get(msg.id as number)
-    if (p === undefined) return
-    this.#pending.delete(msg.id as number)
-    if (msg.error !== undefined) p.reject(PsstError.fromJSON(msg.error))
-    else p.resolve(msg.result)
-  }
-
-  call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-    if (this.#socket.destroyed) return Promise.reject(new PsstError('NO_DAEMON', 'not connected to the daemon'))
-    const id = this.#nextId++
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
-      writeJson(this.#socket, { id, method, params })
-    })
+  async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+    if (this.#rpc.closed) throw new PsstError('NO_DAEMON', 'not connected to the daemon')
+    return await this.#rpc.call(method, params) as Result<M>
   }
 
   async subscribe (onEvent: (e: PsstEvent) => void, types?: EventType[]): Promise<void> {
-    this.#onEvent = onEvent
+    this.#rpc.onEvent = onEvent as (event: unknown) => void
     await this.call('subscribe', types === undefined ? {} : { types })
   }
 
-  onClose (fn: () => void): void { this.#closeFns.push(fn) }
+  onClose (fn: () => void): void { this.#rpc.onClose(fn) }
 
-  close (): Promise<void> {
-    if (this.#socket.destroyed) return Promise.resolve()
-    return new Promise((resolve) => {
-      this.#socket.once('close', () => resolve())
-      this.#socket.end()
-      this.#socket.destroy()
-    })
-  }
+  async close (): Promise<void> { await this.#rpc.close() }
 }
 
 /** The first of the home's socket paths (socketCandidates) that answers, else null. */
@@ -112,14 +77,6 @@ export async function waitForDaemon (home: string, timeoutMs: number): Promise<S
     await new Promise((resolve) => setTimeout(resolve, 50))
   } while (Date.now() < deadline)
   return null
-}
-
-function trySocket (path: string): Promise<Socket | null> {
-  return new Promise((resolve) => {
-    const s = netConnect(path)
-    s.once('connect', () => { s.removeAllListeners('error'); resolve(s) })
-    s.once('error', () => resolve(null))
-  })
 }
 
 /**
@@ -186,26 +143,6 @@ async function needPassphrase (opts: ConnectOptions): Promise<string | null> {
   const p = await opts.passphrase?.()
   if (p === null || p === undefined) throw new PsstError('PASSPHRASE_REQUIRED', 'this profile is encrypted: give its passphrase (prompt, --passphrase-file F or PSST_PASSPHRASE)')
   return p
-}
-
-/** True if something answers on the socket (a live daemon), false for a stale file. */
-export function socketAnswers (path: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(path)
-    const timer = setTimeout(() => { s.destroy(); resolve(false) }, timeoutMs)
-    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true) })
-    s.once('error', () => { clearTimeout(timer); resolve(false) })
-  })
-}
-
-export async function waitForSocket (path: string, timeoutMs: number): Promise<Socket | null> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const s = await trySocket(path)
-    if (s !== null) return s
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return null
 }
 
 export { SocketClient }

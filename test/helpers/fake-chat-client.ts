@@ -40,7 +40,7 @@ export class FakeChatClient implements ChatClient {
   readonly friends: FriendInfo[]
   readonly requests: RequestInfo[]
   readonly conversations = new Map<string, FakeConversation>()
-  id: IdInfo = { id: 'A'.repeat(64) + '0123456789AB', publicKey: ME_KEY, nospam: '01234567', name: 'me' }
+  id: IdInfo = { id: 'A'.repeat(64) + '0123456789AB', publicKey: ME_KEY, nospam: '01234567', name: 'me', status: 'online', statusMessage: '' }
   /** Make the next call of a method fail with this error. */
   readonly failNext = new Map<Method, PsstError>()
   #onEvent: ((e: PsstEvent) => void) | null = null
@@ -150,7 +150,7 @@ export class FakeChatClient implements ChatClient {
       case 'markRead': return { unread: 0 }
       case 'typing': return { ok: true }
       case 'nick': this.id = { ...this.id, name: String(p.name) }; return this.id
-      case 'setStatus': return { status: p.status, statusMessage: p.message ?? '' }
+      case 'setStatus': this.id = { ...this.id, status: p.status as IdInfo['status'], statusMessage: typeof p.message === 'string' ? p.message : this.id.statusMessage }; return { status: this.id.status, statusMessage: this.id.statusMessage }
       case 'nospam': return p.new === true ? (this.id = { ...this.id, nospam: '89ABCDEF' }) : this.id
       case 'add': return { publicKey: String(p.id).slice(0, 64).toLowerCase(), state: 'request-sent' }
       case 'accept': {

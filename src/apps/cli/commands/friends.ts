@@ -3,7 +3,8 @@ import type { Command } from 'commander'
 import { parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
 import { friendsLines, requestsLines, shortKey } from '../format.js'
-import { sanitize } from '../text.js'
+import { REQUEST_FLOOD_ADVICE } from '../../../daemon/api.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
 const FRIEND_REF = 'name, or at least 8 characters of the public key'
@@ -29,8 +30,11 @@ export function registerFriends (program: Command): void {
     .description('list friend requests waiting for your answer')
     .addHelpText('after', examples('psst requests', 'psst requests --json'))
     .action(run(async (ctx) => {
-      const list = await (await ctx.client('offline', { announce: true })).call('requests', {})
-      ctx.out.result(list, () => requestsLines(list, Date.now(), ctx.out.colours))
+      const client = await ctx.client('offline', { announce: true })
+      const list = await client.call('requests', {})
+      // A flood in progress is said under the list, with what to do (issue 15); --json keeps the list.
+      const flood = ctx.out.json ? undefined : (await client.call('status', {}).catch(() => null))?.requestFlood
+      ctx.out.result(list, () => [...requestsLines(list, Date.now(), ctx.out.colours), ...(flood === undefined ? [] : [`! ${REQUEST_FLOOD_ADVICE}`])])
     }))
 
   program.command('accept')
@@ -39,7 +43,7 @@ export function registerFriends (program: Command): void {
     .addHelpText('after', examples('psst accept 3fa2c1d0'))
     .action(run(async (ctx, _opts, key: string) => {
       const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key) })
-      ctx.out.result(f, () => [`${sanitize(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
+      ctx.out.result(f, () => [`${sanitizeLine(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
     }))
 
   program.command('decline')

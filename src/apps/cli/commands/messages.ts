@@ -8,7 +8,8 @@ import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
 import { eventLine, historyLines, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
-import { jsonLine, sanitize } from '../text.js'
+import { jsonLine } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run, type Opts } from './run.js'
 
 /** Reconnections tried when the daemon goes away in the middle of --stdin. */
@@ -135,7 +136,7 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
   }
   const name = displayName(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
   ctx.out.lines(entries.length === 0
-    ? [`no messages with ${sanitize(name)} yet`]
+    ? [`no messages with ${sanitizeLine(name)} yet`]
     : historyLines(entries, name, ctx.out.colours))
 }
 
@@ -168,7 +169,7 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
   })
   const names = new Map<string, string>()
   for (const f of await client.call('friends', {})) names.set(f.publicKey, f.name)
-  const nameOf = (key: string): string => sanitize(names.get(key) ?? shortKey(key))
+  const nameOf = (key: string): string => sanitizeLine(names.get(key) ?? shortKey(key))
 
   await new Promise<void>((resolve, reject) => {
     const stop = (): void => { cleanup(); resolve() }

@@ -6,7 +6,7 @@ import { joinWords, parsePresence } from '../args.js'
 import type { Ctx } from '../context.js'
 import { idLines } from '../format.js'
 import { askNewPassphrase } from '../passphrase.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
 const DEFAULT_NAME = 'anonymous'
@@ -51,20 +51,29 @@ export function registerProfile (program: Command): void {
     .action(run(async (ctx, _opts, name: string) => {
       if (name.trim() === '') throw PsstError.usage('the name must not be empty')
       const info = await (await ctx.client('offline')).call('nick', { name })
-      ctx.out.result(info, () => [`your name is now ${sanitize(info.name)}`])
+      ctx.out.result(info, () => [`your name is now ${sanitizeLine(info.name)}`])
     }))
 
   program.command('status')
-    .description('set your presence (online, away, busy) and an optional status message')
-    .argument('<presence>', 'online, away or busy')
+    .description('show your presence and status message, or set them (online, away, busy)')
+    .argument('[presence]', 'online, away or busy; without it, show what friends see now')
     .argument('[message...]', 'status message friends see')
-    .addHelpText('after', examples('psst status away', 'psst status busy in a meeting until 3'))
-    .action(run(async (ctx, _opts, presence: string, words: string[]) => {
+    .addHelpText('after', examples('psst status', 'psst status away', 'psst status busy in a meeting until 3'))
+    .action(run(async (ctx, _opts, presence: string | undefined, words: string[]) => {
+      if (presence === undefined) {
+        const info = await (await ctx.client('offline')).call('id', {})
+        ctx.out.result({ status: info.status, statusMessage: info.statusMessage }, () => [statusLine(info.status, info.statusMessage)])
+        return
+      }
       const status = parsePresence(presence)
       const message = words.length > 0 ? joinWords(words) : undefined
       const res = await (await ctx.client('offline')).call('setStatus', { status, message })
-      ctx.out.result(res, () => [`status: ${res.status}` + (res.statusMessage ? ` — ${sanitize(res.statusMessage)}` : '')])
+      ctx.out.result(res, () => [statusLine(res.status, res.statusMessage)])
     }))
+}
+
+function statusLine (status: string, message: string): string {
+  return `status: ${status}` + (message !== '' ? ` — ${sanitizeLine(message)}` : '')
 }
 
 async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {

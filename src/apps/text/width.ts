@@ -1,5 +1,6 @@
 /**
- * Display width of text in terminal columns, and cutting text to a width.
+ * Display width of text in terminal columns, and cutting text to a width: the one measure the
+ * CLI's tables and the TUI's screen both use.
  *
  * Widths follow wcwidth() as xterm, glibc and tmux use it, checked against tmux 3.3a on this machine:
  * East Asian Wide/Fullwidth and emoji with default emoji presentation take 2 columns, combining marks,
@@ -85,12 +86,44 @@ export function stringWidth (text: string): number {
   return width
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+// Built on first use: creating it loads ICU's break data (~27 ms), which `psst id` never needs.
+let segmenterInstance: Intl.Segmenter | null = null
+const segmenter = (): Intl.Segmenter => (segmenterInstance ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }))
 
-/** Grapheme clusters of a string, in order. */
+/** Printable ASCII, tab and line feed: every one of these is a cluster of its own. */
+const PLAIN = /^[\x20-\x7e\t\n]*$/
+const WINDOW = 256
+
+/**
+ * The clusters of `text` from `from` (which must be a cluster boundary) to the end, as [start, end)
+ * offsets. Node 20's Intl.Segmenter walks a long string in quadratic time (a 40 000-character line
+ * took seconds), so it only ever sees a window of a few hundred code units; each window starts on a
+ * boundary, and its last cluster, which the window may have cut, is segmented again with the next one.
+ */
+export function * graphemeSpans (text: string, from = 0): Generator<[number, number]> {
+  let start = from
+  let size = WINDOW
+  while (start < text.length) {
+    const end = start + size
+    const last = end >= text.length
+    const parts: string[] = []
+    for (const s of segmenter().segment(text.slice(start, end))) parts.push(s.segment)
+    if (!last && parts.length < 2) { size *= 2; continue } // one cluster longer than the window
+    const keep = last ? parts.length : parts.length - 1
+    for (let i = 0; i < keep; i++) {
+      const next = start + parts[i].length
+      yield [start, next]
+      start = next
+    }
+    size = WINDOW
+  }
+}
+
+/** Grapheme clusters of a string, in order, in linear time. */
 export function graphemes (text: string): string[] {
+  if (PLAIN.test(text)) return text.split('')
   const out: string[] = []
-  for (const s of segmenter.segment(text)) out.push(s.segment)
+  for (const [s, e] of graphemeSpans(text)) out.push(text.slice(s, e))
   return out
 }
 
@@ -98,11 +131,11 @@ export function graphemes (text: string): string[] {
 export function sliceToWidth (text: string, width: number): { text: string, width: number } {
   let used = 0
   let end = 0
-  for (const g of graphemes(text)) {
-    const w = stringWidth(g)
+  for (const [s, e] of graphemeSpans(text)) {
+    const w = stringWidth(text.slice(s, e))
     if (used + w > width) break
     used += w
-    end += g.length
+    end = e
   }
   return { text: text.slice(0, end), width: used }
 }
@@ -119,18 +152,4 @@ export function truncate (text: string, width: number, ellipsis = '…'): string
 export function padEnd (text: string, width: number): string {
   const cut = sliceToWidth(text, width)
   return cut.text + ' '.repeat(width - cut.width)
-}
-
-// C0 and C1 controls, DEL, and the bidi embedding/override/isolate controls: a peer's name or message
-// must not move the cursor, change colours, or reorder the rest of a line on a bidi-aware terminal.
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/gu
-
-/**
- * Makes untrusted text safe to draw: control and bidi-override characters are removed, tabs become
- * spaces. With `singleLine`, line breaks become spaces too (names, status messages).
- */
-export function sanitize (text: string, singleLine = false): string {
-  let out = String(text).replace(/\r\n?/g, '\n').replace(/\t/g, '    ').replace(UNSAFE, '')
-  if (singleLine) out = out.replace(/\n/g, ' ')
-  return out
 }
