@@ -92,6 +92,8 @@ export interface DaemonStatus {
   publicKey: string
   dht: DhtInfo
   friendsOnline: number
+  /** Set while many unknown keys send friend requests at once (ms timestamps); see REQUEST_FLOOD_ADVICE. */
+  requestFlood?: { since: number, last: number }
   /** Counters of dropped or refused input; see RELIABILITY.md. */
   counters: Record<string, number>
 }
@@ -167,3 +169,6 @@ export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed
+
+/** What the user is told once per friend-request flood (event, and under `psst requests`). */
+export const REQUEST_FLOOD_ADVICE = 'many friend requests from unknown keys at once: psst still takes every request, but if one you expect does not arrive, change your nospam (psst nospam --new) and give that person your new ID (psst id); your friends are not affected'

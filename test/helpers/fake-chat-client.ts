@@ -45,6 +45,7 @@ export class FakeChatClient implements ChatClient {
   readonly failNext = new Map<Method, PsstError>()
   #onEvent: ((e: PsstEvent) => void) | null = null
   #onClose: Array<() => void> = []
+  #onConnection: Array<(state: 'reconnecting' | 'connected', detail?: string) => void> = []
   #seq = 0
   closed = false
   readonly opts: FakeOptions
@@ -67,6 +68,15 @@ export class FakeChatClient implements ChatClient {
   /** Simulates the daemon going away. */
   drop (): void {
     for (const fn of this.#onClose) fn()
+  }
+
+  /** Simulates a reconnecting client (src/daemon/resilient-client.ts): the daemon went away, or is back. */
+  connection (state: 'reconnecting' | 'connected', detail?: string): void {
+    for (const fn of this.#onConnection) fn(state, detail)
+  }
+
+  onConnection (fn: (state: 'reconnecting' | 'connected', detail?: string) => void): void {
+    this.#onConnection.push(fn)
   }
 
   async subscribe (onEvent: (e: PsstEvent) => void): Promise<void> {

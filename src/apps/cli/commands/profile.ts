@@ -89,7 +89,7 @@ async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
   const info: IdInfo = { ...await ctx.core.initProfile(ctx.home, { name, passphrase, settings: ctx.flags }), protection: ctx.core.profileProtection(ctx.home) }
   ctx.knowPassphrase(passphrase)
   const daemon = ctx.autostart ? await goOnline(ctx) : null
-  ctx.out.result({ ...info, daemon: daemon ?? { running: false } }, () => [
+  ctx.out.result(daemon === null ? info : { ...info, daemon }, () => [
     `created a profile in ${ctx.home}`, ...idLines(info), protectionLine(info.protection!),
     ...(daemon !== null ? [`you are online: the daemon runs in the background (pid ${daemon.pid}); psst daemon stop takes you offline`] : [])
   ])
