@@ -11,7 +11,16 @@ export type Presence = 'online' | 'away' | 'busy'
 export type DeliveryState = 'queued' | 'sent' | 'delivered'
 export type MessageKind = 'text' | 'action'
 
-export interface IdInfo { id: string, publicKey: string, nospam: string, name: string, protection?: Protection }
+export interface IdInfo {
+  id: string
+  publicKey: string
+  nospam: string
+  name: string
+  /** How friends see me: presence and status message. */
+  status: Presence
+  statusMessage: string
+  protection?: Protection
+}
 
 /** How the profile on disk is protected, from its header (`psst id`). */
 export interface Protection {
@@ -150,11 +159,13 @@ export type PsstEvent =
   | { type: 'typing', friend: string, typing: boolean }
   | { type: 'dht', state: DhtInfo['state'] }
   | { type: 'warning', message: string }
+  /** My own name or status changed (by this or another client). */
+  | { type: 'profile', name: string, status: Presence, statusMessage: string }
 
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

@@ -50,7 +50,7 @@ describe('a used profile is online', () => {
     expect(r.stdout).toMatch(/you are online: the daemon runs in the background \(pid \d+\); psst daemon stop takes you offline/)
     expect(alive(pidOf(alice))).toBe(true)
     const info = await json(bob, ['--bootstrap', relay.bootstrap, 'init', '--name', 'bob'])
-    expect(info.daemon).toMatchObject({ running: true })
+    expect(info.daemon).toMatchObject({ running: true, pid: expect.any(Number) })
     expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null })
     expect((await as(alice, ['config', 'get', 'bootstrap'])).stdout.trim()).toBe(relay.bootstrap)
   })

@@ -15,6 +15,7 @@ import type { Glyphs, SystemLevel } from './format.js'
 import { FriendBook } from './friends.js'
 import { HistoryLoader } from './history.js'
 import { InputLine } from './input-line.js'
+import type { InputPiece } from './input-splitter.js'
 import { KeyMap } from './keys.js'
 import type { EditOp, KeyAction, KeyInput } from './keys.js'
 import type { ChatState } from './state.js'
@@ -51,6 +52,8 @@ const CTRL_C_MS = 2000
 const BELL_MS = 1000
 const MARK_READ_MS = 300
 const MAX_ENTRIES = 2000
+/** Far more than one message may hold (64 KiB); a paste beyond it is a mistake, not a message. */
+const MAX_INPUT = 1024 * 1024
 
 export class ChatController {
   readonly state: ChatState
@@ -238,7 +241,8 @@ export class ChatController {
     const me = this.state.me
     this.state.me = {
       id: info.id, publicKey: info.publicKey, name: info.name,
-      status: me?.status ?? 'online', statusMessage: me?.statusMessage ?? ''
+      // an older daemon's answer may lack them: keep what we knew
+      status: info.status ?? me?.status ?? 'online', statusMessage: info.statusMessage ?? me?.statusMessage ?? ''
     }
     this.ui.render()
   }
@@ -324,10 +328,22 @@ export class ChatController {
     this.runAction(this.#keys.decode(ch, key, this.now()))
   }
 
+  /** Input that came in one piece: typed-ahead text, a paste (line breaks kept), Alt+Enter. */
+  handleInput (piece: InputPiece): void {
+    if (piece.kind === 'keys') return
+    if (piece.kind === 'newline') { this.runAction({ type: 'newline' }); return }
+    if (this.input.text.length + piece.text.length > MAX_INPUT) {
+      this.print(this.state.windows.active, `paste ignored: ${piece.text.length} characters would make the input line longer than ${MAX_INPUT}`, 'error')
+      return
+    }
+    this.runAction({ type: 'insert', text: piece.text })
+  }
+
   runAction (a: KeyAction): void {
     if (a.type !== 'complete') this.#completion = null
     switch (a.type) {
       case 'insert': this.input.insert(a.text); this.inputChanged(); break
+      case 'newline': this.input.insert('\n'); this.inputChanged(); break
       case 'edit': this.edit(a.op); break
       case 'submit': void this.submit(); break
       case 'history': if (a.dir === 'up') this.input.historyUp(); else this.input.historyDown(); break
