@@ -28,14 +28,14 @@ describe('errors that mislead and small things, through the CLI', () => {
       execFileSync('umount', [mnt])
       rmSync(mnt, { recursive: true, force: true })
     }
-  })
+  }, 180_000)
 
   it('psst help sned suggests send; history --help states the default limit', async () => {
     const r = await psst(['help', 'sned'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("unknown command 'sned' (Did you mean send?)")
     expect((await psst(['history', '--help'])).stdout).toMatch(/default: 50/)
-  })
+  }, 180_000)
 
   it('a message of spaces is refused; accept says "is now your friend" once; id --qr writes no colour codes into a pipe', async () => {
     const alice = await net.profile('alice')
@@ -73,7 +73,7 @@ describe('errors that mislead and small things, through the CLI', () => {
     expect(qr.code).toBe(0)
     expect(qr.stdout).not.toContain('\u001b')
     expect(qr.stdout).toMatch(/[█▀▄]/)
-  })
+  }, 180_000)
 
   it('unblock takes the name block took; a declined key is listed by psst blocked; history of a removed friend explains', async () => {
     const [alice, bob] = net.profiles
@@ -96,7 +96,7 @@ describe('errors that mislead and small things, through the CLI', () => {
     const history = await alice.cli(['history', 'bob'])
     expect(history.code).toBe(1)
     expect(history.stderr).toContain("a removed friend's history is deleted with them")
-  })
+  }, 180_000)
 
   it('mailbox set with a key that is no relay warns after a short wait instead of accepting silently', async () => {
     const alice = net.profiles[0]
@@ -104,5 +104,5 @@ describe('errors that mislead and small things, through the CLI', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toMatch(/relay abababab did not answer within 3 s: check the key is a psst relay's/)
     expect((await alice.cli(['mailbox', 'clear'])).code).toBe(0)
-  })
+  }, 180_000)
 })

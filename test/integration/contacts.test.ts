@@ -50,7 +50,7 @@ describe('names, impostors and add-by-key across real daemons', () => {
     expect((await friendOf(alice, bob.publicKey)).alias).toBe('')
     expect((await alice.cli(['history', 'bobby'])).code).toBe(0)
     await alice.cli(['alias', 'bobby', 'robert'])
-  })
+  }, 180_000)
 
   it('a look-alike request is flagged in psst requests and psst friends, and accept needs --force', async () => {
     const [alice, bob] = net.profiles
@@ -78,7 +78,7 @@ describe('names, impostors and add-by-key across real daemons', () => {
     expect(ambiguous.stderr).toContain(bob.publicKey.slice(0, 8))
     expect(ambiguous.stderr).toContain(impostor.publicKey.slice(0, 8))
     expect((await alice.cli(['send', 'robert', 'still you'])).code).toBe(0)
-  })
+  }, 180_000)
 
   it('two profiles that add each other\'s public key become friends and chat; a one-sided add reaches nobody', async () => {
     const dave = await net.profile('dave')
@@ -111,5 +111,5 @@ describe('names, impostors and add-by-key across real daemons', () => {
     expect(await friendOf(alice, frank.publicKey)).toBeUndefined()
     expect(events.filter((e) => JSON.stringify(e).includes(frank.publicKey))).toEqual([])
     expect(await friendOf(frank, alice.publicKey)).toMatchObject({ state: 'key-added', online: false })
-  })
+  }, 180_000)
 })

@@ -33,7 +33,7 @@ describe.skipIf(!hasTmux())('psst: links', () => {
   afterAll(async () => {
     try { tmux('kill-server') } catch {}
     await net?.teardown()
-  })
+  }, 180_000)
 
   it('psst open psst:<ID> shows the chat with /add <ID> ready; Enter sends the request', async () => {
     const env = 'env -u PSST_HOME -u PSST_BOOTSTRAP -u PSST_PASSPHRASE -u PSST_DHT_HOST LANG=C.UTF-8'
@@ -46,7 +46,7 @@ describe.skipIf(!hasTmux())('psst: links', () => {
       return r.length > 0 ? r : null
     }, 'the request at carol', 40_000)
     expect(reqs[0]).toMatchObject({ publicKey: dave.publicKey, name: 'dave' })
-  })
+  }, 180_000)
 
   it('rejects what is no psst link; desktop install writes the handler entry', async () => {
     const bad = await psst(['open', 'psst:nonsense'])
@@ -64,5 +64,5 @@ describe.skipIf(!hasTmux())('psst: links', () => {
     } finally {
       rmSync(data, { recursive: true, force: true })
     }
-  })
+  }, 180_000)
 })
