@@ -101,4 +101,13 @@ describe('psst passwd', () => {
     const sent = await alice.json<any>(['send', 'bob', '--wait', '30', 'after all that'])
     expect(sent).toMatchObject({ seq: MESSAGES + 1, state: 'delivered' })
   }, 300_000)
+
+  it('with the daemon running, passwd stops it, re-encrypts, and starts it again under the new passphrase', async () => {
+    const r = await alice.cli(['passwd', '--new-passphrase-file', file('live', 'live secret')], { timeoutMs: 90_000 })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('the daemon was restarted')
+    const sent = await alice.json<any>(['send', 'bob', '--wait', '30', 'still here'])
+    expect(sent.state).toBe('delivered')
+    expect((await alice.json<any>(['id'])).protection).toMatchObject({ encrypted: true })
+  }, 300_000)
 })
