@@ -142,4 +142,16 @@ describe.skipIf(!hasTmux())('psst chat: paste, multi-line messages and your own 
     await shown('alice', /\[DHT/, 'status bar')
     await waitFor(() => !/\(away\)/.test(screen('alice')), 'back online in the bars')
   })
+
+  it('a URL longer than the window reaches the terminal as one wrapped line, not indented pieces', async () => {
+    const url = `https://example.com/${'very-long-path/'.repeat(12)}end`
+    literal('alice', '/q bob'); keys('alice', 'Enter')
+    await shown('alice', /\[2:bob\]/, 'bob window')
+    const sent = await bob.cli(['send', alice.publicKey.slice(0, 12), `look at ${url} please`])
+    expect(sent.code, sent.stderr).toBe(0)
+    await shown('alice', /please/, 'the URL message')
+    // -J joins the lines the terminal wrapped itself: the URL is whole there, as a URL detector sees it
+    const joined = tmux('capture-pane', '-p', '-J', '-t', 'alice')
+    expect(joined).toContain(url)
+  })
 })

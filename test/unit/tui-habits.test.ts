@@ -27,7 +27,7 @@ describe('tui habits', () => {
   it('a multi-line message shows each line under the first, where the text starts', async () => {
     const h = await harness(opts())
     await h.line('/q bob')
-    h.client.emit({ type: 'message', friend: BOB, id: 'm1', seq: 1, index: 1, from: BOB, text: 'first\nsecond\x1b[31m\x07\n\tthird', kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    h.client.emit({ type: 'message', friend: BOB, id: 'm1', seq: 1, from: BOB, text: 'first\nsecond\x1b[31m\x07\n\tthird', kind: 'text', index: 0, sentAt: h.timers.now, state: 'delivered' })
     const rows = h.screen()
     const i = rows.findIndex(r => r.includes('<bob> first'))
     expect(rows[i + 1]).toBe(' '.repeat(rows[i].indexOf('first')) + 'second[31m')
@@ -64,5 +64,36 @@ describe('tui habits', () => {
     expect(h.screen()[0]).toMatch(/ me \(away\)/)
     expect(h.screen().join('\n')).toMatch(/\[me \(away\)\]/)
     expect(h.log().at(-1)).toBe('you are away — "at lunch"')
+  })
+
+  it('a read-marker line sits above what came while you were in another window', async () => {
+    const h = await harness(opts())
+    await h.line('/q bob')
+    let n = 0
+    const say = (text: string): void => h.client.emit({ type: 'message', friend: BOB, id: `m${++n}`, seq: n, index: n, from: BOB, text, kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    say('seen while here')
+    expect(h.screen().join('\n')).not.toMatch(/--- new ---/)
+    h.c.runAction({ type: 'window', n: 1 })
+    say('came while away')
+    say('and this')
+    h.c.runAction({ type: 'window', n: 2 })
+    const rows = h.screen()
+    const marker = rows.findIndex(r => /^--- new -+$/.test(r))
+    expect(marker).toBeGreaterThan(rows.findIndex(r => r.includes('seen while here')))
+    expect(rows[marker + 1]).toMatch(/<bob> came while away/)
+    // back again with nothing new: no marker
+    h.c.runAction({ type: 'window', n: 1 })
+    h.c.runAction({ type: 'window', n: 2 })
+    expect(h.screen().join('\n')).not.toMatch(/--- new ---/)
+  })
+
+  it('a conversation opened at start with unread messages has the marker above them', async () => {
+    const h = await harness({ friends: [friend(BOB, 'bob', { unread: 2 })], histories: { [BOB]: 5 } })
+    await flush()
+    h.c.runAction({ type: 'window', n: 2 })
+    const rows = h.screen()
+    const marker = rows.findIndex(r => /^--- new -+$/.test(r))
+    expect(marker).toBeGreaterThan(0)
+    expect(rows.slice(marker + 1).filter(r => r.includes('<bob>'))).toHaveLength(2)
   })
 })

@@ -102,7 +102,9 @@ export class ChatController {
     this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
     // Like irssi's query windows: a conversation with unread messages is there to switch to.
     if (friends.status === 'fulfilled') {
-      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
+      for (const f of friends.value) {
+        if (f.unread > 0 && f.publicKey !== this.#open) this.markUnread(this.openFriend(f.publicKey, false), f.unread)
+      }
     }
     if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
     this.ui.render()
@@ -176,6 +178,19 @@ export class ChatController {
     return win
   }
 
+  /** Puts the read marker above the last `unread` messages from the friend, once they are loaded. */
+  markUnread (win: ChatWindow, unread: number): void {
+    void this.history.loadInitial(win).then(() => {
+      const entries = win.buffer.entries
+      let left = unread
+      for (let i = entries.length - 1; i > 0; i--) {
+        const e = entries[i]
+        if (e.kind === 'msg' && e.from !== 'me' && --left === 0) { win.marker = entries[i - 1]; break }
+      }
+      this.ui.render()
+    })
+  }
+
   switchTo (win: ChatWindow): void {
     const left = this.state.windows.switchToWindow(win)
     if (left !== null) this.windowChanged(left)
@@ -187,6 +202,7 @@ export class ChatController {
   }
 
   windowChanged (left: ChatWindow): void {
+    left.marker = left.buffer.entries[left.buffer.entries.length - 1] ?? null
     if (left.kind === 'friend' && this.typing.target === left.key) this.typing.stop()
     this.#completion = null
     this.viewed(this.state.windows.active)
