@@ -134,7 +134,8 @@ export function bodyContext (state: ChatState): BodyContext {
   return {
     glyphs: state.glyphs,
     nameOf: from => from === 'me' ? displayName(state.me?.name, state.me?.publicKey ?? 'me') : state.book.nameOf(from),
-    header: (win, width) => win.kind === 'home' ? homeHeader(state, width) : win.kind === 'requests' ? requestsHeader(state) : []
+    header: (win, width) => win.kind === 'home' ? homeHeader(state, width) : win.kind === 'requests' ? requestsHeader(state) : [],
+    timestamp: state.settings.timestamp
   }
 }
 
