@@ -33,6 +33,8 @@ export interface CommandContext {
   friendGone: (key: string) => void
   requestGone: (key: string) => void
   ownMessage: (friend: string, text: string, action: boolean, result: SendResult) => void
+  search: (text: string) => void
+  searchOlder: () => void
   /** This session's settings; /set changes them in place. */
   settings: ChatSettings
 }
@@ -211,6 +213,15 @@ export const COMMANDS: Command[] = [
       const n = Number(need(args, this.usage))
       if (!Number.isInteger(n) || n < 1) throw PsstError.usage('usage: /window <number>')
       ctx.switchWindow(n)
+    }
+  },
+  {
+    name: 'search', usage: '/search [text]', arg: 'none',
+    help: 'find text in this window (newest first, highlighted); again without text or Ctrl+R: older; Esc ends',
+    run (args, ctx) {
+      const text = args.trim()
+      if (text === '') { ctx.searchOlder(); return }
+      ctx.search(text)
     }
   },
   {

@@ -19,6 +19,7 @@ import type { InputPiece } from './input-splitter.js'
 import { KeyMap } from './keys.js'
 import type { EditOp, KeyAction, KeyInput } from './keys.js'
 import type { ChatSettings, ChatState } from './state.js'
+import { findMatches, scrollFor } from './search.js'
 import { submitLine } from './submit.js'
 import { TypingNotifier } from './typing.js'
 import type { Timers } from './typing.js'
@@ -359,7 +360,47 @@ export class ChatController {
   // ---- keys and the input line ----------------------------------------------------------------
 
   handleKey (ch: string | undefined, key: KeyInput): void {
+    const win = this.state.windows.active
+    if ((key.full ?? key.name) === 'escape' && win.search !== null) { this.endSearch(win); this.ui.render() }
     this.runAction(this.#keys.decode(ch, key, this.now()))
+  }
+
+  /** Starts a scrollback search in the active window: the newest match is shown. */
+  search (query: string): void {
+    const win = this.state.windows.active
+    const matches = findMatches(win, query)
+    if (matches.length === 0) {
+      win.search = null
+      this.print(win, `no line holds "${query}"${win.buffer.hasOlder && win.kind === 'friend' ? ' in what is loaded — PageUp loads older history' : ''}`, 'dim')
+      return
+    }
+    win.search = { query, matches, at: matches.length - 1 }
+    this.#showMatch(win)
+  }
+
+  /** Ctrl+R, or /search with no text: the next older match, or a hint when there is none. */
+  searchOlder (): void {
+    const win = this.state.windows.active
+    const s = win.search
+    if (s === null) { this.input.set('/search '); return }
+    if (s.at === 0) {
+      this.print(win, `no older line holds "${s.query}"${win.buffer.hasOlder && win.kind === 'friend' ? ' in what is loaded — PageUp loads older history' : ''}`, 'dim')
+      return
+    }
+    s.at--
+    this.#showMatch(win)
+  }
+
+  endSearch (win: ChatWindow): void {
+    win.search = null
+    win.scroll = 0
+  }
+
+  #showMatch (win: ChatWindow): void {
+    const s = win.search
+    if (s === null) return
+    win.scroll = scrollFor(win, s.matches[s.at], bodyContext(this.state), this.cols, this.bodyHeight)
+    this.ui.render()
   }
 
   /** Input that came in one piece: typed-ahead text, a paste (line breaks kept), Alt+Enter. */
@@ -378,6 +419,7 @@ export class ChatController {
     switch (a.type) {
       case 'insert': this.input.insert(a.text); this.inputChanged(); break
       case 'newline': this.input.insert('\n'); this.inputChanged(); break
+      case 'search-older': this.searchOlder(); break
       case 'edit': this.edit(a.op); break
       case 'submit': void this.submit(); break
       case 'history': if (a.dir === 'up') this.input.historyUp(); else this.input.historyDown(); break
