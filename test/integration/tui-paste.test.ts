@@ -44,10 +44,10 @@ describe.skipIf(!hasTmux())('psst chat: paste, multi-line messages and your own 
   let bob: Profile
   let dir: string
 
-  const chat = (session: string, p: Profile): void => {
+  const chat = (session: string, p: Profile, flags = ''): void => {
     // a notify-send of our own first in PATH: it writes down what the desktop would show
     const env = `env -u PSST_HOME -u PSST_BOOTSTRAP -u PSST_PASSPHRASE -u PSST_DHT_HOST -u PSST_NOTIFY LANG=C.UTF-8 PATH=${dir}/bin:${process.env.PATH ?? ''} NOTIFY_LOG=${dir}/notify-${session}.log`
-    const cmd = `${env} ${process.execPath} ${BIN} --home ${p.home} --bootstrap ${net.bootstrap} --no-autostart chat; echo "EXIT=$?"; sleep 60`
+    const cmd = `${env} ${process.execPath} ${BIN} --home ${p.home} --bootstrap ${net.bootstrap} --no-autostart chat ${flags}; echo "EXIT=$?"; sleep 60`
     tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', cmd)
   }
 
@@ -139,8 +139,9 @@ describe.skipIf(!hasTmux())('psst chat: paste, multi-line messages and your own 
     keys('alice', 'C-c'); keys('alice', 'C-c')
     await shown('alice', /EXIT=0/, 'the first chat left')
     tmux('kill-session', '-t', 'alice')
-    chat('alice', alice)
+    chat('alice', alice, '--timestamp %H:%M:%S')
     await shown('alice', /alice[^\n]*\(away\)/, 'away in the new chat\'s title')
+    expect(screen('alice')).toMatch(/^\[\d\d:\d\d:\d\d\] -!- welcome/m) // psst chat --timestamp, as the README says
     expect(screen('alice')).not.toMatch(/\(online\)/)
     await alice.cli(['status', 'online'])
     await shown('alice', /\[DHT/, 'status bar')
