@@ -5,6 +5,7 @@
  */
 import { MessageBuffer } from './buffer.js'
 import type { Entry } from './buffer.js'
+import type { SearchState } from './search.js'
 
 export type WindowKind = 'home' | 'friend' | 'requests'
 
@@ -27,10 +28,12 @@ export interface ChatWindow {
    * window. A line under it tells what came while you were away.
    */
   marker: Entry | null
+  /** An active scrollback search (/search, Ctrl+R), or null. */
+  search: SearchState | null
 }
 
 export function newWindow (kind: WindowKind, key: string): ChatWindow {
-  return { kind, key, buffer: new MessageBuffer(), activity: 0, scroll: 0, history: 'none', loadingOlder: false, marker: null }
+  return { kind, key, buffer: new MessageBuffer(), activity: 0, scroll: 0, history: 'none', loadingOlder: false, marker: null, search: null }
 }
 
 export class WindowList {
