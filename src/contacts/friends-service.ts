@@ -1,7 +1,7 @@
-import type { Messenger } from '../daemon/messenger.js'
+import type { Messenger } from './messenger.js'
 import type { Link } from '../net/link.js'
 import type { FriendRecord, RequestRecord } from '../wire/records.js'
-import type { FriendRequest } from '../wire/frames.js'
+import { noStream, STREAM_ID_BYTES, type FriendRequest } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
 import { newRuntime, friendInfo, requestInfo, resolveOne, type FriendRuntime } from './friend-runtime.js'
 import { step, type FriendshipState } from './friendship.js'
@@ -11,8 +11,8 @@ import { fromHex, toHex, randomBytes } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
-import { MAX_PENDING_REQUESTS } from '../daemon/messenger.js'
-import type { FriendInfo } from '../daemon/api.js'
+import { MAX_PENDING_REQUESTS } from './messenger.js'
+import type { FriendInfo } from '../wire/api.js'
 
 /** The friendship state of a key, derived from what the daemon holds. */
 export function stateOf (m: Messenger, hex: string): FriendshipState {
@@ -27,7 +27,9 @@ function newFriendRecord (publicKey: Buffer, name: string, now: number): FriendR
   return {
     publicKey, state: 'friends', name, status: 'online', statusMessage: '', lastSeen: 0, addedAt: now,
     requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0,
-    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0
+    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0,
+    // A friendship made again starts a stream of its own, so nothing of the last one is taken for it.
+    sendStream: randomBytes(STREAM_ID_BYTES), recvStream: noStream()
   }
 }
 
@@ -206,5 +208,5 @@ export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeo
 export async function rotateNospam (m: Messenger): Promise<void> {
   await cryptoReady()
   m.profile = { ...m.profile, nospam: randomBytes(4) }
-  await m.store.saveProfile(m.profile)
+  await m.saveProfile()
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { chmodSync, unlinkSync, existsSync } from 'node:fs'
-import type { Messenger } from './messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { PsstEvent } from './api.js'
 import { handle } from './service.js'
 import { PsstError } from '../errors.js'

@@ -4,13 +4,15 @@ import { paths } from '../storage/home.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { DhtNode } from '../net/dht-node.js'
 import { parseBootstrap, formatBootstrap, type HostPort } from '../net/bootstrap.js'
-import { Messenger } from './messenger.js'
+import { Messenger } from '../contacts/messenger.js'
 import { installProtocol } from './protocol.js'
 import { serveControl, type ControlServer } from './control-server.js'
 import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
 import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import type { Client } from './control-client.js'
+
+export type { Messenger }
 
 export interface DaemonOptions {
   home: string

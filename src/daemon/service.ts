@@ -1,4 +1,4 @@
-import type { Messenger } from './messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { Method, Params, Result, Presence } from './api.js'
 import { idInfo, checkName } from './profile.js'
 import { friendInfo } from '../contacts/friend-runtime.js'
@@ -24,7 +24,7 @@ function str (v: unknown, what: string): string {
 }
 
 async function broadcastPresence (m: Messenger): Promise<void> {
-  await m.store.saveProfile(m.profile)
+  await m.saveProfile()
   const p = m.profile
   for (const rt of m.friends.values()) {
     if (rt.link?.ready === true) rt.link.send({ type: 'presence', name: p.name, status: p.status, statusMessage: p.statusMessage })
@@ -87,7 +87,7 @@ export const handlers: Handlers = {
   },
   markRead: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.markDirty(rt); await m.write([]) }
+    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.save(rt); await m.write([]) }
     return { unread: 0 }
   },
   typing: (m, p) => {
@@ -101,14 +101,14 @@ export const handlers: Handlers = {
     const key = fromHex(str(p.relay, 'a relay public key').trim().toLowerCase())
     if (key === null || key.byteLength !== 32) throw PsstError.usage('a relay key is 64 hex characters (psst relay status shows it)')
     m.profile = { ...m.profile, mailbox: key }
-    await m.store.saveProfile(m.profile)
+    await m.saveProfile()
     for (const rt of m.friends.values()) if (rt.link?.ready === true) rt.link.send(m.hello(rt))
     m.emit('mailbox-changed')
     return { relay: toHex(key) }
   },
   mailboxClear: async (m) => {
     m.profile = { ...m.profile, mailbox: null }
-    await m.store.saveProfile(m.profile)
+    await m.saveProfile()
     m.emit('mailbox-changed')
     return { relay: null }
   }

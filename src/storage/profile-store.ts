@@ -270,8 +270,10 @@ export class ProfileStore {
   }
 
   async saveProfile (p: ProfileRecord): Promise<void> {
-    await this.apply([this.#put('profile', PROFILE_KEY, Records.profile.encode(p))])
+    await this.apply([this.profileOp(p)])
   }
+
+  profileOp (p: ProfileRecord): Op { return this.#put('profile', PROFILE_KEY, Records.profile.encode(p)) }
 
   // --- friends, requests, blocks
 

@@ -30,7 +30,7 @@ describe('relay: limits and durability', () => {
     expect(await c.opened()).toBe(true)
     return c
   }
-  const envelope = (seq: number, size = 100): Buffer => sealEnvelope(sender, owner.publicKey, {
+  const envelope = (seq: number, size = 100): Buffer => sealEnvelope(sender, owner.publicKey, Buffer.alloc(16), {
     id: randomBytes(16), seq, sentAt: Date.now(), kind: 'text', body: `m${seq} `.padEnd(size, '.')
   })
   const fetchAll = async (c: MailboxClient): Promise<HeldItem[]> => {

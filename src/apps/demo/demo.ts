@@ -7,7 +7,7 @@ import { initProfile } from '../../daemon/profile.js'
 import { runDaemon } from '../../daemon/daemon.js'
 import { connect, type Client } from '../../daemon/control-client.js'
 import type { PsstEvent, IdInfo } from '../../daemon/api.js'
-import type { Messenger } from '../../daemon/messenger.js'
+import type { Messenger } from '../../daemon/daemon.js'
 
 /** The demo network lives on 127.0.0.N with N in this range, away from the tests' 2..99. */
 const DEMO_HOSTS = [200, 254] as const
