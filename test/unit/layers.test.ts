@@ -17,14 +17,16 @@ const ALLOWED: Record<string, string[]> = {
   storage: [...BASE],
   net: [...BASE],
   streams: [...BASE, 'storage'],
+  rpc: [],
   contacts: [...BASE, 'storage', 'net', 'streams'],
   chat: [...BASE, 'storage', 'net', 'streams', 'contacts'],
   mailbox: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
-  relay: [...BASE, 'storage', 'net', 'mailbox', 'daemon'],
-  daemon: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'apps/demo'],
+  relay: [...BASE, 'storage', 'net', 'mailbox', 'rpc'],
+  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
-  'apps/tui': ['daemon', 'crypto'],
-  'apps/cli': ['daemon', 'crypto', 'apps/tui', 'relay']
+  'apps/text': [],
+  'apps/tui': ['daemon', 'crypto', 'apps/text'],
+  'apps/cli': ['daemon', 'crypto', 'apps/tui', 'apps/text', 'relay']
 }
 
 /**
