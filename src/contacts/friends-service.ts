@@ -4,7 +4,7 @@ import type { FriendRecord, RequestRecord } from '../wire/records.js'
 import { noStream, STREAM_ID_BYTES, type FriendRequest } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
 import { newRuntime, friendInfo, requestInfo, resolveOne, type FriendRuntime } from './friend-runtime.js'
-import { step, type FriendshipState } from './friendship.js'
+import { step, type FriendshipState, type FriendshipInput, type Step } from './friendship.js'
 import { parseId } from '../crypto/id.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { fromHex, toHex, randomBytes } from '../crypto/identity.js'
@@ -73,14 +73,29 @@ async function acceptRequest (m: Messenger, req: RequestRecord): Promise<FriendR
   return rt
 }
 
+/**
+ * What the friendship state machine (friendship.ts) says to a command on `hex`: the daemon does
+ * what it allows, and a refusal is the user's error.
+ */
+function transition (m: Messenger, hex: string, input: FriendshipInput): Step {
+  const next = step(stateOf(m, hex), input)
+  if (next.error === undefined) return next
+  const who = `${hex.slice(0, 12)}…`
+  if (next.error === 'ALREADY_FRIENDS') throw new PsstError('ALREADY_FRIENDS', `${who} is already your friend`)
+  if (next.error === 'BLOCKED') throw new PsstError('BLOCKED', `${who} is blocked; unblock it first (psst unblock ${hex.slice(0, 12)})`)
+  throw new PsstError('NOT_FOUND', `nothing to ${input.type} for ${who}`)
+}
+
 export async function accept (m: Messenger, query: string): Promise<FriendInfo> {
   const req = findRequest(m, query)
+  transition(m, toHex(req.publicKey), { type: 'accept' })
   return friendInfo(await acceptRequest(m, req))
 }
 
 export async function decline (m: Messenger, query: string): Promise<{ publicKey: string }> {
   const req = findRequest(m, query)
   const hex = toHex(req.publicKey)
+  transition(m, hex, { type: 'decline' })
   m.requests.delete(hex)
   const block = { publicKey: req.publicKey, declinedOnly: true, at: m.now() }
   m.blocks.set(hex, block)
@@ -104,7 +119,7 @@ export function findFriend (m: Messenger, query: string, includePending = false)
 
 /** The other side accepted (or asked too): the pending entry becomes a friend. */
 export async function becomeFriends (m: Messenger, rt: FriendRuntime, name: string): Promise<void> {
-  if (rt.rec.state === 'friends') return
+  if (!step(stateOf(m, rt.hex), { type: 'remote-accept' }).effects.includes('store-friend')) return
   rt.rec.state = 'friends'
   rt.rec.name = name
   m.requests.delete(rt.hex)
@@ -112,7 +127,19 @@ export async function becomeFriends (m: Messenger, rt: FriendRuntime, name: stri
   m.emitEvent({ type: 'friend-added', publicKey: rt.hex, name })
 }
 
+/** `remove`: a friend, or a request of mine still waiting. */
 export async function removeFriend (m: Messenger, rt: FriendRuntime): Promise<{ publicKey: string }> {
+  transition(m, rt.hex, { type: 'remove' })
+  return await forget(m, rt)
+}
+
+/** They declined my request: the pending entry goes (friendship.ts: remote-decline). */
+export async function onRemoteDecline (m: Messenger, rt: FriendRuntime): Promise<void> {
+  if (step(stateOf(m, rt.hex), { type: 'remote-decline' }).effects.includes('delete-friend')) await forget(m, rt)
+}
+
+/** Forgets a friend or pending request of mine: record, history, outbox, link. */
+async function forget (m: Messenger, rt: FriendRuntime): Promise<{ publicKey: string }> {
   m.friends.delete(rt.hex)
   if (rt.dialTimer) clearTimeout(rt.dialTimer)
   for (const w of rt.waiters) w.resolve(false)
@@ -127,8 +154,10 @@ export async function removeFriend (m: Messenger, rt: FriendRuntime): Promise<{ 
 export async function block (m: Messenger, query: string): Promise<{ publicKey: string }> {
   const publicKey = keyFromQuery(m, query)
   const hex = toHex(publicKey)
+  const next = transition(m, hex, { type: 'block' })
+  if (next.effects.length === 0) return { publicKey: hex }
   const rt = m.friends.get(hex)
-  if (rt !== undefined) await removeFriend(m, rt)
+  if (rt !== undefined) await forget(m, rt)
   const ops: Op[] = []
   if (m.requests.delete(hex)) ops.push(m.store.delOp('requests', publicKey))
   const rec = { publicKey, declinedOnly: false, at: m.now() }
@@ -142,6 +171,7 @@ export async function block (m: Messenger, query: string): Promise<{ publicKey: 
 export async function unblock (m: Messenger, query: string): Promise<{ publicKey: string }> {
   const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: '', b }))
   const found = resolveOne(query, items, 'blocked key')
+  transition(m, found.hex, { type: 'unblock' })
   m.blocks.delete(found.hex)
   await m.write([m.store.delOp('blocked', found.b.publicKey)])
   return { publicKey: found.hex }

@@ -4,7 +4,7 @@ import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { Frame, FriendRequest, Hello, PresenceUpdate } from '../wire/frames.js'
 import { onMessage, onReceipt, onHelloStreams, pump } from '../chat/delivery.js'
 import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
-import { becomeFriends, onRemoteRequest, removeFriend } from '../contacts/friends-service.js'
+import { becomeFriends, onRemoteRequest, onRemoteDecline } from '../contacts/friends-service.js'
 
 /** How long a typing indicator lasts without a refresh. */
 const TYPING_TTL_MS = 6000
@@ -73,7 +73,7 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
       return
     case 'friendDecline':
       m.emitEvent({ type: 'warning', message: `${rt.rec.name || rt.hex.slice(0, 12)} declined your friend request` })
-      void removeFriend(m, rt)
+      void onRemoteDecline(m, rt)
       return
     default:
       m.strike(link, 'frames-before-accept')
