@@ -11,6 +11,7 @@ import { Records, messageRecordFromFrame, messageFrameFromRecord } from '../wire
 import { utf8Length } from '../wire/codec.js'
 import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
+import { beginResync, checkResync, hasResync } from './resync.js'
 
 export interface Txn { session: string, first: number }
 
@@ -162,6 +163,11 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
 
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
 export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
+  if (hasResync(rt)) {
+    const r = checkResync(rt, link, msg)
+    if (r === 'hold') return
+    if (r === 'known') return skipKnown(m, rt, link, msg.seq)
+  }
   const verdict = storeIncoming(m, rt, msg, () => scheduleReceipt(rt, link))
   if (verdict === 'duplicate') {
     m.count('duplicate-messages')
@@ -170,6 +176,19 @@ export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: Cha
   } else if (verdict === 'out-of-order') {
     m.count('out-of-order-messages')
   }
+}
+
+/** A message of a new stream of theirs that I hold from the one it replaced: counted, not stored again. */
+function skipKnown (m: Messenger, rt: FriendRuntime, link: Link, seq: number): void {
+  m.count('duplicates-across-streams')
+  rt.rec.recvUpTo = seq
+  m.save(rt)
+  const stream = rt.rec.recvStream
+  // In the queue, so the mark never gets ahead of a message before it that is still being written.
+  m.writes.push([], () => {
+    if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, seq)
+    scheduleReceipt(rt, link)
+  })
 }
 
 /**
@@ -242,6 +261,7 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
 export function onHelloStreams (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
   const theirs = judgeTheirStream(hello.stream, hello.base, rt.rec.recvStream, rt.rec.recvUpTo)
   if (theirs === 'adopt') {
+    beginResync(m, rt, rt.rec.recvUpTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
     // A copy: the decoded field is a view into the received chunk.
     rt.rec.recvStream = Buffer.from(hello.stream)
     rt.rec.recvUpTo = hello.base

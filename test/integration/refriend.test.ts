@@ -159,12 +159,19 @@ describe('a profile restored from an older copy', () => {
     await net.friends(erin, frank)
     await exchange(erin, frank, 'before the copy', ledger)
 
+    // The copy holds a message of frank's that erin has not acknowledged yet (she is offline).
+    await erin.stop()
+    await waitFor(async () => !(await online(frank, erin.publicKey)), 'frank sees erin offline')
+    const pending = await frank.json<{ seq: number }>(['send', erin.publicKey.slice(0, 16), 'pending at the copy'])
+    ledger.list(frank, erin).push('pending at the copy')
     await frank.stop()
     const backup = mkdtempSync(join(tmpdir(), 'psst-frank-backup-'))
     try {
       cpSync(frank.home, backup, { recursive: true })
+      await erin.start()
       await frank.start()
       await bothOnline(erin, frank)
+      expect((await (await frank.client()).call('waitDelivered', { friend: erin.publicKey, seq: pending.seq, timeoutMs: WAIT_S * 1000 })).delivered).toBe(true)
       await exchange(erin, frank, 'after the copy', ledger)
       await checkBoth(erin, frank, ledger)
 
@@ -176,7 +183,8 @@ describe('a profile restored from an older copy', () => {
     }
     await frank.start()
     await bothOnline(erin, frank)
-    // frank's copy lost what erin sent him after it was made; erin still holds all frank sent.
+    // frank's copy lost what erin sent him after it was made; erin still holds all frank sent,
+    // and "pending at the copy" — unacknowledged in the copy, so sent again — shows there once.
     ledger.list(erin, frank).splice(0, Infinity, ...(await received(frank, erin)))
     await exchange(erin, frank, 'after the restore', ledger)
     await checkBoth(erin, frank, ledger)
