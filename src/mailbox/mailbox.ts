@@ -290,8 +290,11 @@ async function acquireNode (m: Messenger, relayHex: string): Promise<DhtNode | n
 }
 
 async function makeNode (m: Messenger): Promise<DhtNode | null> {
+  const st = state(m)
   try {
     const node = await m.dht!.sibling()
+    // The daemon may have stopped while the node bootstrapped: a node left open keeps the process alive.
+    if (m.closing || states.get(m) !== st) { await node.destroy(); return null }
     m.count('mailbox-deposit-nodes')
     return node
   } catch (err) {
@@ -301,8 +304,9 @@ async function makeNode (m: Messenger): Promise<DhtNode | null> {
 }
 
 function releaseNode (m: Messenger, relayHex: string): void {
-  const st = state(m)
-  const n = st.nodes.get(relayHex)
+  const st = states.get(m)
+  const n = st?.nodes.get(relayHex)
+  if (st === undefined) return
   if (n === undefined || --n.users > 0) return
   n.idle = setTimeout(() => {
     if (st.nodes.get(relayHex) !== n || n.users > 0) return

@@ -50,7 +50,7 @@ export async function callRelay<T> (home: string, method: 'status' | 'stop' | 'i
   if (socket === null) throw noRelay()
   const rpc = new RpcClient(socket, noRelay)
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((resolve, reject) => {
+  const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new PsstError('TIMEOUT', `the relay in ${home} did not answer`)), timeoutMs)
   })
   try {

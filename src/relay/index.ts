@@ -60,13 +60,3 @@ export async function relayStatus (home: string | { home: string }): Promise<Rel
 export async function relayInvite (home: string, validMs?: number): Promise<RelayInvite> {
   return await callRelay<RelayInvite>(home, 'invite', 5000, validMs === undefined ? {} : { validMs })
 }
-
-/** Asks the running relay to stop (it finishes cleanly); false when none runs. */
-export async function stopRelay (home: string): Promise<boolean> {
-  try {
-    await callRelay(home, 'stop')
-    return true
-  } catch {
-    return false
-  }
-}

@@ -104,7 +104,6 @@ export class RelayStore {
 
   /** The owner a capability key deposits for, or undefined. */
   capOwner (cap: string): string | undefined { return this.caps.get(cap) }
-  capCount (owner: Buffer): number { return this.#capsOf.get(owner.toString('hex'))?.size ?? 0 }
 
   /**
    * Replaces the owner's set of deposit capabilities with `keys`. A key already registered by

@@ -123,6 +123,7 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
     case 'typing': return `${nameOf(e.friend)} ${e.typing ? 'is typing' : 'stopped typing'}`
     case 'dht': return `network: ${e.state}`
     case 'warning': return `warning: ${sanitizeLine(e.message)}`
+    case 'profile': return `you are ${e.status}${e.statusMessage === '' ? '' : ` — ${sanitizeLine(e.statusMessage)}`} as ${sanitizeLine(e.name)}`
     default: return `event: ${sanitizeLine(JSON.stringify(e))}`
   }
 }

@@ -82,6 +82,7 @@ export async function runChat (client: ChatClient, opts: { title?: string, open?
       }, { title: opts.title, open: opts.open, glyphs: glyphsForEnv(process.env) })
       ctrl = c
       t.onKey((ch, key) => guard(() => c.handleKey(ch, key)))
+      t.onInput(piece => guard(() => c.handleInput(piece)))
       t.onResize(() => guard(() => { c.resize(t.cols, t.rows); paintNow(true) }))
       c.resize(t.cols, t.rows)
       paintNow(true)

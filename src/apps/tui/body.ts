@@ -49,6 +49,12 @@ function dayRow (ms: number, glyphs: Glyphs): Row {
   return [seg(`${glyphs.rule.repeat(3)} Day changed to ${formatDay(ms)}`, 'separator')]
 }
 
+/** The read marker: what is below it came while you were in another window. */
+export function markerRow (glyphs: Glyphs, width: number): Row {
+  const label = ' new '
+  return [seg(`${glyphs.rule.repeat(3)}${label}${glyphs.rule.repeat(Math.max(0, width - 3 - label.length))}`, 'unread')]
+}
+
 /** What is shown above the oldest loaded entry. */
 function topRows (win: ChatWindow, ctx: BodyContext, width: number): Row[] {
   const rows = ctx.header(win, width)
@@ -77,9 +83,12 @@ export function bodyView (win: ChatWindow, ctx: BodyContext, width: number, heig
   let count = 0
   const entries = win.buffer.entries
   let i = entries.length - 1
+  let incoming = false // a friend's message below the entry being placed
   for (; i >= 0 && count < want + height; i--) {
     const e = entries[i]
-    const chunk = entryRows(e, ctx, width)
+    let chunk = entryRows(e, ctx, width)
+    if (e === win.marker && incoming) chunk = [...chunk, markerRow(ctx.glyphs, width)]
+    if (e.kind === 'msg' && e.from !== 'me') incoming = true
     const prev = entries[i - 1]
     const withDay = prev !== undefined && dayKey(entryTime(prev)) !== dayKey(entryTime(e))
       ? [dayRow(entryTime(e), ctx.glyphs), ...chunk]

@@ -130,9 +130,15 @@ export const COMMANDS: Command[] = [
     }
   },
   {
-    name: 'status', usage: '/status <online|away|busy> [message]', arg: 'status', help: 'set your status and status message',
+    name: 'status', usage: '/status [online|away|busy] [message]', arg: 'status', help: 'show or set your status and status message',
     async run (args, ctx) {
-      const [word, message] = splitFirst(need(args, this.usage))
+      if (args.trim() === '') {
+        const info = await ctx.client.call('id', {})
+        ctx.setIdentity(info)
+        ctx.print(`status: ${info.status}${info.statusMessage === '' ? '' : ` "${info.statusMessage}"`}`)
+        return
+      }
+      const [word, message] = splitFirst(args)
       const status = word.toLowerCase() as Presence
       if (!STATUSES.includes(status)) throw PsstError.usage(`status must be online, away or busy, not "${word}"`)
       const r = await ctx.client.call('setStatus', { status, message })

@@ -15,6 +15,7 @@ import type { Glyphs, SystemLevel } from './format.js'
 import { FriendBook } from './friends.js'
 import { HistoryLoader } from './history.js'
 import { InputLine } from './input-line.js'
+import type { InputPiece } from './input-splitter.js'
 import { KeyMap } from './keys.js'
 import type { EditOp, KeyAction, KeyInput } from './keys.js'
 import type { ChatState } from './state.js'
@@ -51,6 +52,8 @@ const CTRL_C_MS = 2000
 const BELL_MS = 1000
 const MARK_READ_MS = 300
 const MAX_ENTRIES = 2000
+/** Far more than one message may hold (64 KiB); a paste beyond it is a mistake, not a message. */
+const MAX_INPUT = 1024 * 1024
 
 export class ChatController {
   readonly state: ChatState
@@ -99,7 +102,9 @@ export class ChatController {
     this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
     // Like irssi's query windows: a conversation with unread messages is there to switch to.
     if (friends.status === 'fulfilled') {
-      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
+      for (const f of friends.value) {
+        if (f.unread > 0 && f.publicKey !== this.#open) this.markUnread(this.openFriend(f.publicKey, false), f.unread)
+      }
     }
     if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
     this.ui.render()
@@ -173,6 +178,19 @@ export class ChatController {
     return win
   }
 
+  /** Puts the read marker above the last `unread` messages from the friend, once they are loaded. */
+  markUnread (win: ChatWindow, unread: number): void {
+    void this.history.loadInitial(win).then(() => {
+      const entries = win.buffer.entries
+      let left = unread
+      for (let i = entries.length - 1; i > 0; i--) {
+        const e = entries[i]
+        if (e.kind === 'msg' && e.from !== 'me' && --left === 0) { win.marker = entries[i - 1]; break }
+      }
+      this.ui.render()
+    })
+  }
+
   switchTo (win: ChatWindow): void {
     const left = this.state.windows.switchToWindow(win)
     if (left !== null) this.windowChanged(left)
@@ -184,6 +202,7 @@ export class ChatController {
   }
 
   windowChanged (left: ChatWindow): void {
+    left.marker = left.buffer.entries[left.buffer.entries.length - 1] ?? null
     if (left.kind === 'friend' && this.typing.target === left.key) this.typing.stop()
     this.#completion = null
     this.viewed(this.state.windows.active)
@@ -238,7 +257,8 @@ export class ChatController {
     const me = this.state.me
     this.state.me = {
       id: info.id, publicKey: info.publicKey, name: info.name,
-      status: me?.status ?? 'online', statusMessage: me?.statusMessage ?? ''
+      // an older daemon's answer may lack them: keep what we knew
+      status: info.status ?? me?.status ?? 'online', statusMessage: info.statusMessage ?? me?.statusMessage ?? ''
     }
     this.ui.render()
   }
@@ -324,10 +344,22 @@ export class ChatController {
     this.runAction(this.#keys.decode(ch, key, this.now()))
   }
 
+  /** Input that came in one piece: typed-ahead text, a paste (line breaks kept), Alt+Enter. */
+  handleInput (piece: InputPiece): void {
+    if (piece.kind === 'keys') return
+    if (piece.kind === 'newline') { this.runAction({ type: 'newline' }); return }
+    if (this.input.text.length + piece.text.length > MAX_INPUT) {
+      this.print(this.state.windows.active, `paste ignored: ${piece.text.length} characters would make the input line longer than ${MAX_INPUT}`, 'error')
+      return
+    }
+    this.runAction({ type: 'insert', text: piece.text })
+  }
+
   runAction (a: KeyAction): void {
     if (a.type !== 'complete') this.#completion = null
     switch (a.type) {
       case 'insert': this.input.insert(a.text); this.inputChanged(); break
+      case 'newline': this.input.insert('\n'); this.inputChanged(); break
       case 'edit': this.edit(a.op); break
       case 'submit': void this.submit(); break
       case 'history': if (a.dir === 'up') this.input.historyUp(); else this.input.historyDown(); break

@@ -15,15 +15,17 @@ export interface Glyphs {
   offline: string
   ellipsis: string
   rule: string
+  /** A line break in the input line. */
+  newline: string
 }
 
 /** `·` queued, `✓` sent (left this machine), `✓✓` delivered (the friend's receipt). */
 export const UNICODE_GLYPHS: Glyphs = {
-  queued: '·', sent: '✓', delivered: '✓✓', online: '●', offline: '○', ellipsis: '…', rule: '─'
+  queued: '·', sent: '✓', delivered: '✓✓', online: '●', offline: '○', ellipsis: '…', rule: '─', newline: '↵'
 }
 /** For terminals without UTF-8: `~` queued, `+` sent, `++` delivered. */
 export const ASCII_GLYPHS: Glyphs = {
-  queued: '~', sent: '+', delivered: '++', online: '*', offline: '-', ellipsis: '...', rule: '-'
+  queued: '~', sent: '+', delivered: '++', online: '*', offline: '-', ellipsis: '...', rule: '-', newline: '^J'
 }
 
 /** Picks glyphs from the locale, as ncurses programs do. */

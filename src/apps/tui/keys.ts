@@ -18,6 +18,7 @@ export type EditOp =
 
 export type KeyAction =
   | { type: 'insert', text: string }
+  | { type: 'newline' }
   | { type: 'edit', op: EditOp }
   | { type: 'submit' }
   | { type: 'history', dir: 'up' | 'down' }
@@ -45,6 +46,8 @@ const OTHER: Record<string, KeyAction> = {
   // blessed reports Enter (\r) twice, as "enter" and then "return"; act on "return" only.
   return: { type: 'submit' },
   linefeed: { type: 'submit' },
+  'M-return': { type: 'newline' },
+  'M-enter': { type: 'newline' },
   up: { type: 'history', dir: 'up' },
   down: { type: 'history', dir: 'down' },
   tab: { type: 'complete' },
@@ -60,6 +63,7 @@ const OTHER: Record<string, KeyAction> = {
 /** Rows for /help and the README: key, what it does. */
 export const KEY_HELP: Array<[string, string]> = [
   ['Enter', 'send the line / run the command'],
+  ['Alt+Enter', 'new line in the message (a multi-line paste stays one message too)'],
   ['Alt+1…9, Alt+0', 'go to window 1…9, 10 (Esc then digit works too)'],
   ['Ctrl+N / Ctrl+P', 'next / previous window'],
   ['PageUp / PageDown', 'scroll; older history loads when you reach the top'],

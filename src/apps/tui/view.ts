@@ -59,7 +59,7 @@ export function titleRow (state: ChatState, win: ChatWindow, width: number): Row
   return fillBar(row, width)
 }
 
-export function statusRow (state: ChatState, width: number, now: number, scrolled: boolean): Row {
+export function statusRow (state: ChatState, width: number, now: number, scrolled: boolean, inputLines = 1): Row {
   const b = (text: string, style: Style = 'bar'): Segment[] => [seg('[', 'bar-dim'), seg(text, style), seg('] ', 'bar-dim')]
   const me = state.me
   const w = state.windows
@@ -76,6 +76,7 @@ export function statusRow (state: ChatState, width: number, now: number, scrolle
     })
     row.push(seg('] ', 'bar-dim'))
   }
+  if (inputLines > 1) row.push(...b(`input: ${inputLines} lines`, 'bar-strong'))
   if (scrolled) row.push(seg('-- more --', 'bar-strong'))
   return fillBar(row, width)
 }
@@ -148,10 +149,10 @@ export function buildFrame (state: ChatState, input: InputLine, cols: number, ro
   win.scroll = body.scroll
   const out: Row[] = [titleRow(state, win, cols), ...body.rows]
   while (out.length < rows - 2) out.push([])
-  out.push(statusRow(state, cols, now, win.scroll > 0))
+  out.push(statusRow(state, cols, now, win.scroll > 0, input.lineCount))
   const prompt = `[${truncate(windowLabel(state, win), 16)}] `
   const pw = stringWidth(prompt)
-  const view = input.view(cols - pw)
+  const view = input.view(cols - pw, state.glyphs.newline)
   out.push([seg(prompt, 'prompt'), seg(view.text)])
   return { rows: out, cursor: { row: rows - 1, col: pw + view.cursorCol }, atTop: body.atTop }
 }

@@ -3,7 +3,6 @@
  * use (see lazy.ts), so the CLI builds and works without them.
  */
 import type { Command } from 'commander'
-import type { Client } from '../../../daemon/index.js'
 import type { MailboxInfo } from '../../../daemon/api.js'
 import { parsePort, parsePublicKey } from '../args.js'
 import type { Ctx } from '../context.js'
