@@ -36,7 +36,7 @@ export type PsstErrorCode =
   | 'NOT_A_RELAY'
   | 'READ_ONLY'
 
-/** Exit status for a code: 2 for usage errors, 1 for everything else (DESIGN.md §6). */
+/** Exit status for a code: 2 for usage errors, 1 for everything else (docs/design.md, CLI and JSON shapes). */
 export function exitCodeFor (code: PsstErrorCode): number {
   switch (code) {
     case 'USAGE':

@@ -7,7 +7,7 @@ import {
   struct, boundedString, boundedArray, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
   optionalFixed32, type Codec
 } from './codec.js'
-import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, type WirePresence, type WireKind } from './frames.js'
+import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, noStream, type WirePresence, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES } from './limits.js'
 
 const name = boundedString(MAX_NAME_BYTES)
@@ -39,7 +39,7 @@ const profile = struct<ProfileRecord>([
 export const FRIEND_STATES = ['request-sent', 'friends', 'key-added'] as const
 export type FriendState = typeof FRIEND_STATES[number]
 
-/** A friend, or someone we sent a request to. Counters drive delivery (DESIGN §4). */
+/** A friend, or someone we sent a request to. Counters drive delivery (docs/design.md, Delivery). */
 export interface FriendRecord {
   publicKey: Buffer
   state: FriendState
@@ -69,16 +69,20 @@ export interface FriendRecord {
   txnSession: string
   txnUpTo: number
   txnSeq: number
-  /** The name I chose for them (version 2); '' when none. Shown and matched before theirs. */
+  /** My stream to them: lastSentSeq and ackedUpTo count its seqs (docs/design.md, Delivery). */
+  sendStream: Buffer
+  /** Their stream to me that recvUpTo counts (all zeros until their hello names one). */
+  recvStream: Buffer
+  /** The name I chose for them (version 3); '' when none. Shown and matched before theirs. */
   alias?: string
-  /** Their last name changes, oldest first (version 2): history shows "bob is now known as bobby". */
+  /** Their last name changes, oldest first (version 3): history shows "bob is now known as bobby". */
   renames?: Rename[]
 }
 export interface Rename { at: number, from: string, to: string }
 /** Renames kept per friend: enough to explain a recent history, bounded like every record. */
 export const MAX_RENAMES = 8
 const rename = struct<Rename>([['at', uint], ['from', name], ['to', name]])
-const FRIEND_V1_FIELDS: Array<[keyof FriendRecord & string, Codec<any>]> = [
+const friendV1Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [
   ['publicKey', fixed32], ['state', enumOf(FRIEND_STATES)], ['name', name],
   ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['lastSeen', uint],
   ['addedAt', uint], ['requestNospam', fixed4], ['requestMessage', requestText],
@@ -86,25 +90,13 @@ const FRIEND_V1_FIELDS: Array<[keyof FriendRecord & string, Codec<any>]> = [
   ['unread', uint], ['mailbox', optionalFixed32],
   ['txnSession', boundedString(64)], ['txnUpTo', uint], ['txnSeq', uint]
 ]
-const friendV1 = struct<FriendRecord>(FRIEND_V1_FIELDS)
-const friend = struct<FriendRecord>([...FRIEND_V1_FIELDS, ['alias', name], ['renames', boundedArray(rename, MAX_RENAMES)]])
-const FRIEND_VERSION = 2
-
-/** Version 2 added alias and renames; a version 1 record reads as having neither. */
-const friendRecords = {
-  encode (v: FriendRecord): Buffer {
-    return encodeTagged(friend, FRIEND_VERSION, { ...v, alias: v.alias ?? '', renames: v.renames ?? [] })
-  },
-  decode (b: Uint8Array): FriendRecord | null {
-    if (b.byteLength < 1) return null
-    if (b[0] === FRIEND_VERSION) return decodeOrNull(friend, b.subarray(1))
-    if (b[0] !== VERSION) return null
-    const old = decodeOrNull(friendV1, b.subarray(1))
-    return old === null ? null : { ...old, alias: '', renames: [] }
-  },
-  /** The version 1 bytes, for tests that an old profile still opens. */
-  encodeV1 (v: FriendRecord): Buffer { return encodeTagged(friendV1, VERSION, v) }
-}
+/** Version 1 had no stream ids: it reads as the all-zero stream both ways, which is what the peer's old record holds too. */
+const friendV1 = struct<FriendRecord>(friendV1Fields)
+const friendV2Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [...friendV1Fields, ['sendStream', fixed16], ['recvStream', fixed16]]
+const friendV2 = struct<FriendRecord>(friendV2Fields)
+/** Version 3 added alias and renames; versions 1 and 2 read as having neither. */
+const friend = struct<FriendRecord>([...friendV2Fields, ['alias', name], ['renames', boundedArray(rename, MAX_RENAMES)]])
+const FRIEND_VERSION = 3
 
 /** An incoming friend request waiting for accept/decline. */
 export interface RequestRecord { publicKey: Buffer, name: string, message: string, receivedAt: number }
@@ -112,10 +104,8 @@ const request = struct<RequestRecord>([
   ['publicKey', fixed32], ['name', name], ['message', requestText], ['receivedAt', uint]
 ])
 
-/**
- * A key we refuse, or a request we declined (kept so it is not prompted again). `name` (version 2)
- * is the name it had when blocked, so `unblock dave` works where `block dave` did.
- */
+/** A key we refuse, or a request we declined (kept so it is not prompted again). */
+/** `name` (version 2) is the name it had when blocked, so `unblock dave` works where `block dave` did. */
 export interface BlockRecord { publicKey: Buffer, declinedOnly: boolean, at: number, name?: string }
 const BLOCK_V1_FIELDS: Array<[keyof BlockRecord & string, Codec<any>]> = [['publicKey', fixed32], ['declinedOnly', bool], ['at', uint]]
 const blockV1 = struct<BlockRecord>(BLOCK_V1_FIELDS)
@@ -264,6 +254,24 @@ function encodeMessageRecord (r: MessageRecord): Buffer {
   return out
 }
 
+const friendRecord = {
+  encode (v: FriendRecord): Buffer { return encodeTagged(friend, FRIEND_VERSION, { ...v, alias: v.alias ?? '', renames: v.renames ?? [] }) },
+  decode (b: Uint8Array): FriendRecord | null {
+    if (b.byteLength < 1) return null
+    if (b[0] === FRIEND_VERSION) return decodeOrNull(friend, b.subarray(1))
+    const noNames = { alias: '', renames: [] }
+    if (b[0] === 2) {
+      const v2 = decodeOrNull(friendV2, b.subarray(1))
+      return v2 === null ? null : { ...v2, ...noNames }
+    }
+    if (b[0] !== VERSION) return null
+    const old = decodeOrNull(friendV1, b.subarray(1))
+    return old === null ? null : { ...old, sendStream: noStream(), recvStream: noStream(), ...noNames }
+  },
+  /** Version 2 bytes (before aliases), for the test that such a profile still opens. */
+  encodeV2 (v: FriendRecord): Buffer { return encodeTagged(friendV2, 2, v) }
+}
+
 /** A record type at version 2 whose version 1 still reads (`fill` gives the new fields their defaults). */
 function upgraded<T> (v1: Codec<T>, v2: Codec<T>, complete: (v: T) => T, fill: (old: T) => T): { encode: (v: T) => Buffer, decode: (b: Uint8Array) => T | null } {
   return {
@@ -280,9 +288,9 @@ function upgraded<T> (v1: Codec<T>, v2: Codec<T>, complete: (v: T) => T, fill: (
 
 export const Records = {
   profile: versioned(profile),
-  friend: friendRecords,
-  block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
+  friend: friendRecord,
   request: versioned(request),
+  block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
   settings: versioned(settings),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode }
 }

@@ -17,11 +17,12 @@ export const SAMPLE_RECORDS = {
     publicKey: k(5), state: 'friends', name: 'bob 🐝', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
     requestNospam: Buffer.from('cafebabe', 'hex'), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999,
     recvUpTo: 77, nextIndex: 1_000_077, unread: 3, mailbox: null,
-    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, alias: 'robert', renames: [{ at: 1, from: 'rob', to: 'bob 🐝' }]
+    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, sendStream: Buffer.alloc(16, 0x51), recvStream: Buffer.alloc(16, 0x52),
+    alias: 'robert', renames: [{ at: 1, from: 'rob', to: 'bob 🐝' }]
   }, {
     publicKey: k(6), state: 'request-sent', name: '', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 0,
     requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0, nextIndex: 0, unread: 0, mailbox: k(8),
-    txnSession: '', txnUpTo: 0, txnSeq: 0, alias: '', renames: []
+    txnSession: '', txnUpTo: 0, txnSeq: 0, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16), alias: '', renames: []
   }] satisfies FriendRecord[],
   request: [{ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 }] satisfies RequestRecord[],
   block: [{ publicKey: k(10), declinedOnly: true, at: 5, name: 'dave' }, { publicKey: k(11), declinedOnly: false, at: 0, name: '' }] satisfies BlockRecord[],
@@ -37,7 +38,7 @@ export const SAMPLE_HEADERS: HeaderRecord[] = [
 ]
 
 /** Records whose current version is not 1 (friend: 2 added alias and renames). */
-const VERSIONS: Record<string, number> = { friend: 2, block: 2 }
+const VERSIONS: Record<string, number> = { friend: 3, block: 2 }
 
 describe('storage records: round trip, version byte, one reading', () => {
   for (const [name, samples] of Object.entries(SAMPLE_RECORDS)) {
@@ -50,19 +51,21 @@ describe('storage records: round trip, version byte, one reading', () => {
         expect(codec.decode(Buffer.concat([bytes, Buffer.from([0])]))).toBeNull()
         expect(codec.decode(bytes.subarray(0, bytes.byteLength - 1))).toBeNull()
         const wrongVersion = Buffer.from(bytes)
-        wrongVersion[0] = 3
+        wrongVersion[0] = 9
         expect(codec.decode(wrongVersion)).toBeNull()
         expect(codec.decode(Buffer.alloc(0))).toBeNull()
       }
     })
   }
 
-  it('a version 1 friend record (before aliases) still reads, with no alias and no renames', () => {
-    const { alias: _a, renames: _r, ...v1 } = SAMPLE_RECORDS.friend[0]
-    const old = Records.friend.encodeV1(v1)
-    expect(old[0]).toBe(1)
-    expect(Records.friend.decode(old)).toEqual({ ...v1, alias: '', renames: [] })
-    expect(Records.friend.decode(Buffer.concat([old, Buffer.from([0])]))).toBeNull()
+  it('older friend records still read: version 2 (before aliases) and version 1 (before stream ids)', () => {
+    const { alias: _a, renames: _r, ...v2rec } = SAMPLE_RECORDS.friend[0]
+    const v2 = Records.friend.encodeV2(v2rec)
+    expect(v2[0]).toBe(2)
+    expect(Records.friend.decode(v2)).toEqual({ ...v2rec, alias: '', renames: [] })
+    expect(Records.friend.decode(Buffer.concat([v2, Buffer.from([0])]))).toBeNull()
+    const v1 = Buffer.concat([Buffer.from([1]), v2.subarray(1, v2.byteLength - 32)])
+    expect(Records.friend.decode(v1)).toEqual({ ...v2rec, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16), alias: '', renames: [] })
   })
 
   it('bounds hold in stored records too', () => {

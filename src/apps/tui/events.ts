@@ -60,6 +60,7 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   const f = c.state.book.get(e.friend)
   if (f !== undefined) f.unread++
   c.bell()
+  c.notifyMessage(e.friend, e.text)
 }
 
 /** Their chosen name changed (the daemon tells once, also when my alias hides it). */

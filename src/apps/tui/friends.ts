@@ -91,7 +91,7 @@ export class FriendBook {
     return resolveKey(query, [...this.requests.values()], 'request')
   }
 
-  /** Friends whose name or key start look like `r`'s: shown before accepting (RELIABILITY.md case 15). */
+  /** Friends whose name or key start look like `r`'s: shown before accepting (docs/reliability.md, case 15). */
   lookAlikes (r: Named): FriendInfo[] {
     const who = { hex: r.publicKey, name: r.name }
     return [...this.friends.values()].filter(f => lookalikeReason(who, [entry(f)]) !== undefined)
