@@ -1,4 +1,4 @@
-/** Bounds checked before anything is stored or shown (RELIABILITY.md policy 1). */
+/** Bounds checked before anything is stored or shown (docs/reliability.md, policy 1). */
 export const MAX_MESSAGE_BYTES = 64 * 1024
 export const MAX_NAME_BYTES = 128
 export const MAX_STATUS_MESSAGE_BYTES = 1024
@@ -8,4 +8,5 @@ export const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 256
 /** Out-of-order ids a receipt may carry. */
 export const MAX_RECEIPT_IDS = 1024
 export const PROTOCOL = 'psst/1'
-export const PROTOCOL_VERSION = 1
+/** 2: stream ids in hello and receipt (docs/design.md, Delivery). */
+export const PROTOCOL_VERSION = 2

@@ -1,5 +1,5 @@
 /**
- * Bad input from the network against real daemons (issue 4 "Bad input", issue 5, RELIABILITY
+ * Bad input from the network against real daemons (issue 4 "Bad input", issue 5, docs/reliability.md
  * cases 1–3, 6–8): a raw hyperdht client, first as a stranger, then as a friend that speaks
  * raw psst/1. The daemon must stay up, keep its friends, store nothing it should not, and
  * count what it dropped.
@@ -104,7 +104,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
     conn.send(message(1, 'let me in'))
     conn.hello({ name: 'mallory', recvUpTo: 5 })
     conn.send(message(2, 'still nobody'))
-    conn.send({ type: 'receipt', upTo: 1, ids: [] })
+    conn.receipt(1)
     conn.send({ type: 'friendAccept', name: 'mallory' })
     await waitFor(async () => ((await counters(alice))['stranger-frames'] ?? 0) >= before + 5, 'stranger-frames counted')
     // a stranger is never answered with anything but pongs, and never listed anywhere
@@ -141,9 +141,9 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
     expect(rssKiB(alice) - rssBefore).toBeLessThan(200 * 1024)
   })
 
-  it('a stranger that keeps sending wrong-state frames is disconnected (DESIGN §3), not kept until the stranger timeout', async () => {
-    // DESIGN §3: "Any frame that fails to decode, is too large, or arrives in the wrong state:
-    // drop it, count it, and close the channel if the peer keeps doing it."
+  it('a stranger that keeps sending wrong-state frames is disconnected (docs/reliability.md, policy 2), not kept until the stranger timeout', async () => {
+    // docs/design.md, Wire protocol: a frame that does not decode, is too large, or comes in the wrong
+    // state is dropped and counted, and a peer that keeps sending them is disconnected.
     const conn = await raw.dial(alice.publicKey)
     expect(await conn.openChannel()).toBe(true)
     const t0 = Date.now()
@@ -211,12 +211,12 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
   it('frames before hello on a new link are dropped and counted, not stored', async () => {
     const before = (await counters(alice))['frames-before-hello'] ?? 0
     // the raw friend dials alice itself and talks before saying hello. Within 3 s of alice's own
-    // link this would be a simultaneous dial, settled by key order (DESIGN §2): wait past it.
+    // link this would be a simultaneous dial, settled by key order (docs/design.md, Network): wait past it.
     await new Promise((r) => setTimeout(r, 3200))
     const own = await raw.dial(alice.publicKey, { keyPair: friend.keyPair })
     expect(await own.openChannel()).toBe(true)
     own.send(message(1, 'too early'))
-    own.send({ type: 'receipt', upTo: 0, ids: [] })
+    own.receipt(0)
     own.send({ type: 'typing', typing: true })
     await waitFor(async () => ((await counters(alice))['frames-before-hello'] ?? 0) >= before + 3, 'frames-before-hello counted')
     expect(await history(alice, friend.publicHex)).toEqual([])
@@ -278,7 +278,7 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
     const last = mine.at(-1).seq
     expect(mine.every((e) => e.state !== 'delivered')).toBe(true)
     const before = (await counters(alice))['over-acks'] ?? 0
-    conn.send({ type: 'receipt', upTo: last + 5, ids: [] })
+    conn.receipt(last + 5)
     expect(await conn.waitClosed(10_000)).toBe(true)
     expect((await counters(alice))['over-acks']).toBe(before + 1)
     const after = (await history(alice, friend.publicHex)).filter((e) => e.from === 'me')
@@ -287,7 +287,7 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
     const again = await friend.ready({ not: conn, timeoutMs: 30_000 })
     const resent = await again.waitFrame((f) => f.type === 'message' && f.seq === last)
     expect(resent.type).toBe('message')
-    again.send({ type: 'receipt', upTo: last, ids: [] })
+    again.receipt(last)
     await waitFor(async () => (await history(alice, friend.publicHex)).filter((e) => e.from === 'me').every((e) => e.state === 'delivered'), 'delivered after an honest receipt')
     conn = again
   })

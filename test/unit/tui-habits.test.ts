@@ -27,7 +27,7 @@ describe('tui habits', () => {
   it('a multi-line message shows each line under the first, where the text starts', async () => {
     const h = await harness(opts())
     await h.line('/q bob')
-    h.client.emit({ type: 'message', friend: BOB, id: 'm1', seq: 1, index: 1, from: BOB, text: 'first\nsecond\x1b[31m\x07\n\tthird', kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    h.client.emit({ type: 'message', friend: BOB, id: 'm1', seq: 1, from: BOB, text: 'first\nsecond\x1b[31m\x07\n\tthird', kind: 'text', index: 0, sentAt: h.timers.now, state: 'delivered' })
     const rows = h.screen()
     const i = rows.findIndex(r => r.includes('<bob> first'))
     expect(rows[i + 1]).toBe(' '.repeat(rows[i].indexOf('first')) + 'second[31m')
@@ -64,5 +64,96 @@ describe('tui habits', () => {
     expect(h.screen()[0]).toMatch(/ me \(away\)/)
     expect(h.screen().join('\n')).toMatch(/\[me \(away\)\]/)
     expect(h.log().at(-1)).toBe('you are away — "at lunch"')
+  })
+
+  it('a read-marker line sits above what came while you were in another window', async () => {
+    const h = await harness(opts())
+    await h.line('/q bob')
+    let n = 0
+    const say = (text: string): void => h.client.emit({ type: 'message', friend: BOB, id: `m${++n}`, seq: n, index: n, from: BOB, text, kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    say('seen while here')
+    expect(h.screen().join('\n')).not.toMatch(/--- new ---/)
+    h.c.runAction({ type: 'window', n: 1 })
+    say('came while away')
+    say('and this')
+    h.c.runAction({ type: 'window', n: 2 })
+    const rows = h.screen()
+    const marker = rows.findIndex(r => /^--- new -+$/.test(r))
+    expect(marker).toBeGreaterThan(rows.findIndex(r => r.includes('seen while here')))
+    expect(rows[marker + 1]).toMatch(/<bob> came while away/)
+    // back again with nothing new: no marker
+    h.c.runAction({ type: 'window', n: 1 })
+    h.c.runAction({ type: 'window', n: 2 })
+    expect(h.screen().join('\n')).not.toMatch(/--- new ---/)
+  })
+
+  it('a conversation opened at start with unread messages has the marker above them', async () => {
+    const h = await harness({ friends: [friend(BOB, 'bob', { unread: 2 })], histories: { [BOB]: 5 } })
+    await flush()
+    h.c.runAction({ type: 'window', n: 2 })
+    const rows = h.screen()
+    const marker = rows.findIndex(r => /^--- new -+$/.test(r))
+    expect(marker).toBeGreaterThan(0)
+    expect(rows.slice(marker + 1).filter(r => r.includes('<bob>'))).toHaveLength(2)
+  })
+
+  it('a message to a window you are not looking at makes one desktop notification per burst; /set notify off stops them', async () => {
+    const h = await harness({ friends: [friend(BOB, 'bob')], histories: { [BOB]: 0 } })
+    const shown: Array<[string, string]> = []
+    h.c.ui.notify = (title, body) => { shown.push([title, body]) }
+    let n = 0
+    const say = (text: string): void => h.client.emit({ type: 'message', friend: BOB, id: `n${++n}`, seq: n, index: n, from: BOB, text, kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    say('hello\x1b\nthere <b>&')
+    say('second of the burst')
+    expect(shown).toEqual([['psst: bob', 'hello there <b>&']])
+    h.timers.advance(5000)
+    await h.line('/q bob')
+    say('seen: no notification')
+    expect(shown).toHaveLength(1)
+    await h.line('/set notify off')
+    h.c.runAction({ type: 'window', n: 1 })
+    h.timers.advance(5000)
+    say('while notify is off')
+    expect(shown).toHaveLength(1)
+  })
+
+  it('/set timestamp changes the time in front of every line; a bad format is refused', async () => {
+    const h = await harness(opts())
+    await h.line('/set timestamp %H:%M:%S')
+    expect(h.screen().join('\n')).toMatch(/\[12:00:00\] -!- timestamp %H:%M:%S/)
+    expect(h.screen().join('\n')).toMatch(/\[12:00:00\] -!- welcome/)
+    await h.line('/set timestamp %Q')
+    expect(h.log().at(-1)).toMatch(/unknown field %Q/)
+    await h.line('/set')
+    expect(h.log().slice(-2)).toEqual([
+      'notify on — a desktop notification for a message to a window you are not looking at',
+      'timestamp %H:%M:%S — the time in front of each line'
+    ])
+  })
+
+  it('/search jumps to the newest match and highlights it; Ctrl+R goes older; Esc ends at the bottom', async () => {
+    const h = await harness(opts(), { cols: 60, rows: 12 })
+    await h.line('/q bob')
+    let n = 0
+    const say = (text: string): void => h.client.emit({ type: 'message', friend: BOB, id: `s${++n}`, seq: n, index: n, from: BOB, text, kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    say('the Needle is here, early')
+    for (let i = 0; i < 20; i++) say(`filler ${i}`)
+    say('a second needle, later')
+    for (let i = 20; i < 40; i++) say(`filler ${i}`)
+    await h.line('/search needle')
+    const styled = (): string[] => h.c.frame().rows.flatMap(r => r.filter(s => s.style === 'search').map(s => s.text))
+    expect(h.screen().join('\n')).toMatch(/a second needle, later/)
+    expect(styled()).toEqual(['needle'])
+    expect(h.screen().join('\n')).toMatch(/\[search: needle 2\/2/)
+    h.c.handleKey(undefined, { full: 'C-r', name: 'r', ctrl: true })
+    expect(h.screen().join('\n')).toMatch(/the Needle is here/)
+    expect(styled()).toEqual(['Needle'])
+    h.c.handleKey(undefined, { full: 'C-r', name: 'r', ctrl: true })
+    expect(h.log().at(-1)).toMatch(/no older line holds "needle"/)
+    h.c.handleKey(undefined, { full: 'escape', name: 'escape' })
+    expect(h.c.state.windows.active.scroll).toBe(0)
+    expect(styled()).toEqual([])
+    await h.line('/search nowhere')
+    expect(h.log().at(-1)).toMatch(/no line holds "nowhere"/)
   })
 })

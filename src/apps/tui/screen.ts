@@ -15,7 +15,7 @@ import blessed from 'blessed'
 import { InputSplitter } from './input-splitter.js'
 import type { InputPiece } from './input-splitter.js'
 import type { Frame } from './view.js'
-import { clipRow, rowWidth } from './wrap.js'
+import { clipRow, continuationOf, rowWidth } from './wrap.js'
 import type { Row, Style } from './wrap.js'
 import { stripControls } from '../text/sanitize.js'
 
@@ -24,7 +24,7 @@ const NICK_SGR = ['31', '32', '33', '34', '35', '36', '91', '92', '93', '94', '9
 const SGR: Partial<Record<Style, string>> = {
   dim: '90', error: '1;91', warn: '33', hilight: '1;95', self: '1', action: '35',
   'mark-queued': '90', 'mark-sent': '32', 'mark-delivered': '1;92', qr: '30;47', separator: '90',
-  online: '32', away: '33', busy: '31', offline: '90', unread: '1;93',
+  online: '32', away: '33', busy: '31', offline: '90', unread: '1;93', search: '30;43',
   bar: '97;44', 'bar-dim': '96;44', 'bar-strong': '1;97;44', 'bar-alert': '1;93;44',
   'act-1': '96;44', 'act-2': '1;97;44', 'act-3': '1;95;44'
 }
@@ -47,6 +47,17 @@ export function rowToAnsi (row: Row, cols: number): string {
   out += '\x1b[0m'
   if (rowWidth(clipped) < cols) out += '\x1b[K'
   return out
+}
+
+/** The last row of the run starting at `y` in which each full-width row goes on in the next. */
+function linkedEnd (rows: Row[], y: number, height: number, cols: number): number {
+  let end = y
+  while (end + 1 < height) {
+    const row = rows[end]
+    if (row === undefined || continuationOf(row) !== rows[end + 1] || rowWidth(row) !== cols) break
+    end++
+  }
+  return end
 }
 
 export interface Terminal {
@@ -126,11 +137,17 @@ export function openTerminal (opts: { title?: string }): Terminal {
     const cols = screen.width as number
     let out = '\x1b[?7l' // autowrap off while painting
     if (force) { out += '\x1b[0m\x1b[2J'; previous = [] }
+    const height = screen.height as number
     const next: string[] = []
-    for (let y = 0; y < (screen.height as number); y++) {
-      const line = rowToAnsi(frame.rows[y] ?? [], cols)
-      next.push(line)
-      if (previous[y] !== line) out += `\x1b[${y + 1};1H${line}`
+    for (let y = 0; y < height; y++) next.push(rowToAnsi(frame.rows[y] ?? [], cols))
+    for (let y = 0; y < height;) {
+      const end = linkedEnd(frame.rows, y, height, cols)
+      let changed = false
+      for (let k = y; k <= end; k++) if (previous[k] !== next[k]) changed = true
+      // rows of one long word are written as one line with autowrap on: the terminal wraps it
+      // itself and so still sees one URL (for clicking, and for copying without line breaks)
+      if (changed) out += end > y ? `\x1b[${y + 1};1H\x1b[?7h${next.slice(y, end + 1).join('')}\x1b[?7l` : `\x1b[${y + 1};1H${next[y]}`
+      y = end + 1
     }
     previous = next
     out += `\x1b[?7h\x1b[${frame.cursor.row + 1};${frame.cursor.col + 1}H\x1b[?25h`
