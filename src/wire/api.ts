@@ -98,7 +98,11 @@ export interface DaemonStatus {
   counters: Record<string, number>
 }
 
-export interface MailboxInfo { relay: string | null }
+export interface MailboxInfo {
+  relay: string | null
+  /** The running daemon's standing at that relay (absent when no daemon runs or no relay is set). */
+  registration?: 'registered' | 'connecting' | 'not-admitted'
+}
 
 /** Methods and their params/results. */
 export interface Methods {
