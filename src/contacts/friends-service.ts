@@ -230,7 +230,7 @@ function evictPending (m: Messenger): Op {
 
 /**
  * A request from a key that imitates a friend — the same display name, or the same first
- * 8 hex characters people compare by eye — gets an explicit warning (RELIABILITY case 15).
+ * 8 hex characters people compare by eye — gets an explicit warning (docs/reliability.md, case 15).
  */
 export function lookalikeOf (m: Messenger, hex: string, name: string): string | undefined {
   const wanted = name.trim().toLowerCase()

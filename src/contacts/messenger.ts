@@ -16,7 +16,7 @@ import { redialDelay } from '../net/backoff.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
 
-/** Pending incoming requests kept at most (RELIABILITY policy 5). */
+/** Pending incoming requests kept at most (docs/reliability.md, policy 5). */
 export const MAX_PENDING_REQUESTS = 100
 /** A stranger gets this long to deliver its friend request before the link is closed. */
 const STRANGER_TIMEOUT_MS = 10_000
@@ -28,7 +28,7 @@ const STRANGER_TIMEOUT_MS = 10_000
 export const MAX_STRANGER_LINKS = 64
 /** A request flood with nothing new for this long is over; the next one is told again. */
 const FLOOD_QUIET_MS = 10 * 60_000
-/** Two links to one key made this close together are a simultaneous dial (DESIGN §2 tie-break). */
+/** Two links to one key made this close together are a simultaneous dial (docs/design.md, Network: the tie-break). */
 const RACE_WINDOW_MS = 3000
 
 export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean }
@@ -124,7 +124,7 @@ export class Messenger extends EventEmitter {
 
   /**
    * A frame that decodes but does not belong in this link's state: dropped and counted, and a
-   * peer that keeps doing it is disconnected (DESIGN §3).
+   * peer that keeps doing it is disconnected (docs/reliability.md, policy 2).
    */
   strike (link: Link, counter: string): void {
     this.count(counter)
@@ -181,7 +181,7 @@ export class Messenger extends EventEmitter {
     }
   }
 
-  /** Attaches a new stream: keeps one link per key (tie-break of DESIGN §2). */
+  /** Attaches a new stream: keeps one link per key (the tie-break of docs/design.md, Network). */
   attach (stream: PeerStream): void {
     const hex = toHex(stream.remotePublicKey)
     if (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) return stream.destroy()

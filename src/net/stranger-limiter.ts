@@ -1,5 +1,5 @@
 /**
- * Admission for keys that are not friends (RELIABILITY policy 3, issue 15): a friend request may
+ * Admission for keys that are not friends (docs/reliability.md, policy 3): a friend request may
  * come in from any key, at most once per `perKeyMs` per key. There is no shared budget any more: a
  * global one let 1 000 fresh keys keep every real request out until the nospam was rotated. What
  * bounds a flood instead is the daemon's cap on open stranger links, with random early drop

@@ -1,6 +1,6 @@
 /**
  * The relay's control socket, `<home>/control.sock` (0600): the same socket RPC as the daemon's
- * (src/rpc, docs/design.md "Control socket"), with three methods: `status`, `invite` and `stop`.
+ * (src/rpc; docs/design.md, Control socket), with three methods: `status`, `invite` and `stop`.
  * `callRelay(home, method)` is its client.
  */
 import { join } from 'node:path'

@@ -1,5 +1,5 @@
 /**
- * `psst relay` (DESIGN.md §8, issue 7), loaded lazily by the CLI: the core relay node plus the
+ * `psst relay` (docs/relay.md), loaded lazily by the CLI: the core relay node plus the
  * blind relay, the control socket `<home>/control.sock`, a log, and a clean stop on SIGTERM/SIGINT.
  */
 import { unlinkSync } from 'node:fs'

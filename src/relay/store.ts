@@ -1,5 +1,5 @@
 /**
- * The relay's own LevelDB (DESIGN.md §8): its key pair, the registered owners and the sealed
+ * The relay's own LevelDB (docs/relay.md): its key pair, the registered owners and the sealed
  * envelopes it holds for them. Plain (no passphrase): nothing in it is readable without the owners'
  * keys. Layout in the `mailbox` sublevel, one letter per key space:
  *

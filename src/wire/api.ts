@@ -4,7 +4,7 @@
  *   request  {"id": 1, "method": "send", "params": {...}}
  *   response {"id": 1, "result": ...}  or  {"id": 1, "error": {"code": "NOT_FRIEND", "message": "..."}}
  *   after a `subscribe` request: {"event": {...PsstEvent}} lines, unsolicited, until the socket closes.
- * JSON shapes follow DESIGN.md §6: public keys are 64 lower-case hex, times are ms since the epoch.
+ * JSON shapes follow docs/design.md, CLI and JSON shapes: public keys are 64 lower-case hex, times are ms since the epoch.
  */
 
 export type Presence = 'online' | 'away' | 'busy'
@@ -94,7 +94,7 @@ export interface DaemonStatus {
   friendsOnline: number
   /** Set while many unknown keys send friend requests at once (ms timestamps); see REQUEST_FLOOD_ADVICE. */
   requestFlood?: { since: number, last: number }
-  /** Counters of dropped or refused input; see RELIABILITY.md. */
+  /** Counters of dropped or refused input; see docs/reliability.md. */
   counters: Record<string, number>
 }
 

@@ -1,5 +1,5 @@
 /**
- * Friend-request floods and request hygiene against real daemons (RELIABILITY cases 10–12,
+ * Friend-request floods and request hygiene against real daemons (docs/reliability.md, cases 10–12,
  * policy 3 and 5; issue 15): raw hyperdht peers with random key pairs send bare `friendRequest`
  * frames. The daemon admits each stranger key once per 2 s, with no shared budget (a flood must
  * not keep a real request out: request-flood.test.ts); the pending set stays at 100 by evicting

@@ -194,7 +194,7 @@ describe('tui controller', () => {
     expect(h.c.state.windows.active.kind).toBe('home')
   })
 
-  it('keeps every row within the width with wide, combining and right-to-left text (RELIABILITY 14)', async () => {
+  it('keeps every row within the width with wide, combining and right-to-left text (docs/reliability.md, case 14)', async () => {
     for (const cols of [20, 33, 80]) {
       const h = await harness(opts(), { cols, rows: 12 })
       h.client.receive(BOB, '😀'.repeat(30) + ' 你好世界 e\u0301 שלום 👨‍👩‍👧 🇩🇪')

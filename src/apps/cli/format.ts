@@ -13,7 +13,7 @@ const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-/** The first 8 hex characters: enough to refer to a friend in commands (DESIGN.md §1). */
+/** The first 8 hex characters: enough to refer to a friend in commands (docs/design.md, Identity and IDs). */
 export function shortKey (publicKey: string): string {
   return publicKey.slice(0, SHORT_KEY)
 }
