@@ -19,8 +19,9 @@ const ALLOWED: Record<string, string[]> = {
   contacts: [...BASE, 'storage', 'net'],
   chat: [...BASE, 'storage', 'net', 'contacts'],
   mailbox: [...BASE, 'storage', 'net', 'contacts', 'chat'],
+  files: [...BASE, 'storage', 'net'],
   relay: [...BASE, 'storage', 'net', 'mailbox', 'daemon'],
-  daemon: [...BASE, 'storage', 'net', 'contacts', 'chat', 'mailbox', 'relay', 'apps/demo'],
+  daemon: [...BASE, 'storage', 'net', 'contacts', 'chat', 'mailbox', 'relay', 'files', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
   'apps/tui': ['daemon', 'crypto'],
   'apps/cli': ['daemon', 'crypto', 'apps/tui', 'relay']
@@ -47,7 +48,7 @@ const PACKAGE_HOME: Record<string, string[]> = {
   hyperdht: ['net'],
   level: ['storage'],
   blessed: ['apps/tui'],
-  protomux: ['net', 'mailbox', 'relay'],
+  protomux: ['net', 'mailbox', 'relay', 'files'],
   'blind-relay': ['relay', 'net'],
   commander: ['apps/cli']
 }
