@@ -9,7 +9,8 @@
 
 export type Presence = 'online' | 'away' | 'busy'
 export type DeliveryState = 'queued' | 'sent' | 'delivered'
-export type MessageKind = 'text' | 'action'
+/** 'file': an offer (its text is the encoded manifest; `psst file list` shows it readably). */
+export type MessageKind = 'text' | 'action' | 'file'
 
 export interface IdInfo { id: string, publicKey: string, nospam: string, name: string }
 
@@ -110,6 +111,28 @@ export interface Methods {
   mailbox: { params: Record<string, never>, result: MailboxInfo }
   mailboxSet: { params: { relay: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
+  /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
+  fileSend: { params: { friend: string, path: string }, result: FileInfo }
+  fileList: { params: Record<string, never>, result: FileInfo[] }
+  /** `fileId` may be a unique prefix (at least 4 hex characters). */
+  fileAccept: { params: { fileId: string, to?: string }, result: FileInfo }
+  fileCancel: { params: { fileId: string }, result: FileInfo }
+}
+
+export type FileState = 'offered' | 'accepted' | 'active' | 'paused' | 'complete' | 'failed' | 'cancelled'
+
+/** One file transfer (`psst file list --json`); `bytes` counts what has moved so far. */
+export interface FileInfo {
+  fileId: string
+  friend: string
+  direction: 'in' | 'out'
+  name: string
+  size: number
+  bytes: number
+  state: FileState
+  /** Sender: the offered file. Receiver: where it lands ('' until accepted). */
+  path: string
+  reason?: string
 }
 
 export type Method = keyof Methods
@@ -129,11 +152,16 @@ export type PsstEvent =
   | { type: 'typing', friend: string, typing: boolean }
   | { type: 'dht', state: DhtInfo['state'] }
   | { type: 'warning', message: string }
+  | { type: 'file-offer' } & FileInfo
+  /** At most a few a second per transfer. */
+  | { type: 'file-progress' } & FileInfo
+  | { type: 'file-complete' } & FileInfo
+  | { type: 'file-failed' } & FileInfo
 
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

@@ -10,6 +10,7 @@ import { serveControl, type ControlServer } from './control-server.js'
 import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
 import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
+import { installFiles, closeFiles } from './files.js'
 import type { Client } from './control-client.js'
 
 export interface DaemonOptions {
@@ -63,6 +64,7 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     log('stopping')
     server?.close()
     await stopMailbox(m)
+    await closeFiles(m)
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -71,6 +73,7 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
   }
   try {
     await m.load()
+    installFiles(m, opts.home)
     server = await serveControl(m, paths.socket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     opts.onReady?.(m)

@@ -11,6 +11,7 @@ import { toHex, fromHex } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
+import { fileHandlers } from './files.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
 type Handlers = { [M in Method]: Handler<M> }
@@ -111,7 +112,8 @@ export const handlers: Handlers = {
     await m.store.saveProfile(m.profile)
     m.emit('mailbox-changed')
     return { relay: null }
-  }
+  },
+  ...fileHandlers
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */

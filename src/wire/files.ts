@@ -94,3 +94,52 @@ export const decodeFileFrame = table.decode
 
 /** The channel handshake: the protocol version, so a later version can refuse or adapt. */
 export const fileHandshake: Codec<number> = c.uint as Codec<number>
+
+/** Where a transfer stands, as `psst file list` shows it. */
+export type TransferState = 'offered' | 'accepted' | 'active' | 'paused' | 'complete' | 'failed' | 'cancelled'
+export const TRANSFER_STATES: readonly TransferState[] = ['offered', 'accepted', 'active', 'paused', 'complete', 'failed', 'cancelled']
+export type Direction = 'in' | 'out'
+
+/** One transfer at rest (`<home>/files/<fileId>.rec`). Sender's stamp fields are 0 for incoming ones. */
+export interface TransferRecord {
+  direction: Direction
+  friend: Buffer
+  manifest: Buffer
+  state: TransferState
+  /** Sender: the offered file. Receiver: the finished file, or the reserved destination until then. */
+  path: string
+  /** Receiver: the `.part` file ('' before acceptance). */
+  part: string
+  bytes: number
+  stampSize: number
+  stampMtimeMs: number
+  stampIno: number
+  createdAt: number
+  reason: string
+}
+
+const TRANSFER_RECORD_VERSION = 1
+const MAX_PATH_BYTES = 4096
+const transferRecord: Codec<TransferRecord> = struct<TransferRecord>([
+  ['direction', enumOf(['in', 'out'] as const)],
+  ['friend', fixed32],
+  ['manifest', buffer],
+  ['state', enumOf(TRANSFER_STATES)],
+  ['path', boundedString(MAX_PATH_BYTES)],
+  ['part', boundedString(MAX_PATH_BYTES)],
+  ['bytes', uint],
+  ['stampSize', uint],
+  ['stampMtimeMs', c.float64 as Codec<number>],
+  ['stampIno', uint],
+  ['createdAt', uint],
+  ['reason', boundedString(1024)]
+])
+
+export function encodeTransferRecord (r: TransferRecord): Buffer {
+  return encodeTagged(transferRecord, TRANSFER_RECORD_VERSION, r)
+}
+
+export function decodeTransferRecord (bytes: Uint8Array): TransferRecord | null {
+  if (bytes.byteLength < 1 || bytes[0] !== TRANSFER_RECORD_VERSION) return null
+  return decodeOrNull(transferRecord, bytes.subarray(1))
+}

@@ -8,6 +8,7 @@ import { argvWantsJson } from './args.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
+import { registerFiles } from './commands/files.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
 import { examples, takeExitCode } from './commands/run.js'
@@ -42,6 +43,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerProfile(program)
   registerFriends(program)
   registerMessages(program)
+  registerFiles(program)
   registerDaemon(program)
   registerExtras(program)
   forEachCommand(program, (cmd) => {
