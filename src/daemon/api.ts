@@ -112,7 +112,7 @@ export interface Methods {
   mailboxSet: { params: { relay: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
   /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
-  fileSend: { params: { friend: string, path: string }, result: FileInfo }
+  fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
   fileList: { params: Record<string, never>, result: FileInfo[] }
   /** `fileId` may be a unique prefix (at least 4 hex characters). */
   fileAccept: { params: { fileId: string, to?: string }, result: FileInfo }

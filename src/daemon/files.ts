@@ -59,7 +59,7 @@ function need (v: unknown, what: string): string {
 export const fileHandlers = {
   fileSend: async (m: Messenger, p: Params<'fileSend'>): Promise<FileInfo> => {
     const rt = findFriend(m, need(p.friend, 'a friend'))
-    return await (await transfers(m)).send(rt.hex, need(p.path, 'a file path'))
+    return await (await transfers(m)).send(rt.hex, need(p.path, 'a file path'), typeof p.name === 'string' && p.name !== '' ? p.name : undefined)
   },
   fileList: async (m: Messenger): Promise<FileInfo[]> => (await transfers(m)).list(),
   fileAccept: async (m: Messenger, p: Params<'fileAccept'>): Promise<FileInfo> =>

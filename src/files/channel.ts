@@ -32,48 +32,69 @@ export interface FileChannel {
 export function openFileChannel (streamOrMux: Protomux.FramedStream | Protomux, handlers: FileChannelHandlers): FileChannel {
   const mux = Protomux.from(streamOrMux)
   let bad = 0
-  let opened = false
+  let everOpened = false
   let closed = false
+  let channel: Protomux.Channel | null = null
+  let msg: Protomux.Message<any> | null = null
   let waiters: Array<() => void> = []
   const wake = (): void => { const w = waiters; waiters = []; for (const f of w) f() }
-  const channel = mux.createChannel({
-    protocol: FILE_PROTOCOL,
-    handshake: fileHandshake,
-    onopen () { opened = true; safe(() => handlers.onOpen()) },
-    onclose () { opened = false; closed = true; wake(); safe(() => handlers.onClose()) },
-    ondrain () { wake() }
-  })
-  if (channel === null) {
-    closed = true
-    queueMicrotask(() => safe(() => handlers.onClose()))
-    return { send: () => false, drained: async () => {}, opened: false, closed: true, close () {}, dropPeer () {} }
+
+  // Each side opens psst-file/1 when it learns the link is up, which is not at the same moment:
+  // protomux refuses an open that no local channel claims, so an open refused that way is not
+  // an end; the other side's later open comes through pair() and is claimed then.
+  function create (): void {
+    if (closed || mux.stream.destroyed) return
+    const ch = mux.createChannel({
+      protocol: FILE_PROTOCOL,
+      handshake: fileHandshake,
+      onopen () { everOpened = true; safe(() => handlers.onOpen()) },
+      onclose () {
+        if (channel === ch) channel = null
+        wake()
+        if (everOpened) finish()
+      },
+      ondrain () { wake() }
+    })
+    if (ch === null) return
+    channel = ch
+    msg = ch.addMessage({ encoding: c.raw, onmessage: onBytes })
+    ch.open(FILE_PROTOCOL_VERSION)
   }
-  const msg = channel.addMessage({
-    encoding: c.raw,
-    onmessage (bytes: Buffer) {
-      if (bytes.byteLength > MAX_FILE_FRAME_BYTES) return drop('oversized-frame')
-      const frame = decodeFileFrame(bytes)
-      if (frame === null) return drop('bad-frame')
-      if (frame.type === 'unknown') return safe(() => handlers.onDrop('unknown-frame'))
-      safe(() => handlers.onFrame(frame))
-    }
-  })
-  channel.open(FILE_PROTOCOL_VERSION)
+
+  function onBytes (bytes: Buffer): void {
+    if (bytes.byteLength > MAX_FILE_FRAME_BYTES) return drop('oversized-frame')
+    const frame = decodeFileFrame(bytes)
+    if (frame === null) return drop('bad-frame')
+    if (frame.type === 'unknown') return safe(() => handlers.onDrop('unknown-frame'))
+    safe(() => handlers.onFrame(frame))
+  }
 
   function drop (reason: 'bad-frame' | 'oversized-frame'): void {
     safe(() => handlers.onDrop(reason))
     if (++bad >= MAX_BAD_FILE_FRAMES) mux.stream.destroy()
   }
 
+  function finish (): void {
+    if (closed) return
+    closed = true
+    mux.unpair({ protocol: FILE_PROTOCOL })
+    wake()
+    safe(() => handlers.onClose())
+  }
+
+  mux.pair({ protocol: FILE_PROTOCOL }, () => { if (channel === null || channel.closed) create() })
+  mux.stream.on('close', finish)
+  create()
+
   return {
-    send: (frame) => channel.closed ? false : msg.send(encodeFileFrame(frame)),
+    send: (frame) => channel === null || channel.closed || msg === null ? false : msg.send(encodeFileFrame(frame)),
     drained: async () => await new Promise<void>((resolve) => {
-      if (channel.closed || mux.drained) return resolve()
+      if (channel === null || channel.closed || mux.drained) return resolve()
       waiters.push(resolve)
     }),
-    get opened () { return opened },
-    get closed () { return closed || channel.closed },
-    close: () => channel.close(),
+    get opened () { return channel !== null && channel.opened && !closed },
+    get closed () { return closed },
+    close: () => { channel?.close(); finish() },
     dropPeer: () => mux.stream.destroy()
   }
 }

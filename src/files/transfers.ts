@@ -106,12 +106,12 @@ export class Transfers {
   }
 
   /** Hashes `path`, records the offer, and puts it into the friend's chat stream. */
-  async send (friend: string, path: string): Promise<FileInfo> {
+  async send (friend: string, path: string, name?: string): Promise<FileInfo> {
     const st = await fs.stat(path).catch(() => null)
     if (st === null) throw PsstError.notFound(`no file at ${path}`)
     if (!st.isFile()) throw PsstError.usage(`${path} is not a regular file`)
     const fileId = randomBytes(16)
-    const { manifest, hashed } = await manifestFor(path, { fileId })
+    const { manifest, hashed } = await manifestFor(path, { fileId, name })
     const id = fileId.toString('hex')
     const rec: TransferRecord = {
       direction: 'out', friend: Buffer.from(friend, 'hex'), manifest: encodeManifest(manifest), state: 'offered',
@@ -281,6 +281,7 @@ export class Transfers {
     const tr = this.#all.get(fileId.toString('hex'))
     if (tr === undefined) return
     if (tr.rec.state === 'offered') void this.#setState(tr, 'active')
+    this.#host.count('file-blocks-sent')
     tr.rec.bytes = Math.min(tr.manifest.size, tr.rec.bytes + n)
     this.#progress(tr)
   }

@@ -11,7 +11,7 @@ import { createLoopbackNetwork, type LoopbackNetwork } from '../../src/net/testn
 import { connect, type Client } from '../../src/daemon/index.js'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
-export const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
+export const BIN = join(ROOT, 'dist', 'src', 'apps', 'cli', 'bin.js')
 
 export interface Run { code: number, stdout: string, stderr: string }
 

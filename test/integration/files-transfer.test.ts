@@ -127,6 +127,19 @@ describe('psst-file/1 over a real hyperdht connection', () => {
     sx.destroy()
   })
 
+  it('the two sides open psst-file/1 at different moments (the first open is refused, the later one pairs)', async () => {
+    const [sx, rx] = await pair()
+    const file = await offer(1024 * 1024)
+    serving(sx, file.source)
+    // Traffic on another channel first, as on a friend's link where chat runs before files attach.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const target = await receiving(file.manifest)
+    const end = await ended(new FilePeer(rx, { lookup: () => null }), target)
+    expect(end.state).toBe('complete')
+    expect(sha(readFileSync(target.dest))).toBe(sha(file.data))
+    sx.destroy()
+  })
+
   it('a connection cut mid-way resumes from the held blocks after a restart, re-sending at most one window', async () => {
     const file = await offer(16 * 1024 * 1024 + 1234)
     const blocks = Math.ceil(file.manifest.size / BLOCK)

@@ -17,7 +17,8 @@ export function registerFiles (program: Command): void {
     .argument('<friend>', 'name, or at least 8 characters of the public key')
     .argument('<path>', 'the file to send')
     .option('--wait', 'wait until the friend has the whole file (a progress bar in a terminal)')
-    .addHelpText('after', examples('psst file send bob ~/holiday.jpg', 'psst file send bob big.iso --wait'))
+    .option('--as <name>', 'offer it under another name (default: the file\'s own name)')
+    .addHelpText('after', examples('psst file send bob ~/holiday.jpg', 'psst file send bob big.iso --wait', 'psst file send bob ./out.bin --as report-2026.bin'))
     .action(run(sendFile))
   file.command('list')
     .description('show offered, running and finished transfers')
@@ -47,7 +48,7 @@ async function sendFile (ctx: Ctx, opts: Opts, friendArg: string, path: string):
   const friend = parseFriendRef(friendArg)
   const client = await ctx.client('daemon')
   const waiter = opts.wait === true ? await follow(ctx, client) : null
-  const info = await client.call('fileSend', { friend, path: resolve(path) })
+  const info = await client.call('fileSend', { friend, path: resolve(path), name: typeof opts.as === 'string' ? opts.as : undefined })
   const result = { fileId: info.fileId, name: info.name, size: info.size, state: info.state }
   if (waiter === null) {
     ctx.out.result(result, () => [`offered ${sanitize(info.name)} (${formatBytes(info.size)}) to ${friend} as ${info.fileId.slice(0, 8)}; it moves once they accept`])
