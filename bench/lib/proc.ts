@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..')
-export const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
+export const BIN = join(ROOT, 'dist', 'src', 'apps', 'cli', 'bin.js')
 
 const children = new Set<ChildProcess>()
 const dirs = new Set<string>()

@@ -12,7 +12,14 @@ export type DeliveryState = 'queued' | 'sent' | 'delivered'
 /** 'file': an offer (its text is the encoded manifest; `psst file list` shows it readably). */
 export type MessageKind = 'text' | 'action' | 'file'
 
-export interface IdInfo { id: string, publicKey: string, nospam: string, name: string }
+export interface IdInfo { id: string, publicKey: string, nospam: string, name: string, protection?: Protection }
+
+/** How the profile on disk is protected, from its header (`psst id`). */
+export interface Protection {
+  encrypted: boolean
+  /** Argon2id parameters of an encrypted profile; `strength` names libsodium's set they match. */
+  kdf: { algorithm: 'argon2id', strength: 'interactive' | 'moderate' | 'sensitive' | 'custom', opslimit: number, memlimit: number } | null
+}
 
 export interface FriendInfo {
   publicKey: string
@@ -63,8 +70,16 @@ export interface DhtInfo {
   bootstrap: string[]
 }
 
+/**
+ * The daemon's network settings: null = the default (hyperdht's public bootstrap nodes; the bind
+ * address chosen from the bootstrap list). Stored in the profile; a flag or env var overrides.
+ */
+export interface NetworkSettings { bootstrap: string | null, dhtHost: string | null }
+
 export interface DaemonStatus {
   running: boolean
+  /** What this daemon runs with (stored settings, or the flags it was started with). */
+  network: NetworkSettings
   pid: number
   publicKey: string
   dht: DhtInfo
@@ -109,8 +124,12 @@ export interface Methods {
   /** Events on this socket from now on; `types` limits them to those kinds. */
   subscribe: { params: { types?: EventType[] }, result: { subscribed: true } }
   mailbox: { params: Record<string, never>, result: MailboxInfo }
-  mailboxSet: { params: { relay: string }, result: MailboxInfo }
+  mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
+  /** The settings stored in the profile (what a daemon started later uses). */
+  config: { params: Record<string, never>, result: NetworkSettings }
+  /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
+  configSet: { params: Partial<NetworkSettings>, result: NetworkSettings }
   /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
   fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
   fileList: { params: Record<string, never>, result: FileInfo[] }

@@ -1,5 +1,6 @@
 import { Level } from 'level'
 import { PsstError } from '../errors.js'
+import { isDiskFull } from './disk.js'
 
 /** The sublevels of DESIGN.md §5 (`mailbox` is used by the relay's own store). */
 export const SUBLEVELS = ['profile', 'friends', 'requests', 'messages', 'outbox', 'blocked', 'mailbox'] as const
@@ -30,6 +31,8 @@ export class LevelStore {
     } catch (err) {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message
       if (/lock/i.test(cause)) throw new PsstError('PROFILE_IN_USE', `profile ${label} is in use by another process`)
+      // LevelDB writes a new log at every open: on a full disk that fails, and the data is fine.
+      if (isDiskFull(err)) throw new PsstError('DISK_FULL', `disk full: cannot open the database of ${label}; nothing is damaged, free some space and try again`)
       throw new PsstError('PROFILE_CORRUPT', `cannot open the database of ${label}: ${cause.split('\n')[0]}`)
     }
     return new LevelStore(db)

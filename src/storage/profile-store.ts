@@ -1,17 +1,21 @@
 import { existsSync } from 'node:fs'
 import { LevelStore, SUBLEVELS, type Op, type Sub } from './level-store.js'
 import { Journal } from './journal.js'
-import { encodeJournalRecord, type JournalOp } from '../wire/journal.js'
+import { encodeJournalRecord, type JournalOp, type JournalRecord } from '../wire/journal.js'
+import { storeError } from './disk.js'
 import { createVault, readHeader, unlockVault, type Vault } from './vault.js'
 import { acquireLock, type Lock } from './lock.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
   Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
-  type MessageRecord, type OutboxRecord
+  type MessageRecord, type OutboxRecord, type SettingsRecord
 } from '../wire/records.js'
 import { PsstError } from '../errors.js'
 
 const PROFILE_KEY = Buffer.from('me')
+/** The seq of the last journal batch LevelDB holds (written in the same LevelDB batch as its ops). */
+const APPLIED_KEY = Buffer.from('journal-applied')
+const SETTINGS_KEY = Buffer.from('settings')
 
 function writeU64 (b: Buffer, at: number, n: number): void {
   b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), at)
@@ -35,8 +39,8 @@ function prefixed (prefix: Buffer, n: number): Buffer {
  */
 export interface OutboxRange { seq: number, index: number, count: number }
 
-/** The journal is emptied when LevelDB has caught up and it has grown past this. */
-const JOURNAL_RESET_BYTES = 1024 * 1024
+/** After a LevelDB write fails (a full disk), the drain is tried again this often. */
+const DRAIN_RETRY_MS = 1000
 /**
  * How long journaled batches wait before they go to LevelDB together. Nothing waits on that
  * step (the journal already holds them and reads catch up first), and every LevelDB write
@@ -76,7 +80,9 @@ export class ProfileStore {
   readonly #lock: Lock
   readonly #journal: Journal
   /** Batches in the journal that LevelDB does not hold yet, oldest first. */
-  #pending: Op[][] = []
+  #pending: Array<{ seq: number, ops: Op[] }> = []
+  /** The seq of the last batch journaled. */
+  #seq = 0
   #draining: Promise<void> | null = null
   #drainTimer: NodeJS.Timeout | null = null
   #pendingOps = 0
@@ -85,6 +91,8 @@ export class ProfileStore {
   corrupt = 0
   /** Set when the journal held damaged bytes at open (kept aside as db.journal.damaged-*). */
   journalDamaged = false
+  /** What the replay at open did, for the daemon's log. */
+  replay = { applied: 0, skipped: 0, cutShort: 0 }
   /** A friend's key prefix per key object: a keyed hash per message op would dominate a burst. */
   readonly #prefixes = new WeakMap<Buffer, Buffer>()
 
@@ -96,28 +104,59 @@ export class ProfileStore {
     this.#journal = journal
   }
 
-  /** Opens the DB and the journal, replaying into LevelDB what a killed run left in the journal. */
+  /**
+   * Opens the DB and the journal, replaying into LevelDB what a killed run left in the journal.
+   * Batches LevelDB already holds (seq at or below the one it stored) are skipped: a journal
+   * that is damaged, cut short or older than the database never moves state backwards.
+   */
   static async #openFiles (home: string, vault: Vault, lock: Lock): Promise<ProfileStore> {
     const db = await LevelStore.open(paths.db(home), home)
     try {
       const { journal, contents } = Journal.open(paths.journal(home))
       const store = new ProfileStore(home, db, vault, lock, journal)
       store.journalDamaged = contents.damaged
+      store.replay.cutShort = contents.cutShort
+      const applied = await store.#appliedSeq()
+      store.#seq = applied
       for (const record of contents.records) {
-        const ops: Op[] = []
-        for (const j of record) {
-          const sub = SUBLEVELS[j.sub]
-          if (sub === undefined) { store.corrupt++; continue }
-          ops.push(j.type === 'put' ? { type: 'put', sub, key: j.key, value: j.value! } : { type: 'del', sub, key: j.key })
-        }
-        await db.batch(ops)
+        if (record.seq !== null && record.seq <= applied) { store.replay.skipped++; continue }
+        await store.#replayRecord(record)
+        store.replay.applied++
       }
       journal.reset()
       return store
     } catch (err) {
       await db.close().catch(() => {})
-      throw err
+      throw storeError(err, `cannot replay the journal of ${home}`)
     }
+  }
+
+  async #appliedSeq (): Promise<number> {
+    const raw = await this.#db.get('profile', APPLIED_KEY)
+    if (raw === null) return 0
+    const opened = this.#vault.open('profile', APPLIED_KEY, raw)
+    if (opened === null || opened.byteLength !== 8) { this.corrupt++; return 0 }
+    return readU64(opened, 0)
+  }
+
+  #appliedOp (seq: number): Op {
+    const b = Buffer.allocUnsafe(8)
+    writeU64(b, 0, seq)
+    return this.#put('profile', APPLIED_KEY, b)
+  }
+
+  async #replayRecord (record: JournalRecord): Promise<void> {
+    const ops: Op[] = []
+    for (const j of record.ops) {
+      const sub = SUBLEVELS[j.sub]
+      if (sub === undefined) { this.corrupt++; continue }
+      ops.push(j.type === 'put' ? { type: 'put', sub, key: j.key, value: j.value! } : { type: 'del', sub, key: j.key })
+    }
+    if (record.seq !== null) {
+      this.#seq = Math.max(this.#seq, record.seq)
+      ops.push(this.#appliedOp(record.seq))
+    }
+    await this.#db.batch(ops)
   }
 
   get encrypted (): boolean { return this.#vault.encrypted }
@@ -183,8 +222,10 @@ export class ProfileStore {
   apply (batch: StoreOp[]): Promise<void> {
     if (batch.length === 0) return Promise.resolve()
     const ops = this.pack(batch)
-    this.#journal.append(encodeJournalRecord(ops.map(toJournal)))
-    this.#pending.push(ops)
+    const seq = this.#seq + 1
+    this.#journal.append(encodeJournalRecord(seq, ops.map(toJournal)))
+    this.#seq = seq
+    this.#pending.push({ seq, ops })
     this.#pendingOps += ops.length
     if (this.#pendingOps >= DRAIN_NOW_OPS) this.#drainNow()
     else if (this.#draining === null && this.#drainTimer === null) {
@@ -228,24 +269,33 @@ export class ProfileStore {
     if (this.#draining === null && this.#pending.length > 0) this.#draining = this.#drain()
   }
 
-  /** Moves journaled batches into LevelDB, several at a time, until none is left. */
+  /**
+   * Moves journaled batches into LevelDB, several at a time, until none is left; each LevelDB
+   * batch also records the last journal seq it holds. Once LevelDB holds everything, the
+   * journal is emptied: it never holds more than the last few batches.
+   */
   async #drain (): Promise<void> {
     this.#failure = null
     while (this.#pending.length > 0) {
       const n = this.#pending.length
-      const ops = n === 1 ? this.#pending[0] : this.#pending.flat()
+      const ops = n === 1 ? this.#pending[0].ops.slice() : this.#pending.flatMap((b) => b.ops)
+      ops.push(this.#appliedOp(this.#pending[n - 1].seq))
       try {
         await this.#db.batch(ops)
       } catch (err) {
-        // Kept in the journal (and in #pending): applied at the next start, or the next drain.
+        // Kept in the journal (and in #pending): applied by a later drain, or at the next start.
         this.#failure = err as Error
         break
       }
       this.#pending.splice(0, n)
-      this.#pendingOps = this.#pending.reduce((sum, b) => sum + b.length, 0)
+      this.#pendingOps = this.#pending.reduce((sum, b) => sum + b.ops.length, 0)
     }
-    if (this.#pending.length === 0 && this.#journal.bytes > JOURNAL_RESET_BYTES) this.#journal.reset()
+    if (this.#pending.length === 0) this.#journal.reset()
     this.#draining = null
+    if (this.#failure !== null && this.#drainTimer === null) {
+      this.#drainTimer = setTimeout(() => this.#drainNow(), DRAIN_RETRY_MS)
+      this.#drainTimer.unref()
+    }
   }
 
   /** Resolves once LevelDB holds every batch stored so far: reads wait for this. */
@@ -253,8 +303,8 @@ export class ProfileStore {
     this.#drainNow()
     while (this.#draining !== null) await this.#draining
     if (this.#pending.length > 0) {
-      const why = this.#failure?.message ?? 'unknown error'
-      throw new PsstError('STORE_FAILED', `the database refused a write (${why}); what was stored is kept in ${this.#journal.path} and applied at the next start`)
+      const err = storeError(this.#failure ?? new Error('unknown error'), 'the database refused a write')
+      throw new PsstError(err.code, `${err.message}; what was stored is kept in ${this.#journal.path} and applied later`)
     }
   }
 
@@ -271,6 +321,18 @@ export class ProfileStore {
 
   async saveProfile (p: ProfileRecord): Promise<void> {
     await this.apply([this.#put('profile', PROFILE_KEY, Records.profile.encode(p))])
+  }
+
+  /** The network settings; all defaults when none were stored or the record cannot be read. */
+  async loadSettings (): Promise<SettingsRecord> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', SETTINGS_KEY)
+    const opened = raw === null ? null : this.#vault.open('profile', SETTINGS_KEY, raw)
+    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '' }
+  }
+
+  async saveSettings (s: SettingsRecord): Promise<void> {
+    await this.apply([this.#put('profile', SETTINGS_KEY, Records.settings.encode(s))])
   }
 
   // --- friends, requests, blocks

@@ -13,7 +13,7 @@ import { parseId } from '../../src/crypto/id.js'
 import { testHost } from '../helpers/psst.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js')
+const BIN = join(ROOT, 'dist', 'src', 'apps', 'cli', 'bin.js')
 const HOST = testHost(10)
 const tmp = mkdtempSync(join(tmpdir(), 'psst-cli-'))
 let homeCount = 0

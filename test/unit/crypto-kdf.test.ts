@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { deriveKey, newKdfParams, type KdfParams } from '../../src/crypto/kdf.js'
+import { deriveKey, newKdfParams, testKdfAllowed, kdfStrength, type KdfParams } from '../../src/crypto/kdf.js'
 import { cryptoReady, sodium } from '../../src/crypto/sodium.js'
 
 describe('kdf (Argon2id, interactive limits to keep the test fast)', () => {
@@ -22,6 +22,19 @@ describe('kdf (Argon2id, interactive limits to keep the test fast)', () => {
     const m = newKdfParams()
     expect(m.opslimit).toBe(s.crypto_pwhash_OPSLIMIT_MODERATE)
     expect(m.memlimit).toBe(s.crypto_pwhash_MEMLIMIT_MODERATE)
+  })
+
+  it('PSST_KDF=interactive is honoured only under a test runner, and the strength is named from the header', () => {
+    expect(testKdfAllowed({ PSST_KDF: 'interactive' })).toBe(false)
+    expect(testKdfAllowed({ PSST_KDF: 'interactive', NODE_ENV: 'production' })).toBe(false)
+    expect(testKdfAllowed({ PSST_KDF: 'interactive', VITEST: 'true' })).toBe(true)
+    expect(testKdfAllowed({ PSST_KDF: 'interactive', NODE_ENV: 'test' })).toBe(true)
+    expect(testKdfAllowed({ VITEST: 'true' })).toBe(false)
+    const s = sodium()
+    expect(kdfStrength(s.crypto_pwhash_OPSLIMIT_INTERACTIVE, s.crypto_pwhash_MEMLIMIT_INTERACTIVE)).toBe('interactive')
+    expect(kdfStrength(s.crypto_pwhash_OPSLIMIT_MODERATE, s.crypto_pwhash_MEMLIMIT_MODERATE)).toBe('moderate')
+    expect(kdfStrength(s.crypto_pwhash_OPSLIMIT_SENSITIVE, s.crypto_pwhash_MEMLIMIT_SENSITIVE)).toBe('sensitive')
+    expect(kdfStrength(5, 1 << 20)).toBe('custom')
   })
 
   it('deterministic for the same passphrase and params; differs otherwise', () => {

@@ -6,7 +6,7 @@ import type { FileInfo, PsstEvent } from '../../../daemon/api.js'
 import { PsstError } from '../../../errors.js'
 import { parseFriendRef } from '../args.js'
 import type { Ctx } from '../context.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine as sanitize } from '../../text/sanitize.js'
 import { examples, run, type Opts } from './run.js'
 import { ProgressBar, formatBytes } from '../progress.js'
 
