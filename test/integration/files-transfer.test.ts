@@ -23,7 +23,7 @@ import { reserveDestination } from '../../src/files/naming.js'
 import type { Manifest } from '../../src/wire/files.js'
 import { testHost } from '../helpers/psst.js'
 
-const HOST = testHost(70)
+const HOST = testHost(93)
 const BLOCK = 64 * 1024
 
 let net: LoopbackNetwork

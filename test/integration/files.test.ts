@@ -21,7 +21,7 @@ describe('psst file between real daemons', () => {
   let dir: string
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'psst-files-acc-'))
-    net = await TestNet.start(71)
+    net = await TestNet.start(94)
     alice = await net.profile('alice')
     bob = await net.profile('bob')
     await net.friends(alice, bob)
