@@ -107,6 +107,21 @@ describe('psst file between real daemons', () => {
     expect(sha(readFileSync(done.path))).toBe(sha(data))
   }, 300_000)
 
+  it('a cut link (psst reconnect) pauses the transfer, which resumes on the new link', async () => {
+    const size = 24 * MiB
+    const { path, data } = randomFile('cut.bin', size)
+    const before = await blocksSent(alice)
+    const sent = await alice.json(['file', 'send', 'bob', path])
+    await offered(bob, sent.fileId)
+    await bob.json(['file', 'accept', sent.fileId, '--to', join(dir, 'cut')])
+    await waitFor(async () => (await stateOf(bob, sent.fileId)).bytes >= size * 0.3, 'a third received', 120_000, 20)
+    const c = await bob.client()
+    expect((await c.call('reconnect', {})).dropped).toBe(1)
+    const done = await waitFor(async () => { const f = await stateOf(bob, sent.fileId); return f.state === 'complete' && f }, 'complete on the new link', 180_000, 200)
+    expect(sha(readFileSync(done.path))).toBe(sha(data))
+    expect((await blocksSent(alice)) - before).toBeLessThanOrEqual(size / BLOCK + WINDOW)
+  }, 300_000)
+
   it('an offer to an offline friend is accepted when they come back', async () => {
     await bob.stop()
     const { path, data } = randomFile('later.txt', 300 * 1024)
