@@ -133,8 +133,8 @@ export interface Methods {
   /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
   fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
   fileList: { params: Record<string, never>, result: FileInfo[] }
-  /** `fileId` may be a unique prefix (at least 4 hex characters). */
-  fileAccept: { params: { fileId: string, to?: string }, result: FileInfo }
+  /** `fileId` may be a unique prefix (at least 4 hex characters); or `friend` alone: their only pending offer. */
+  fileAccept: { params: { fileId?: string, friend?: string, to?: string }, result: FileInfo }
   fileCancel: { params: { fileId: string }, result: FileInfo }
 }
 

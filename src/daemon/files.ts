@@ -62,7 +62,11 @@ export const fileHandlers = {
     return await (await transfers(m)).send(rt.hex, need(p.path, 'a file path'), typeof p.name === 'string' && p.name !== '' ? p.name : undefined)
   },
   fileList: async (m: Messenger): Promise<FileInfo[]> => (await transfers(m)).list(),
-  fileAccept: async (m: Messenger, p: Params<'fileAccept'>): Promise<FileInfo> =>
-    await (await transfers(m)).accept(need(p.fileId, 'a file id'), typeof p.to === 'string' && p.to !== '' ? p.to : undefined),
+  fileAccept: async (m: Messenger, p: Params<'fileAccept'>): Promise<FileInfo> => {
+    const t = await transfers(m)
+    const to = typeof p.to === 'string' && p.to !== '' ? p.to : undefined
+    if (typeof p.fileId !== 'string' && typeof p.friend === 'string') return await t.accept(t.offerFrom(findFriend(m, p.friend).hex), to)
+    return await t.accept(need(p.fileId, 'a file id'), to)
+  },
   fileCancel: async (m: Messenger, p: Params<'fileCancel'>): Promise<FileInfo> => await (await transfers(m)).cancel(need(p.fileId, 'a file id'))
 }

@@ -13,10 +13,10 @@ import { FileChangedError, type FileSource } from './source.js'
 import { PartFileError, type PartFile } from './part-file.js'
 import type Protomux from 'protomux'
 
-/** Blocks in flight or written-but-not-durable per transfer (8 MiB at the default block size). */
-export const WINDOW_BLOCKS = 32
+/** Blocks in flight or written-but-not-durable per transfer (4 MiB at the default block size). */
+export const WINDOW_BLOCKS = 64
 /** Written blocks synced together: fewer fsyncs, while the rest of the window keeps flowing. */
-export const SYNC_EVERY_BLOCKS = 8
+export const SYNC_EVERY_BLOCKS = 16
 /** Corrupt blocks accepted from a peer before it is dropped. */
 export const MAX_BAD_BLOCKS = 4
 /** Blocks a peer may have requested from us and not yet received, per file. */

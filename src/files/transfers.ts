@@ -164,6 +164,14 @@ export class Transfers {
     return this.#info(tr)
   }
 
+  /** The id of the one offer from `friend` waiting for an answer. */
+  offerFrom (friend: string): string {
+    const offers = [...this.#all.values()].filter((t) => t.rec.direction === 'in' && t.rec.state === 'offered' && t.rec.friend.toString('hex') === friend)
+    if (offers.length === 0) throw PsstError.notFound('no file offer waits for an answer from that friend')
+    if (offers.length > 1) throw new PsstError('AMBIGUOUS', `${offers.length} file offers wait: name one by id (${offers.map((t) => t.id.slice(0, 8)).join(', ')})`)
+    return offers[0].id
+  }
+
   async cancel (ref: string): Promise<FileInfo> {
     const tr = this.#find(ref)
     if (TERMINAL.has(tr.rec.state)) throw PsstError.usage(`that file is already ${tr.rec.state}`)

@@ -9,10 +9,12 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
+import { DEFAULT_BLOCK_SIZE } from '../../src/wire/files.js'
+import { WINDOW_BLOCKS } from '../../src/files/peer.js'
 
 const MiB = 1024 * 1024
-const BLOCK = 256 * 1024
-const WINDOW = 32
+const BLOCK = DEFAULT_BLOCK_SIZE
+const WINDOW = WINDOW_BLOCKS
 
 describe('psst file between real daemons', () => {
   let net: TestNet
