@@ -170,32 +170,43 @@ export class FilePeer {
     this.#queued.delete(id)
   }
 
-  /** Sends queued blocks one at a time, each only when the stream has room. */
+  /**
+   * Sends queued blocks one at a time, each only when the stream has room; the next block is read
+   * from disk while the stream drains, so the disk and the network overlap.
+   */
   async #pump (): Promise<void> {
     if (this.#pumping) return
     this.#pumping = true
     try {
-      while (this.#queue.length > 0 && !this.closed) {
-        const { fileId, index } = this.#queue.shift()!
-        const id = key(fileId)
-        this.#queued.set(id, Math.max(0, (this.#queued.get(id) ?? 1) - 1))
-        const src = this.#opts.lookup(fileId)
-        if (src === null || this.#failedServes.has(id)) continue
-        let data: Buffer
-        try {
-          data = await src.readBlock(index)
-        } catch (err) {
-          this.#failServe(fileId, err)
-          continue
-        }
-        if (this.closed) break
-        const ok = this.send({ type: 'block', fileId, index, data })
-        this.#opts.serve?.onSent?.(fileId, data.byteLength)
+      let next = this.#readNext()
+      while (next !== null && !this.closed) {
+        const item = await next
+        next = this.#readNext()
+        if (item === null || this.closed) continue
+        const ok = this.send({ type: 'block', fileId: item.fileId, index: item.index, data: item.data })
+        this.#opts.serve?.onSent?.(item.fileId, item.data.byteLength)
         if (!ok) await this.channel.drained()
       }
+      if (next !== null) await next
     } finally {
       this.#pumping = false
     }
+    if (this.#queue.length > 0 && !this.closed) void this.#pump()
+  }
+
+  /** Takes the next queued block and reads it; null when nothing is queued. */
+  #readNext (): Promise<{ fileId: Buffer, index: number, data: Buffer } | null> | null {
+    const item = this.#queue.shift()
+    if (item === undefined) return null
+    const { fileId, index } = item
+    const id = key(fileId)
+    this.#queued.set(id, Math.max(0, (this.#queued.get(id) ?? 1) - 1))
+    const src = this.#opts.lookup(fileId)
+    if (src === null || this.#failedServes.has(id)) return Promise.resolve(null)
+    return src.readBlock(index).then((data) => this.#failedServes.has(id) ? null : { fileId, index, data }, (err) => {
+      if (!this.#failedServes.has(id)) this.#failServe(fileId, err)
+      return null
+    })
   }
 
   #failServe (fileId: Buffer, err: unknown): void {
