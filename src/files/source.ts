@@ -6,7 +6,7 @@
 import { promises as fs, type Stats } from 'node:fs'
 import { basename } from 'node:path'
 import { blake2b256, rootOfBlockHashes, HASH_BYTES } from '../crypto/hash.js'
-import { DEFAULT_BLOCK_SIZE, MAX_FILE_NAME_BYTES, blockCount, type FileKind, type Manifest } from '../wire/files.js'
+import { MAX_BLOCKS, MAX_FILE_NAME_BYTES, blockCount, blockSizeFor, type FileKind, type Manifest } from '../wire/files.js'
 
 /** What identifies the file on disk at offer time. */
 export interface FileStamp { size: number, mtimeMs: number, ino: number }
@@ -18,14 +18,23 @@ export class FileChangedError extends Error {
   }
 }
 
-export interface HashedFile { stamp: FileStamp, hashes: Buffer, root: Buffer }
+export class FileTooLargeError extends Error {
+  constructor (path: string) {
+    super(`${path} is too large to send (more than ${MAX_BLOCKS} blocks of 4 MiB)`)
+    this.name = 'FileTooLargeError'
+  }
+}
+
+export interface HashedFile { stamp: FileStamp, hashes: Buffer, root: Buffer, blockSize: number }
 
 /** Reads the file once, hashing each block; the stamp is taken before and checked after. */
-export async function hashFile (path: string, blockSize: number = DEFAULT_BLOCK_SIZE): Promise<HashedFile> {
+export async function hashFile (path: string, blockSize?: number): Promise<HashedFile> {
   const fh = await fs.open(path, 'r')
   try {
     const before = stampOf(await fh.stat())
+    blockSize ??= blockSizeFor(before.size)
     const count = blockCount({ size: before.size, blockSize })
+    if (count > MAX_BLOCKS) throw new FileTooLargeError(path)
     const hashes = Buffer.alloc(count * HASH_BYTES)
     const block = Buffer.allocUnsafe(blockSize)
     for (let i = 0; i < count; i++) {
@@ -34,7 +43,7 @@ export async function hashFile (path: string, blockSize: number = DEFAULT_BLOCK_
       blake2b256(block.subarray(0, length)).copy(hashes, i * HASH_BYTES)
     }
     if (!sameStamp(before, stampOf(await fs.stat(path)))) throw new FileChangedError(path)
-    return { stamp: before, hashes, root: rootOfBlockHashes(hashes) }
+    return { stamp: before, hashes, root: rootOfBlockHashes(hashes), blockSize }
   } finally {
     await fh.close()
   }
@@ -42,10 +51,9 @@ export async function hashFile (path: string, blockSize: number = DEFAULT_BLOCK_
 
 /** A manifest for `path`: the offered name is the base name cut to 255 bytes. */
 export async function manifestFor (path: string, opts: { fileId: Buffer, kind?: FileKind, blockSize?: number, name?: string }): Promise<{ manifest: Manifest, hashed: HashedFile }> {
-  const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE
-  const hashed = await hashFile(path, blockSize)
+  const hashed = await hashFile(path, opts.blockSize)
   const name = cutName(opts.name ?? basename(path))
-  return { manifest: { fileId: opts.fileId, kind: opts.kind ?? 'file', name, size: hashed.stamp.size, blockSize, root: hashed.root }, hashed }
+  return { manifest: { fileId: opts.fileId, kind: opts.kind ?? 'file', name, size: hashed.stamp.size, blockSize: hashed.blockSize, root: hashed.root }, hashed }
 }
 
 function cutName (name: string): string {

@@ -23,6 +23,18 @@ export const MAX_BLOCK_SIZE = 4 * 1024 * 1024
  * a 4 GiB file is then 2 MiB.
  */
 export const DEFAULT_BLOCK_SIZE = 64 * 1024
+/** Blocks a manifest may have: the receiver keeps the hash list (32 bytes a block) in memory. */
+export const MAX_BLOCKS = 1 << 20
+/** Blocks a sender aims for: files up to 4 GiB get 64 KiB blocks, larger ones larger blocks. */
+export const TARGET_BLOCKS = 1 << 16
+
+/** The default block size, doubled until the file fits in TARGET_BLOCKS blocks (at most 4 MiB). */
+export function blockSizeFor (size: number): number {
+  let b = DEFAULT_BLOCK_SIZE
+  while (b < MAX_BLOCK_SIZE && Math.ceil(size / b) > TARGET_BLOCKS) b *= 2
+  return b
+}
+
 /** Hashes per `hashes` frame (32 KiB of hashes). */
 export const MAX_HASHES_PER_FRAME = 1024
 /** Ranges per `request` frame. */
@@ -67,7 +79,7 @@ export function decodeManifest (bytes: Uint8Array): Manifest | null {
   const m = decodeOrNull(manifestBody, bytes.subarray(1))
   if (m === null) return null
   if (m.blockSize < MIN_BLOCK_SIZE || m.blockSize > MAX_BLOCK_SIZE) return null
-  if (!Number.isSafeInteger(m.size)) return null
+  if (!Number.isSafeInteger(m.size) || blockCount(m) > MAX_BLOCKS) return null
   return m
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { blake2b256, rootOfBlockHashes } from '../../src/crypto/hash.js'
-import { decodeManifest, encodeManifest, decodeFileFrame, encodeFileFrame, blockCount, MANIFEST_VERSION, type Manifest } from '../../src/wire/files.js'
+import { decodeManifest, encodeManifest, decodeFileFrame, encodeFileFrame, blockCount, blockSizeFor, MANIFEST_VERSION, MAX_BLOCKS, type Manifest } from '../../src/wire/files.js'
 import { manifestFor, FileSource, FileChangedError } from '../../src/files/source.js'
 
 let dir: string
@@ -30,6 +30,17 @@ describe('manifest codec', () => {
     expect(decodeManifest(encodeManifest({ ...sample(), blockSize: 1 }))).toBeNull()
     expect(decodeManifest(encodeManifest({ ...sample(), blockSize: 64 * 1024 * 1024 }))).toBeNull()
     for (let cut = 0; cut < bytes.byteLength; cut++) expect(decodeManifest(bytes.subarray(0, cut))).toBeNull()
+  })
+
+  it('block sizes grow with the file so the hash list stays small; a manifest with too many blocks is refused', () => {
+    const GiB = 1024 ** 3
+    expect(blockSizeFor(0)).toBe(64 * 1024)
+    expect(blockSizeFor(4 * GiB)).toBe(64 * 1024)
+    expect(blockSizeFor(4 * GiB + 1)).toBe(128 * 1024)
+    expect(blockSizeFor(64 * GiB)).toBe(1024 * 1024)
+    expect(blockSizeFor(10_000 * GiB)).toBe(4 * 1024 * 1024)
+    expect(decodeManifest(encodeManifest({ ...sample(), blockSize: 1024, size: 1024 * MAX_BLOCKS }))).not.toBeNull()
+    expect(decodeManifest(encodeManifest({ ...sample(), blockSize: 1024, size: 1024 * MAX_BLOCKS + 1 }))).toBeNull()
   })
 
   it('file frames round-trip; garbage decodes to null or unknown, never throws', () => {
