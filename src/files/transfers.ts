@@ -241,13 +241,18 @@ export class Transfers {
     }
   }
 
+  /** Fetches on `peer`; a fetch still running on an older link is stopped and its end ignored. */
   #startFetch (tr: Transfer, peer: FilePeer): void {
     const part = tr.part!
-    this.#setState(tr, 'active')
-    tr.fetch = peer.fetch(part, tr.rec.path, {
+    const old = tr.fetch
+    tr.fetch = null
+    old?.pause()
+    void this.#setState(tr, 'active')
+    const fetch: Fetch = peer.fetch(part, tr.rec.path, {
       onProgress: (bytes) => { tr.rec.bytes = Math.min(bytes, tr.manifest.size); this.#progress(tr) },
-      onEnd: (end) => { void this.#onFetchEnd(tr, end) }
+      onEnd: (end) => { if (tr.fetch === fetch) void this.#onFetchEnd(tr, end) }
     })
+    tr.fetch = fetch
   }
 
   async #onFetchEnd (tr: Transfer, end: FetchEnd): Promise<void> {
