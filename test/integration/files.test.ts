@@ -8,7 +8,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
+import { execFile } from 'node:child_process'
+import { TestNet, BIN, waitFor, type Profile } from '../helpers/psst.js'
 import { DEFAULT_BLOCK_SIZE } from '../../src/wire/files.js'
 import { WINDOW_BLOCKS } from '../../src/files/peer.js'
 
@@ -150,6 +151,21 @@ describe('psst file between real daemons', () => {
     expect(readdirSync(to).sort()).toEqual(['[31mred[0mline.txt', '_.._.bashrc', 'same (1).txt', 'same.txt'])
     expect(readdirSync(dir)).not.toContain('.bashrc')
   }, 180_000)
+
+  it('file send --wait in a terminal draws a progress bar (rate, ETA) on stderr; --json draws none', async () => {
+    const { path } = randomFile('tty.bin', 16 * MiB)
+    // script(1) gives the command a real pseudo-terminal, as a person's shell would.
+    const cmd = [process.execPath, BIN, '--home', alice.home, '--bootstrap', net.bootstrap, 'file', 'send', 'bob', path, '--wait'].map((a) => `'${a}'`).join(' ')
+    const sending = new Promise<string>((resolve, reject) => {
+      execFile('script', ['-qec', cmd, '/dev/null'], { timeout: 240_000, env: { ...process.env, PSST_KDF: 'interactive' } }, (err, stdout) => err ? reject(err) : resolve(stdout))
+    })
+    const offer = await waitFor(async () => (await bob.json<any[]>(['file', 'list'])).find((f) => f.name === 'tty.bin' && f.state === 'offered'), 'tty.bin offered', 60_000, 200)
+    await bob.json(['file', 'accept', offer.fileId, '--to', join(dir, 'tty')])
+    const screen = await sending
+    expect(screen).toMatch(/tty\.bin +\d+% \[[#.]{20}\] [\d.]+ \w+\/16 MiB [\d.]+ \w+\/s ETA (\d+:\d\d|--:--)/)
+    expect(screen).toMatch(/tty\.bin 100% \[#{20}\] 16 MiB\/16 MiB/)
+    expect(screen).toMatch(/tty\.bin → bob: complete/)
+  }, 300_000)
 
   it('usage errors: unknown ids, accepting twice, a missing file', async () => {
     const unknown = await bob.cli(['file', 'accept', 'ffffffff'])
