@@ -41,6 +41,7 @@ function dispatch (c: ChatController, e: PsstEvent): void {
     case 'file-offer': onFileOffer(c, e); break
     case 'file-complete': onFileEnd(c, e, e.direction === 'in' ? `saved ${sanitize(e.path, true)}` : `${sanitize(e.name, true)} delivered`, 'info'); break
     case 'file-failed': onFileEnd(c, e, `${sanitize(e.name, true)} ${e.state}${e.reason !== undefined ? `: ${sanitize(e.reason, true)}` : ''}`, 'warn'); break
+    case 'profile': onProfile(c, e); break
   }
 }
 
@@ -61,6 +62,7 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   const f = c.state.book.get(e.friend)
   if (f !== undefined) f.unread++
   c.bell()
+  c.notifyMessage(e.friend, e.text)
 }
 
 function onFileOffer (c: ChatController, e: Of<'file-offer'>): void {
@@ -130,4 +132,14 @@ function onFriendRemoved (c: ChatController, e: Of<'friend-removed'>): void {
   const win = c.state.windows.find(e.publicKey)
   if (win !== undefined) c.print(win, `${name} is no longer your friend`, 'warn')
   if (was) c.print(c.state.windows.home, `${name} (${shortKey(e.publicKey)}) is no longer your friend`)
+}
+
+/** My name or status changed, maybe from another client (`psst status away`): the bars follow. */
+function onProfile (c: ChatController, e: Of<'profile'>): void {
+  const me = c.state.me
+  if (me === null) return
+  const changed = me.status !== e.status || me.statusMessage !== e.statusMessage
+  me.name = e.name
+  c.setMyStatus(e.status, e.statusMessage)
+  if (changed) c.print(c.state.windows.home, `you are ${e.status}${e.statusMessage === '' ? '' : ` — "${sanitize(e.statusMessage, true)}"`}`, 'dim')
 }
