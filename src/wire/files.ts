@@ -1,5 +1,5 @@
 /**
- * File transfer on the wire (docs/design.md, issue 17): the manifest that an offer carries and the
+ * File transfer on the wire (docs/design.md, File transfer): the manifest that an offer carries and the
  * `psst-file/1` frames. The manifest pins the file by a root hash over per-block BLAKE2b-256 hashes;
  * the receiver fetches the hash list over the file channel and checks it against the root before any
  * block is accepted.
