@@ -4,7 +4,7 @@
  * offline); the bytes travel on psst-file/1, opened on each friend's connection once it is up.
  */
 import { join } from 'node:path'
-import type { Messenger } from './messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { FileInfo, Params } from './api.js'
 import { Transfers } from '../files/transfers.js'
 import { downloadDir } from '../files/naming.js'
