@@ -5,7 +5,7 @@ import { paths, ensurePrivateDir } from '../storage/home.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { DhtNode } from '../net/dht-node.js'
 import { parseBootstrap, formatBootstrap, type HostPort } from '../net/bootstrap.js'
-import { Messenger } from './messenger.js'
+import { Messenger } from '../contacts/messenger.js'
 import { installProtocol } from './protocol.js'
 import { serveControl, type ControlServer } from './control-server.js'
 import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
@@ -14,6 +14,8 @@ import { localClient } from './local-client.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
+
+export type { Messenger }
 
 export interface DaemonOptions {
   home: string

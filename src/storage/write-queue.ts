@@ -18,13 +18,26 @@ export class WriteQueue {
   #writing = false
   #scheduled = false
   #idle: Array<() => void> = []
+  /** Records whose owner asked for them to be saved: each is encoded once, at its latest, per batch. */
+  #records = new Map<string, () => Op | null>()
+  /** A record saved without `defer` waits for the next batch. */
+  #urgent = false
   readonly #apply: (ops: Op[]) => Promise<void>
-  /** Called at flush time to add ops that snapshot in-memory state (dirty friend records). */
-  readonly #finalize: () => Op[]
 
-  constructor (apply: (ops: Op[]) => Promise<void>, finalize: () => Op[] = () => []) {
+  constructor (apply: (ops: Op[]) => Promise<void>) {
     this.#apply = apply
-    this.#finalize = finalize
+  }
+
+  /**
+   * The record under `key` changed: `encode` gives its op (null: nothing to write any more) and
+   * runs when the batch is made, so a record changed by every message of a burst is encoded once
+   * per batch and always matches the ops written with it. With `defer`, it waits like defer().
+   */
+  save (key: string, encode: () => Op | null, defer = false): void {
+    this.#records.set(key, encode)
+    if (defer) return this.#armDefer()
+    this.#urgent = true
+    this.#schedule()
   }
 
   /** Queues ops; `after` runs once they are on disk. */
@@ -42,6 +55,10 @@ export class WriteQueue {
    */
   defer (ops: Op[]): void {
     for (const op of ops) this.#deferred.push(op)
+    this.#armDefer()
+  }
+
+  #armDefer (): void {
     if (this.#deferTimer !== null) return
     this.#deferTimer = setTimeout(() => { this.#deferTimer = null; this.push([]) }, DEFER_MS)
     this.#deferTimer.unref()
@@ -50,7 +67,7 @@ export class WriteQueue {
   /** Resolves when everything queued so far (deferred ops included) is written. */
   flushed (): Promise<void> {
     if (this.#deferTimer !== null) this.push([])
-    if (!this.#writing && !this.#scheduled && this.#ops.length === 0) return Promise.resolve()
+    if (!this.#writing && !this.#scheduled && this.#ops.length === 0 && this.#records.size === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idle.push(resolve))
   }
 
@@ -64,7 +81,13 @@ export class WriteQueue {
 
   async #flush (): Promise<void> {
     if (this.#deferTimer !== null) { clearTimeout(this.#deferTimer); this.#deferTimer = null }
-    const ops = this.#deferred.length === 0 ? this.#ops.concat(this.#finalize()) : this.#deferred.concat(this.#ops, this.#finalize())
+    const ops = this.#deferred.length === 0 ? this.#ops : this.#deferred.concat(this.#ops)
+    for (const encode of this.#records.values()) {
+      const op = encode()
+      if (op !== null) ops.push(op)
+    }
+    this.#records.clear()
+    this.#urgent = false
     this.#deferred = []
     const after = this.#after
     const failed = this.#failed
@@ -81,7 +104,7 @@ export class WriteQueue {
     } finally {
       this.#writing = false
     }
-    if (this.#ops.length > 0 || this.#after.length > 0) this.#schedule()
+    if (this.#ops.length > 0 || this.#after.length > 0 || this.#urgent) this.#schedule()
     else this.#settle()
   }
 

@@ -4,7 +4,7 @@
  * whole; Alt+Enter makes a two-line message that bob's window shows on two lines.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -44,14 +44,18 @@ describe.skipIf(!hasTmux())('psst chat: paste, multi-line messages and your own 
   let bob: Profile
   let dir: string
 
-  const chat = (session: string, p: Profile): void => {
-    const env = 'env -u PSST_HOME -u PSST_BOOTSTRAP -u PSST_PASSPHRASE -u PSST_DHT_HOST LANG=C.UTF-8'
-    const cmd = `${env} ${process.execPath} ${BIN} --home ${p.home} --bootstrap ${net.bootstrap} --no-autostart chat; echo "EXIT=$?"; sleep 60`
+  const chat = (session: string, p: Profile, flags = ''): void => {
+    // a notify-send of our own first in PATH: it writes down what the desktop would show
+    const env = `env -u PSST_HOME -u PSST_BOOTSTRAP -u PSST_PASSPHRASE -u PSST_DHT_HOST -u PSST_NOTIFY LANG=C.UTF-8 PATH=${dir}/bin:${process.env.PATH ?? ''} NOTIFY_LOG=${dir}/notify-${session}.log`
+    const cmd = `${env} ${process.execPath} ${BIN} --home ${p.home} --bootstrap ${net.bootstrap} --no-autostart chat ${flags}; echo "EXIT=$?"; sleep 60`
     tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', cmd)
   }
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'psst-paste-'))
+    mkdirSync(join(dir, 'bin'))
+    writeFileSync(join(dir, 'bin', 'notify-send'), '#!/bin/sh\nprintf "%s|" "$@" >> "$NOTIFY_LOG"\necho >> "$NOTIFY_LOG"\n')
+    chmodSync(join(dir, 'bin', 'notify-send'), 0o755)
     net = await TestNet.start(HOST_NUMBER)
     alice = await net.profile('alice')
     bob = await net.profile('bob')
@@ -135,8 +139,9 @@ describe.skipIf(!hasTmux())('psst chat: paste, multi-line messages and your own 
     keys('alice', 'C-c'); keys('alice', 'C-c')
     await shown('alice', /EXIT=0/, 'the first chat left')
     tmux('kill-session', '-t', 'alice')
-    chat('alice', alice)
+    chat('alice', alice, '--timestamp %H:%M:%S')
     await shown('alice', /alice[^\n]*\(away\)/, 'away in the new chat\'s title')
+    expect(screen('alice')).toMatch(/^\[\d\d:\d\d:\d\d\] -!- welcome/m) // psst chat --timestamp, as the README says
     expect(screen('alice')).not.toMatch(/\(online\)/)
     await alice.cli(['status', 'online'])
     await shown('alice', /\[DHT/, 'status bar')
@@ -153,5 +158,17 @@ describe.skipIf(!hasTmux())('psst chat: paste, multi-line messages and your own 
     // -J joins the lines the terminal wrapped itself: the URL is whole there, as a URL detector sees it
     const joined = tmux('capture-pane', '-p', '-J', '-t', 'alice')
     expect(joined).toContain(url)
+  })
+
+  it('a message to a window alice is not looking at makes a desktop notification', async () => {
+    const log = join(dir, 'notify-alice.log')
+    const sent = await bob.cli(['send', alice.publicKey.slice(0, 12), 'seen in the window: no notification'])
+    expect(sent.code, sent.stderr).toBe(0)
+    await shown('alice', /no notification/, 'the message in the open window')
+    keys('alice', 'M-1')
+    await shown('alice', /\[1:home\]/, 'home')
+    await bob.cli(['send', alice.publicKey.slice(0, 12), 'are you there? <b>'])
+    const lines = await waitFor(() => existsSync(log) ? readFileSync(log, 'utf8') : null, 'a notification')
+    expect(lines.trim().split('\n')).toEqual(['--app-name=psst|--|psst: bob|are you there? &lt;b&gt;|'])
   })
 })

@@ -96,4 +96,64 @@ describe('tui habits', () => {
     expect(marker).toBeGreaterThan(0)
     expect(rows.slice(marker + 1).filter(r => r.includes('<bob>'))).toHaveLength(2)
   })
+
+  it('a message to a window you are not looking at makes one desktop notification per burst; /set notify off stops them', async () => {
+    const h = await harness({ friends: [friend(BOB, 'bob')], histories: { [BOB]: 0 } })
+    const shown: Array<[string, string]> = []
+    h.c.ui.notify = (title, body) => { shown.push([title, body]) }
+    let n = 0
+    const say = (text: string): void => h.client.emit({ type: 'message', friend: BOB, id: `n${++n}`, seq: n, index: n, from: BOB, text, kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    say('hello\x1b\nthere <b>&')
+    say('second of the burst')
+    expect(shown).toEqual([['psst: bob', 'hello there <b>&']])
+    h.timers.advance(5000)
+    await h.line('/q bob')
+    say('seen: no notification')
+    expect(shown).toHaveLength(1)
+    await h.line('/set notify off')
+    h.c.runAction({ type: 'window', n: 1 })
+    h.timers.advance(5000)
+    say('while notify is off')
+    expect(shown).toHaveLength(1)
+  })
+
+  it('/set timestamp changes the time in front of every line; a bad format is refused', async () => {
+    const h = await harness(opts())
+    await h.line('/set timestamp %H:%M:%S')
+    expect(h.screen().join('\n')).toMatch(/\[12:00:00\] -!- timestamp %H:%M:%S/)
+    expect(h.screen().join('\n')).toMatch(/\[12:00:00\] -!- welcome/)
+    await h.line('/set timestamp %Q')
+    expect(h.log().at(-1)).toMatch(/unknown field %Q/)
+    await h.line('/set')
+    expect(h.log().slice(-2)).toEqual([
+      'notify on — a desktop notification for a message to a window you are not looking at',
+      'timestamp %H:%M:%S — the time in front of each line'
+    ])
+  })
+
+  it('/search jumps to the newest match and highlights it; Ctrl+R goes older; Esc ends at the bottom', async () => {
+    const h = await harness(opts(), { cols: 60, rows: 12 })
+    await h.line('/q bob')
+    let n = 0
+    const say = (text: string): void => h.client.emit({ type: 'message', friend: BOB, id: `s${++n}`, seq: n, index: n, from: BOB, text, kind: 'text', sentAt: h.timers.now, state: 'delivered' })
+    say('the Needle is here, early')
+    for (let i = 0; i < 20; i++) say(`filler ${i}`)
+    say('a second needle, later')
+    for (let i = 20; i < 40; i++) say(`filler ${i}`)
+    await h.line('/search needle')
+    const styled = (): string[] => h.c.frame().rows.flatMap(r => r.filter(s => s.style === 'search').map(s => s.text))
+    expect(h.screen().join('\n')).toMatch(/a second needle, later/)
+    expect(styled()).toEqual(['needle'])
+    expect(h.screen().join('\n')).toMatch(/\[search: needle 2\/2/)
+    h.c.handleKey(undefined, { full: 'C-r', name: 'r', ctrl: true })
+    expect(h.screen().join('\n')).toMatch(/the Needle is here/)
+    expect(styled()).toEqual(['Needle'])
+    h.c.handleKey(undefined, { full: 'C-r', name: 'r', ctrl: true })
+    expect(h.log().at(-1)).toMatch(/no older line holds "needle"/)
+    h.c.handleKey(undefined, { full: 'escape', name: 'escape' })
+    expect(h.c.state.windows.active.scroll).toBe(0)
+    expect(styled()).toEqual([])
+    await h.line('/search nowhere')
+    expect(h.log().at(-1)).toMatch(/no line holds "nowhere"/)
+  })
 })

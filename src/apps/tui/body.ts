@@ -17,6 +17,8 @@ export interface BodyContext {
   nameOf: (from: string) => string
   /** Rows shown above everything else in this window (the home dashboard). */
   header: (win: ChatWindow, width: number) => Row[]
+  /** strftime-like format of the time in front of each line. */
+  timestamp: string
 }
 
 interface Cached { width: number, key: string, rows: Row[] }
@@ -25,15 +27,15 @@ const cache = new WeakMap<Entry, Cached>()
 /** The wrapped rows of one entry, from the cache when width, name and state are unchanged. */
 export function entryRows (e: Entry, ctx: BodyContext, width: number): Row[] {
   const name = e.kind === 'msg' ? ctx.nameOf(e.from) : ''
-  const key = e.kind === 'msg' ? `${e.state}\u0000${name}` : ''
+  const key = e.kind === 'msg' ? `${e.state}\u0000${name}\u0000${ctx.timestamp}` : ctx.timestamp
   const hit = cache.get(e)
   if (hit !== undefined && hit.width === width && hit.key === key) return hit.rows
   let rows: Row[]
   if (e.kind === 'msg') {
-    const f = formatMessage({ from: e.from, name, text: e.text, action: e.action, sentAt: e.sentAt, state: e.state }, ctx.glyphs)
+    const f = formatMessage({ from: e.from, name, text: e.text, action: e.action, sentAt: e.sentAt, state: e.state }, ctx.glyphs, ctx.timestamp)
     rows = wrapRow(f.row, width, f.indent)
   } else {
-    const f = formatSystem(e.text, e.level, e.at)
+    const f = formatSystem(e.text, e.level, e.at, ctx.timestamp)
     rows = wrapRow(f.row, width, f.indent)
     if (e.rows !== undefined) rows = rows.concat(e.rows)
   }

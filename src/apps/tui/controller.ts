@@ -10,7 +10,7 @@ import { COMMANDS, errorText, findCommand } from './commands.js'
 import { complete } from './complete.js'
 import type { CompletionState } from './complete.js'
 import { applyEvent } from './events.js'
-import { UNICODE_GLYPHS } from './format.js'
+import { DEFAULT_TIMESTAMP, UNICODE_GLYPHS } from './format.js'
 import type { Glyphs, SystemLevel } from './format.js'
 import { FriendBook } from './friends.js'
 import { HistoryLoader } from './history.js'
@@ -18,10 +18,12 @@ import { InputLine } from './input-line.js'
 import type { InputPiece } from './input-splitter.js'
 import { KeyMap } from './keys.js'
 import type { EditOp, KeyAction, KeyInput } from './keys.js'
-import type { ChatState } from './state.js'
+import type { ChatSettings, ChatState } from './state.js'
+import { findMatches, scrollFor } from './search.js'
 import { submitLine } from './submit.js'
 import { TypingNotifier } from './typing.js'
 import type { Timers } from './typing.js'
+import { sanitize } from '../text/sanitize.js'
 import { bodyContext, buildFrame } from './view.js'
 import type { Frame } from './view.js'
 import { WindowList } from './windows.js'
@@ -36,6 +38,8 @@ export interface UiHooks {
   redraw: () => void
   suspend: () => void
   exit: (code: number, message?: string) => void
+  /** A desktop notification (app.ts runs notify-send); absent where there is no desktop. */
+  notify?: (title: string, body: string) => void
 }
 
 export interface ControllerOptions {
@@ -46,10 +50,14 @@ export interface ControllerOptions {
   qr?: (text: string) => Promise<string>
   /** Public key of a friend whose window opens, focused, at start (the demo opens echo's). */
   open?: string
+  settings?: Partial<ChatSettings>
 }
 
 const CTRL_C_MS = 2000
 const BELL_MS = 1000
+/** A burst of messages makes one notification, not a stack of them. */
+const NOTIFY_MS = 3000
+const NOTIFY_CHARS = 200
 const MARK_READ_MS = 300
 const MAX_ENTRIES = 2000
 /** Far more than one message may hold (64 KiB); a paste beyond it is a mistake, not a message. */
@@ -65,6 +73,7 @@ export class ChatController {
   #completion: CompletionState | null = null
   #ctrlCAt = Number.NEGATIVE_INFINITY
   #bellAt = Number.NEGATIVE_INFINITY
+  #notifyAt = Number.NEGATIVE_INFINITY
   #markRead = new Map<string, unknown>()
   #closed = false
   readonly now: () => number
@@ -79,7 +88,8 @@ export class ChatController {
     this.typing = new TypingNotifier(client, this.timers, () => this.#closed)
     this.state = {
       title: opts.title, me: null, dht: 'unknown', dhtAddress: null, connected: true,
-      windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS
+      windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS,
+      settings: { notify: true, timestamp: DEFAULT_TIMESTAMP, ...opts.settings }
     }
     this.history = new HistoryLoader(this)
     this.#open = opts.open
@@ -159,6 +169,15 @@ export class ChatController {
     // trim in steps, not one line per message, so a burst of thousands stays linear
     else if (win.buffer.entries.length > MAX_ENTRIES) win.buffer.trim(MAX_ENTRIES * 3 / 4)
     this.ui.render()
+  }
+
+  /** A message came to a window you are not looking at: tell the desktop (unless /set notify off). */
+  notifyMessage (from: string, text: string): void {
+    const now = this.now()
+    if (!this.state.settings.notify || this.ui.notify === undefined || now - this.#notifyAt < NOTIFY_MS) return
+    this.#notifyAt = now
+    const body = sanitize(text, true)
+    this.ui.notify(`psst: ${this.state.book.nameOf(from)}`, body.length > NOTIFY_CHARS ? `${body.slice(0, NOTIFY_CHARS)}…` : body)
   }
 
   bell (): void {
@@ -341,7 +360,47 @@ export class ChatController {
   // ---- keys and the input line ----------------------------------------------------------------
 
   handleKey (ch: string | undefined, key: KeyInput): void {
+    const win = this.state.windows.active
+    if ((key.full ?? key.name) === 'escape' && win.search !== null) { this.endSearch(win); this.ui.render() }
     this.runAction(this.#keys.decode(ch, key, this.now()))
+  }
+
+  /** Starts a scrollback search in the active window: the newest match is shown. */
+  search (query: string): void {
+    const win = this.state.windows.active
+    const matches = findMatches(win, query)
+    if (matches.length === 0) {
+      win.search = null
+      this.print(win, `no line holds "${query}"${win.buffer.hasOlder && win.kind === 'friend' ? ' in what is loaded — PageUp loads older history' : ''}`, 'dim')
+      return
+    }
+    win.search = { query, matches, at: matches.length - 1 }
+    this.#showMatch(win)
+  }
+
+  /** Ctrl+R, or /search with no text: the next older match, or a hint when there is none. */
+  searchOlder (): void {
+    const win = this.state.windows.active
+    const s = win.search
+    if (s === null) { this.input.set('/search '); return }
+    if (s.at === 0) {
+      this.print(win, `no older line holds "${s.query}"${win.buffer.hasOlder && win.kind === 'friend' ? ' in what is loaded — PageUp loads older history' : ''}`, 'dim')
+      return
+    }
+    s.at--
+    this.#showMatch(win)
+  }
+
+  endSearch (win: ChatWindow): void {
+    win.search = null
+    win.scroll = 0
+  }
+
+  #showMatch (win: ChatWindow): void {
+    const s = win.search
+    if (s === null) return
+    win.scroll = scrollFor(win, s.matches[s.at], bodyContext(this.state), this.cols, this.bodyHeight)
+    this.ui.render()
   }
 
   /** Input that came in one piece: typed-ahead text, a paste (line breaks kept), Alt+Enter. */
@@ -360,6 +419,7 @@ export class ChatController {
     switch (a.type) {
       case 'insert': this.input.insert(a.text); this.inputChanged(); break
       case 'newline': this.input.insert('\n'); this.inputChanged(); break
+      case 'search-older': this.searchOlder(); break
       case 'edit': this.edit(a.op); break
       case 'submit': void this.submit(); break
       case 'history': if (a.dir === 'up') this.input.historyUp(); else this.input.historyDown(); break

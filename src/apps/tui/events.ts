@@ -59,6 +59,7 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   const f = c.state.book.get(e.friend)
   if (f !== undefined) f.unread++
   c.bell()
+  c.notifyMessage(e.friend, e.text)
 }
 
 function onPresence (c: ChatController, e: Of<'presence'>): void {

@@ -19,6 +19,7 @@ export type EditOp =
 export type KeyAction =
   | { type: 'insert', text: string }
   | { type: 'newline' }
+  | { type: 'search-older' }
   | { type: 'edit', op: EditOp }
   | { type: 'submit' }
   | { type: 'history', dir: 'up' | 'down' }
@@ -57,6 +58,7 @@ const OTHER: Record<string, KeyAction> = {
   'C-p': { type: 'prev-window' },
   'C-c': { type: 'interrupt' },
   'C-l': { type: 'redraw' },
+  'C-r': { type: 'search-older' },
   'C-z': { type: 'suspend' }
 }
 
@@ -76,6 +78,7 @@ export const KEY_HELP: Array<[string, string]> = [
   ['Ctrl+W / Alt+D', 'delete word before / after the cursor'],
   ['Ctrl+Y', 'paste what was last deleted'],
   ['Backspace / Delete', 'delete character before / under the cursor'],
+  ['Ctrl+R', 'search the window: older match (/search <text> starts; Esc ends)'],
   ['Ctrl+L', 'redraw the screen'],
   ['Ctrl+Z', 'suspend (fg to come back)'],
   ['Ctrl+C', 'clear the line; twice within 2 s quits (as /quit)']

@@ -24,7 +24,7 @@ const NICK_SGR = ['31', '32', '33', '34', '35', '36', '91', '92', '93', '94', '9
 const SGR: Partial<Record<Style, string>> = {
   dim: '90', error: '1;91', warn: '33', hilight: '1;95', self: '1', action: '35',
   'mark-queued': '90', 'mark-sent': '32', 'mark-delivered': '1;92', qr: '30;47', separator: '90',
-  online: '32', away: '33', busy: '31', offline: '90', unread: '1;93',
+  online: '32', away: '33', busy: '31', offline: '90', unread: '1;93', search: '30;43',
   bar: '97;44', 'bar-dim': '96;44', 'bar-strong': '1;97;44', 'bar-alert': '1;93;44',
   'act-1': '96;44', 'act-2': '1;97;44', 'act-3': '1;95;44'
 }

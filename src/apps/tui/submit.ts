@@ -58,6 +58,9 @@ export function commandContext (c: ChatController, win: ChatWindow): CommandCont
     friendAdded: info => c.friendAdded(info),
     friendGone: key => { state.book.remove(key); c.ui.render() },
     requestGone: key => { state.book.requests.delete(key); c.syncRequestsWindow(); c.ui.render() },
-    ownMessage: (friend, text, action, r) => c.ownMessage(friend, text, action, r)
+    ownMessage: (friend, text, action, r) => c.ownMessage(friend, text, action, r),
+    settings: state.settings,
+    search: text => c.search(text),
+    searchOlder: () => c.searchOlder()
   }
 }

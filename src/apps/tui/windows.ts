@@ -6,6 +6,15 @@
 import { MessageBuffer } from './buffer.js'
 import type { Entry } from './buffer.js'
 
+/** A scrollback search in one window (src/apps/tui/search.ts runs it; the window only keeps it). */
+export interface SearchState {
+  query: string
+  /** Matching entries, oldest first. */
+  matches: Entry[]
+  /** Index in `matches` of the one shown. */
+  at: number
+}
+
 export type WindowKind = 'home' | 'friend' | 'requests'
 
 /** 0 nothing new, 1 status lines, 2 messages, 3 highlights (a friend's message, a friend request). */
@@ -27,10 +36,12 @@ export interface ChatWindow {
    * window. A line under it tells what came while you were away.
    */
   marker: Entry | null
+  /** An active scrollback search (/search, Ctrl+R), or null. */
+  search: SearchState | null
 }
 
 export function newWindow (kind: WindowKind, key: string): ChatWindow {
-  return { kind, key, buffer: new MessageBuffer(), activity: 0, scroll: 0, history: 'none', loadingOlder: false, marker: null }
+  return { kind, key, buffer: new MessageBuffer(), activity: 0, scroll: 0, history: 'none', loadingOlder: false, marker: null, search: null }
 }
 
 export class WindowList {

@@ -8,7 +8,7 @@ import { graphemes, stringWidth } from '../text/width.js'
 export type Style =
   | 'plain' | 'time' | 'dim' | 'info' | 'error' | 'warn' | 'self' | 'action' | 'hilight'
   | 'mark-queued' | 'mark-sent' | 'mark-delivered' | 'qr' | 'separator'
-  | 'online' | 'away' | 'busy' | 'offline' | 'unread'
+  | 'online' | 'away' | 'busy' | 'offline' | 'unread' | 'search'
   | 'bar' | 'bar-dim' | 'bar-strong' | 'bar-alert' | 'act-1' | 'act-2' | 'act-3' | 'prompt'
   | `nick-${number}`
 

@@ -14,10 +14,13 @@ import { examples, run, setExitCode, type Opts } from './run.js'
 export function registerExtras (program: Command): void {
   program.command('chat')
     .description('open the terminal chat window')
-    .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat'))
-    .action(run(async (ctx) => {
-      const { runChat } = await import('../../tui/app.js')
-      setExitCode(await runChat(await ctx.resilientClient(), {}))
+    .option('--no-notify', 'no desktop notification (notify-send) for messages to windows you are not looking at; also PSST_NOTIFY=0')
+    .option('--timestamp <format>', 'time in front of each line, strftime-like: %H:%M (default), %H:%M:%S, %I:%M %p…; also PSST_TIMESTAMP')
+    .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat', 'psst chat --timestamp %H:%M:%S --no-notify'))
+    .action(run(async (ctx, opts: Opts) => {
+      const { runChat, chatSettings } = await import('../../tui/app.js')
+      const settings = chatSettings(process.env, { notify: opts.notify as boolean, timestamp: opts.timestamp as string | undefined })
+      setExitCode(await runChat(await ctx.resilientClient(), { settings }))
     }))
 
   program.command('demo')
@@ -103,10 +106,19 @@ function camel (flag: string): string {
   return flag.split(' ')[0].replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
 }
 
+function registrationText (info: MailboxInfo): string {
+  switch (info.registration) {
+    case 'registered': return ' (registered)'
+    case 'connecting': return ' (connecting)'
+    case 'not-admitted': return ` (not admitted: ask its operator for an invite code, then psst mailbox set ${info.relay ?? ''} --invite CODE)`
+    default: return ''
+  }
+}
+
 function registerMailbox (program: Command): void {
   const show = (ctx: Ctx, info: MailboxInfo): void => ctx.out.result(info, () => [info.relay === null
     ? 'mailbox: none (messages to you wait until you and the sender are online together)'
-    : `mailbox: relay ${info.relay}`])
+    : `mailbox: relay ${info.relay}${registrationText(info)}`])
 
   const mailbox = program.command('mailbox')
     .description('show which relay keeps your mail while you are offline')
