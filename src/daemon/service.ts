@@ -12,6 +12,7 @@ import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
+import { fileHandlers } from './files.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
@@ -136,7 +137,8 @@ export const handlers: Handlers = {
     // Through the daemon's write queue, like every other write of a running daemon.
     await m.write([m.store.settingsOp(toRecord(next))])
     return next
-  }
+  },
+  ...fileHandlers
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */
