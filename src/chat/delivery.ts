@@ -152,6 +152,7 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
   const stream = rt.rec.recvStream
   m.writes.push([m.store.messageBytesOp(rt.rec.publicKey, index, bytes)], () => {
     if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, upTo)
+    if (msg.kind === 'file') m.emit('file-offer', rt.hex, msg.body)
     if (m.wantsEvents) {
       const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
       m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })

@@ -12,6 +12,8 @@ import { toHex, fromHex } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
+import { mailboxRegistration } from '../mailbox/mailbox.js'
+import { fileHandlers } from './files.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
@@ -129,7 +131,10 @@ export const handlers: Handlers = {
     return { ok: true }
   },
   subscribe: () => ({ subscribed: true }),
-  mailbox: (m) => ({ relay: m.profile.mailbox === null ? null : toHex(m.profile.mailbox) }),
+  mailbox: (m) => {
+    const registration = mailboxRegistration(m)
+    return { relay: m.profile.mailbox === null ? null : toHex(m.profile.mailbox), ...(registration === undefined ? {} : { registration }) }
+  },
   mailboxSet: async (m, p) => {
     const key = fromHex(str(p.relay, 'a relay public key').trim().toLowerCase())
     if (key === null || key.byteLength !== 32) throw PsstError.usage('a relay key is 64 hex characters (psst relay status shows it)')
@@ -156,7 +161,8 @@ export const handlers: Handlers = {
     // Through the daemon's write queue, like every other write of a running daemon.
     await m.write([m.store.settingsOp(toRecord(next))])
     return next
-  }
+  },
+  ...fileHandlers
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */

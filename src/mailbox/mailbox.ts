@@ -142,6 +142,13 @@ export async function refreshRegistration (m: Messenger, invite?: string): Promi
   st.owner.start()
 }
 
+/** My standing at my relay, for `psst mailbox`: undefined when no session runs. */
+export function mailboxRegistration (m: Messenger): 'registered' | 'connecting' | 'not-admitted' | undefined {
+  const owner = states.get(m)?.owner ?? null
+  if (owner === null) return undefined
+  return owner.refused ? 'not-admitted' : owner.registered ? 'registered' : 'connecting'
+}
+
 /** Fetches my mail now (also done on connect and on every notify from the relay). */
 export async function fetchMailbox (m: Messenger): Promise<FetchSummary> {
   const owner = state(m).owner

@@ -122,6 +122,7 @@ export class OwnerSession {
   #capsSending: Promise<void> | null = null
   #capsAgain = false
   #refused = false
+  #registered = false
   #client: MailboxClient | null = null
   #timer: NodeJS.Timeout | null = null
   #attempts = 0
@@ -170,6 +171,9 @@ export class OwnerSession {
     m.count('mailbox-caps-sent')
     m.emit('mailbox-caps', answer.value)
   }
+
+  /** The relay accepted my registration on the connection that is open now. */
+  get registered (): boolean { return this.#registered && this.connected }
 
   /** The relay does not admit me (its --owners policy); a new invite is needed. */
   get refused (): boolean { return this.#refused }
@@ -225,7 +229,10 @@ export class OwnerSession {
     }
     this.#client = client
     client.onClose(() => {
-      if (this.#client === client) this.#client = null
+      if (this.#client === client) {
+        this.#client = null
+        this.#registered = false
+      }
       this.#capsSent = ''
       this.#retry()
     })
@@ -249,6 +256,7 @@ export class OwnerSession {
         return
       }
       this.#admitted()
+      this.#registered = true
       this.#attempts = 0
       this.syncCaps()
       m.count('mailbox-registered')

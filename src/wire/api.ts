@@ -9,7 +9,8 @@
 
 export type Presence = 'online' | 'away' | 'busy'
 export type DeliveryState = 'queued' | 'sent' | 'delivered'
-export type MessageKind = 'text' | 'action'
+/** 'file': an offer (its text is the encoded manifest; `psst file list` shows it readably). */
+export type MessageKind = 'text' | 'action' | 'file'
 
 export interface IdInfo {
   id: string
@@ -110,7 +111,11 @@ export interface DaemonStatus {
   counters: Record<string, number>
 }
 
-export interface MailboxInfo { relay: string | null }
+export interface MailboxInfo {
+  relay: string | null
+  /** The running daemon's standing at that relay (absent when no daemon runs or no relay is set). */
+  registration?: 'registered' | 'connecting' | 'not-admitted'
+}
 
 /** Methods and their params/results. */
 export interface Methods {
@@ -157,6 +162,28 @@ export interface Methods {
   config: { params: Record<string, never>, result: NetworkSettings }
   /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
   configSet: { params: Partial<NetworkSettings>, result: NetworkSettings }
+  /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
+  fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
+  fileList: { params: Record<string, never>, result: FileInfo[] }
+  /** `fileId` may be a unique prefix (at least 4 hex characters); or `friend` alone: their only pending offer. */
+  fileAccept: { params: { fileId?: string, friend?: string, to?: string }, result: FileInfo }
+  fileCancel: { params: { fileId: string }, result: FileInfo }
+}
+
+export type FileState = 'offered' | 'accepted' | 'active' | 'paused' | 'complete' | 'failed' | 'cancelled'
+
+/** One file transfer (`psst file list --json`); `bytes` counts what has moved so far. */
+export interface FileInfo {
+  fileId: string
+  friend: string
+  direction: 'in' | 'out'
+  name: string
+  size: number
+  bytes: number
+  state: FileState
+  /** Sender: the offered file. Receiver: where it lands ('' until accepted). */
+  path: string
+  reason?: string
 }
 
 export type Method = keyof Methods
@@ -180,11 +207,16 @@ export type PsstEvent =
   | { type: 'warning', message: string }
   /** My own name or status changed (by this or another client). */
   | { type: 'profile', name: string, status: Presence, statusMessage: string }
+  | { type: 'file-offer' } & FileInfo
+  /** At most a few a second per transfer. */
+  | { type: 'file-progress' } & FileInfo
+  | { type: 'file-complete' } & FileInfo
+  | { type: 'file-failed' } & FileInfo
 
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

@@ -17,7 +17,8 @@ import {
 } from './limits.js'
 
 export const PRESENCE_VALUES = ['online', 'away', 'busy'] as const
-export const KIND_VALUES = ['text', 'action'] as const
+// 'file': the body is a file offer (base64 of a versioned manifest, src/wire/files.ts).
+export const KIND_VALUES = ['text', 'action', 'file'] as const
 export type WirePresence = typeof PRESENCE_VALUES[number]
 export type WireKind = typeof KIND_VALUES[number]
 

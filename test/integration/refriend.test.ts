@@ -190,6 +190,10 @@ describe('a profile restored from an older copy', () => {
     await checkBoth(erin, frank, ledger)
     const counters = (await (await frank.client()).call('status', {})).counters
     expect(counters['over-acks'] ?? 0).toBe(0)
+    expect(counters['send-streams-restarted']).toBeGreaterThan(0)
+    expect(counters['receive-gaps-skipped']).toBeGreaterThan(0)
+    // The resent "pending at the copy" was recognised, not stored twice.
+    expect((await (await erin.client()).call('status', {})).counters['duplicates-across-streams']).toBeGreaterThan(0)
   }, 3 * STEP_MS)
 })
 

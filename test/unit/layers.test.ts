@@ -21,8 +21,9 @@ const ALLOWED: Record<string, string[]> = {
   contacts: [...BASE, 'storage', 'net', 'streams'],
   chat: [...BASE, 'storage', 'net', 'streams', 'contacts'],
   mailbox: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
+  files: [...BASE, 'storage', 'net'],
   relay: [...BASE, 'storage', 'net', 'mailbox', 'rpc'],
-  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'apps/demo'],
+  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'files', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
   'apps/text': [],
   'apps/tui': ['daemon', 'crypto', 'apps/text'],
@@ -53,7 +54,7 @@ const PACKAGE_HOME: Record<string, string[]> = {
   hyperdht: ['net'],
   level: ['storage'],
   blessed: ['apps/tui'],
-  protomux: ['net', 'mailbox', 'relay'],
+  protomux: ['net', 'mailbox', 'relay', 'files'],
   'blind-relay': ['relay', 'net'],
   commander: ['apps/cli']
 }

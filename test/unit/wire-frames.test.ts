@@ -177,7 +177,7 @@ describe('wire frames: limits and bad input', () => {
   it('bad enum values (status, kind) and a bad bool in mailbox? → null', () => {
     expect(decodeFrame(Buffer.from('05000300', 'hex'))).toBeNull() // status 3
     const msg = encodeFrame({ type: 'message', id: id16, seq: 1, sentAt: 1, kind: 'text', body: 'a' })
-    msg[19] = 2 // kind
+    msg[19] = 3 // kind (0 text, 1 action, 2 file)
     expect(decodeFrame(msg)).toBeNull()
   })
 })
