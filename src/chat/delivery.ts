@@ -78,6 +78,11 @@ export async function pump (m: Messenger, rt: FriendRuntime): Promise<void> {
       rt.repump = false
       await pumpOnce(m, rt)
     } while (rt.repump)
+  } catch (err) {
+    // The outbox could not be read (the store is failing): the messages stay queued and go
+    // with the next pump (a new link, a new message).
+    m.count('pump-failed')
+    m.log(`cannot read the outbox: ${(err as Error).message}`)
   } finally {
     rt.pumping = false
   }
@@ -152,7 +157,7 @@ export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: Cha
   if (verdict === 'duplicate') {
     m.count('duplicate-messages')
     // Acknowledge again, but never claim more than is on disk.
-    void m.write([], () => { link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] }) })
+    m.writes.push([], () => { link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] }) })
   } else if (verdict === 'out-of-order') {
     m.count('out-of-order-messages')
   }

@@ -77,6 +77,16 @@ export interface DaemonStatus {
   friendsOnline: number
   /** Counters of dropped or refused input; see RELIABILITY.md. */
   counters: Record<string, number>
+  /** Whether the profile can be written ("full": the disk is full; messages are refused until it is not). */
+  storage?: StorageInfo
+}
+
+export interface StorageInfo {
+  state: 'ok' | 'full' | 'failed'
+  /** One line for people; empty when ok. */
+  message: string
+  /** When the state last changed (ms since the epoch; 0 since start). */
+  since: number
 }
 
 export interface MailboxInfo { relay: string | null }
@@ -136,11 +146,13 @@ export type PsstEvent =
   | { type: 'typing', friend: string, typing: boolean }
   | { type: 'dht', state: DhtInfo['state'] }
   | { type: 'warning', message: string }
+  /** The profile stopped (or started again) being writable: see DaemonStatus.storage. */
+  | { type: 'storage' } & StorageInfo
 
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'storage'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

@@ -37,6 +37,7 @@ export function bootstrapFrom (value: string | undefined): HostPort[] | null {
  */
 export async function runDaemon (opts: DaemonOptions): Promise<void> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
+  if (opts.signals !== false) survivesStorageRejections(log)
   const bootstrap = bootstrapFrom(opts.bootstrap)
   const encrypted = ProfileStore.isEncrypted(opts.home)
   // libsodium (~12 MB) is loaded only when something needs it: unlocking here, sealing mail later.
@@ -93,6 +94,19 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
       process.once('SIGTERM', onSignal)
     }
     m.once('stop-requested', onSignal)
+  })
+}
+
+/**
+ * A write the disk refused is handled where it matters (disk-guard.ts rolls state back and
+ * reports it once); a caller that only fired it off must not take the daemon down with it.
+ * Anything else unhandled is still a crash: its state is unknown.
+ */
+function survivesStorageRejections (log: (line: string) => void): void {
+  process.on('unhandledRejection', (err) => {
+    if (err instanceof PsstError && (err.code === 'DISK_FULL' || err.code === 'STORE_FAILED')) return
+    log(`internal error: ${(err as Error)?.stack ?? String(err)}`)
+    process.exit(70)
   })
 }
 

@@ -15,6 +15,7 @@ import { redialDelay } from '../chat/decide.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
 import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
+import { DiskGuard } from './disk-guard.js'
 
 /** Pending incoming requests kept at most (RELIABILITY policy 5). */
 export const MAX_PENDING_REQUESTS = 100
@@ -53,6 +54,8 @@ export class Messenger extends EventEmitter {
   readonly counters: Record<string, number> = {}
   readonly limiter = new StrangerLimiter()
   readonly writes: WriteQueue
+  /** Rolls in-memory marks back to the disk when a write fails, and resumes when it can (disk-guard.ts). */
+  readonly disk: DiskGuard
   profileDirty = false
   requestFloodWarned = false
   closing = false
@@ -70,7 +73,12 @@ export class Messenger extends EventEmitter {
     this.now = deps.now ?? Date.now
     this.random = deps.random ?? Math.random
     this.log = deps.log ?? (() => {})
-    this.writes = new WriteQueue((ops) => this.store.apply(ops), () => this.#dirtyOps())
+    this.disk = new DiskGuard(this)
+    this.writes = new WriteQueue((ops) => this.store.apply(ops), {
+      finalize: () => this.#dirtyOps(),
+      committed: () => this.disk.committed(),
+      failed: (err) => this.disk.failed(err)
+    })
   }
 
   /** The DHT arrives after the control socket answers, so commands never wait on bootstrap. */
@@ -88,12 +96,14 @@ export class Messenger extends EventEmitter {
   async load (): Promise<void> {
     for (const rec of await this.store.loadFriends()) {
       const rt = newRuntime(rec)
+      this.disk.loaded(rt)
       // Only a friend with messages in flight has outbox entries (a receipt deletes what it covers).
       if (rec.ackedUpTo < rec.lastSentSeq) rt.outboxRanges = (await this.store.outboxRanges(rec.publicKey)).map((r) => ({ seq: r.seq, count: r.count }))
       this.friends.set(rt.hex, rt)
     }
     for (const rec of await this.store.loadRequests()) this.requests.set(toHex(rec.publicKey), rec)
     for (const rec of await this.store.loadBlocks()) this.blocks.set(toHex(rec.publicKey), rec)
+    this.disk.checkAtStart()
     this.#heartbeat = setInterval(() => this.#beat(), PING_INTERVAL_MS)
     this.#heartbeat.unref()
   }
@@ -154,6 +164,8 @@ export class Messenger extends EventEmitter {
   attach (stream: PeerStream): void {
     const hex = toHex(stream.remotePublicKey)
     if (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) return stream.destroy()
+    // Nothing could be stored: friends keep their messages queued until the disk takes them.
+    if (this.disk.refusing) return stream.destroy()
     const rt = this.friends.get(hex)
     const handlers = {
       onOpen: (l: Link) => this.openHandler(l),
@@ -192,7 +204,7 @@ export class Messenger extends EventEmitter {
       rt.rec.lastSeen = this.now()
       this.markDirty(rt)
       this.emitEvent({ type: 'presence', publicKey: rt.hex, name: rt.rec.name, online: false, status: rt.rec.status, statusMessage: rt.rec.statusMessage })
-      void this.write([])
+      this.writes.push([])
     }
     this.scheduleDial(rt, true)
   }
@@ -262,7 +274,8 @@ export class Messenger extends EventEmitter {
       publicKey: this.publicHex,
       dht: this.dhtInfo(),
       friendsOnline: online,
-      counters: { ...this.counters, 'corrupt-records': this.store.corrupt }
+      counters: { ...this.counters, 'corrupt-records': this.store.corrupt },
+      storage: this.disk.info()
     }
   }
 
@@ -271,6 +284,7 @@ export class Messenger extends EventEmitter {
     for (const rt of this.friends.values()) {
       if (!rt.dirty) continue
       rt.dirty = false
+      this.disk.staged(rt)
       ops.push(this.store.friendOp(rt.rec))
     }
     return ops
@@ -283,6 +297,7 @@ export class Messenger extends EventEmitter {
 
   async close (): Promise<void> {
     this.closing = true
+    this.disk.close()
     if (this.#heartbeat) clearInterval(this.#heartbeat)
     for (const rt of this.friends.values()) {
       if (rt.dialTimer) clearTimeout(rt.dialTimer)

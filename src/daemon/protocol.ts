@@ -91,7 +91,7 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
   rt.dialAttempts = 0
   rt.rec.lastSeen = m.now()
   m.markDirty(rt)
-  void m.write([])
+  m.writes.push([])
   m.emitEvent(presenceEvent(rt))
   if (cameOnline) m.log(`online: ${rt.rec.name || rt.hex.slice(0, 12)}`)
   // Resumption (DESIGN §4): their mark acknowledges what they already have; resend the rest.
@@ -103,7 +103,7 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
 function onPresence (m: Messenger, rt: FriendRuntime, p: PresenceUpdate): void {
   applyPresence(rt, p)
   m.markDirty(rt)
-  void m.write([])
+  m.writes.push([])
   m.emitEvent(presenceEvent(rt))
 }
 

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { LevelStore, SUBLEVELS, type Op, type Sub } from './level-store.js'
 import { Journal } from './journal.js'
 import { encodeJournalRecord, type JournalOp, type JournalRecord } from '../wire/journal.js'
-import { storeError } from './disk.js'
+import { storeError, SpaceWatch, freeBytes, mib } from './disk.js'
 import { createVault, readHeader, unlockVault, type Vault } from './vault.js'
 import { acquireLock, type Lock } from './lock.js'
 import { ensurePrivateDir, paths } from './home.js'
@@ -69,6 +70,23 @@ export interface MessagePut { type: 'message', friend: Buffer, index: number, re
 export type StoreOp = Op | MessagePut
 
 /**
+ * LevelDB replays its log into a new table at every open: on a disk without room for that it
+ * fails half way, and was seen to lose data doing so. Refuse before touching it.
+ */
+function requireRoomToOpen (home: string): void {
+  const free = freeBytes(home)
+  if (free === null) return
+  let need = 256 * 1024
+  for (const dir of [paths.db(home)]) {
+    try {
+      for (const f of readdirSync(dir)) if (f.endsWith('.log')) need += statSync(join(dir, f)).size
+    } catch {}
+  }
+  try { need += statSync(paths.journal(home)).size } catch {}
+  if (free < need) throw new PsstError('DISK_FULL', `disk full: ${home} needs ${mib(need)} free to open its database safely, ${mib(free)} are; free some space and try again (nothing is damaged)`)
+}
+
+/**
  * A profile's persistent state over LevelDB: the domain operations the core needs, each
  * one batch. Holds the pid lock for as long as it is open, so one process owns a profile.
  */
@@ -78,6 +96,7 @@ export class ProfileStore {
   readonly #vault: Vault
   readonly #lock: Lock
   readonly #journal: Journal
+  readonly #space: SpaceWatch
   /** Batches in the journal that LevelDB does not hold yet, oldest first. */
   #pending: Array<{ seq: number, ops: Op[] }> = []
   /** The seq of the last batch journaled. */
@@ -101,6 +120,7 @@ export class ProfileStore {
     this.#vault = vault
     this.#lock = lock
     this.#journal = journal
+    this.#space = new SpaceWatch(home)
   }
 
   /**
@@ -109,6 +129,7 @@ export class ProfileStore {
    * that is damaged, cut short or older than the database never moves state backwards.
    */
   static async #openFiles (home: string, vault: Vault, lock: Lock): Promise<ProfileStore> {
+    requireRoomToOpen(home)
     const db = await LevelStore.open(paths.db(home), home)
     try {
       const { journal, contents } = Journal.open(paths.journal(home))
@@ -159,6 +180,9 @@ export class ProfileStore {
   }
 
   get encrypted (): boolean { return this.#vault.encrypted }
+
+  /** True when `bytes` can be written without eating into the space kept free for LevelDB. */
+  hasRoom (bytes: number): boolean { return this.#space.hasRoom(bytes) }
 
   static exists (home: string): boolean {
     return existsSync(paths.header(home))
@@ -222,7 +246,10 @@ export class ProfileStore {
     if (batch.length === 0) return Promise.resolve()
     const ops = this.pack(batch)
     const seq = this.#seq + 1
-    this.#journal.append(encodeJournalRecord(seq, ops.map(toJournal)))
+    const record = encodeJournalRecord(seq, ops.map(toJournal))
+    // Journal and LevelDB each take the bytes once.
+    this.#space.check(2 * record.byteLength)
+    this.#journal.append(record)
     this.#seq = seq
     this.#pending.push({ seq, ops })
     this.#pendingOps += ops.length

@@ -3,6 +3,19 @@ import type { StoreOp as Op } from './profile-store.js'
 /** The longest a deferred op waits for company before it is written alone. */
 const DEFER_MS = 200
 
+export interface WriteQueueHooks {
+  /** Called at flush time to add ops that snapshot in-memory state (dirty friend records). */
+  finalize?: () => Op[]
+  /** Called after each batch is on disk, before its callbacks. */
+  committed?: () => void
+  /**
+   * Called once when a batch fails. From then on the queue refuses writes until resume():
+   * everything queued after the failed batch was decided against state that assumed it was
+   * stored (a message's seq, a history index), so it must not be written either.
+   */
+  failed?: (err: Error) => void
+}
+
 /**
  * Group commit: every write of the daemon goes through here, in call order. Ops queued while
  * a batch is in flight go out together in the next one, so a burst costs a few LevelDB
@@ -18,17 +31,26 @@ export class WriteQueue {
   #writing = false
   #scheduled = false
   #idle: Array<() => void> = []
+  /** Set after a failed batch: writes are refused with it until resume(). */
+  #refusing: Error | null = null
   readonly #apply: (ops: Op[]) => Promise<void>
-  /** Called at flush time to add ops that snapshot in-memory state (dirty friend records). */
-  readonly #finalize: () => Op[]
+  readonly #hooks: WriteQueueHooks
 
-  constructor (apply: (ops: Op[]) => Promise<void>, finalize: () => Op[] = () => []) {
+  constructor (apply: (ops: Op[]) => Promise<void>, hooks: WriteQueueHooks | (() => Op[]) = {}) {
     this.#apply = apply
-    this.#finalize = finalize
+    this.#hooks = typeof hooks === 'function' ? { finalize: hooks } : hooks
   }
 
-  /** Queues ops; `after` runs once they are on disk. */
+  /** The error writes are refused with since a batch failed, or null when writing. */
+  get refusing (): Error | null { return this.#refusing }
+
+  /** Queues ops; `after` runs once they are on disk, `failed` if they will never be. */
   push (ops: Op[], after?: () => void, failed?: (err: Error) => void): void {
+    const refusing = this.#refusing
+    if (refusing !== null) {
+      if (failed) queueMicrotask(() => failed(refusing))
+      return
+    }
     for (const op of ops) this.#ops.push(op)
     if (after) this.#after.push(after)
     if (failed) this.#failed.push(failed)
@@ -42,12 +64,24 @@ export class WriteQueue {
    */
   defer (ops: Op[]): void {
     for (const op of ops) this.#deferred.push(op)
-    if (this.#deferTimer !== null) return
+    if (this.#deferTimer !== null || this.#refusing !== null) return
     this.#deferTimer = setTimeout(() => { this.#deferTimer = null; this.push([]) }, DEFER_MS)
     this.#deferTimer.unref()
   }
 
-  /** Resolves when everything queued so far (deferred ops included) is written. */
+  /** Refuses writes from now on, as after a failed batch (the disk is known to be full). */
+  refuse (err: Error): void {
+    this.#refusing ??= err
+  }
+
+  /** Writes again after a failure (the caller has put its in-memory state back to what is on disk). */
+  resume (): void {
+    if (this.#refusing === null) return
+    this.#refusing = null
+    if (this.#deferred.length > 0) this.push([])
+  }
+
+  /** Resolves when everything queued so far (deferred ops included) is written, or refused. */
   flushed (): Promise<void> {
     if (this.#deferTimer !== null) this.push([])
     if (!this.#writing && !this.#scheduled && this.#ops.length === 0) return Promise.resolve()
@@ -64,7 +98,8 @@ export class WriteQueue {
 
   async #flush (): Promise<void> {
     if (this.#deferTimer !== null) { clearTimeout(this.#deferTimer); this.#deferTimer = null }
-    const ops = this.#deferred.length === 0 ? this.#ops.concat(this.#finalize()) : this.#deferred.concat(this.#ops, this.#finalize())
+    const deferred = this.#deferred
+    const ops = deferred.length === 0 ? this.#ops.concat(this.#finalize()) : deferred.concat(this.#ops, this.#finalize())
     this.#deferred = []
     const after = this.#after
     const failed = this.#failed
@@ -75,14 +110,29 @@ export class WriteQueue {
     this.#writing = true
     try {
       await this.#apply(ops)
+      this.#hooks.committed?.()
       for (const fn of after) fn()
     } catch (err) {
+      // Deferred bookkeeping is kept for after resume(); what waits on this batch, and what
+      // queued behind it, is told it was not stored.
+      this.#deferred = deferred.concat(this.#deferred)
+      this.#refusing = err as Error
+      const behind = this.#failed
+      this.#ops = []
+      this.#after = []
+      this.#failed = []
       for (const fn of failed) fn(err as Error)
+      for (const fn of behind) fn(err as Error)
+      this.#hooks.failed?.(err as Error)
     } finally {
       this.#writing = false
     }
     if (this.#ops.length > 0 || this.#after.length > 0) this.#schedule()
     else this.#settle()
+  }
+
+  #finalize (): Op[] {
+    return this.#hooks.finalize?.() ?? []
   }
 
   #settle (): void {

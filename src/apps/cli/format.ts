@@ -121,6 +121,7 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
     case 'typing': return `${nameOf(e.friend)} ${e.typing ? 'is typing' : 'stopped typing'}`
     case 'dht': return `network: ${e.state}`
     case 'warning': return `warning: ${sanitize(e.message)}`
+    case 'storage': return e.state === 'ok' ? 'storage: writable again' : `storage: ${sanitize(e.message)}`
     default: return `event: ${sanitize(JSON.stringify(e))}`
   }
 }
@@ -137,6 +138,7 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `daemon   running (pid ${s.pid})`,
     `key      ${s.publicKey}`,
     `network  ${s.dht.state}${where}`,
-    `friends  ${s.friendsOnline} online`
+    `friends  ${s.friendsOnline} online`,
+    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitize(s.storage.message)}`])
   ]
 }
