@@ -18,6 +18,7 @@ export type PsstErrorCode =
   | 'PASSPHRASE_REQUIRED'
   | 'NO_DAEMON'
   | 'DAEMON_FAILED'
+  | 'DAEMON_SETTINGS'
   | 'NOT_FOUND'
   | 'AMBIGUOUS'
   | 'NOT_FRIEND'

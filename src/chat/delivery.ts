@@ -47,6 +47,8 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
   // All ids of the call drawn and turned to hex at once (per message, these were a tenth of a burst).
   const ids = randomBytes(16 * fresh)
   const idsHex = ids.toString('hex')
+  // Every client sees what any client sent (a chat window shows a `psst send` from a shell).
+  const announce: OutboxRecord[] | null = m.wantsEvents ? [] : null
   for (let i = 0; i < fresh; i++) {
     const body = texts[skip + i]
     const rec: OutboxRecord = { id: ids.subarray(16 * i, 16 * i + 16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
@@ -55,6 +57,7 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
     ops.push(m.store.messageBytesOp(rt.rec.publicKey, rec.index, record))
     if (rt.outboxCache.add(rec)) rec.frame = messageFrameFromRecord(record)
     out.push({ id: idsHex.slice(32 * i, 32 * i + 32), seq: rec.seq, state: 'queued' })
+    announce?.push(rec)
   }
   const last = rt.rec.lastSentSeq
   if (txn !== undefined && skip < texts.length) {
@@ -63,10 +66,19 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
     rt.rec.txnSeq = last
   }
   m.markDirty(rt)
-  await m.write(ops, () => { rt.persistedSeq = Math.max(rt.persistedSeq, last) })
+  await m.write(ops, () => {
+    rt.persistedSeq = Math.max(rt.persistedSeq, last)
+    if (announce !== null) announceOutgoing(m, rt, announce)
+  })
   if (rt.link === null || rt.link.closed) m.dial(rt)
   void pump(m, rt)
   return out
+}
+
+function announceOutgoing (m: Messenger, rt: FriendRuntime, recs: OutboxRecord[]): void {
+  for (const r of recs) {
+    m.emitEvent({ type: 'message', friend: rt.hex, id: toHex(r.id), seq: r.seq, from: 'me', text: r.body, kind: r.kind, sentAt: r.sentAt, state: 'queued', index: r.index })
+  }
 }
 
 /** Writes every persisted, not yet written message to the current link, in seq order. */

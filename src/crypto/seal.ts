@@ -52,3 +52,32 @@ export function pseudonymSeed (secretKey: Uint8Array, relayPublicKey: Uint8Array
   const message = Buffer.concat([PSEUDONYM_DOMAIN, relayPublicKey])
   return buf(sodium().crypto_generichash(32, message, secretKey.subarray(0, 32)))
 }
+
+const CAPABILITY_DOMAIN = Buffer.from('psst/deposit-capability/v1', 'utf8')
+
+/**
+ * Seed of the key a friend deposits with at an owner's relay (docs/relay.md, issue 15). Both ends
+ * compute it without sending anything: it is keyed by the X25519 secret the owner and the friend
+ * share (from their ed25519 identities), and bound to the owner and the relay, so the friend's
+ * capability for my mailbox differs from mine for theirs and from the one at any other relay. The
+ * owner registers only the public half with the relay; nobody but the two friends can derive it,
+ * and the relay cannot link it to the friend's identity.
+ */
+export function depositCapabilitySeed (mySecretKey: Uint8Array, theirPublicKey: Uint8Array, ownerPublicKey: Uint8Array, relayPublicKey: Uint8Array): Buffer {
+  needLength(mySecretKey, SECRET_KEY_BYTES, 'secret key')
+  needLength(theirPublicKey, PUBLIC_KEY_BYTES, 'friend public key')
+  needLength(ownerPublicKey, PUBLIC_KEY_BYTES, 'owner public key')
+  needLength(relayPublicKey, PUBLIC_KEY_BYTES, 'relay public key')
+  const s = sodium()
+  let shared: Uint8Array | null = null
+  const curveSk = s.crypto_sign_ed25519_sk_to_curve25519(mySecretKey)
+  try {
+    shared = s.crypto_scalarmult(curveSk, s.crypto_sign_ed25519_pk_to_curve25519(theirPublicKey))
+    return buf(s.crypto_generichash(32, Buffer.concat([CAPABILITY_DOMAIN, ownerPublicKey, relayPublicKey]), shared))
+  } catch {
+    throw PsstError.internal('cannot derive a deposit capability for this key: it is not a valid ed25519 key')
+  } finally {
+    s.memzero(curveSk)
+    if (shared !== null) s.memzero(shared)
+  }
+}

@@ -69,8 +69,16 @@ export interface DhtInfo {
   bootstrap: string[]
 }
 
+/**
+ * The daemon's network settings: null = the default (hyperdht's public bootstrap nodes; the bind
+ * address chosen from the bootstrap list). Stored in the profile; a flag or env var overrides.
+ */
+export interface NetworkSettings { bootstrap: string | null, dhtHost: string | null }
+
 export interface DaemonStatus {
   running: boolean
+  /** What this daemon runs with (stored settings, or the flags it was started with). */
+  network: NetworkSettings
   pid: number
   publicKey: string
   dht: DhtInfo
@@ -125,8 +133,12 @@ export interface Methods {
   /** Events on this socket from now on; `types` limits them to those kinds. */
   subscribe: { params: { types?: EventType[] }, result: { subscribed: true } }
   mailbox: { params: Record<string, never>, result: MailboxInfo }
-  mailboxSet: { params: { relay: string }, result: MailboxInfo }
+  mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
+  /** The settings stored in the profile (what a daemon started later uses). */
+  config: { params: Record<string, never>, result: NetworkSettings }
+  /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
+  configSet: { params: Partial<NetworkSettings>, result: NetworkSettings }
 }
 
 export type Method = keyof Methods

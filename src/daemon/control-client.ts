@@ -1,9 +1,11 @@
-import { connect as netConnect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { Method, Params, Result, PsstEvent, EventType } from './api.js'
 import { PsstError } from '../errors.js'
-import { paths } from '../storage/home.js'
-import { LineReader, writeJson } from './ndjson.js'
-import { startDaemonDetached } from './daemon-process.js'
+import { paths, socketCandidates } from '../storage/home.js'
+import { RpcClient, trySocket } from '../rpc/client.js'
+import { startDaemonDetached, spawnDaemon } from './daemon-process.js'
+import { checkRunningMatches } from './settings.js'
+import { ProfileStore } from '../storage/profile-store.js'
 import { openOffline } from './offline.js'
 
 export interface Client {
@@ -18,132 +20,129 @@ export interface ConnectOptions {
   home: string
   /** Asked only when the profile must be unlocked here (daemon start, offline use) and is encrypted. */
   passphrase?: () => Promise<string | null>
+  /** Overrides for this run; with a daemon already running, they must match its settings. */
   bootstrap?: string
   dhtHost?: string
   /** Start a detached daemon when none runs (default true). */
   autostart?: boolean
-  /** With no daemon running, serve calls in-process without network. */
+  /** With no daemon running and autostart off, serve calls in-process without network. */
   offline?: boolean
+  /**
+   * With no daemon running: answer in-process now and start the daemon in the background once
+   * this client closes (`psst id`, which must stay fast). Needs autostart.
+   */
+  background?: boolean
+  /** Told when this call started the daemon (pid), so a command can say the profile went online. */
+  onStarted?: (pid: number) => void
 }
 
 /** A client of a running daemon over its control socket. */
 class SocketClient implements Client {
-  readonly #socket: Socket
-  readonly #pending = new Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>()
-  #nextId = 1
-  #onEvent: ((e: PsstEvent) => void) | null = null
-  #closeFns: Array<() => void> = []
+  readonly #rpc: RpcClient
 
   constructor (socket: Socket) {
-    this.#socket = socket
-    const reader = new LineReader((line) => this.#onLine(line), () => socket.destroy())
-    socket.on('data', (chunk) => reader.push(chunk))
-    socket.on('error', () => {})
-    socket.on('close', () => {
-      const err = new PsstError('NO_DAEMON', 'the daemon closed the connection')
-      for (const p of this.#pending.values()) p.reject(err)
-      this.#pending.clear()
-      for (const fn of this.#closeFns) fn()
-    })
+    this.#rpc = new RpcClient(socket, () => new PsstError('NO_DAEMON', 'the daemon closed the connection'))
   }
 
-  #onLine (line: string): void {
-    let msg: { id?: number, result?: unknown, error?: unknown, event?: PsstEvent }
-    try { msg = JSON.parse(line) } catch { return }
-    if (msg.event !== undefined) { this.#onEvent?.(msg.event); return }
-    const p = this.#pending.get(msg.id as number)
-    if (p === undefined) return
-    this.#pending.delete(msg.id as number)
-    if (msg.error !== undefined) p.reject(PsstError.fromJSON(msg.error))
-    else p.resolve(msg.result)
-  }
-
-  call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-    if (this.#socket.destroyed) return Promise.reject(new PsstError('NO_DAEMON', 'not connected to the daemon'))
-    const id = this.#nextId++
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
-      writeJson(this.#socket, { id, method, params })
-    })
+  async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+    if (this.#rpc.closed) throw new PsstError('NO_DAEMON', 'not connected to the daemon')
+    return await this.#rpc.call(method, params) as Result<M>
   }
 
   async subscribe (onEvent: (e: PsstEvent) => void, types?: EventType[]): Promise<void> {
-    this.#onEvent = onEvent
+    this.#rpc.onEvent = onEvent as (event: unknown) => void
     await this.call('subscribe', types === undefined ? {} : { types })
   }
 
-  onClose (fn: () => void): void { this.#closeFns.push(fn) }
+  onClose (fn: () => void): void { this.#rpc.onClose(fn) }
 
-  close (): Promise<void> {
-    if (this.#socket.destroyed) return Promise.resolve()
-    return new Promise((resolve) => {
-      this.#socket.once('close', () => resolve())
-      this.#socket.end()
-      this.#socket.destroy()
-    })
-  }
+  async close (): Promise<void> { await this.#rpc.close() }
 }
 
-function trySocket (path: string): Promise<Socket | null> {
-  return new Promise((resolve) => {
-    const s = netConnect(path)
-    s.once('connect', () => { s.removeAllListeners('error'); resolve(s) })
-    s.once('error', () => resolve(null))
+/** The first of the home's socket paths (socketCandidates) that answers, else null. */
+export async function trySocketOf (home: string): Promise<Socket | null> {
+  for (const path of socketCandidates(home)) {
+    const s = await trySocket(path)
+    if (s !== null) return s
+  }
+  return null
+}
+
+/** Waits up to timeoutMs for the home's daemon to answer. */
+export async function waitForDaemon (home: string, timeoutMs: number): Promise<Socket | null> {
+  const deadline = Date.now() + timeoutMs
+  do {
+    const s = await trySocketOf(home)
+    if (s !== null) return s
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  } while (Date.now() < deadline)
+  return null
+}
+
+/**
+ * Connects to the profile's daemon; starts one when none runs (unless autostart is off, when
+ * `offline` opens the profile in-process without network instead).
+ */
+export async function connect (opts: ConnectOptions): Promise<Client> {
+  const socket = await trySocketOf(opts.home)
+  if (socket !== null) return await checked(new SocketClient(socket), opts)
+  const autostart = opts.autostart !== false
+  if (!autostart && opts.offline !== true) {
+    throw new PsstError('NO_DAEMON', `no psst daemon runs for ${opts.home}; start it with: psst daemon --detach`)
+  }
+  if (!ProfileStore.exists(opts.home)) throw new PsstError('NO_PROFILE', `no psst profile in ${opts.home}; create one with: psst init`)
+  if (!autostart || opts.background === true) {
+    const local = await inProcess(opts)
+    if (local !== null) {
+      if (autostart) local.onClose(() => { startInBackground(opts) })
+      return local
+    }
+  } else {
+    const passphrase = await needPassphrase(opts)
+    const { pid, started } = await startDaemonDetached({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost })
+    if (started) opts.onStarted?.(pid)
+  }
+  const s = await waitForDaemon(opts.home, 30_000)
+  if (s === null) throw new PsstError('DAEMON_FAILED', `the daemon for ${opts.home} did not answer; see ${paths.log(opts.home)}`)
+  return await checked(new SocketClient(s), opts)
+}
+
+/** The profile in this process, or null when a daemon holds it (it is starting: use it once it answers). */
+async function inProcess (opts: ConnectOptions): Promise<Client | null> {
+  return await openOffline(opts.home, opts.passphrase).catch(async (err) => {
+    if (err instanceof PsstError && err.code === 'PROFILE_IN_USE') return null
+    throw err
   })
 }
 
-/** Connects to the profile's daemon; starts one (or opens the profile in-process) if none runs. */
-export async function connect (opts: ConnectOptions): Promise<Client> {
-  const socketPath = paths.socket(opts.home)
-  const socket = await trySocket(socketPath)
-  if (socket !== null) return new SocketClient(socket)
-  if (opts.offline === true) {
-    const local = await openOffline(opts.home, opts.passphrase).catch(async (err) => {
-      // A daemon may be starting right now and hold the lock: use it once it answers.
-      if (err instanceof PsstError && err.code === 'PROFILE_IN_USE') return null
-      throw err
-    })
-    if (local !== null) return local
-    const s = await waitForSocket(socketPath, 10_000)
-    if (s !== null) return new SocketClient(s)
-    throw new PsstError('PROFILE_IN_USE', `profile ${opts.home} is in use but its daemon does not answer`)
+/** `psst id`'s daemon: spawned as its process exits, not waited for (its log tells how it went). */
+function startInBackground (opts: ConnectOptions): void {
+  void (async () => {
+    const passphrase = await needPassphrase(opts)
+    const pid = spawnDaemon({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost }).pid
+    if (pid !== undefined) opts.onStarted?.(pid)
+  })().catch(() => {})
+}
+
+/** A flag given for this run must match what the running daemon uses; it cannot apply otherwise. */
+async function checked (client: SocketClient, opts: ConnectOptions): Promise<Client> {
+  if (opts.bootstrap === undefined && opts.dhtHost === undefined) return client
+  try {
+    const status = await client.call('status', {})
+    // A daemon from before settings were reported has no `network`: nothing to compare.
+    if (status.network !== undefined) checkRunningMatches(opts.home, status.network, { bootstrap: opts.bootstrap, dhtHost: opts.dhtHost }, status.dht.host)
+  } catch (err) {
+    await client.close()
+    throw err
   }
-  if (opts.autostart === false) {
-    throw new PsstError('NO_DAEMON', `no psst daemon runs for ${opts.home}; start it with: psst daemon --detach`)
-  }
-  const passphrase = await needPassphrase(opts)
-  await startDaemonDetached({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost })
-  const s = await waitForSocket(socketPath, 30_000)
-  if (s === null) throw new PsstError('DAEMON_FAILED', `the daemon for ${opts.home} did not answer; see ${paths.log(opts.home)}`)
-  return new SocketClient(s)
+  return client
 }
 
 async function needPassphrase (opts: ConnectOptions): Promise<string | null> {
-  const { isProfileEncrypted } = await import('./profile.js')
-  if (!isProfileEncrypted(opts.home)) return null
+  if (!ProfileStore.isEncrypted(opts.home)) return null
   const p = await opts.passphrase?.()
   if (p === null || p === undefined) throw new PsstError('PASSPHRASE_REQUIRED', 'this profile is encrypted: give its passphrase (prompt, --passphrase-file F or PSST_PASSPHRASE)')
   return p
-}
-
-/** True if something answers on the socket (a live daemon), false for a stale file. */
-export function socketAnswers (path: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(path)
-    const timer = setTimeout(() => { s.destroy(); resolve(false) }, timeoutMs)
-    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true) })
-    s.once('error', () => { clearTimeout(timer); resolve(false) })
-  })
-}
-
-export async function waitForSocket (path: string, timeoutMs: number): Promise<Socket | null> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const s = await trySocket(path)
-    if (s !== null) return s
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return null
 }
 
 export { SocketClient }

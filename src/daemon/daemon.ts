@@ -1,6 +1,7 @@
-import { unlinkSync } from 'node:fs'
+import { unlinkSync, symlinkSync, readlinkSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { ProfileStore } from '../storage/profile-store.js'
-import { paths } from '../storage/home.js'
+import { paths, ensurePrivateDir } from '../storage/home.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { DhtNode } from '../net/dht-node.js'
 import { parseBootstrap, formatBootstrap, type HostPort } from '../net/bootstrap.js'
@@ -11,6 +12,8 @@ import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
 import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import type { Client } from './control-client.js'
+import type { NetworkSettings } from './api.js'
+import { effective, fromRecord } from './settings.js'
 
 export interface DaemonOptions {
   home: string
@@ -26,11 +29,6 @@ export interface DaemonOptions {
   signals?: boolean
 }
 
-export function bootstrapFrom (value: string | undefined): HostPort[] | null {
-  const text = value ?? process.env.PSST_BOOTSTRAP
-  return text === undefined || text.trim() === '' ? null : parseBootstrap(text)
-}
-
 /**
  * The daemon: the one process that owns a profile's DB and network presence. Resolves after
  * a clean stop (a signal or a `stop` request): links closed, writes flushed, DB closed.
@@ -38,7 +36,6 @@ export function bootstrapFrom (value: string | undefined): HostPort[] | null {
 export async function runDaemon (opts: DaemonOptions): Promise<void> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
   if (opts.signals !== false) survivesStorageRejections(log)
-  const bootstrap = bootstrapFrom(opts.bootstrap)
   const encrypted = ProfileStore.isEncrypted(opts.home)
   // libsodium (~12 MB) is loaded only when something needs it: unlocking here, sealing mail later.
   if (encrypted) await cryptoReady()
@@ -46,6 +43,17 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
   const store = await ProfileStore.open(opts.home, secret)
   if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied, nothing the database held was undone')
   if (store.replay.cutShort > 0) log(`warning: the write journal ended in a record cut short (${store.replay.cutShort} bytes, a write interrupted by a crash or a full disk); it was not applied`)
+  let network: NetworkSettings
+  try {
+    network = effective(fromRecord(await store.loadSettings()), {
+      bootstrap: nonEmpty(opts.bootstrap) ?? nonEmpty(process.env.PSST_BOOTSTRAP),
+      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST)
+    })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const bootstrap = network.bootstrap === null ? null : parseBootstrap(network.bootstrap)
   const m = new Messenger({
     store,
     profile: await store.loadProfile(),
@@ -53,6 +61,7 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     bootstrap: bootstrap === null ? ['(public)'] : bootstrap.map((b) => `${b.host}:${b.port}`),
     log
   })
+  m.network = network
   installProtocol(m)
   let server: ControlServer | null = null
   let dht: DhtNode | null = null
@@ -68,16 +77,16 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     await m.close()
     await dht?.destroy()
     await store.close()
-    try { unlinkSync(paths.socket(opts.home)) } catch {}
+    if (server !== null) removeSocket(opts.home)
     log('stopped')
   }
   try {
     await m.load()
-    server = await serveControl(m, paths.socket(opts.home))
+    server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     opts.onReady?.(m)
     opts.onLocalClients?.(() => localClient(m))
-    dht = await DhtNode.create({ bootstrap, host: opts.dhtHost ?? process.env.PSST_DHT_HOST })
+    dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
     m.setDht(dht)
     await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
     log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
@@ -108,6 +117,29 @@ function survivesStorageRejections (log: (line: string) => void): void {
     log(`internal error: ${(err as Error)?.stack ?? String(err)}`)
     process.exit(70)
   })
+}
+
+/** The socket's path, its folder made private, and the home's link to it when it lives elsewhere. */
+function bindSocket (home: string): string {
+  const path = paths.socket(home)
+  const link = paths.socketLink(home)
+  ensurePrivateDir(dirname(path))
+  if (path !== link) {
+    try { unlinkSync(link) } catch {}
+    try { symlinkSync(path, link) } catch {}
+  }
+  return path
+}
+
+function removeSocket (home: string): void {
+  const path = paths.socket(home)
+  const link = paths.socketLink(home)
+  try { unlinkSync(path) } catch {}
+  try { if (path !== link && readlinkSync(link) === path) unlinkSync(link) } catch {}
+}
+
+function nonEmpty (v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v
 }
 
 function dhtAddress (dht: DhtNode): HostPort {

@@ -6,6 +6,7 @@ export type * from './api.js'
 export { resolveHome } from '../storage/home.js'
 export { initProfile, profileExists, isProfileEncrypted, profileProtection } from './profile.js'
 export { connect, type Client, type ConnectOptions } from './control-client.js'
+export { connectResilient, type ResilientClient, type ConnectionState } from './resilient-client.js'
 export type { DaemonOptions } from './daemon.js'
 
 /** The daemon (and with it hyperdht) is loaded only by the commands that run one. */
@@ -14,6 +15,9 @@ export async function runDaemon (opts: import('./daemon.js').DaemonOptions): Pro
   return await run(opts)
 }
 export { startDaemonDetached, daemonStatus, stopDaemon } from './daemon-process.js'
+export { installUnit, uninstallUnit } from './service-unit.js'
+export { fileLogger } from './log-file.js'
+export { checkRunningMatches } from './settings.js'
 
 export type { Demo } from '../apps/demo/demo.js'
 

@@ -5,7 +5,7 @@ import type { PeerStream } from '../net/peer-stream.js'
 import type { ProfileRecord, FriendRecord, RequestRecord, BlockRecord } from '../wire/records.js'
 import type { Frame } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
-import type { PsstEvent, DaemonStatus, DhtInfo } from './api.js'
+import type { PsstEvent, DaemonStatus, DhtInfo, NetworkSettings } from './api.js'
 import { WriteQueue } from '../storage/write-queue.js'
 import { StrangerLimiter, DEFAULT_LIMITS } from '../net/stranger-limiter.js'
 import { Link, PING_INTERVAL_MS } from '../net/link.js'
@@ -44,6 +44,8 @@ export class Messenger extends EventEmitter {
   profile: ProfileRecord
   dht: DhtNode | null
   readonly bootstrap: string[]
+  /** The network settings this daemon runs with (set by the daemon before the socket answers). */
+  network: NetworkSettings = { bootstrap: null, dhtHost: null }
   readonly now: () => number
   readonly random: () => number
   readonly log: (line: string) => void
@@ -112,6 +114,7 @@ export class Messenger extends EventEmitter {
     this.emit('event', event)
     // Internal listeners follow one type, so they do not make the hot path build every event.
     if (event.type === 'presence') this.emit('presence', event)
+    else if (event.type === 'friend-added' || event.type === 'friend-removed') this.emit('friends-changed')
   }
 
   /**
@@ -270,6 +273,7 @@ export class Messenger extends EventEmitter {
     for (const rt of this.friends.values()) if (rt.online) online++
     return {
       running: true,
+      network: this.network,
       pid: process.pid,
       publicKey: this.publicHex,
       dht: this.dhtInfo(),

@@ -3,10 +3,11 @@ import { cryptoReady } from '../crypto/sodium.js'
 import { generateKeyPair, randomBytes, toHex } from '../crypto/identity.js'
 import { formatId } from '../crypto/id.js'
 import type { ProfileRecord } from '../wire/records.js'
-import type { IdInfo, Protection } from './api.js'
+import type { IdInfo, Protection, NetworkSettings } from './api.js'
 import { readHeader } from '../storage/vault.js'
 import { paths } from '../storage/home.js'
 import { kdfStrength } from '../crypto/kdf.js'
+import { normalize, toRecord } from './settings.js'
 import { PsstError } from '../errors.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_NAME_BYTES } from '../wire/limits.js'
@@ -38,8 +39,10 @@ export function checkName (name: string): string {
 }
 
 /** Creates a profile: a fresh identity and nospam, stored (encrypted with a passphrase if given). */
-export async function initProfile (home: string, opts: { name: string, passphrase: string | null }): Promise<IdInfo> {
+export async function initProfile (home: string, opts: { name: string, passphrase: string | null, settings?: Partial<NetworkSettings> }): Promise<IdInfo> {
   await cryptoReady()
+  // Checked before anything is written: a bad address must not leave a half-made profile.
+  const settings = normalize(opts.settings ?? {})
   const keyPair = generateKeyPair()
   const profile: ProfileRecord = {
     ...keyPair,
@@ -51,6 +54,12 @@ export async function initProfile (home: string, opts: { name: string, passphras
     createdAt: Date.now()
   }
   const store = await ProfileStore.create(home, profile, opts.passphrase)
-  await store.close()
+  try {
+    if (settings.bootstrap != null || settings.dhtHost != null) {
+      await store.saveSettings(toRecord({ bootstrap: settings.bootstrap ?? null, dhtHost: settings.dhtHost ?? null }))
+    }
+  } finally {
+    await store.close()
+  }
   return idInfo(profile)
 }

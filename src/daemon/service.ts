@@ -11,6 +11,7 @@ import { toHex, fromHex } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
+import { fromRecord, normalize, toRecord } from './settings.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
 type Handlers = { [M in Method]: Handler<M> }
@@ -102,8 +103,9 @@ export const handlers: Handlers = {
     if (key === null || key.byteLength !== 32) throw PsstError.usage('a relay key is 64 hex characters (psst relay status shows it)')
     m.profile = { ...m.profile, mailbox: key }
     await m.store.saveProfile(m.profile)
+    const invite = p.invite === undefined ? undefined : str(p.invite, 'an invite code').trim()
     for (const rt of m.friends.values()) if (rt.link?.ready === true) rt.link.send(m.hello(rt))
-    m.emit('mailbox-changed')
+    m.emit('mailbox-changed', invite)
     return { relay: toHex(key) }
   },
   mailboxClear: async (m) => {
@@ -111,6 +113,16 @@ export const handlers: Handlers = {
     await m.store.saveProfile(m.profile)
     m.emit('mailbox-changed')
     return { relay: null }
+  },
+  config: async (m) => fromRecord(await m.store.loadSettings()),
+  configSet: async (m, p) => {
+    const change = normalize({
+      ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap === null ? null : str(p.bootstrap, 'a bootstrap list') } : {}),
+      ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {})
+    })
+    const next = { ...fromRecord(await m.store.loadSettings()), ...change }
+    await m.store.saveSettings(toRecord(next))
+    return next
   }
 }
 

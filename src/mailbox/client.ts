@@ -59,7 +59,12 @@ export class MailboxClient {
     })
   }
 
-  register (): Promise<Answer> { return this.#request((rid) => ({ type: 'register', rid }), 'answer') }
+  register (invite = ''): Promise<Answer> {
+    return this.#request((rid) => ({ type: 'register', rid, invite: Buffer.from(invite, 'utf8') }), 'answer')
+  }
+
+  /** Replaces my set of deposit capability keys at the relay (one per friend). */
+  caps (keys: Buffer[]): Promise<Answer> { return this.#request((rid) => ({ type: 'caps', rid, keys }), 'answer') }
   unregister (): Promise<Answer> { return this.#request((rid) => ({ type: 'unregister', rid }), 'answer') }
   deposit (owner: Buffer, envelope: Buffer): Promise<Answer> {
     return this.#request((rid) => ({ type: 'deposit', rid, owner, envelope }), 'answer')

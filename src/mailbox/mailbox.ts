@@ -2,9 +2,12 @@
  * The daemon's side of mailboxes (DESIGN.md §4, §8) and of the blind-relay fallback (§2).
  *
  * - Depositing: a friend who stays offline and announced a mailbox in their hello gets my unacked
- *   outbox entries deposited there, sealed and signed, over a connection made with my pseudonym
- *   key for that relay. "Deposited up to" is kept in memory only: after a restart the same
- *   messages may be deposited again, which the receiver's dedupe absorbs.
+ *   outbox entries deposited there, sealed and signed, over a connection made with my deposit
+ *   capability for that friend and relay (the key the friend registered for me, derived by both of
+ *   us: crypto/seal.ts), from a DHT node of its own per relay (so the relay cannot link the
+ *   capability to my identity's address), made on demand and closed when idle. "Deposited up to"
+ *   is kept in memory only: after a restart the same messages may be deposited again, which the
+ *   receiver's dedupe absorbs.
  * - Fetching (mine): see mailbox-owner.ts. Nothing leaves the relay before it is on my disk.
  * - Relaying: which blind relay a connection may fall back to, and PSST_FORCE_RELAY for tests.
  *
@@ -18,7 +21,8 @@ import type { Answer, MailboxCode } from '../wire/mailbox.js'
 import { MailboxClient } from './client.js'
 import { OwnerSession, type FetchSummary } from './owner.js'
 import { sealEnvelope } from './envelope.js'
-import { pseudonymSeed } from '../crypto/seal.js'
+import { depositCapabilitySeed } from '../crypto/seal.js'
+import type { DhtNode } from '../net/dht-node.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { keyPairFromSeed, toHex, fromHex } from '../crypto/identity.js'
 
@@ -34,6 +38,8 @@ const DEPOSIT_WINDOW = 32
 const REFUSED_BACKOFF_MS = 10 * 60_000
 /** Depositor connections with nothing to do are closed after this long. */
 const DEPOSITOR_IDLE_MS = 30_000
+/** A deposit node with no connection left is closed after this long. */
+const DEPOSIT_NODE_IDLE_MS = 5000
 /** hyperdht errors after which a friend is dialled through a blind relay (DESIGN §2). */
 const HOLEPUNCH_ERRORS = new Set([
   'HOLEPUNCH_ABORTED', 'HOLEPUNCH_INVALID', 'HOLEPUNCH_PROBE_TIMEOUT', 'HOLEPUNCH_DOUBLE_RANDOMIZED_NATS',
@@ -42,9 +48,14 @@ const HOLEPUNCH_ERRORS = new Set([
 
 interface FriendMail { relay: string, depositedUpTo: number, offlineSince: number, retryAt: number, failures: number, busy: boolean, holepunchFailed: boolean }
 interface Depositor { client: MailboxClient, users: number, idle: NodeJS.Timeout | null }
+/** The DHT node deposits to one relay go out from (never the identity's own node). */
+interface DepositNode { node: Promise<DhtNode | null>, users: number, idle: NodeJS.Timeout | null }
 interface MailState {
   friends: Map<string, FriendMail>
+  /** Keyed by relay hex ‖ friend hex: one capability, one connection. */
   depositors: Map<string, Depositor>
+  nodes: Map<string, DepositNode>
+  invite: string
   owner: OwnerSession | null
   poll: NodeJS.Timeout | null
   unsubscribe: () => void
@@ -55,7 +66,7 @@ const states = new WeakMap<Messenger, MailState>()
 function state (m: Messenger): MailState {
   let st = states.get(m)
   if (st === undefined) {
-    st = { friends: new Map(), depositors: new Map(), owner: null, poll: null, unsubscribe: () => {} }
+    st = { friends: new Map(), depositors: new Map(), nodes: new Map(), invite: '', owner: null, poll: null, unsubscribe: () => {} }
     states.set(m, st)
   }
   return st
@@ -79,10 +90,14 @@ export function startMailbox (m: Messenger): void {
     const rt = m.friends.get(e.publicKey)
     if (rt !== undefined) friendMail(m, rt).offlineSince = m.now()
   }
-  const register = (): void => { refreshRegistration(m).catch((err) => { m.log(`mailbox registration failed: ${(err as Error).message}`) }) }
+  const register = (invite?: string): void => {
+    refreshRegistration(m, invite).catch((err) => { m.log(`mailbox registration failed: ${(err as Error).message}`) })
+  }
+  const onFriends = (): void => { st.owner?.syncCaps() }
   m.on('presence', onPresence)
   m.on('mailbox-changed', register)
-  st.unsubscribe = () => { m.off('presence', onPresence); m.off('mailbox-changed', register) }
+  m.on('friends-changed', onFriends)
+  st.unsubscribe = () => { m.off('presence', onPresence); m.off('mailbox-changed', register); m.off('friends-changed', onFriends) }
   st.poll = setInterval(() => pollDeposits(m), POLL_MS)
   st.poll.unref()
   register()
@@ -98,22 +113,31 @@ export async function stopMailbox (m: Messenger): Promise<void> {
   st.owner = null
   for (const d of st.depositors.values()) { if (d.idle) clearTimeout(d.idle); d.client.close() }
   st.depositors.clear()
+  const nodes = [...st.nodes.values()]
+  st.nodes.clear()
+  await Promise.allSettled(nodes.map(async (n) => { if (n.idle) clearTimeout(n.idle); await (await n.node)?.destroy() }))
   states.delete(m)
 }
 
-/** (Re)registers with the relay in my profile; after `mailbox set/clear`, drains and leaves the old one. */
-export async function refreshRegistration (m: Messenger): Promise<void> {
+/**
+ * (Re)registers with the relay in my profile; after `mailbox set/clear`, drains and leaves the old
+ * one. An invite code (mailbox set --invite) is kept in memory until a registration succeeds.
+ */
+export async function refreshRegistration (m: Messenger, invite?: string): Promise<void> {
   const st = state(m)
+  if (invite !== undefined) st.invite = invite
   const want = m.profile.mailbox
   const old = st.owner
-  if (old !== null && want !== null && old.relay.equals(want)) return
+  const same = old !== null && want !== null && old.relay.equals(want)
+  // The same relay again: nothing to do, unless it refused me and a new invite came.
+  if (same && (invite === undefined || !old.refused)) return
   st.owner = null
   if (old !== null) {
-    await old.unregister().catch(() => {})
+    if (!same) await old.unregister().catch(() => {})
     old.close()
   }
   if (want === null || m.dht === null || m.closing) return
-  st.owner = new OwnerSession(m, want)
+  st.owner = new OwnerSession(m, want, () => st.invite, () => { st.invite = '' })
   st.owner.start()
 }
 
@@ -154,8 +178,8 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
   try {
     // libsodium loads lazily (the daemon may not have needed it yet): seal and pseudonym need it.
     await cryptoReady()
-    d = depositor(m, relay)
-    if (!await d.client.opened()) { unreachable(m, fm); return 0 }
+    d = await depositor(m, relay, rt)
+    if (d === null || !await d.client.opened()) { unreachable(m, fm); return 0 }
     for (;;) {
       const after = Math.max(rt.rec.ackedUpTo, fm.depositedUpTo)
       const recs = (await m.store.outbox(rt.rec.publicKey, after, DEPOSIT_WINDOW)).filter((r) => r.seq <= rt.persistedSeq)
@@ -173,7 +197,7 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
     m.log(`mailbox deposit to ${rt.rec.name || rt.hex.slice(0, 12)} failed: ${(err as Error).message}`)
   } finally {
     fm.busy = false
-    if (d !== null) release(m, relayHex, d)
+    if (d !== null) release(m, relayHex + rt.hex, d)
   }
   if (count > 0) {
     m.log(`mailbox: ${count} messages for ${rt.rec.name || rt.hex.slice(0, 12)} left at relay ${relayHex.slice(0, 12)}`)
@@ -205,25 +229,84 @@ function refusedBy (m: Messenger, rt: FriendRuntime, fm: FriendMail, code: Mailb
   m.count(`mailbox-refused-${code}`)
   if (code === 'rate-limited') { fm.retryAt = m.now() + Math.max(100, value); return }
   fm.retryAt = m.now() + REFUSED_BACKOFF_MS
-  m.emitEvent({ type: 'warning', message: `the mailbox relay of ${rt.rec.name || rt.hex.slice(0, 12)} refused a message (${code}); it waits until they are online` })
+  const who = rt.rec.name || rt.hex.slice(0, 12)
+  m.emitEvent({ type: 'warning', message: code === 'refused'
+    ? `the mailbox relay of ${who} refused a message: they have not registered you there (yet); it waits until they are online`
+    : `the mailbox relay of ${who} refused a message (${code}); it waits until they are online` })
 }
 
-/** One connection per relay, under my pseudonym for it (DESIGN §8), shared by all friends there. */
-function depositor (m: Messenger, relay: Buffer): Depositor {
+/**
+ * The connection for deposits to one friend at their relay, made with the capability key the
+ * friend registered for me (both of us derive it), from the relay's deposit node. Null when that
+ * node cannot be made.
+ */
+async function depositor (m: Messenger, relay: Buffer, rt: FriendRuntime): Promise<Depositor | null> {
   const st = state(m)
-  const hex = toHex(relay)
-  let d = st.depositors.get(hex)
+  const relayHex = toHex(relay)
+  const key = relayHex + rt.hex
+  let d = st.depositors.get(key)
   if (d === undefined || d.client.closed) {
-    const pseudonym = keyPairFromSeed(pseudonymSeed(m.profile.secretKey, relay))
-    const client = new MailboxClient(m.dht!.connect(relay, pseudonym))
+    const node = await acquireNode(m, relayHex)
+    if (node === null) return null
+    const cap = keyPairFromSeed(depositCapabilitySeed(m.profile.secretKey, rt.rec.publicKey, rt.rec.publicKey, relay))
+    let client: MailboxClient
+    try {
+      client = new MailboxClient(node.connect(relay, cap))
+    } catch {
+      releaseNode(m, relayHex)
+      return null
+    }
     const entry: Depositor = { client, users: 0, idle: null }
-    client.onClose(() => { if (st.depositors.get(hex) === entry) st.depositors.delete(hex) })
-    st.depositors.set(hex, entry)
+    client.onClose(() => {
+      if (st.depositors.get(key) === entry) st.depositors.delete(key)
+      releaseNode(m, relayHex)
+    })
+    st.depositors.set(key, entry)
     d = entry
   }
   if (d.idle) { clearTimeout(d.idle); d.idle = null }
   d.users++
   return d
+}
+
+/** The relay's deposit node, made on first use: a sibling of my node with its own socket. */
+async function acquireNode (m: Messenger, relayHex: string): Promise<DhtNode | null> {
+  const st = state(m)
+  let n = st.nodes.get(relayHex)
+  if (n === undefined) {
+    const entry: DepositNode = { node: makeNode(m), users: 0, idle: null }
+    st.nodes.set(relayHex, entry)
+    entry.node.then((node) => { if (node === null && st.nodes.get(relayHex) === entry) st.nodes.delete(relayHex) }, () => {})
+    n = entry
+  }
+  if (n.idle) { clearTimeout(n.idle); n.idle = null }
+  n.users++
+  const node = await n.node
+  if (node === null) n.users--
+  return node
+}
+
+async function makeNode (m: Messenger): Promise<DhtNode | null> {
+  try {
+    const node = await m.dht!.sibling()
+    m.count('mailbox-deposit-nodes')
+    return node
+  } catch (err) {
+    m.log(`mailbox: cannot start a deposit node: ${(err as Error).message}`)
+    return null
+  }
+}
+
+function releaseNode (m: Messenger, relayHex: string): void {
+  const st = state(m)
+  const n = st.nodes.get(relayHex)
+  if (n === undefined || --n.users > 0) return
+  n.idle = setTimeout(() => {
+    if (st.nodes.get(relayHex) !== n || n.users > 0) return
+    st.nodes.delete(relayHex)
+    void n.node.then((node) => node?.destroy())
+  }, DEPOSIT_NODE_IDLE_MS)
+  n.idle.unref()
 }
 
 function release (m: Messenger, hex: string, d: Depositor): void {

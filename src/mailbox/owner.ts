@@ -3,7 +3,9 @@
  * (Noise proves it is me), `register`, then fetch pages, open each envelope, store what is next in
  * order through the same dedupe rule as direct delivery, and delete from the relay only what is
  * on disk (or was already there). The connection stays open: the relay says `notify` when mail
- * arrives, and it is redialled with backoff when it drops.
+ * arrives, and it is redialled with backoff when it drops. After registering, and whenever my
+ * friends change, it sends the relay my friends' deposit capability keys (`caps`): only those
+ * keys may deposit for me, and a removed friend's key is revoked.
  */
 import type { Messenger } from '../daemon/messenger.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
@@ -13,7 +15,8 @@ import { MailboxClient } from './client.js'
 import { openEnvelope } from './envelope.js'
 import { storeIncoming } from '../chat/delivery.js'
 import { redialDelay, type IncomingVerdict } from '../chat/decide.js'
-import { toHex } from '../crypto/identity.js'
+import { toHex, keyPairFromSeed } from '../crypto/identity.js'
+import { depositCapabilitySeed } from '../crypto/seal.js'
 import { cryptoReady } from '../crypto/sodium.js'
 
 const PAGE_ITEMS = 256
@@ -102,6 +105,14 @@ async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[]
 export class OwnerSession {
   readonly relay: Buffer
   readonly #m: Messenger
+  readonly #invite: () => string
+  readonly #admitted: () => void
+  /** Capability keys by friend (hex): derived once per friend, never stored. */
+  readonly #caps = new Map<string, Buffer>()
+  #capsSent = ''
+  #capsSending: Promise<void> | null = null
+  #capsAgain = false
+  #refused = false
   #client: MailboxClient | null = null
   #timer: NodeJS.Timeout | null = null
   #attempts = 0
@@ -109,10 +120,50 @@ export class OwnerSession {
   #again = false
   #closed = false
 
-  constructor (m: Messenger, relay: Buffer) {
+  constructor (m: Messenger, relay: Buffer, invite: () => string = () => '', admitted: () => void = () => {}) {
     this.#m = m
     this.relay = relay
+    this.#invite = invite
+    this.#admitted = admitted
   }
+
+  /** Sends my friends' capability keys when they differ from what the relay has (once at a time). */
+  syncCaps (): void {
+    const client = this.#client
+    if (client === null || client.closed) return
+    if (this.#capsSending !== null) { this.#capsAgain = true; return }
+    this.#capsSending = this.#sendCaps(client).catch((err) => {
+      this.#m.log(`mailbox: could not update deposit capabilities: ${(err as Error).message}`)
+    }).finally(() => {
+      this.#capsSending = null
+      if (this.#capsAgain) { this.#capsAgain = false; this.syncCaps() }
+    })
+  }
+
+  async #sendCaps (client: MailboxClient): Promise<void> {
+    await cryptoReady()
+    const m = this.#m
+    const keys: Buffer[] = []
+    for (const rt of m.friends.values()) {
+      if (rt.rec.state !== 'friends') continue
+      let cap = this.#caps.get(rt.hex)
+      if (cap === undefined) {
+        cap = keyPairFromSeed(depositCapabilitySeed(m.profile.secretKey, rt.rec.publicKey, m.profile.publicKey, this.relay)).publicKey
+        this.#caps.set(rt.hex, cap)
+      }
+      keys.push(cap)
+    }
+    const digest = keys.map((k) => toHex(k)).sort().join('')
+    if (digest === this.#capsSent) return
+    const answer = await client.caps(keys)
+    if (answer.code !== 'ok') throw new Error(`the relay refused: ${answer.code}`)
+    this.#capsSent = digest
+    m.count('mailbox-caps-sent')
+    m.emit('mailbox-caps', answer.value)
+  }
+
+  /** The relay does not admit me (its --owners policy); a new invite is needed. */
+  get refused (): boolean { return this.#refused }
 
   get connected (): boolean { return this.#client !== null && !this.#client.closed }
 
@@ -156,7 +207,7 @@ export class OwnerSession {
 
   #connect (): void {
     const m = this.#m
-    if (this.#closed || m.closing || m.dht === null) return
+    if (this.#closed || this.#refused || m.closing || m.dht === null) return
     let client: MailboxClient
     try {
       client = new MailboxClient(m.dht.connect(this.relay, m.keyPair), { onNotify: () => { void this.fetch() } })
@@ -166,6 +217,7 @@ export class OwnerSession {
     this.#client = client
     client.onClose(() => {
       if (this.#client === client) this.#client = null
+      this.#capsSent = ''
       this.#retry()
     })
     void this.#register(client)
@@ -174,14 +226,22 @@ export class OwnerSession {
   async #register (client: MailboxClient): Promise<void> {
     const m = this.#m
     try {
-      const answer = await client.register()
+      const answer = await client.register(this.#invite())
       if (answer.code !== 'ok') {
         m.count(`mailbox-register-${answer.code}`)
-        m.emitEvent({ type: 'warning', message: `your mailbox relay refused to register you: ${answer.code}` })
+        if (answer.code === 'not-admitted') {
+          // Asking again without a new invite cannot succeed: stop until `mailbox set` is run again.
+          this.#refused = true
+          m.emitEvent({ type: 'warning', message: `your mailbox relay ${toHex(this.relay).slice(0, 12)} does not admit you: ask its operator for an invite (psst relay invite) and run psst mailbox set ${toHex(this.relay)} --invite CODE` })
+        } else {
+          m.emitEvent({ type: 'warning', message: `your mailbox relay refused to register you: ${answer.code}` })
+        }
         client.close()
         return
       }
+      this.#admitted()
       this.#attempts = 0
+      this.syncCaps()
       m.count('mailbox-registered')
       m.emit('mailbox-registered', toHex(this.relay))
       await this.fetch()
@@ -191,7 +251,7 @@ export class OwnerSession {
   }
 
   #retry (): void {
-    if (this.#closed || this.#m.closing || this.#timer !== null) return
+    if (this.#closed || this.#refused || this.#m.closing || this.#timer !== null) return
     this.#timer = setTimeout(() => { this.#timer = null; this.#connect() }, redialDelay(this.#attempts++, this.#m.random()))
     this.#timer.unref()
   }

@@ -92,3 +92,21 @@ function checkExplicit (host: string, allLoopback: boolean): string {
   if (!isIPv4(host)) throw PsstError.usage(`bad DHT bind address "${host}": expected an IPv4 address`)
   return host
 }
+
+/** hyperdht's first port; it tries this and the next four, then any port. */
+export const DEFAULT_DHT_PORT = 49737
+const PORT_TRIES = 5
+
+/**
+ * The ports a node without --port tries, as hyperdht's [from, to) range: its usual five, moved
+ * up past any bootstrap node's port. A relay listens on such a port (often 49737 itself), and a
+ * profile daemon that took it while the relay was down would keep the relay from coming back.
+ */
+export function portRangeAvoiding (bootstrap: HostPort[] | null): [number, number] {
+  const taken = new Set((bootstrap ?? []).map(b => b.port))
+  let from = DEFAULT_DHT_PORT
+  for (let p = from; p < from + PORT_TRIES; p++) {
+    if (taken.has(p)) from = p + 1
+  }
+  return [from, from + PORT_TRIES]
+}

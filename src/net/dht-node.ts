@@ -5,7 +5,7 @@
 import { EventEmitter } from 'events'
 import HyperDHT from 'hyperdht'
 import { PsstError } from '../errors.js'
-import { chooseBindHost, isLoopback, type HostPort } from './bootstrap.js'
+import { chooseBindHost, isLoopback, portRangeAvoiding, type HostPort } from './bootstrap.js'
 import { guardFirewall, type Firewall } from './guard-firewall.js'
 import type { PeerStream } from './peer-stream.js'
 
@@ -17,7 +17,7 @@ export interface DhtNodeOptions {
   bootstrap: HostPort[] | null
   /** Bind address (--dht-host); see chooseBindHost for the default. */
   host?: string
-  /** 0/omitted = 49737 upwards, then any port. */
+  /** 0/omitted = 49737 upwards past every bootstrap node's port (portRangeAvoiding), then any port. */
   port?: number
   /** Default true (a profile). The relay passes false: persistent at once. */
   ephemeral?: boolean
@@ -49,6 +49,8 @@ export class DhtNode extends EventEmitter {
   readonly dht: unknown
   private readonly node: HyperDHT
   private readonly bindHost: string | undefined
+  /** The network this node joined, so a sibling node can join the same one. */
+  private readonly bootstrapNodes: HostPort[] | null
   /** Bound to loopback: never offer or probe LAN addresses (DESIGN.md §2). */
   private readonly loopback: boolean
   private readonly servers = new Set<HyperDHT.Server>()
@@ -56,11 +58,12 @@ export class DhtNode extends EventEmitter {
   private current: DhtState = 'bootstrapping'
   private closing: Promise<void> | null = null
 
-  private constructor (node: HyperDHT, bindHost: string | undefined) {
+  private constructor (node: HyperDHT, bindHost: string | undefined, bootstrap: HostPort[] | null) {
     super()
     this.node = node
     this.dht = node
     this.bindHost = bindHost
+    this.bootstrapNodes = bootstrap
     this.loopback = bindHost !== undefined && isLoopback(bindHost)
     if (this.loopback) {
       // hyperdht probes every LAN interface address when a server starts (a packet to e.g.
@@ -74,7 +77,7 @@ export class DhtNode extends EventEmitter {
   /** Binds and waits for the first bootstrap round (at most bootstrapTimeout; it keeps trying after). */
   static async create (opts: DhtNodeOptions): Promise<DhtNode> {
     const host = chooseBindHost(opts.bootstrap, opts.host)
-    const node = new DhtNode(buildDht(opts, host), host)
+    const node = new DhtNode(buildDht(opts, host), host, opts.bootstrap)
     try {
       await node.firstBootstrap(opts.bootstrapTimeout ?? DEFAULT_BOOTSTRAP_TIMEOUT)
     } catch (err) {
@@ -87,6 +90,16 @@ export class DhtNode extends EventEmitter {
   }
 
   get state (): DhtState { return this.current }
+
+  /**
+   * A separate ephemeral node on the same network and bind host, with a socket (port) of its own:
+   * for connections that must not be linked to this node's by address (mailbox deposits under a
+   * capability key, docs/relay.md). Bound to the same host, so a loopback profile stays on loopback.
+   */
+  async sibling (): Promise<DhtNode> {
+    this.assertOpen()
+    return await DhtNode.create({ bootstrap: this.bootstrapNodes, host: this.bindHost, port: 0, ephemeral: true })
+  }
 
   /** Our address as the network sees it when known, else the bound one. */
   address (): { host: string | null, port: number | null } {
@@ -211,7 +224,7 @@ function buildDht (opts: DhtNodeOptions, host: string | undefined): HyperDHT {
     // Never `false`: hyperdht reads it as "the public network". Omitted = public.
     ...(bootstrap !== undefined ? { bootstrap } : {}),
     ...(host !== undefined ? { host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    port: opts.port === undefined || opts.port === 0 ? portRangeAvoiding(opts.bootstrap) : opts.port,
     ...(opts.firewalled !== undefined ? { firewalled: opts.firewalled } : {}),
     ephemeral: opts.ephemeral ?? true
   })

@@ -5,9 +5,10 @@
 import { unlinkSync } from 'node:fs'
 import { RelayNode, type RelayOptions } from './node.js'
 import { BlindRelay } from './blind.js'
-import { serveRelayControl, relaySocketPath, callRelay, type RelayStatus } from './control.js'
+import { serveRelayControl, relaySocketPath, callRelay, type RelayStatus, type RelayInvite } from './control.js'
 
-export type { RelayStatus } from './control.js'
+export type { RelayStatus, RelayInvite } from './control.js'
+export { resolveAdmission, DEFAULT_INVITE_TTL_MS } from './admission.js'
 export type { RelayLimits } from './limits.js'
 export { DEFAULT_LIMITS, LIMIT_FLAGS, resolveLimits } from './limits.js'
 export { DEFAULT_RELAY_PORT, DEFAULT_HELPERS } from './node.js'
@@ -29,7 +30,7 @@ export async function runRelay (opts: RunRelayOptions): Promise<void> {
   const path = relaySocketPath(opts.home)
   let control
   try {
-    control = await serveRelayControl(path, { status: () => node.status(), stop: () => stop() })
+    control = await serveRelayControl(path, { status: () => node.status(), invite: async (ms) => await node.invite(ms), stop: () => stop() })
   } catch (err) {
     await node.stop()
     throw err
@@ -53,6 +54,11 @@ export async function runRelay (opts: RunRelayOptions): Promise<void> {
 /** The running relay's status (NO_DAEMON when none runs in `home`). Takes the home or `{ home }`. */
 export async function relayStatus (home: string | { home: string }): Promise<RelayStatus> {
   return await callRelay<RelayStatus>(typeof home === 'string' ? home : home.home, 'status')
+}
+
+/** A new invite code from the running relay (NO_DAEMON when none runs in `home`). */
+export async function relayInvite (home: string, validMs?: number): Promise<RelayInvite> {
+  return await callRelay<RelayInvite>(home, 'invite', 5000, validMs === undefined ? {} : { validMs })
 }
 
 /** Asks the running relay to stop (it finishes cleanly); false when none runs. */

@@ -1,15 +1,20 @@
 /**
- * The relay's side of `psst-mailbox/1` (DESIGN.md §8). Any connection to the relay's key may
- * deposit; the owner is always the connection's Noise key, so only a key's holder can register it,
- * fetch its mail or delete it. Deposits come under pseudonym keys, which is what the per-sender rate
- * limit counts. Every refusal is answered with a code and counted; nothing a peer sends can throw.
+ * The relay's side of `psst-mailbox/2` (DESIGN.md §8, docs/relay.md). The owner is always the
+ * connection's Noise key, so only a key's holder can register it, fetch its mail or delete it; who
+ * may register is the operator's policy (admission.ts). A deposit is accepted only on a connection
+ * whose key the owner registered as one of its friends' capabilities (`caps`); the per-sender rate
+ * limit counts those keys. A deposit for an owner nobody registered and one without the right
+ * capability get the same answer (`refused`) through the same in-memory checks, so deposits cannot
+ * probe who uses the relay. Every refusal is answered with a code and counted; nothing a peer
+ * sends can throw.
  */
 import type { PeerStream } from '../net/peer-stream.js'
 import type { RelayStore } from './store.js'
-import type { MailboxFrame, MailboxCode, Deposit, Fetch, Delete } from '../wire/mailbox.js'
+import type { MailboxFrame, MailboxCode, Deposit, Fetch, Delete, Register, Caps } from '../wire/mailbox.js'
 import { MAX_PAGE_ITEMS, MAX_PAGE_BYTES } from '../wire/mailbox.js'
 import { openMailboxChannel, type MailboxChannel } from '../mailbox/channel.js'
 import { DepositLimiter, type RelayLimits } from './limits.js'
+import { OPEN_ADMISSION, type Admission } from './admission.js'
 
 /** Requests one connection may have waiting; beyond that it is flooding and is dropped. */
 const MAX_QUEUED = 256
@@ -41,14 +46,16 @@ export class MailboxService {
   readonly #limiter: DepositLimiter
   readonly #now: () => number
   readonly #log: (line: string) => void
+  readonly admission: Admission
   /** Open sessions of registered owners, told when mail arrives. */
   readonly #listeners = new Map<string, Set<Session>>()
   readonly #sessions = new Set<Session>()
   #expiry: NodeJS.Timeout | null = null
 
-  constructor (store: RelayStore, limits: RelayLimits, opts: { now?: () => number, log?: (line: string) => void } = {}) {
+  constructor (store: RelayStore, limits: RelayLimits, opts: { now?: () => number, log?: (line: string) => void, admission?: Admission } = {}) {
     this.store = store
     this.limits = limits
+    this.admission = opts.admission ?? OPEN_ADMISSION
     this.#limiter = new DepositLimiter(limits.depositsPerMinute)
     this.#now = opts.now ?? Date.now
     this.#log = opts.log ?? (() => {})
@@ -112,7 +119,8 @@ export class MailboxService {
 
   async #handle (s: Session, f: MailboxFrame): Promise<void> {
     switch (f.type) {
-      case 'register': return await this.#register(s, f.rid)
+      case 'register': return await this.#register(s, f)
+      case 'caps': return await this.#caps(s, f)
       case 'unregister':
         await this.store.unregister(s.key)
         this.#listeners.get(s.hex)?.delete(s)
@@ -125,8 +133,12 @@ export class MailboxService {
     }
   }
 
-  async #register (s: Session, rid: number): Promise<void> {
-    if (!this.store.isOwner(s.key) && this.store.owners.size >= this.limits.maxOwners) return this.#refuse(s, rid, 'owners-full', 0)
+  async #register (s: Session, f: Register): Promise<void> {
+    const rid = f.rid
+    if (!this.store.isOwner(s.key)) {
+      if (this.store.owners.size >= this.limits.maxOwners) return this.#refuse(s, rid, 'owners-full', 0)
+      if (!await this.#admits(s, f.invite)) return this.#refuse(s, rid, 'not-admitted', 0)
+    }
     await this.store.register(s.key, this.#now())
     let set = this.#listeners.get(s.hex)
     if (set === undefined) { set = new Set(); this.#listeners.set(s.hex, set) }
@@ -134,11 +146,27 @@ export class MailboxService {
     this.#answer(s, rid, 'ok', this.store.usage(s.key).count)
   }
 
+  /** The operator's policy: open, a listed key, or a valid invite code (spent on use). */
+  async #admits (s: Session, invite: Buffer): Promise<boolean> {
+    if (this.admission.policy === 'open' || this.admission.allow.has(s.hex)) return true
+    if (invite.byteLength === 0) return false
+    const ok = await this.store.useInvite(invite.toString('utf8'), this.#now())
+    if (ok) this.#log(`owner ${s.hex.slice(0, 12)} admitted with an invite code`)
+    return ok
+  }
+
+  async #caps (s: Session, f: Caps): Promise<void> {
+    if (!this.store.isOwner(s.key)) return this.#refuse(s, f.rid, 'not-registered', 0)
+    this.#answer(s, f.rid, 'ok', await this.store.setCaps(s.key, f.keys))
+  }
+
   async #deposit (s: Session, f: Deposit): Promise<void> {
+    // One answer for "no such owner" and "not your friend": both are a map miss, nothing awaited,
+    // and checked first, so a key nobody registered costs no rate bucket.
+    if (this.store.capOwner(s.hex) !== f.owner.toString('hex') || !this.store.isOwner(f.owner)) return this.#refuse(s, f.rid, 'refused', 0)
     const wait = this.#limiter.take(s.hex, this.#now())
     if (wait > 0) return this.#refuse(s, f.rid, 'rate-limited', wait)
     if (f.envelope.byteLength === 0) return this.#refuse(s, f.rid, 'bad-request', 0)
-    if (!this.store.isOwner(f.owner)) return this.#refuse(s, f.rid, 'not-registered', 0)
     const size = f.envelope.byteLength
     if (this.store.usage(f.owner).bytes + size > this.limits.ownerBytes) return this.#refuse(s, f.rid, 'quota', 0)
     if (this.store.bytes + size > this.limits.diskBytes) return this.#refuse(s, f.rid, 'disk-full', 0)

@@ -16,6 +16,8 @@ import { RelayStore } from './store.js'
 import { PsstError } from '../errors.js'
 import { MailboxService, type MailboxCounters } from './mailbox-service.js'
 import { resolveLimits, type RelayLimits } from './limits.js'
+import { resolveAdmission, DEFAULT_INVITE_TTL_MS, type OwnerPolicy } from './admission.js'
+import { randomBytes } from 'node:crypto'
 
 export const DEFAULT_RELAY_PORT = 49737
 /**
@@ -62,6 +64,11 @@ export interface RelayStatus {
   relayed: number
   relayedActive: number
   relayedBytes: number
+  /** Who may register a mailbox (--owners) and how many keys are listed with --allow-owner. */
+  ownerPolicy: OwnerPolicy
+  allowedOwners: number
+  /** Deposit capabilities registered by owners (one per friend). */
+  capabilities: number
   /** Registered mailbox owners, envelopes held, bytes held. */
   owners: number
   held: number
@@ -91,6 +98,9 @@ export interface RelayOptions {
   helpers?: number
   log?: (line: string) => void
   limits?: Partial<Record<keyof RelayLimits, number | string | undefined>>
+  /** Who may register a mailbox: 'open' or 'invite' (--owners); keys admitted without invite (--allow-owner). */
+  owners?: string
+  allowOwners?: string[]
   /** Builds the connection hook (the blind relay) from the HyperDHT instance behind the node. */
   hook?: (rawDht: unknown) => ConnectionHook
 }
@@ -108,17 +118,18 @@ export class RelayNode {
   #bootstrap: HostPort[] | null = []
   #streams = new Set<PeerStream>()
   #stopping: Promise<void> | null = null
-  private constructor (home: string, store: RelayStore, keyPair: KeyPair, limits: RelayLimits, log: (line: string) => void) {
+  private constructor (home: string, store: RelayStore, keyPair: KeyPair, limits: RelayLimits, log: (line: string) => void, admission: ReturnType<typeof resolveAdmission>) {
     this.home = home
     this.#store = store
     this.keyPair = keyPair
     this.#log = log
-    this.#mailbox = new MailboxService(store, limits, { log })
+    this.#mailbox = new MailboxService(store, limits, { log, admission })
   }
 
   static async start (opts: RelayOptions): Promise<RelayNode> {
     const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
     const limits = resolveLimits(opts.limits)
+    const admission = resolveAdmission(opts.owners, opts.allowOwners)
     const bootstrap = relayBootstrap(opts.bootstrap)
     if (bootstrap !== null && bootstrap.length === 0 && (opts.host === undefined || opts.host === '')) {
       throw PsstError.usage('a relay that starts its own network needs --host ADDR (the address others reach it at); or join one with --bootstrap host:port')
@@ -130,7 +141,7 @@ export class RelayNode {
     const store = await RelayStore.open(opts.home)
     let relay: RelayNode
     try {
-      relay = new RelayNode(opts.home, store, await store.keyPair(generateKeyPair), limits, log)
+      relay = new RelayNode(opts.home, store, await store.keyPair(generateKeyPair), limits, log, admission)
     } catch (err) {
       await store.close()
       throw err
@@ -168,6 +179,10 @@ export class RelayNode {
     this.#log(`relay ${toHex(this.keyPair.publicKey)} on ${where} (${own ? `its own network: use --bootstrap ${where}` : `network ${bootstrap === null ? 'public' : formatBootstrap(bootstrap)}`})`)
     if (this.#helpers.length > 0) this.#log(`helper DHT nodes on ports ${this.#helpers.map((h) => h.address().port).join(', ')}`)
     this.#log(`mailbox: ${this.#store.owners.size} owners, ${this.#store.held} envelopes held`)
+    const adm = this.#mailbox.admission
+    this.#log(adm.policy === 'open'
+      ? 'owners: open (any key may register a mailbox; --owners invite admits only --allow-owner keys and invite codes)'
+      : `owners: by invite (${adm.allow.size} listed keys; make a code with: psst relay invite)`)
   }
 
   #onConnection (stream: PeerStream): void {
@@ -193,6 +208,9 @@ export class RelayNode {
       relayed: blind.relayed,
       relayedActive: blind.active,
       relayedBytes: blind.bytes,
+      ownerPolicy: this.#mailbox.admission.policy,
+      allowedOwners: this.#mailbox.admission.allow.size,
+      capabilities: this.#store.caps.size,
       owners: this.#store.owners.size,
       held: this.#store.held,
       bytes: this.#store.bytes,
@@ -206,6 +224,15 @@ export class RelayNode {
       startedAt: this.startedAt,
       limits: this.#mailbox.limits
     }
+  }
+
+  /** A new single-use invite code for `psst mailbox set <relay> --invite CODE`. */
+  async invite (validMs = DEFAULT_INVITE_TTL_MS): Promise<{ code: string, relay: string, expiresAt: number }> {
+    const code = randomBytes(12).toString('base64url')
+    const now = Date.now()
+    await this.#store.createInvite(code, now, now + validMs)
+    this.#log('invite code created')
+    return { code, relay: toHex(this.keyPair.publicKey), expiresAt: now + validMs }
   }
 
   /** Clean stop: no new connections, live ones closed, writes flushed, DB closed. Idempotent. */

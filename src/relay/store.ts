@@ -6,11 +6,14 @@
  *   'o' ‖ owner(32)           → OwnerRecord
  *   'm' ‖ owner(32) ‖ u64 id  → HeldRecord   (fetch order = deposit order)
  *   'x' ‖ u64 id              → IndexRecord  (expiry in deposit order, and sizes for accounting)
+ *   'c' ‖ cap(32)             → CapRecord    (a deposit capability: the owner it deposits for)
+ *   'i' ‖ sha256(code)        → InviteRecord (an invite code not used yet)
  *
  * Byte and message counts per owner are kept in memory (rebuilt from 'x' at open) so quota checks
  * never read the disk. Every change goes through one queue, so counters and disk agree.
  */
 import { join } from 'node:path'
+import { createHash } from 'node:crypto'
 import { LevelStore, type Op } from '../storage/level-store.js'
 import { acquireLock, type Lock } from '../storage/lock.js'
 import { ensurePrivateDir } from '../storage/home.js'
@@ -21,6 +24,8 @@ const KEY_RECORD = Buffer.from('relay-key')
 const O = 0x6f // 'o'
 const M = 0x6d // 'm'
 const X = 0x78 // 'x'
+const C = 0x63 // 'c'
+const I = 0x69 // 'i'
 
 export const relayPaths = {
   db: (home: string) => join(home, 'relay-db'),
@@ -35,6 +40,8 @@ function u64 (n: number): Buffer {
 const ownerKey = (owner: Buffer): Buffer => Buffer.concat([Buffer.from([O]), owner])
 const heldKey = (owner: Buffer, id: number): Buffer => Buffer.concat([Buffer.from([M]), owner, u64(id)])
 const indexKey = (id: number): Buffer => Buffer.concat([Buffer.from([X]), u64(id)])
+const capKey = (cap: Buffer): Buffer => Buffer.concat([Buffer.from([C]), cap])
+const inviteKey = (code: string): Buffer => Buffer.concat([Buffer.from([I]), createHash('sha256').update(code.trim()).digest()])
 
 export interface OwnerState { key: Buffer, registeredAt: number, lastSeen: number, count: number, bytes: number }
 
@@ -42,6 +49,9 @@ export class RelayStore {
   readonly #db: LevelStore
   readonly #lock: Lock
   readonly owners = new Map<string, OwnerState>()
+  /** Deposit capability key (hex) → the owner (hex) it may deposit for. */
+  readonly caps = new Map<string, string>()
+  readonly #capsOf = new Map<string, Set<string>>()
   /** Mail held for keys that are no longer registered (kept until fetched, deleted or expired). */
   readonly #orphans = new Map<string, { count: number, bytes: number }>()
   held = 0
@@ -92,6 +102,50 @@ export class RelayStore {
     return { count: u?.count ?? 0, bytes: u?.bytes ?? 0 }
   }
 
+  /** The owner a capability key deposits for, or undefined. */
+  capOwner (cap: string): string | undefined { return this.caps.get(cap) }
+  capCount (owner: Buffer): number { return this.#capsOf.get(owner.toString('hex'))?.size ?? 0 }
+
+  /**
+   * Replaces the owner's set of deposit capabilities with `keys`. A key already registered by
+   * another owner stays theirs (it cannot be taken over). Resolves with how many the owner now has.
+   */
+  setCaps (owner: Buffer, keys: Buffer[]): Promise<number> {
+    return this.#serial(async () => {
+      const hex = owner.toString('hex')
+      const want = new Set(keys.map((k) => k.toString('hex')).filter((k) => (this.caps.get(k) ?? hex) === hex))
+      const had = this.#capsOf.get(hex) ?? new Set<string>()
+      const ops: Op[] = []
+      for (const k of had) if (!want.has(k)) ops.push({ type: 'del', sub: 'mailbox', key: capKey(Buffer.from(k, 'hex')) })
+      for (const k of want) if (!had.has(k)) ops.push({ type: 'put', sub: 'mailbox', key: capKey(Buffer.from(k, 'hex')), value: RelayRecords.cap.encode({ owner }) })
+      await this.#db.batch(ops)
+      for (const k of had) if (!want.has(k)) this.caps.delete(k)
+      for (const k of want) this.caps.set(k, hex)
+      if (want.size > 0) this.#capsOf.set(hex, want)
+      else this.#capsOf.delete(hex)
+      return want.size
+    })
+  }
+
+  /** A new single-use invite code, valid until `expiresAt`. */
+  createInvite (code: string, now: number, expiresAt: number): Promise<void> {
+    return this.#serial(async () => {
+      await this.#db.batch([{ type: 'put', sub: 'mailbox', key: inviteKey(code), value: RelayRecords.invite.encode({ createdAt: now, expiresAt }) }])
+    })
+  }
+
+  /** True (and the code is spent) when `code` is a valid, unexpired invite. */
+  useInvite (code: string, now: number): Promise<boolean> {
+    return this.#serial(async () => {
+      if (code.trim() === '') return false
+      const raw = await this.#db.get('mailbox', inviteKey(code))
+      const rec = raw === null ? null : RelayRecords.invite.decode(raw)
+      if (raw === null) return false
+      await this.#db.batch([{ type: 'del', sub: 'mailbox', key: inviteKey(code) }])
+      return rec !== null && rec.expiresAt > now
+    })
+  }
+
   register (owner: Buffer, now: number): Promise<void> {
     return this.#serial(async () => {
       const hex = owner.toString('hex')
@@ -109,7 +163,11 @@ export class RelayStore {
     return this.#serial(async () => {
       const ids = await this.#idsOf(owner)
       await this.#deleteIds(owner, ids)
-      await this.#db.batch([{ type: 'del', sub: 'mailbox', key: ownerKey(owner) }])
+      const hex = owner.toString('hex')
+      const caps = [...(this.#capsOf.get(hex) ?? [])]
+      await this.#db.batch([{ type: 'del', sub: 'mailbox', key: ownerKey(owner) }, ...caps.map((k): Op => ({ type: 'del', sub: 'mailbox', key: capKey(Buffer.from(k, 'hex')) }))])
+      for (const k of caps) this.caps.delete(k)
+      this.#capsOf.delete(hex)
       this.owners.delete(owner.toString('hex'))
       this.#orphans.delete(owner.toString('hex'))
     })
@@ -223,6 +281,16 @@ export class RelayStore {
       if (rec === null || k.byteLength !== 33) { this.corrupt++; continue }
       const key = Buffer.from(k.subarray(1))
       this.owners.set(key.toString('hex'), { key, ...rec, count: 0, bytes: 0 })
+    }
+    for await (const [k, v] of this.#db.entries('mailbox', { gt: Buffer.from([C]), lt: Buffer.from([C + 1]) })) {
+      const rec = RelayRecords.cap.decode(v)
+      if (rec === null || k.byteLength !== 33) { this.corrupt++; continue }
+      const cap = k.subarray(1).toString('hex')
+      const owner = rec.owner.toString('hex')
+      this.caps.set(cap, owner)
+      let set = this.#capsOf.get(owner)
+      if (set === undefined) { set = new Set(); this.#capsOf.set(owner, set) }
+      set.add(cap)
     }
     for await (const [k, v] of this.#db.entries('mailbox', { gte: indexKey(0), lt: indexKey(Number.MAX_SAFE_INTEGER) })) {
       const id = Number(k.readBigUInt64BE(1))

@@ -9,13 +9,14 @@ import { acquireLock, type Lock } from './lock.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
   Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
-  type MessageRecord, type OutboxRecord
+  type MessageRecord, type OutboxRecord, type SettingsRecord
 } from '../wire/records.js'
 import { PsstError } from '../errors.js'
 
 const PROFILE_KEY = Buffer.from('me')
 /** The seq of the last journal batch LevelDB holds (written in the same LevelDB batch as its ops). */
 const APPLIED_KEY = Buffer.from('journal-applied')
+const SETTINGS_KEY = Buffer.from('settings')
 
 function writeU64 (b: Buffer, at: number, n: number): void {
   b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), at)
@@ -347,6 +348,18 @@ export class ProfileStore {
 
   async saveProfile (p: ProfileRecord): Promise<void> {
     await this.apply([this.#put('profile', PROFILE_KEY, Records.profile.encode(p))])
+  }
+
+  /** The network settings; all defaults when none were stored or the record cannot be read. */
+  async loadSettings (): Promise<SettingsRecord> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', SETTINGS_KEY)
+    const opened = raw === null ? null : this.#vault.open('profile', SETTINGS_KEY, raw)
+    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '' }
+  }
+
+  async saveSettings (s: SettingsRecord): Promise<void> {
+    await this.apply([this.#put('profile', SETTINGS_KEY, Records.settings.encode(s))])
   }
 
   // --- friends, requests, blocks

@@ -12,8 +12,8 @@ declare module 'hyperdht' {
       bootstrap?: Array<NodeAddress | string>
       /** Bind address; default 0.0.0.0 (which advertises LAN addresses). */
       host?: string
-      /** 0/omitted = try 49737..49741, then any port. */
-      port?: number
+      /** 0/omitted = try 49737..49741, then any port; [from, to) tries those, then any. */
+      port?: number | [number, number]
       /** true/false fixes the mode; omitted = adaptive (persistent after ~20 min). */
       ephemeral?: boolean
       firewalled?: boolean

@@ -1,6 +1,9 @@
 /**
- * The mailbox protocol `psst-mailbox/1` (DESIGN.md §8), the sealed envelope it carries, and the
- * relay's storage records. Same rules as frames.ts: every frame is
+ * The mailbox protocol `psst-mailbox/2` (DESIGN.md §8, docs/relay.md), the sealed envelope it
+ * carries, and the relay's storage records. Version 2 (issue 15) adds deposit capabilities: an
+ * owner registers one key per friend (`caps`), and a deposit is accepted only on a connection made
+ * with a key registered for that owner. Every node upgrades together: a /1 peer does not open a /2
+ * channel. Same rules as frames.ts: every frame is
  *
  *   [type: uint8][body: the type's codec below]
  *
@@ -15,21 +18,32 @@ import {
 import { KIND_VALUES, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES } from './limits.js'
 
-export const MAILBOX_PROTOCOL = 'psst-mailbox/1'
-export const MAILBOX_VERSION = 1
+export const MAILBOX_PROTOCOL = 'psst-mailbox/2'
+export const MAILBOX_VERSION = 2
+/** Version byte of the sealed envelope and of the relay's records (unchanged since /1: old mail stays readable). */
+export const RECORD_VERSION = 1
 /** A sealed envelope: a full message, its header and signature, plus crypto_box_seal's 48 bytes. */
 export const MAX_ENVELOPE_BYTES = MAX_MESSAGE_BYTES + 1024
 /** Envelopes per page, and the bytes a page may hold (the relay stops adding items before that). */
 export const MAX_PAGE_ITEMS = 256
 export const MAX_PAGE_BYTES = 1024 * 1024
+/** Deposit capabilities one owner may register (one per friend). */
+export const MAX_CAPS = 4096
+/** Longest invite code the relay reads. */
+export const MAX_INVITE_BYTES = 64
 /** Ids one delete may name. */
 export const MAX_DELETE_IDS = 1024
 /** Largest mailbox frame accepted: a full page plus its headers. */
 export const MAX_MAILBOX_FRAME_BYTES = MAX_PAGE_BYTES + MAX_ENVELOPE_BYTES + 64 * 1024
 
-/** What the relay answers: `ok`, or why it refused (each refusal is counted by the relay). */
+/**
+ * What the relay answers: `ok`, or why it refused (each refusal is counted by the relay). A deposit
+ * for an owner that is not registered and one made without that owner's capability both get
+ * `refused`, so a deposit cannot probe who uses the relay. `not-admitted`: the operator's policy
+ * (--owners) does not let this key register.
+ */
 export const MAILBOX_CODES = [
-  'ok', 'not-registered', 'quota', 'rate-limited', 'too-large', 'disk-full', 'owners-full', 'bad-request'
+  'ok', 'refused', 'quota', 'rate-limited', 'too-large', 'disk-full', 'owners-full', 'bad-request', 'not-admitted', 'not-registered'
 ] as const
 export type MailboxCode = typeof MAILBOX_CODES[number]
 
@@ -50,11 +64,22 @@ function boundedBuffer (max: number): Codec<Buffer> {
 }
 const envelope = boundedBuffer(MAX_ENVELOPE_BYTES)
 
-/** register / unregister: rid — the owner is the connection's Noise key, nothing else is trusted */
+/** unregister: rid — the owner is the connection's Noise key, nothing else is trusted */
 export interface MailboxRequest { rid: number }
 const request: Codec<MailboxRequest> = struct<MailboxRequest>([['rid', uint]])
 
-/** deposit: rid | owner(32) | envelope (≤ MAX_ENVELOPE_BYTES) */
+/** register: rid | invite (empty = none; the operator's code when the relay admits by invite) */
+export interface Register { rid: number, invite: Buffer }
+const register: Codec<Register> = struct<Register>([['rid', uint], ['invite', boundedBuffer(MAX_INVITE_BYTES)]])
+
+/**
+ * caps: rid | keys(32)[] (≤ MAX_CAPS) — the owner's whole set of deposit capability keys, one per
+ * friend; it replaces the set registered before (so a removed friend's key is revoked).
+ */
+export interface Caps { rid: number, keys: Buffer[] }
+const caps: Codec<Caps> = struct<Caps>([['rid', uint], ['keys', boundedArray(fixed32, MAX_CAPS)]])
+
+/** deposit: rid | owner(32) | envelope — accepted only on a connection whose key the owner registered */
 export interface Deposit { rid: number, owner: Buffer, envelope: Buffer }
 const deposit: Codec<Deposit> = struct<Deposit>([['rid', uint], ['owner', fixed32], ['envelope', envelope]])
 
@@ -83,7 +108,7 @@ export interface Notify { held: number }
 const notify: Codec<Notify> = struct<Notify>([['held', uint]])
 
 export type MailboxFrame =
-  | { type: 'register' } & MailboxRequest
+  | { type: 'register' } & Register
   | { type: 'unregister' } & MailboxRequest
   | { type: 'deposit' } & Deposit
   | { type: 'fetch' } & Fetch
@@ -91,19 +116,21 @@ export type MailboxFrame =
   | { type: 'answer' } & Answer
   | { type: 'page' } & Page
   | { type: 'notify' } & Notify
+  | { type: 'caps' } & Caps
 
 export type MailboxFrameType = MailboxFrame['type']
 export type DecodedMailboxFrame = MailboxFrame | { type: 'unknown', code: number }
 
 const TABLE: Array<[MailboxFrameType, Codec<any>]> = [
-  ['register', request],
+  ['register', register],
   ['unregister', request],
   ['deposit', deposit],
   ['fetch', fetch],
   ['delete', del],
   ['answer', answer],
   ['page', page],
-  ['notify', notify]
+  ['notify', notify],
+  ['caps', caps]
 ]
 const FRAMES = frameTable<MailboxFrame>(TABLE, MAX_MAILBOX_FRAME_BYTES)
 
@@ -143,11 +170,11 @@ export const SIGNED_DOMAIN = Buffer.from('psst/mailbox-envelope/v1\0', 'utf8')
 const SIGNATURE_BYTES = 64
 
 export function encodeSigned (signature: Buffer, innerBytes: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([MAILBOX_VERSION]), signature, innerBytes])
+  return Buffer.concat([Buffer.from([RECORD_VERSION]), signature, innerBytes])
 }
 
 export function decodeSigned (b: Uint8Array): { signature: Buffer, inner: Buffer } | null {
-  if (!(b instanceof Uint8Array) || b.byteLength < 1 + SIGNATURE_BYTES + 1 || b[0] !== MAILBOX_VERSION) return null
+  if (!(b instanceof Uint8Array) || b.byteLength < 1 + SIGNATURE_BYTES + 1 || b[0] !== RECORD_VERSION) return null
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
   return { signature: buf.subarray(1, 1 + SIGNATURE_BYTES), inner: buf.subarray(1 + SIGNATURE_BYTES) }
 }
@@ -166,12 +193,16 @@ export interface IndexRecord { owner: Buffer, at: number, size: number }
 export interface OwnerRecord { registeredAt: number, lastSeen: number }
 /** The relay's key pair (profile sublevel, key 'relay-key'). */
 export interface RelayKeyRecord { secretKey: Buffer }
+/** A deposit capability (key: 'c' ‖ cap key): the owner it deposits for. */
+export interface CapRecord { owner: Buffer }
+/** An invite code not used yet (key: 'i' ‖ hash of the code). */
+export interface InviteRecord { createdAt: number, expiresAt: number }
 
 function versioned<T> (codec: Codec<T>): { encode: (v: T) => Buffer, decode: (b: Uint8Array) => T | null } {
   return {
-    encode (v) { return Buffer.concat([Buffer.from([MAILBOX_VERSION]), encode(codec, v)]) },
+    encode (v) { return Buffer.concat([Buffer.from([RECORD_VERSION]), encode(codec, v)]) },
     decode (b) {
-      if (b.byteLength < 1 || b[0] !== MAILBOX_VERSION) return null
+      if (b.byteLength < 1 || b[0] !== RECORD_VERSION) return null
       return decodeOrNull(codec, b.subarray(1))
     }
   }
@@ -181,5 +212,7 @@ export const RelayRecords = {
   held: versioned(struct<HeldRecord>([['at', uint], ['envelope', envelope]])),
   index: versioned(struct<IndexRecord>([['owner', fixed32], ['at', uint], ['size', uint]])),
   owner: versioned(struct<OwnerRecord>([['registeredAt', uint], ['lastSeen', uint]])),
-  relayKey: versioned(struct<RelayKeyRecord>([['secretKey', c.fixed64 as Codec<Buffer>]]))
+  relayKey: versioned(struct<RelayKeyRecord>([['secretKey', c.fixed64 as Codec<Buffer>]])),
+  cap: versioned(struct<CapRecord>([['owner', fixed32]])),
+  invite: versioned(struct<InviteRecord>([['createdAt', uint], ['expiresAt', uint]]))
 }

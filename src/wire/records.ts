@@ -85,6 +85,14 @@ const request = struct<RequestRecord>([
 export interface BlockRecord { publicKey: Buffer, declinedOnly: boolean, at: number }
 const block = struct<BlockRecord>([['publicKey', fixed32], ['declinedOnly', bool], ['at', uint]])
 
+/**
+ * The daemon's network settings, kept with the profile so a daemon started later by any command
+ * joins the same network. '' means the default (hyperdht's public bootstrap nodes, the bind
+ * address chosen from the bootstrap list). Later settings (LAN, relay) come as a new version.
+ */
+export interface SettingsRecord { bootstrap: string, dhtHost: string }
+const settings = struct<SettingsRecord>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]])
+
 /** One history line: mine (`out`) or theirs (`in`). */
 export interface MessageRecord {
   outgoing: boolean
@@ -225,6 +233,7 @@ export const Records = {
   friend: versioned(friend),
   request: versioned(request),
   block: versioned(block),
+  settings: versioned(settings),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode }
 }
 

@@ -86,7 +86,8 @@ export class Profile {
   }
 
   async init (): Promise<this> {
-    const info = await this.json(['init', '--name', this.name])
+    // The tests start (and kill -9) the daemon themselves; commands run later may autostart one.
+    const info = await this.json(['init', '--name', this.name, '--no-autostart'])
     this.id = info.id
     this.publicKey = info.publicKey
     return this

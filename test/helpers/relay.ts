@@ -23,11 +23,16 @@ export class RelayProcess {
   readonly limits: Record<string, number | string> | null
   /** A network namespace to run in (`ip netns exec`; test/helpers/netns.ts). */
   readonly netns: string | null
+  /** --owners and --allow-owner (the operator's admission policy). */
+  readonly owners: string | null
+  readonly allowOwners: string[]
   child: ChildProcess | null = null
   log = ''
   publicKey = ''
 
-  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string>, netns?: string }) {
+  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string>, netns?: string, owners?: string, allowOwners?: string[] }) {
+    this.owners = opts.owners ?? null
+    this.allowOwners = opts.allowOwners ?? []
     this.host = opts.host
     this.port = opts.port ?? 49737
     this.home = opts.home ?? mkdtempSync(join(tmpdir(), 'psst-relay-'))
@@ -39,9 +44,10 @@ export class RelayProcess {
 
   async start (): Promise<this> {
     this.log = ''
+    const admission = [...(this.owners === null ? [] : ['--owners', this.owners]), ...this.allowOwners.flatMap((k) => ['--allow-owner', k])]
     const args = this.limits === null
-      ? [BIN, '--home', this.home, 'relay', '--host', this.host, '--port', String(this.port)]
-      : ['--input-type=module', '-e', `import(${JSON.stringify(RELAY_INDEX)}).then((r) => r.runRelay(${JSON.stringify({ home: this.home, host: this.host, port: this.port, limits: this.limits })})).catch((e) => { console.error(e.message); process.exit(1) })`]
+      ? [BIN, '--home', this.home, 'relay', '--host', this.host, '--port', String(this.port), ...admission]
+      : ['--input-type=module', '-e', `import(${JSON.stringify(RELAY_INDEX)}).then((r) => r.runRelay(${JSON.stringify({ home: this.home, host: this.host, port: this.port, limits: this.limits, owners: this.owners ?? undefined, allowOwners: this.allowOwners })})).catch((e) => { console.error(e.message); process.exit(1) })`]
     const env = { ...process.env }
     delete env.PSST_BOOTSTRAP
     const child = spawnNode(args, env, this.netns)

@@ -125,4 +125,39 @@ describe.skipIf(!hasTmux())('psst chat in tmux', () => {
     const after = await shown(/EXIT=0[\s\S]*^-?icanon$/m, 'exit code 0 after /quit and the terminal mode')
     expect(after).toMatch(/^icanon$/m)
   })
+  it('kill -9 of the daemon under an open chat: reconnects (restarting it), keeps the draft, shows what arrives after; a psst send from a shell shows as mine with its mark', async () => {
+    const env = 'env -u PSST_HOME -u PSST_BOOTSTRAP -u PSST_PASSPHRASE -u PSST_DHT_HOST LANG=C.UTF-8'
+    // No --no-autostart: the chat may start the daemon again itself.
+    const cmd = `${env} ${process.execPath} ${BIN} --home ${alice.home} --bootstrap ${net.bootstrap} chat; echo "EXIT=$?"; sleep 60`
+    tmux('kill-session', '-t', SESSION)
+    tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '30', cmd)
+    await shown(/your psst ID: [0-9A-F]{76}/, 'home window')
+    literal('/q bob'); keys('Enter')
+    await shown(/\[2:bob\]/, 'bob window')
+
+    const fromShell = await alice.cli(['send', 'bob', 'sent from a shell'])
+    expect(fromShell.code, fromShell.stderr).toBe(0)
+    await shown(/<alice> sent from a shell ✓✓/, 'a message sent by another client, as mine, delivered')
+
+    literal('a draft that survives')
+    await shown(/a draft that survives/, 'the draft in the input line')
+    const pid = alice.daemon?.pid
+    await alice.kill9()
+    await shown(/reconnecting…/, 'reconnecting line')
+    await shown(/reconnected to the daemon/, 'reconnected', 40_000)
+    const status = await alice.json<{ running: boolean, pid: number }>(['daemon', 'status'])
+    expect(status.running).toBe(true)
+    expect(status.pid).not.toBe(pid)
+    expect(screen().split('\n').filter((l) => l.includes('a draft that survives'))).toHaveLength(1)
+    expect(screen()).toMatch(/<alice> sent from a shell ✓✓/) // the scrollback is still there
+
+    const after = await bob.cli(['send', alice.publicKey.slice(0, 12), 'sent after the restart'])
+    expect(after.code, after.stderr).toBe(0)
+    await shown(/<bob> sent after the restart/, 'a message arriving after the reconnection', 40_000)
+    keys('Enter')
+    await shown(/<alice> a draft that survives ✓✓/, 'the draft sent and delivered', 40_000)
+
+    literal('/quit'); keys('Enter')
+    await shown(/EXIT=0/, 'exit code 0 after /quit')
+  })
 })

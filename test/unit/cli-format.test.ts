@@ -106,9 +106,9 @@ describe('cli format: history and events', () => {
     expect(displayName(friends, 'nobody', undefined)).toBe('nobody')
   })
   it('daemon status', () => {
-    expect(daemonStatusLines({ running: false, pid: 0, publicKey: '', dht: { state: 'offline', host: null, port: null, bootstrap: [] }, friendsOnline: 0, counters: {} }))
+    expect(daemonStatusLines({ running: false, network: { bootstrap: null, dhtHost: null }, pid: 0, publicKey: '', dht: { state: 'offline', host: null, port: null, bootstrap: [] }, friendsOnline: 0, counters: {} }))
       .toEqual(['daemon: not running'])
-    const up = daemonStatusLines({ running: true, pid: 42, publicKey: KEY_A, dht: { state: 'online', host: '127.0.0.9', port: 5000, bootstrap: [] }, friendsOnline: 1, counters: {} })
+    const up = daemonStatusLines({ running: true, network: { bootstrap: null, dhtHost: null }, pid: 42, publicKey: KEY_A, dht: { state: 'online', host: '127.0.0.9', port: 5000, bootstrap: [] }, friendsOnline: 1, counters: {} })
     expect(up[0]).toBe('daemon   running (pid 42)')
     expect(up[2]).toBe('network  online on 127.0.0.9:5000')
   })

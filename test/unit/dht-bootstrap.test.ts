@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chooseBindHost, formatBootstrap, isLoopback, parseBootstrap } from '../../src/net/bootstrap.js'
+import { chooseBindHost, formatBootstrap, isLoopback, parseBootstrap, portRangeAvoiding } from '../../src/net/bootstrap.js'
 import { PsstError } from '../../src/errors.js'
 
 function usageError (fn: () => unknown): PsstError {
@@ -97,5 +97,22 @@ describe('chooseBindHost', () => {
 
   it('rejects a bind address that is not IPv4', () => {
     expect(usageError(() => chooseBindHost(pub, 'example.com')).message).toContain('example.com')
+  })
+})
+
+describe('portRangeAvoiding', () => {
+  const at = (...ports: number[]) => ports.map(port => ({ host: '127.0.0.2', port }))
+  it('is hyperdht\'s usual range when no bootstrap port is in it', () => {
+    expect(portRangeAvoiding(null)).toEqual([49737, 49742])
+    expect(portRangeAvoiding(at(5000))).toEqual([49737, 49742])
+  })
+  it('never includes a bootstrap node\'s port', () => {
+    expect(portRangeAvoiding(at(49737))).toEqual([49738, 49743])
+    expect(portRangeAvoiding(at(49740))).toEqual([49741, 49746])
+    expect(portRangeAvoiding(at(49737, 49739, 49744))).toEqual([49745, 49750])
+    for (const ports of [[49737], [49741], [49737, 49738, 49742], [49745, 49737]]) {
+      const [from, to] = portRangeAvoiding(at(...ports))
+      for (let p = from; p < to; p++) expect(ports).not.toContain(p)
+    }
   })
 })

@@ -63,7 +63,8 @@ const RECORD_SAMPLES: Record<keyof typeof Records, Buffer[]> = {
   } as any)],
   request: [Records.request.encode({ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 })],
   block: [Records.block.encode({ publicKey: k(10), declinedOnly: true, at: 5 })],
-  message: [Records.message.encode({ outgoing: false, id: id16, seq: 2, sentAt: 3, kind: 'action', body: 'héllo' })]
+  message: [Records.message.encode({ outgoing: false, id: id16, seq: 2, sentAt: 3, kind: 'action', body: 'héllo' })],
+  settings: [Records.settings.encode({ bootstrap: '127.0.0.2:49737,relay.example.org:49737', dhtHost: '127.0.0.3' })]
 }
 const HEADER_SAMPLE = HeaderFile.encode({ encrypted: true, salt: Buffer.alloc(16, 1), opslimit: 2, memlimit: 67_108_864, verifier: Buffer.alloc(40, 3) })
 
@@ -118,7 +119,9 @@ const STRING_BOUNDS: Record<string, number> = {
   message: MAX_REQUEST_MESSAGE_BYTES,
   requestMessage: MAX_REQUEST_MESSAGE_BYTES,
   body: MAX_MESSAGE_BYTES,
-  txnSession: 64
+  txnSession: 64,
+  bootstrap: 4096,
+  dhtHost: 255
 }
 const BUFFER_LENGTHS: Record<string, number[]> = {
   publicKey: [32], secretKey: [64], nospam: [4], requestNospam: [4], id: [16], mailbox: [32], salt: [16]

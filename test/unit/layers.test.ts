@@ -16,14 +16,16 @@ const ALLOWED: Record<string, string[]> = {
   wire: ['crypto'],
   storage: [...BASE],
   net: [...BASE],
+  rpc: [],
   contacts: [...BASE, 'storage', 'net'],
   chat: [...BASE, 'storage', 'net', 'contacts'],
   mailbox: [...BASE, 'storage', 'net', 'contacts', 'chat'],
-  relay: [...BASE, 'storage', 'net', 'mailbox', 'daemon'],
-  daemon: [...BASE, 'storage', 'net', 'contacts', 'chat', 'mailbox', 'relay', 'apps/demo'],
+  relay: [...BASE, 'storage', 'net', 'mailbox', 'rpc'],
+  daemon: [...BASE, 'storage', 'net', 'rpc', 'contacts', 'chat', 'mailbox', 'relay', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
-  'apps/tui': ['daemon', 'crypto'],
-  'apps/cli': ['daemon', 'crypto', 'apps/tui', 'relay']
+  'apps/text': [],
+  'apps/tui': ['daemon', 'crypto', 'apps/text'],
+  'apps/cli': ['daemon', 'crypto', 'apps/tui', 'apps/text', 'relay']
 }
 
 /**

@@ -10,7 +10,7 @@ const owner = Buffer.alloc(32, 0x11)
 const env = Buffer.alloc(300, 0x5a)
 
 const SAMPLES: MailboxFrame[] = [
-  { type: 'register', rid: 1 },
+  { type: 'register', rid: 1, invite: Buffer.from('code') },
   { type: 'unregister', rid: 70_000 },
   { type: 'deposit', rid: 2, owner, envelope: env },
   { type: 'deposit', rid: 3, owner, envelope: Buffer.alloc(MAX_ENVELOPE_BYTES, 1) },
@@ -20,7 +20,12 @@ const SAMPLES: MailboxFrame[] = [
   { type: 'answer', rid: 7, code: 'rate-limited', value: 2999 },
   { type: 'page', rid: 8, items: [{ id: 9, at: 1_700_000_000_000, envelope: env }, { id: 10, at: 0, envelope: Buffer.alloc(1) }], more: true },
   { type: 'page', rid: 9, items: [], more: false },
-  { type: 'notify', held: 3 }
+  { type: 'notify', held: 3 },
+  { type: 'register', rid: 11, invite: Buffer.alloc(0) },
+  { type: 'caps', rid: 12, keys: [Buffer.alloc(32, 1), Buffer.alloc(32, 2)] },
+  { type: 'caps', rid: 13, keys: [] },
+  { type: 'answer', rid: 14, code: 'refused', value: 0 },
+  { type: 'answer', rid: 15, code: 'not-admitted', value: 0 }
 ]
 
 describe('mailbox wire: frames', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stringWidth } from '../../src/apps/tui/width.js'
+import { stringWidth } from '../../src/apps/text/width.js'
 import { friend } from '../helpers/fake-chat-client.js'
 import { flush, harness } from '../helpers/tui-harness.js'
 import type { Harness } from '../helpers/tui-harness.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { clipRow, rowText, rowWidth, seg, wrapRow } from '../../src/apps/tui/wrap.js'
-import { stringWidth } from '../../src/apps/tui/width.js'
+import { stringWidth } from '../../src/apps/text/width.js'
 
 const texts = (rows: ReturnType<typeof wrapRow>): string[] => rows.map(rowText)
 

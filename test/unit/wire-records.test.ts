@@ -79,6 +79,15 @@ describe('storage records: round trip, version byte, one reading', () => {
     expect(Records.block.encode({ publicKey: k(0xab), declinedOnly: true, at: 300 }).toString('hex'))
       .toBe('01' + 'ab'.repeat(32) + '01' + 'fd2c01')
   })
+
+  it('settings: exact bytes (version | bootstrap | dht host), round trip, and refusal of other versions', () => {
+    const rec = { bootstrap: '127.0.0.2:5', dhtHost: '' }
+    const bytes = Records.settings.encode(rec)
+    expect(bytes.toString('hex')).toBe('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00')
+    expect(Records.settings.decode(bytes)).toEqual(rec)
+    expect(Records.settings.decode(Buffer.concat([Buffer.from([2]), bytes.subarray(1)]))).toBeNull()
+    expect(Records.settings.decode(bytes.subarray(0, 5))).toBeNull()
+  })
 })
 
 describe('message record ⇄ message frame', () => {

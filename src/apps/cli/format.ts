@@ -3,7 +3,9 @@
  * Stable when not a terminal: colour comes only from the `Colours` passed in.
  */
 import type { DaemonStatus, DeliveryState, FriendInfo, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
-import { displayWidth, padEnd, sanitize, table, truncate, type Colours } from './text.js'
+import { table, type Colours } from './text.js'
+import { padEnd, stringWidth, truncate } from '../text/width.js'
+import { sanitizeLine } from '../text/sanitize.js'
 
 export const SHORT_KEY = 8
 const STATUS_MESSAGE_COLUMNS = 40
@@ -42,7 +44,7 @@ export function relativeTime (ms: number, now: number): string {
 }
 
 export function idLines (info: IdInfo): string[] {
-  return [`ID    ${info.id}`, `name  ${sanitize(info.name)}`]
+  return [`ID    ${info.id}`, `name  ${sanitizeLine(info.name)}`]
 }
 
 function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: string) => string } {
@@ -53,7 +55,7 @@ function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: 
 
 /** Name with the unread count; a friend whose name we do not know yet (request sent) shows as '?'. */
 function friendLabel (f: FriendInfo): string {
-  const name = f.name === '' ? '?' : sanitize(f.name)
+  const name = f.name === '' ? '?' : sanitizeLine(f.name)
   return f.unread > 0 ? `${name} (${f.unread} new)` : name
 }
 
@@ -63,7 +65,7 @@ export function friendsLines (friends: FriendInfo[], now: number, c: Colours): s
     friendLabel(f),
     shortKey(f.publicKey),
     presenceLabel(f, c),
-    truncate(sanitize(f.statusMessage), STATUS_MESSAGE_COLUMNS),
+    truncate(sanitizeLine(f.statusMessage), STATUS_MESSAGE_COLUMNS),
     f.online ? 'now' : relativeTime(f.lastSeen, now)
   ])
   return table(['NAME', 'KEY', 'STATUS', 'MESSAGE', 'LAST SEEN'], rows, c.bold)
@@ -72,7 +74,7 @@ export function friendsLines (friends: FriendInfo[], now: number, c: Colours): s
 export function requestsLines (requests: RequestInfo[], now: number, c: Colours): string[] {
   if (requests.length === 0) return ['no pending friend requests']
   const rows = requests.map((r) => [
-    sanitize(r.name), shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitize(r.message)
+    sanitizeLine(r.name), shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitizeLine(r.message)
   ])
   return table(['NAME', 'KEY', 'RECEIVED', 'MESSAGE'], rows, c.bold)
 }
@@ -86,13 +88,13 @@ export function deliveryMark (state: DeliveryState): string {
 
 /** One line per message, oldest first: time, who, mark (mine only), text. */
 export function historyLines (entries: HistoryEntry[], friendName: string, c: Colours): string[] {
-  const name = sanitize(friendName)
-  const whoWidth = Math.max(2, displayWidth(name))
+  const name = sanitizeLine(friendName)
+  const whoWidth = Math.max(2, stringWidth(name))
   return entries.map((e) => {
     const mine = e.from === 'me'
     const who = mine ? 'me' : name
     const mark = mine ? deliveryMark(e.state) : ''
-    const text = e.kind === 'action' ? `* ${who} ${sanitize(e.text)}` : sanitize(e.text)
+    const text = e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : sanitizeLine(e.text)
     const whoCol = mine ? c.bold(padEnd(who, whoWidth)) : padEnd(who, whoWidth)
     return `${c.dim(dateTime(e.sentAt))}  ${whoCol}  ${mark.padEnd(2)}  ${text}`
   })
@@ -105,24 +107,24 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
   switch (e.type) {
     case 'message': {
       const who = e.from === 'me' ? `me → ${nameOf(e.friend)}` : nameOf(e.friend)
-      return e.kind === 'action' ? `* ${who} ${sanitize(e.text)}` : `${who}: ${sanitize(e.text)}`
+      return e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : `${who}: ${sanitizeLine(e.text)}`
     }
     case 'friend-request':
-      return `friend request from ${sanitize(e.name)} (${shortKey(e.publicKey)})` +
-        (e.message ? `: ${sanitize(e.message)}` : '') + ` — psst accept ${shortKey(e.publicKey)}`
-    case 'friend-added': return `${sanitize(e.name)} (${shortKey(e.publicKey)}) is now your friend`
+      return `friend request from ${sanitizeLine(e.name)} (${shortKey(e.publicKey)})` +
+        (e.message ? `: ${sanitizeLine(e.message)}` : '') + ` — psst accept ${shortKey(e.publicKey)}`
+    case 'friend-added': return `${sanitizeLine(e.name)} (${shortKey(e.publicKey)}) is now your friend`
     case 'friend-removed': return `${nameOf(e.publicKey)} was removed`
     case 'presence': {
       const state = e.online ? e.status : 'offline'
-      return `${sanitize(e.name)} is ${state}` + (e.statusMessage ? ` — ${sanitize(e.statusMessage)}` : '')
+      return `${sanitizeLine(e.name)} is ${state}` + (e.statusMessage ? ` — ${sanitizeLine(e.statusMessage)}` : '')
     }
     case 'sent': return `sent to ${nameOf(e.friend)} up to #${e.upTo}`
     case 'receipt': return `delivered to ${nameOf(e.friend)} up to #${e.upTo}`
     case 'typing': return `${nameOf(e.friend)} ${e.typing ? 'is typing' : 'stopped typing'}`
     case 'dht': return `network: ${e.state}`
-    case 'warning': return `warning: ${sanitize(e.message)}`
-    case 'storage': return e.state === 'ok' ? 'storage: writable again' : `storage: ${sanitize(e.message)}`
-    default: return `event: ${sanitize(JSON.stringify(e))}`
+    case 'warning': return `warning: ${sanitizeLine(e.message)}`
+    case 'storage': return e.state === 'ok' ? 'storage: writable again' : `storage: ${sanitizeLine(e.message)}`
+    default: return `event: ${sanitizeLine(JSON.stringify(e))}`
   }
 }
 
@@ -139,6 +141,6 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `key      ${s.publicKey}`,
     `network  ${s.dht.state}${where}`,
     `friends  ${s.friendsOnline} online`,
-    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitize(s.storage.message)}`])
+    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`])
   ]
 }

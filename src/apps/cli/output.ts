@@ -3,7 +3,8 @@
  * everything else on stderr. Errors are one line, so scripts can read them.
  */
 import { exitCodeFor, isPsstError, type PsstErrorCode } from '../../errors.js'
-import { ansiColours, jsonLine, noColours, sanitize, wantColour, type Colours } from './text.js'
+import { ansiColours, jsonLine, noColours, wantColour, type Colours } from './text.js'
+import { sanitizeLine } from '../text/sanitize.js'
 
 export interface Sink { write: (chunk: string) => unknown, isTTY?: boolean }
 
@@ -35,7 +36,7 @@ export class Output {
   /** A warning on stderr, in the same format errors use. */
   warn (message: string): void {
     if (this.json) this.stderr.write(jsonLine({ warning: { message } }) + '\n')
-    else this.stderr.write(`warning: ${sanitize(message)}\n`)
+    else this.stderr.write(`warning: ${sanitizeLine(message)}\n`)
   }
 
   /** A progress or status note for people on stderr; silent with --json. */
@@ -63,6 +64,6 @@ export function errorReport (err: unknown, opts: { json: boolean, command: strin
 }
 
 function oneLine (message: string): string {
-  const flat = sanitize(message.replace(/\s*\n\s*/g, ' ')).trim()
+  const flat = sanitizeLine(message.replace(/\s*\n\s*/g, ' ')).trim()
   return flat === '' ? 'unknown error' : flat
 }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander'
 import { PsstError } from '../../errors.js'
 import { argvWantsJson } from './args.js'
+import { registerConfig } from './commands/config.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
@@ -23,10 +24,10 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .option('--home <dir>', 'profile folder (default: $PSST_HOME, $XDG_DATA_HOME/psst, ~/.local/share/psst)')
-    .option('--bootstrap <list>', 'DHT bootstrap nodes, host:port,host:port (default: $PSST_BOOTSTRAP)')
-    .option('--dht-host <addr>', 'local address for the DHT to use (default: $PSST_DHT_HOST)')
+    .option('--bootstrap <list>', 'DHT bootstrap nodes, host:port,host:port, for this run (default: $PSST_BOOTSTRAP, then psst config); stored by init')
+    .option('--dht-host <addr>', 'local address for the DHT to use, for this run (default: $PSST_DHT_HOST, then psst config); stored by init')
     .option('--json', 'machine output: one JSON document on stdout (NDJSON for watch), errors as JSON on stderr')
-    .option('--no-autostart', 'fail instead of starting a daemon when none runs')
+    .option('--no-autostart', 'never start the daemon: answer from the profile without network when none runs (commands that need the network fail)')
     .option('--passphrase-file <file>', 'read the passphrase from the first line of this file (or set PSST_PASSPHRASE)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showSuggestionAfterError(true)
@@ -43,6 +44,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerFriends(program)
   registerMessages(program)
   registerDaemon(program)
+  registerConfig(program)
   registerExtras(program)
   forEachCommand(program, (cmd) => {
     cmd.exitOverride()

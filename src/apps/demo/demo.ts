@@ -125,7 +125,7 @@ export async function runEchoBot (bot: Client, me: IdInfo): Promise<() => void> 
     if (e.type === 'friend-added' && e.publicKey === me.publicKey) {
       void bot.call('sendMany', { friend: me.publicKey, texts: welcome }).catch(() => {})
     }
-    if (e.type === 'message' && e.friend === me.publicKey) void reply(e.kind === 'action' ? `* ${e.text}` : e.text)
+    if (e.type === 'message' && e.friend === me.publicKey && e.from !== 'me') void reply(e.kind === 'action' ? `* ${e.text}` : e.text)
   })
   return () => { stopped = true }
 }

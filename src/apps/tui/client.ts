@@ -16,6 +16,11 @@ export interface ChatClient {
   subscribe(onEvent: (e: PsstEvent) => void): Promise<void>
   /** Called once when the daemon connection closes (not after `close()`). */
   onClose(fn: () => void): void
+  /**
+   * A client that reconnects by itself (src/daemon/resilient-client.ts) reports here instead of
+   * closing: 'reconnecting' when the daemon went away, 'connected' once it is back and subscribed.
+   */
+  onConnection?(fn: (state: 'reconnecting' | 'connected', detail?: string) => void): void
   /** Ends the connection; may return a promise (the control client's does). */
   close(): void | Promise<void>
 }

@@ -89,11 +89,24 @@ export class ChatController {
   /** Subscribes, then loads identity, status, friends and requests; failures become lines in home. */
   async start (): Promise<void> {
     this.client.onClose(() => this.connectionLost())
+    this.client.onConnection?.((state, detail) => this.connectionChanged(state, detail))
     try {
       await this.client.subscribe(e => applyEvent(this, e))
     } catch (err) {
       this.print(this.state.windows.home, `cannot subscribe to events: ${errorText(err)}`, 'error')
     }
+    const { friends } = await this.loadState()
+    this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
+    // Like irssi's query windows: a conversation with unread messages is there to switch to.
+    if (friends.status === 'fulfilled') {
+      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
+    }
+    if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
+    this.ui.render()
+  }
+
+  /** Identity, network state, friends and requests from the daemon; failures become lines in home. */
+  async loadState (): Promise<{ friends: PromiseSettledResult<FriendInfo[]> }> {
     const c = this.client
     const [id, status, friends, requests] = await Promise.allSettled([
       c.call('id', {}), c.call('status', {}), c.call('friends', {}), c.call('requests', {})
@@ -113,13 +126,7 @@ export class ChatController {
     for (const r of [id, status, friends, requests]) {
       if (r.status === 'rejected') this.print(this.state.windows.home, `daemon: ${errorText(r.reason)}`, 'error')
     }
-    this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
-    // Like irssi's query windows: a conversation with unread messages is there to switch to.
-    if (friends.status === 'fulfilled') {
-      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
-    }
-    if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
-    this.ui.render()
+    return { friends }
   }
 
   frame (): Frame {
@@ -253,6 +260,44 @@ export class ChatController {
     const win = this.openFriend(friend, false)
     win.scroll = 0
     win.buffer.addMessage({ id: r.id, seq: r.seq, from: 'me', text, sentAt: this.now(), state: r.state, index: null, kind: action ? 'action' : 'text' })
+    this.ui.render()
+  }
+
+  /**
+   * The daemon went away and the client is reconnecting (it restarts the daemon when it may):
+   * windows, scrollback and the input line stay as they are. Once back, what changed meanwhile
+   * is fetched: presence, requests, and the newest messages of every open conversation.
+   */
+  connectionChanged (state: 'reconnecting' | 'connected', detail?: string): void {
+    if (this.#closed) return
+    if (state === 'reconnecting') {
+      const first = this.state.connected
+      this.state.connected = false
+      if (first) this.print(this.state.windows.active, 'lost the connection to the daemon — reconnecting…', 'warn')
+      else if (detail !== undefined) this.print(this.state.windows.home, `still reconnecting: ${detail}`, 'dim')
+      this.ui.render()
+      return
+    }
+    this.state.connected = true
+    this.print(this.state.windows.active, 'reconnected to the daemon')
+    void this.resync()
+  }
+
+  async resync (): Promise<void> {
+    await this.loadState()
+    for (const win of [...this.state.windows.windows]) {
+      if (win.kind !== 'friend' || win.history === 'none') continue
+      try {
+        const list = await this.client.call('history', { friend: win.key, limit: this.history.firstLimit })
+        for (const m of list) {
+          if (win.buffer.addMessage(m) !== 'added') continue
+          const entry = win.buffer.get(m.id)
+          if (entry !== undefined) this.afterAppend(win, entry)
+        }
+      } catch (err) {
+        this.print(win, `cannot load what arrived while disconnected: ${errorText(err)}`, 'error')
+      }
+    }
     this.ui.render()
   }
 

@@ -6,7 +6,7 @@ import type { PsstEvent } from './client.js'
 import type { ChatController } from './controller.js'
 import { errorText } from './commands.js'
 import { presenceLabel, shortKey } from './format.js'
-import { sanitize } from './width.js'
+import { sanitize } from '../text/sanitize.js'
 
 type Of<T extends PsstEvent['type']> = Extract<PsstEvent, { type: T }>
 

@@ -2,7 +2,8 @@
  * Pure view-models: how one message, system line or friend looks, as styled segments. No terminal here.
  */
 import type { DeliveryState, FriendInfo, Presence } from './client.js'
-import { sanitize, stringWidth, truncate } from './width.js'
+import { stringWidth, truncate } from '../text/width.js'
+import { sanitize } from '../text/sanitize.js'
 import { seg } from './wrap.js'
 import type { Row, Segment, Style } from './wrap.js'
 

@@ -6,7 +6,7 @@
 import { PsstError } from '../../errors.js'
 import type { FriendInfo, RequestInfo } from './client.js'
 import { displayName, shortKey } from './format.js'
-import { sanitize } from './width.js'
+import { sanitize } from '../text/sanitize.js'
 
 export interface Named { publicKey: string, name: string }
 

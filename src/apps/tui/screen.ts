@@ -5,7 +5,7 @@
  * Why rows are painted here and not through blessed's widgets: blessed 0.1.81 keeps an astral-plane
  * character (most emoji) in one cell of its buffer while the terminal draws it in two, so every
  * emoji shifts the rest of its line, and telling blessed such a character is wide makes it drop the
- * next one. psst computes every width itself (width.ts) and writes each changed row at an absolute
+ * next one. psst computes every width itself (src/apps/text/width.ts) and writes each changed row at an absolute
  * position with autowrap off, so a terminal that disagrees about a width can garble at most the end
  * of one row, never the layout.
  */
@@ -13,6 +13,7 @@ import blessed from 'blessed'
 import type { Frame } from './view.js'
 import { clipRow, rowWidth } from './wrap.js'
 import type { Row, Style } from './wrap.js'
+import { stripControls } from '../text/sanitize.js'
 
 const NICK_SGR = ['31', '32', '33', '34', '35', '36', '91', '92', '93', '94', '95', '96']
 
@@ -30,16 +31,14 @@ export function sgrFor (style: Style): string {
   return SGR[style] ?? ''
 }
 
-// Last line of defence: nothing reaches the terminal that could act as a control sequence.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
-
 /** One row as terminal output: SGR-coloured, cut to `cols`, cleared to the end of the line. */
 export function rowToAnsi (row: Row, cols: number): string {
   const clipped = clipRow(row, cols)
   let out = ''
   for (const s of clipped) {
     const sgr = sgrFor(s.style)
-    out += `\x1b[0${sgr === '' ? '' : `;${sgr}`}m${s.text.replace(CONTROL, '')}`
+    // Last line of defence: nothing reaches the terminal that could act as a control sequence.
+    out += `\x1b[0${sgr === '' ? '' : `;${sgr}`}m${stripControls(s.text)}`
   }
   out += '\x1b[0m'
   if (rowWidth(clipped) < cols) out += '\x1b[K'

@@ -2,7 +2,7 @@
  * Styled text and word wrapping by display width. A Row is what one terminal line shows; the renderer
  * (screen.ts) only maps styles to colours.
  */
-import { graphemes, stringWidth } from './width.js'
+import { graphemes, stringWidth } from '../text/width.js'
 
 /** Named styles; screen.ts maps each to terminal attributes. */
 export type Style =

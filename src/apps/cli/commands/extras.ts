@@ -18,7 +18,7 @@ export function registerExtras (program: Command): void {
     .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat'))
     .action(run(async (ctx) => {
       const { runChat } = await import('../../tui/app.js')
-      setExitCode(await runChat(await ctx.client('daemon'), {}))
+      setExitCode(await runChat(await ctx.resilientClient(), {}))
     }))
 
   program.command('demo')
@@ -45,8 +45,12 @@ function registerRelay (program: Command): void {
     .option('--port <port>', 'UDP port of the relay\'s DHT node (default 49737)')
   for (const { flag, help } of LIMIT_FLAGS) relay.option(flag, help)
   relay
+    .option('--owners <policy>', 'who may register a mailbox: open (any key) or invite (--allow-owner keys and invite codes); default open, or invite when --allow-owner is given')
+    .option('--allow-owner <key>', 'a profile key admitted without an invite (repeat for more)', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', examples(
       'psst --home /var/lib/psst-relay relay --host 203.0.113.7 --port 49737',
+      'psst --home /var/lib/psst-relay relay --host 203.0.113.7 --owners invite --allow-owner <your profile key>',
+      'psst --home /var/lib/psst-relay relay invite         # a one-time code for a friend\'s profile',
       'psst --home /var/lib/psst-relay relay --owner-quota 128M --retention 14d',
       'psst --home /var/lib/psst-relay relay status --json',
       'see docs/relay.md and docs/psst-relay.service'))
@@ -64,6 +68,8 @@ function registerRelay (program: Command): void {
         bootstrap: ctx.bootstrap,
         dhtHost: ctx.dhtHost,
         limits,
+        owners: typeof opts.owners === 'string' ? opts.owners : undefined,
+        allowOwners: Array.isArray(opts.allowOwner) ? opts.allowOwner as string[] : [],
         log: (line) => { process.stderr.write(line + '\n') }
       })
     }))
@@ -75,6 +81,21 @@ function registerRelay (program: Command): void {
       const { relayStatus } = await import('../../../relay/index.js')
       const status = await relayStatus({ home: ctx.home })
       ctx.out.result(status, () => keyValueLines(status as unknown as Record<string, unknown>))
+    }))
+
+  relay.command('invite')
+    .description('make a one-time code that lets one profile register a mailbox at this relay (--owners invite)')
+    .option('--valid <time>', 'how long the code works, e.g. 7d, 12h (default 7d)')
+    .addHelpText('after', examples('psst --home /var/lib/psst-relay relay invite', 'psst relay invite --valid 1d --json'))
+    .action(run(async (ctx: Ctx, opts: Opts) => {
+      const { relayInvite } = await import('../../../relay/index.js')
+      const { parseDuration } = await import('../../../relay/limits.js')
+      const validMs = typeof opts.valid === 'string' ? parseDuration(opts.valid, '--valid') : undefined
+      const inv = await relayInvite(ctx.home, validMs)
+      ctx.out.result(inv, () => [
+        `invite code: ${inv.code} (one profile, once; valid until ${new Date(inv.expiresAt).toISOString()})`,
+        `on that profile: psst mailbox set ${inv.relay} --invite ${inv.code}`
+      ])
     }))
 }
 
@@ -96,10 +117,12 @@ function registerMailbox (program: Command): void {
   mailbox.command('set')
     .description('use this relay as your mailbox and tell your friends')
     .argument('<relay>', "the relay's public key (64 hex characters, printed by psst relay)")
-    .addHelpText('after', examples('psst mailbox set 5c0e…9a41'))
-    .action(run(async (ctx: Ctx, _opts: Opts, relayKey: string) => {
+    .option('--invite <code>', 'the code from the relay operator (psst relay invite), when the relay admits by invite')
+    .addHelpText('after', examples('psst mailbox set 5c0e…9a41', 'psst mailbox set 5c0e…9a41 --invite Zk3…'))
+    .action(run(async (ctx: Ctx, opts: Opts, relayKey: string) => {
       const relay = parsePublicKey(relayKey, 'the relay key')
-      show(ctx, await (await ctx.client('daemon')).call('mailboxSet', { relay }))
+      const invite = typeof opts.invite === 'string' ? opts.invite : undefined
+      show(ctx, await (await ctx.client('daemon')).call('mailboxSet', invite === undefined ? { relay } : { relay, invite }))
     }))
 
   mailbox.command('clear')

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
 import { friendsLines, requestsLines, shortKey } from '../format.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
 const FRIEND_REF = 'name, or at least 8 characters of the public key'
@@ -29,7 +29,7 @@ export function registerFriends (program: Command): void {
     .description('list friend requests waiting for your answer')
     .addHelpText('after', examples('psst requests', 'psst requests --json'))
     .action(run(async (ctx) => {
-      const list = await (await ctx.client('offline')).call('requests', {})
+      const list = await (await ctx.client('offline', { announce: true })).call('requests', {})
       ctx.out.result(list, () => requestsLines(list, Date.now(), ctx.out.colours))
     }))
 
@@ -39,7 +39,7 @@ export function registerFriends (program: Command): void {
     .addHelpText('after', examples('psst accept 3fa2c1d0'))
     .action(run(async (ctx, _opts, key: string) => {
       const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key) })
-      ctx.out.result(f, () => [`${sanitize(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
+      ctx.out.result(f, () => [`${sanitizeLine(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
     }))
 
   program.command('decline')
@@ -55,7 +55,7 @@ export function registerFriends (program: Command): void {
     .description('list your friends: name, key, presence, status message, last seen')
     .addHelpText('after', examples('psst friends', 'psst friends --json'))
     .action(run(async (ctx) => {
-      const list = await (await ctx.client('offline')).call('friends', {})
+      const list = await (await ctx.client('offline', { announce: true })).call('friends', {})
       ctx.out.result(list, () => friendsLines(list, Date.now(), ctx.out.colours))
     }))
 
@@ -90,7 +90,7 @@ export function registerFriends (program: Command): void {
     .description('list blocked keys')
     .addHelpText('after', examples('psst blocked'))
     .action(run(async (ctx) => {
-      const keys = await (await ctx.client('daemon')).call('blocked', {})
+      const keys = await (await ctx.client('offline', { announce: true })).call('blocked', {})
       ctx.out.result(keys, () => keys.length === 0 ? ['no blocked keys'] : keys)
     }))
 }

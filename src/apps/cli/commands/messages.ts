@@ -8,7 +8,7 @@ import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
 import { eventLine, historyLines, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run, type Opts } from './run.js'
 
 /** Reconnections tried when the daemon goes away in the middle of --stdin. */
@@ -127,7 +127,7 @@ Promise<{ count: number, last: SendResult | null }> {
 async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> {
   const friend = parseFriendRef(friendArg)
   const limit = typeof opts.limit === 'string' ? parseCount(opts.limit, '--limit') : undefined
-  const client = await ctx.client('offline')
+  const client = await ctx.client('offline', { announce: true })
   const entries = await client.call('history', { friend, limit })
   if (ctx.out.json) {
     ctx.out.result(entries, () => [])
@@ -135,7 +135,7 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
   }
   const name = displayName(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
   ctx.out.lines(entries.length === 0
-    ? [`no messages with ${sanitize(name)} yet`]
+    ? [`no messages with ${sanitizeLine(name)} yet`]
     : historyLines(entries, name, ctx.out.colours))
 }
 
@@ -158,10 +158,14 @@ function parseEventTypes (value: unknown): EventType[] | undefined {
 
 async function watch (ctx: Ctx, opts: Opts): Promise<void> {
   const types = parseEventTypes(opts.type)
-  const client = await ctx.client('daemon')
+  const client = await ctx.resilientClient()
+  client.onConnection((state, detail) => {
+    if (state === 'connected') ctx.out.note('psst watch: reconnected to the daemon; events from the gap are in psst history')
+    else ctx.out.warn(`lost the daemon (${detail ?? 'connection closed'}); reconnecting…`)
+  })
   const names = new Map<string, string>()
   for (const f of await client.call('friends', {})) names.set(f.publicKey, f.name)
-  const nameOf = (key: string): string => sanitize(names.get(key) ?? shortKey(key))
+  const nameOf = (key: string): string => sanitizeLine(names.get(key) ?? shortKey(key))
 
   await new Promise<void>((resolve, reject) => {
     const stop = (): void => { cleanup(); resolve() }
@@ -171,10 +175,6 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
-    client.onClose(() => {
-      cleanup()
-      reject(new PsstError('DAEMON_FAILED', 'the connection to the daemon closed'))
-    })
     const onEvent = (e: PsstEvent): void => {
       if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, e.name)
       ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))

@@ -6,7 +6,7 @@ import { joinWords, parsePresence } from '../args.js'
 import type { Ctx } from '../context.js'
 import { idLines } from '../format.js'
 import { askNewPassphrase } from '../passphrase.js'
-import { sanitize } from '../text.js'
+import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
 const DEFAULT_NAME = 'anonymous'
@@ -27,7 +27,7 @@ export function registerProfile (program: Command): void {
     .option('--qr', 'also draw the ID as a QR code')
     .addHelpText('after', examples('psst id', 'psst id --qr', 'psst id --json'))
     .action(run(async (ctx, opts) => {
-      const info = { ...await (await ctx.client('offline')).call('id', {}), protection: ctx.core.profileProtection(ctx.home) }
+      const info = { ...await (await ctx.client('background', { announce: true })).call('id', {}), protection: ctx.core.profileProtection(ctx.home) }
       if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id)])
       ctx.out.result(info, () => [...idLines(info), protectionLine(info.protection)])
       if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst init --passphrase to protect it)')
@@ -38,7 +38,7 @@ export function registerProfile (program: Command): void {
     .option('--new', 'pick a new random nospam (existing friends are not affected)')
     .addHelpText('after', examples('psst nospam', 'psst nospam --new'))
     .action(run(async (ctx, opts) => {
-      const info = await (await ctx.client('offline')).call('nospam', { new: opts.new === true })
+      const info = await (await ctx.client('offline', { announce: opts.new !== true })).call('nospam', { new: opts.new === true })
       ctx.out.result(info, () => [
         ...(opts.new === true ? ['new nospam: IDs you handed out before no longer work for new friend requests'] : []),
         `nospam  ${info.nospam}`, ...idLines(info)])
@@ -51,7 +51,7 @@ export function registerProfile (program: Command): void {
     .action(run(async (ctx, _opts, name: string) => {
       if (name.trim() === '') throw PsstError.usage('the name must not be empty')
       const info = await (await ctx.client('offline')).call('nick', { name })
-      ctx.out.result(info, () => [`your name is now ${sanitize(info.name)}`])
+      ctx.out.result(info, () => [`your name is now ${sanitizeLine(info.name)}`])
     }))
 
   program.command('status')
@@ -63,7 +63,7 @@ export function registerProfile (program: Command): void {
       const status = parsePresence(presence)
       const message = words.length > 0 ? joinWords(words) : undefined
       const res = await (await ctx.client('offline')).call('setStatus', { status, message })
-      ctx.out.result(res, () => [`status: ${res.status}` + (res.statusMessage ? ` — ${sanitize(res.statusMessage)}` : '')])
+      ctx.out.result(res, () => [`status: ${res.status}` + (res.statusMessage ? ` — ${sanitizeLine(res.statusMessage)}` : '')])
     }))
 }
 
@@ -76,8 +76,14 @@ async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
   if (name.trim() === '') throw PsstError.usage('the name must not be empty')
   const encrypt = opts.passphrase === true || ctx.passphraseFile !== undefined
   const passphrase = encrypt ? await askNewPassphrase({ file: ctx.passphraseFile }) : null
-  const info: IdInfo = { ...await ctx.core.initProfile(ctx.home, { name, passphrase }), protection: ctx.core.profileProtection(ctx.home) }
-  ctx.out.result(info, () => [`created a profile in ${ctx.home}`, ...idLines(info), protectionLine(info.protection!)])
+  // --bootstrap/--dht-host given here are the profile's network from now on (env vars stay one-run overrides).
+  const info: IdInfo = { ...await ctx.core.initProfile(ctx.home, { name, passphrase, settings: ctx.flags }), protection: ctx.core.profileProtection(ctx.home) }
+  ctx.knowPassphrase(passphrase)
+  const daemon = ctx.autostart ? await goOnline(ctx) : null
+  ctx.out.result({ ...info, daemon: daemon ?? { running: false } }, () => [
+    `created a profile in ${ctx.home}`, ...idLines(info), protectionLine(info.protection!),
+    ...(daemon !== null ? [`you are online: the daemon runs in the background (pid ${daemon.pid}); psst daemon stop takes you offline`] : [])
+  ])
   if (!encrypt) ctx.out.warn(`this profile is not encrypted: anyone who can read ${ctx.home} can use your identity`)
 }
 
@@ -86,6 +92,17 @@ function protectionLine (p: Protection): string {
   if (!p.encrypted || p.kdf === null) return 'disk  not encrypted'
   const weak = p.kdf.strength === 'interactive' ? ' (test strength: faster to guess)' : ''
   return `disk  encrypted, passphrase through Argon2id ${p.kdf.strength}${weak}: ${p.kdf.opslimit} passes, ${Math.round(p.kdf.memlimit / 1048576)} MiB`
+}
+
+/** A new profile goes online at once, so requests sent to its ID arrive before any other command. */
+async function goOnline (ctx: Ctx): Promise<{ running: true, pid: number } | null> {
+  try {
+    const status = await (await ctx.client('daemon')).call('status', {})
+    return { running: true, pid: status.pid }
+  } catch (err) {
+    ctx.out.warn(`the profile was created, but its daemon did not start: ${err instanceof Error ? err.message : String(err)}`)
+    return null
+  }
 }
 
 /** Upper-case `PSST:` keeps the whole text in QR alphanumeric mode (a smaller code); parseId accepts it. */

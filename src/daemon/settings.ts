@@ -1,0 +1,58 @@
+/**
+ * The daemon's network settings: what the profile stores, what a flag or env var overrides for
+ * one run, and the check that a running daemon matches what a command asks for.
+ */
+import type { NetworkSettings } from './api.js'
+import type { SettingsRecord } from '../wire/records.js'
+import { parseBootstrap, formatBootstrap, isIPv4 } from '../net/bootstrap.js'
+import { PsstError } from '../errors.js'
+
+export function fromRecord (r: SettingsRecord): NetworkSettings {
+  return { bootstrap: r.bootstrap === '' ? null : r.bootstrap, dhtHost: r.dhtHost === '' ? null : r.dhtHost }
+}
+
+export function toRecord (s: NetworkSettings): SettingsRecord {
+  return { bootstrap: s.bootstrap ?? '', dhtHost: s.dhtHost ?? '' }
+}
+
+/** A bootstrap list in its one spelling (so two spellings of one list compare equal); throws a usage error. */
+export function normalBootstrap (value: string): string {
+  return formatBootstrap(parseBootstrap(value))
+}
+
+/** An IPv4 bind address; `localhost` is 127.0.0.1. Throws a usage error. */
+export function normalDhtHost (value: string): string {
+  const v = value.trim()
+  if (v.toLowerCase() === 'localhost') return '127.0.0.1'
+  if (!isIPv4(v)) throw PsstError.usage(`bad DHT bind address "${value}": expected an IPv4 address`)
+  return v
+}
+
+export function normalize (s: Partial<NetworkSettings>): Partial<NetworkSettings> {
+  const out: Partial<NetworkSettings> = {}
+  if (s.bootstrap !== undefined) out.bootstrap = s.bootstrap === null || s.bootstrap.trim() === '' ? null : normalBootstrap(s.bootstrap)
+  if (s.dhtHost !== undefined) out.dhtHost = s.dhtHost === null || s.dhtHost.trim() === '' ? null : normalDhtHost(s.dhtHost)
+  return out
+}
+
+/** One run's settings: each override (flag or env var) wins over what the profile stores. */
+export function effective (stored: NetworkSettings, override: Partial<NetworkSettings>): NetworkSettings {
+  const o = normalize(override)
+  return { bootstrap: o.bootstrap ?? stored.bootstrap, dhtHost: o.dhtHost ?? stored.dhtHost }
+}
+
+/**
+ * Throws when a command asks for network settings a running daemon does not have: the flag
+ * cannot apply, and ignoring it silently would leave the user on another network than asked.
+ */
+export function checkRunningMatches (home: string, running: NetworkSettings, asked: Partial<NetworkSettings>, boundHost: string | null = null): void {
+  const want = normalize(asked)
+  const clash: string[] = []
+  // With no address set, the one the daemon chose is as good as asked for.
+  const host = running.dhtHost ?? boundHost
+  if (want.bootstrap != null && want.bootstrap !== running.bootstrap) clash.push(`bootstrap ${running.bootstrap ?? '(public)'}`)
+  if (want.dhtHost != null && want.dhtHost !== host) clash.push(`DHT address ${host ?? '(automatic)'}`)
+  if (clash.length === 0) return
+  throw new PsstError('DAEMON_SETTINGS', `the daemon for ${home} already runs with ${clash.join(' and ')}; ` +
+    'stop it first (psst daemon stop) to use other settings, or drop the flag (psst config set keeps them)')
+}
