@@ -22,7 +22,7 @@ describe('a daemon.pid naming another process', () => {
 
   async function homeWithStalePid (): Promise<number> {
     home = mkdtempSync(join(tmpdir(), 'psst-stalepid-'))
-    expect((await psst(['--home', home, 'init', '--name', 'a'])).code).toBe(0)
+    expect((await psst(['--home', home, '--no-autostart', 'init', '--name', 'a'])).code).toBe(0)
     bystander = spawn('sleep', ['600'], { stdio: 'ignore' })
     writeFileSync(join(home, 'daemon.pid'), String(bystander.pid))
     return bystander.pid!
@@ -32,7 +32,7 @@ describe('a daemon.pid naming another process', () => {
 
   it('psst daemon stop leaves it alone and says no daemon was running', async () => {
     const pid = await homeWithStalePid()
-    const r = await psst(['--home', home, 'daemon', 'stop', '--json'])
+    const r = await psst(['--home', home, '--no-autostart', 'daemon', 'stop', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual({ stopped: false })
     // Give a SIGTERM time to land before looking.
@@ -44,10 +44,10 @@ describe('a daemon.pid naming another process', () => {
 
   it('the profile still opens: the stale lock is replaced, not reported as in use', async () => {
     await homeWithStalePid()
-    const r = await psst(['--home', home, 'nick', 'b', '--json'])
+    const r = await psst(['--home', home, '--no-autostart', 'nick', 'b', '--json'])
     expect(r.stderr).not.toMatch(/in use/)
     expect(r.code, r.stderr).toBe(0)
-    const id = await psst(['--home', home, 'id', '--json'])
+    const id = await psst(['--home', home, '--no-autostart', 'id', '--json'])
     expect(JSON.parse(id.stdout).name).toBe('b')
     expect(bystander!.signalCode).toBeNull()
   })
