@@ -11,6 +11,7 @@ import { serveControl, type ControlServer } from './control-server.js'
 import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
 import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
+import { safeLogger } from './log-line.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
@@ -34,9 +35,9 @@ export interface DaemonOptions {
  * a clean stop (a signal or a `stop` request): links closed, writes flushed, DB closed.
  */
 export async function runDaemon (opts: DaemonOptions): Promise<void> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
-  if (opts.signals !== false) survivesStorageRejections(log)
   const encrypted = ProfileStore.isEncrypted(opts.home)
+  const log = safeLogger(opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)), encrypted)
+  if (opts.signals !== false) survivesStorageRejections(log)
   // libsodium (~12 MB) is loaded only when something needs it: unlocking here, sealing mail later.
   if (encrypted) await cryptoReady()
   const secret = encrypted ? (await opts.passphrase?.()) ?? null : null

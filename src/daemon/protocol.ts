@@ -1,3 +1,4 @@
+import { personal } from './log-line.js'
 import type { Messenger } from './messenger.js'
 import type { Link } from '../net/link.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
@@ -93,7 +94,7 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
   m.markDirty(rt)
   m.writes.push([])
   m.emitEvent(presenceEvent(rt))
-  if (cameOnline) m.log(`online: ${rt.rec.name || rt.hex.slice(0, 12)}`)
+  if (cameOnline) m.log(`online: ${personal(rt.rec.name || rt.hex.slice(0, 12))}`)
   // Resumption (DESIGN §4): their mark acknowledges what they already have; resend the rest.
   rt.sentUpTo = rt.rec.ackedUpTo
   if (hello.recvUpTo > rt.rec.ackedUpTo) onReceipt(m, rt, link, { upTo: hello.recvUpTo, ids: [] })
