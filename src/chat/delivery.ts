@@ -11,6 +11,8 @@ import { Records, messageRecordFromFrame, messageFrameFromRecord } from '../wire
 import { utf8Length } from '../wire/codec.js'
 import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
+import { saneSentAt } from './clock.js'
+import { throttleIntake } from './intake-limit.js'
 
 export interface Txn { session: string, first: number }
 
@@ -144,10 +146,12 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
   const verdict = judgeIncoming(msg.seq, rt.rec.recvUpTo)
   if (verdict !== 'store') return verdict
   const index = rt.rec.nextIndex++
+  const sentAt = saneSentAt(msg.sentAt, m.now())
+  if (sentAt !== msg.sentAt) m.count('clock-clamped')
   // A frame off the wire becomes the record by copying (no second encoding of the body).
-  const bytes = msg.wire !== undefined
+  const bytes = msg.wire !== undefined && sentAt === msg.sentAt
     ? messageRecordFromFrame(msg.wire, false)
-    : Records.message.encode({ outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body })
+    : Records.message.encode({ outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body })
   rt.rec.recvUpTo = msg.seq
   rt.rec.unread++
   m.markDirty(rt)
@@ -155,7 +159,7 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
   m.writes.push([m.store.messageBytesOp(rt.rec.publicKey, index, bytes)], () => {
     rt.recvStored = Math.max(rt.recvStored, upTo)
     if (m.wantsEvents) {
-      const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
+      const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body }
       m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
     }
     onStored?.()
@@ -166,6 +170,7 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
 export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
   const verdict = storeIncoming(m, rt, msg, () => scheduleReceipt(rt, link))
+  if (verdict === 'store') throttleIntake(m, rt, link, msg.body.length)
   if (verdict === 'duplicate') {
     m.count('duplicate-messages')
     // Acknowledge again, but never claim more than is on disk.
