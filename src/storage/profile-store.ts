@@ -93,7 +93,9 @@ function requireRoomToOpen (home: string): void {
  */
 export class ProfileStore {
   readonly home: string
-  readonly #db: LevelStore
+  #db: LevelStore
+  /** Set when LevelDB refused a write: it is closed and opened again before the next one. */
+  #reopen = false
   readonly #vault: Vault
   readonly #lock: Lock
   readonly #journal: Journal
@@ -304,6 +306,8 @@ export class ProfileStore {
   async #drain (): Promise<void> {
     this.#failure = null
     while (this.#pending.length > 0) {
+      if (this.#reopen && !await this.#reopenDb()) break
+      if (this.#pending.length === 0) break
       const n = this.#pending.length
       const ops = n === 1 ? this.#pending[0].ops.slice() : this.#pending.flatMap((b) => b.ops)
       ops.push(this.#appliedOp(this.#pending[n - 1].seq))
@@ -312,6 +316,7 @@ export class ProfileStore {
       } catch (err) {
         // Kept in the journal (and in #pending): applied by a later drain, or at the next start.
         this.#failure = err as Error
+        this.#reopen = true
         break
       }
       this.#pending.splice(0, n)
@@ -322,6 +327,29 @@ export class ProfileStore {
     if (this.#failure !== null && this.#drainTimer === null) {
       this.#drainTimer = setTimeout(() => this.#drainNow(), DRAIN_RETRY_MS)
       this.#drainTimer.unref()
+    }
+  }
+
+  /**
+   * LevelDB does not stop after a failed write to its log: a record cut short by ENOSPC stays
+   * in the middle of the log, later batches go after it, and at the next open LevelDB skips the
+   * rest of that 32 KB block, with them (seen: acknowledged messages gone after a kill -9).
+   * Closing and opening it again ends the log at the cut record, where recovery drops it
+   * cleanly; the batches LevelDB did not take are then written again from #pending.
+   */
+  async #reopenDb (): Promise<boolean> {
+    try {
+      requireRoomToOpen(this.home)
+      await this.#db.close().catch(() => {})
+      this.#db = await LevelStore.open(paths.db(this.home), this.home)
+      const applied = await this.#appliedSeq()
+      this.#pending = this.#pending.filter((b) => b.seq > applied)
+      this.#pendingOps = this.#pending.reduce((sum, b) => sum + b.ops.length, 0)
+      this.#reopen = false
+      return true
+    } catch (err) {
+      this.#failure = err as Error
+      return false
     }
   }
 
