@@ -1,20 +1,21 @@
 /**
- * A psst daemon with a bench driver inside it: `runDaemon` exactly as `psst daemon` runs it
- * (control socket, DHT, log lines on stderr), plus an IPC channel to bench/lib/profile.ts for
- * the core measurements. Those call the daemon's API in its own process (the same handlers
- * the control socket serves) and take timestamps on CLOCK_MONOTONIC, which every process on
- * the machine shares, so a send here and a message event in the other daemon are comparable.
+ * A psst daemon with a bench driver inside it, through the embedding entry (src/daemon/embed.ts):
+ * the same daemon as `psst daemon` (control socket, DHT, log lines on stderr), plus an IPC
+ * channel to bench/lib/profile.ts for the core measurements. Those call the daemon's API in its
+ * own process (the same handlers the control socket serves) and take timestamps on
+ * CLOCK_MONOTONIC, which every process on the machine shares, so a send here and a message
+ * event in the other daemon are comparable.
  *
  * argv: <home> <bootstrap>
  */
-import { runDaemon, type Client, type PsstEvent } from '../src/daemon/index.js'
+import { startDaemon, type Client, type PsstEvent, type RunningDaemon } from '../src/daemon/embed.js'
 
 interface Request { id: number, cmd: string, args: any }
 
 /** Milliseconds on the machine-wide monotonic clock. */
 const now = (): number => Number(process.hrtime.bigint()) / 1e6
 
-let open: (() => Client) | null = null
+let daemon: RunningDaemon | null = null
 
 export interface PingPongArgs { friend: string, sends: number, expect: number, body: string }
 export interface PingPongLog { sent: Array<[string, number]>, received: Array<[string, number]> }
@@ -81,7 +82,8 @@ async function burst (c: Client, a: BurstArgs): Promise<number> {
 }
 
 async function serve (req: Request): Promise<unknown> {
-  if (open === null) throw new Error('the daemon is not ready')
+  if (daemon === null) throw new Error('the daemon is not ready')
+  const open = (): Client => daemon!.client()
   switch (req.cmd) {
     case 'arm': {
       const pp = new PingPong(open(), req.args as PingPongArgs)
@@ -112,14 +114,21 @@ process.on('message', (req: Request) => {
     (result) => process.send!({ id: req.id, result }),
     (err: Error) => process.send!({ id: req.id, error: err.message }))
 })
-process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'))
 
 const [home, bootstrap] = process.argv.slice(2)
-runDaemon({
-  home,
-  bootstrap,
-  onLocalClients: (fn) => { open = fn }
-}).then(() => process.exit(0), (err: Error) => {
+
+async function main (): Promise<void> {
+  const d = await startDaemon({ home, bootstrap })
+  daemon = d
+  // Stopped like `psst daemon`: on SIGINT/SIGTERM, when the bench goes away, or by a `stop` request.
+  const stop = (): void => { void d.stop() }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  process.once('disconnect', stop)
+  await d.stopped
+}
+
+main().then(() => process.exit(0), (err: Error) => {
   process.stderr.write(`${new Date().toISOString()} ${err.message}\n`)
   process.exit(1)
 })

@@ -63,7 +63,7 @@ function profArgs (name: string): string[] {
 async function startupTimes (p: Plan, bootstrap: string): Promise<{ psst: number[], node: number[] }> {
   const prof = new BenchProfile('startup', bootstrap)
   await prof.init()
-  const idArgs = [...profArgs('startup'), BIN, '--home', prof.home, 'id', '--json']
+  const idArgs = [...profArgs('startup'), BIN, '--home', prof.home, '--no-autostart', 'id', '--json']
   const time = async (argv: string[]): Promise<number[]> => {
     const out: number[] = []
     for (let i = 0; i < p.startup.warmup + p.startup.runs; i++) {

@@ -32,7 +32,7 @@ export type PsstErrorCode =
   | 'RATE_LIMITED'
   | 'INTERNAL'
 
-/** Exit status for a code: 2 for usage errors, 1 for everything else (DESIGN.md §6). */
+/** Exit status for a code: 2 for usage errors, 1 for everything else (docs/design.md, CLI and JSON shapes). */
 export function exitCodeFor (code: PsstErrorCode): number {
   switch (code) {
     case 'USAGE':

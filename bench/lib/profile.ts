@@ -38,7 +38,7 @@ export class BenchProfile {
   }
 
   async init (): Promise<this> {
-    const r = await psst(['--home', this.home, 'init', '--name', this.name, '--json'])
+    const r = await psst(['--home', this.home, '--no-autostart', 'init', '--name', this.name, '--json'])
     const info = JSON.parse(r.stdout) as { id: string, publicKey: string }
     this.id = info.id
     this.publicKey = info.publicKey

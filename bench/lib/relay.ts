@@ -9,7 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cryptoReady } from '../../src/crypto/sodium.js'
-import { generateKeyPair, type KeyPair } from '../../src/crypto/identity.js'
+import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../../src/crypto/identity.js'
+import { depositCapabilitySeed } from '../../src/crypto/seal.js'
 import { DhtNode } from '../../src/net/dht-node.js'
 import type { PeerStream } from '../../src/net/peer-stream.js'
 import { MailboxClient } from '../../src/mailbox/client.js'
@@ -219,19 +220,23 @@ async function throughputs (relay: RelayChild, nodes: { a: DhtNode, b: DhtNode, 
   return out
 }
 
-/** Registers plan.owners owners and deposits plan.perOwner sealed messages for each (one depositor key per owner keeps each under the per-key rate limit). */
+/** Registers plan.owners owners and deposits plan.perOwner sealed messages for each (one capability per owner keeps each under the per-key rate limit). */
 async function fill (relay: RelayChild, a: DhtNode, plan: RelayPlan): Promise<void> {
   const relayKey = Buffer.from(relay.publicKey, 'hex')
   const sender = generateKeyPair()
   let ok = 0
   for (let o = 0; o < plan.owners; o++) {
     const owner = generateKeyPair()
+    // Only a capability the owner registered may deposit (docs/relay.md): the sender's, for this owner.
+    const cap = keyPairFromSeed(depositCapabilitySeed(sender.secretKey, owner.publicKey, owner.publicKey, relayKey))
     const oc = new MailboxClient(a.connect(relayKey, owner))
     try {
       const r = await oc.register()
       if (r.code !== 'ok') throw new Error(`register: ${r.code}`)
+      const c = await oc.caps([cap.publicKey])
+      if (c.code !== 'ok') throw new Error(`caps: ${c.code}`)
     } finally { oc.close() }
-    const dc = new MailboxClient(a.connect(relayKey, generateKeyPair()))
+    const dc = new MailboxClient(a.connect(relayKey, cap))
     try {
       const answers = await Promise.all(Array.from({ length: plan.perOwner }, async (_, i) => await dc.deposit(owner.publicKey,
         sealEnvelope(sender, owner.publicKey, { id: randomBytes(16), seq: i + 1, sentAt: Date.now(), kind: 'text', body: `message ${i} `.padEnd(plan.bodyBytes, '.') }))))

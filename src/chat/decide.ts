@@ -3,7 +3,7 @@
  * contiguous seq it has stored; the sender keeps `ackedUpTo` and `lastSentSeq`.
  */
 
-/** How far ahead of what we have stored a seq may be before it is refused (RELIABILITY case 7). */
+/** How far ahead of what we have stored a seq may be before it is refused (docs/reliability.md, case 7). */
 export const SEQ_WINDOW = 100_000
 
 export type IncomingVerdict =

@@ -31,7 +31,7 @@ export function checkText (text: string): void {
 
 /**
  * Queues messages: outbox and history written in one batch before any network I/O
- * (DESIGN §4); resolves once on disk, then the pump writes them to the link.
+ * (docs/design.md, The delivery promise); resolves once on disk, then the pump writes them to the link.
  */
 export async function send (m: Messenger, rt: FriendRuntime, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
   for (const t of texts) checkText(t)

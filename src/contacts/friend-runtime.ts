@@ -81,7 +81,7 @@ export interface Named { hex: string, name: string }
 
 /**
  * Finds one entry by full key, unique name (case-insensitive) or unique key prefix of at
- * least 8 hex characters (DESIGN §1). Ambiguity is a usage error listing the candidates.
+ * least 8 hex characters (docs/design.md, Identity and IDs). Ambiguity is a usage error listing the candidates.
  */
 export function resolveOne<T extends Named> (query: string, items: T[], what: string): T {
   const q = query.trim()

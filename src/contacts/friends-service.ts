@@ -166,25 +166,39 @@ export async function onRemoteRequest (m: Messenger, link: Link, req: FriendRequ
   if (!nospamOk && before === 'none') m.count('bad-nospam')
   if (next.effects.includes('store-request')) {
     const known = m.requests.has(hex)
-    if (!known && m.requests.size >= MAX_PENDING_REQUESTS) {
-      m.count('requests-dropped')
-      if (!m.requestFloodWarned) {
-        m.requestFloodWarned = true
-        m.emitEvent({ type: 'warning', message: `more than ${MAX_PENDING_REQUESTS} pending friend requests: new ones are dropped (rotate your nospam? psst nospam --new)` })
-      }
-    } else {
-      const rec: RequestRecord = { publicKey: link.remote, name: req.name, message: req.message, receivedAt: known ? m.requests.get(hex)!.receivedAt : m.now() }
-      m.requests.set(hex, rec)
-      await m.write([m.store.requestOp(rec)])
-      if (next.effects.includes('emit-request')) m.emitEvent({ type: 'friend-request', ...requestView(m, rec) })
-    }
+    const ops: Op[] = []
+    if (!known && m.requests.size >= MAX_PENDING_REQUESTS) ops.push(evictPending(m))
+    const rec: RequestRecord = { publicKey: link.remote, name: req.name, message: req.message, receivedAt: known ? m.requests.get(hex)!.receivedAt : m.now() }
+    m.requests.set(hex, rec)
+    await m.write([...ops, m.store.requestOp(rec)])
+    if (next.effects.includes('emit-request')) m.emitEvent({ type: 'friend-request', ...requestView(m, rec) })
   }
   link.destroy()
 }
 
 /**
+ * The pending set is full and a new request came (issue 15): the newest request always gets in, so
+ * a flood cannot keep a real one out. Evicted is the oldest request that came during this flood;
+ * requests from before it stay while there are flood ones to evict.
+ */
+function evictPending (m: Messenger): Op {
+  m.noteRequestFlood('pending requests')
+  const since = m.requestFlood?.since ?? 0
+  let victim: RequestRecord | null = null
+  let oldest: RequestRecord | null = null
+  for (const r of m.requests.values()) {
+    if (oldest === null || r.receivedAt < oldest.receivedAt) oldest = r
+    if (r.receivedAt >= since && (victim === null || r.receivedAt < victim.receivedAt)) victim = r
+  }
+  const gone = (victim ?? oldest)!
+  m.requests.delete(toHex(gone.publicKey))
+  m.count('requests-evicted')
+  return m.store.delOp('requests', gone.publicKey)
+}
+
+/**
  * A request from a key that imitates a friend — the same display name, or the same first
- * 8 hex characters people compare by eye — gets an explicit warning (RELIABILITY case 15).
+ * 8 hex characters people compare by eye — gets an explicit warning (docs/reliability.md, case 15).
  */
 export function lookalikeOf (m: Messenger, hex: string, name: string): string | undefined {
   const wanted = name.trim().toLowerCase()

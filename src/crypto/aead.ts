@@ -1,5 +1,5 @@
 /**
- * Values at rest (DESIGN.md §5): XChaCha20-Poly1305 with a random 24-byte nonce, which is large enough
+ * Values at rest (docs/design.md, Storage): XChaCha20-Poly1305 with a random 24-byte nonce, which is large enough
  * that random nonces never repeat in practice, so no counter has to survive a crash.
  */
 import { PsstError } from '../errors.js'

@@ -1,5 +1,5 @@
 /**
- * The psst ID (DESIGN.md §1): publicKey (32) ‖ nospam (4) ‖ checksum (2), written as 76 upper-case hex
+ * The psst ID (docs/design.md, Identity and IDs): publicKey (32) ‖ nospam (4) ‖ checksum (2), written as 76 upper-case hex
  * characters — the Tox ID layout. Pure: no libsodium, so the shells can parse IDs without starting crypto.
  */
 import { PsstError } from '../errors.js'

@@ -1,5 +1,5 @@
 /**
- * The ed25519 identity (DESIGN.md §1). The same key pair is the hyperdht key pair and the Noise static
+ * The ed25519 identity (docs/design.md, Identity and IDs). The same key pair is the hyperdht key pair and the Noise static
  * key, so keys are Node Buffers in the layout hyperdht uses: publicKey 32 bytes, secretKey 64 (seed ‖ pk).
  */
 import { randomBytes as nodeRandomBytes, randomFillSync } from 'node:crypto'

@@ -1,5 +1,5 @@
 /**
- * Passphrase → 32-byte key with Argon2id (DESIGN.md §5). The parameters are stored in the profile
+ * Passphrase → 32-byte key with Argon2id (docs/design.md, Storage). The parameters are stored in the profile
  * header, so a profile made with one setting still opens after the defaults change.
  */
 import { PsstError } from '../errors.js'

@@ -1,5 +1,5 @@
 /**
- * Sealed envelopes for a friend's mailbox on a relay (DESIGN.md §4, §8). The relay stores them without
+ * Sealed envelopes for a friend's mailbox on a relay (docs/relay.md). The relay stores them without
  * learning who sent them or what they say: crypto_box_seal uses a fresh ephemeral sender key each time.
  * Friends are known by their ed25519 identity key, so both ends convert it to X25519 for the box.
  */
@@ -42,7 +42,7 @@ export function openSealed (keyPair: KeyPair, ciphertext: Uint8Array): Buffer | 
 }
 
 /**
- * Seed of the key pair a sender uses toward one relay (DESIGN.md §8): the same for every visit to that
+ * Seed of the key pair a sender uses toward one relay (docs/relay.md): the same for every visit to that
  * relay, so per-sender quotas work, yet unlinkable to the identity and different at every relay.
  * Keyed by the 32-byte ed25519 seed (the first half of the secret key), the true secret.
  */
@@ -56,7 +56,7 @@ export function pseudonymSeed (secretKey: Uint8Array, relayPublicKey: Uint8Array
 const CAPABILITY_DOMAIN = Buffer.from('psst/deposit-capability/v1', 'utf8')
 
 /**
- * Seed of the key a friend deposits with at an owner's relay (docs/relay.md, issue 15). Both ends
+ * Seed of the key a friend deposits with at an owner's relay (docs/relay.md, Deposit capabilities; issue 15). Both ends
  * compute it without sending anything: it is keyed by the X25519 secret the owner and the friend
  * share (from their ed25519 identities), and bound to the owner and the relay, so the friend's
  * capability for my mailbox differs from mine for theirs and from the one at any other relay. The

@@ -11,7 +11,16 @@ export type Presence = 'online' | 'away' | 'busy'
 export type DeliveryState = 'queued' | 'sent' | 'delivered'
 export type MessageKind = 'text' | 'action'
 
-export interface IdInfo { id: string, publicKey: string, nospam: string, name: string, protection?: Protection }
+export interface IdInfo {
+  id: string
+  publicKey: string
+  nospam: string
+  name: string
+  /** How friends see me: presence and status message. */
+  status: Presence
+  statusMessage: string
+  protection?: Protection
+}
 
 /** How the profile on disk is protected, from its header (`psst id`). */
 export interface Protection {
@@ -83,6 +92,8 @@ export interface DaemonStatus {
   publicKey: string
   dht: DhtInfo
   friendsOnline: number
+  /** Set while many unknown keys send friend requests at once (ms timestamps); see REQUEST_FLOOD_ADVICE. */
+  requestFlood?: { since: number, last: number }
   /** Counters of dropped or refused input; see RELIABILITY.md. */
   counters: Record<string, number>
   /** Whether the profile can be written ("full": the disk is full; messages are refused until it is not). */
@@ -158,13 +169,18 @@ export type PsstEvent =
   | { type: 'typing', friend: string, typing: boolean }
   | { type: 'dht', state: DhtInfo['state'] }
   | { type: 'warning', message: string }
+  /** My own name or status changed (by this or another client). */
+  | { type: 'profile', name: string, status: Presence, statusMessage: string }
   /** The profile stopped (or started again) being writable: see DaemonStatus.storage. */
   | { type: 'storage' } & StorageInfo
 
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'storage'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed
+
+/** What the user is told once per friend-request flood (event, and under `psst requests`). */
+export const REQUEST_FLOOD_ADVICE = 'many friend requests from unknown keys at once: psst still takes every request, but if one you expect does not arrive, change your nospam (psst nospam --new) and give that person your new ID (psst id); your friends are not affected'

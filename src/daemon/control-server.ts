@@ -4,7 +4,7 @@ import { handle } from './service.js'
 import { serveRpc, type Connection, type Handler, type RpcServer } from '../rpc/server.js'
 
 /**
- * The daemon's control socket (docs/design.md, "Control socket"): the methods of service.ts
+ * The daemon's control socket (docs/design.md, Control socket): the methods of service.ts
  * over the shared socket RPC, plus the event stream for subscribers.
  */
 export type ControlServer = RpcServer

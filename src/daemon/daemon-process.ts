@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs'
+import { closeSync, readFileSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { paths, ensurePrivateDir, socketCandidates } from '../storage/home.js'
 import { openLogFd } from './log-file.js'

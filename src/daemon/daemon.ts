@@ -22,22 +22,40 @@ export interface DaemonOptions {
   bootstrap?: string
   dhtHost?: string
   log?: (line: string) => void
-  /** Called once the control socket answers. */
-  onReady?: (m: Messenger) => void
-  /** Called once the control socket answers with a way to open clients served in this process. */
-  onLocalClients?: (open: () => Client) => void
-  /** Handle SIGINT/SIGTERM (default true). */
-  signals?: boolean
+}
+
+/** A daemon started in this process (see embed.ts). */
+export interface RunningDaemon {
+  /** A client served in this process: the control socket's handlers and events, without JSON or socket. */
+  client (): Client
+  /** Stops cleanly (links closed, writes flushed, DB closed); resolves when done. Idempotent. */
+  stop (): Promise<void>
+  /** Resolves once the daemon has stopped, by stop() or a `stop` request on its socket. */
+  readonly stopped: Promise<void>
 }
 
 /**
- * The daemon: the one process that owns a profile's DB and network presence. Resolves after
- * a clean stop (a signal or a `stop` request): links closed, writes flushed, DB closed.
+ * The daemon (`psst daemon`): the one process that owns a profile's DB and network presence.
+ * Resolves after a clean stop on SIGINT/SIGTERM or a `stop` request.
  */
 export async function runDaemon (opts: DaemonOptions): Promise<void> {
+  survivesStorageRejections(opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)))
+  const daemon = await startDaemon(opts)
+  const onSignal = (): void => { void daemon.stop() }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  await daemon.stopped
+  process.off('SIGINT', onSignal)
+  process.off('SIGTERM', onSignal)
+}
+
+/**
+ * Starts a profile's daemon in this process: the control socket answers, the DHT listens and
+ * friends are being dialled when it resolves. Signals are left to the caller.
+ */
+export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> {
   const encrypted = ProfileStore.isEncrypted(opts.home)
   const log = safeLogger(opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)), encrypted)
-  if (opts.signals !== false) survivesStorageRejections(log)
   // libsodium (~12 MB) is loaded only when something needs it: unlocking here, sealing mail later.
   if (encrypted) await cryptoReady()
   const secret = encrypted ? (await opts.passphrase?.()) ?? null : null
@@ -85,8 +103,6 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     await m.load()
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
-    opts.onReady?.(m)
-    opts.onLocalClients?.(() => localClient(m))
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
     m.setDht(dht)
     await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
@@ -97,14 +113,17 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
     await stop()
     throw err instanceof PsstError ? err : PsstError.internal(`daemon failed to start: ${(err as Error).message}`)
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => { void stop().then(resolve) }
-    if (opts.signals !== false) {
-      process.once('SIGINT', onSignal)
-      process.once('SIGTERM', onSignal)
-    }
-    m.once('stop-requested', onSignal)
+  const stopped = new Promise<void>((resolve) => {
+    m.once('stop-requested', () => { void stop().then(resolve) })
   })
+  return {
+    client: () => localClient(m),
+    async stop () {
+      m.emit('stop-requested')
+      await stopped
+    },
+    stopped
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The core's public face for the shells (cli, tui, relay, bench). Shells import only this
- * module and src/daemon/api.ts types (plus src/crypto/id.ts to parse IDs).
+ * The core's public face for the apps (cli, tui) and the tests. Apps import only this module
+ * and src/daemon/api.ts types (plus src/crypto/id.ts to parse IDs). A program that runs a
+ * daemon inside itself (the bench, the demo) uses src/daemon/embed.ts.
  */
 export type * from './api.js'
 export { resolveHome } from '../storage/home.js'

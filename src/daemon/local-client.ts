@@ -6,8 +6,8 @@ import { PsstError } from '../errors.js'
 
 /**
  * The control API served in the daemon's own process: the same handlers and events as the
- * socket, minus the JSON and the socket hops. For code embedded in a daemon (the bench's
- * core measurements), so the core's own cost can be told apart from its clients'.
+ * socket, minus the JSON and the socket hops. embed.ts hands these to a program that runs a
+ * daemon inside itself (the bench's core measurements tell the core's own cost from its clients').
  */
 export function localClient (m: Messenger): Client {
   let closed = false

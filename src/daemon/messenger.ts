@@ -6,6 +6,7 @@ import type { ProfileRecord, FriendRecord, RequestRecord, BlockRecord } from '..
 import type { Frame } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
 import type { PsstEvent, DaemonStatus, DhtInfo, NetworkSettings } from './api.js'
+import { REQUEST_FLOOD_ADVICE } from './api.js'
 import { WriteQueue } from '../storage/write-queue.js'
 import { StrangerLimiter, DEFAULT_LIMITS } from '../net/stranger-limiter.js'
 import { Link, PING_INTERVAL_MS } from '../net/link.js'
@@ -17,11 +18,19 @@ import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
 import { DiskGuard } from './disk-guard.js'
 
-/** Pending incoming requests kept at most (RELIABILITY policy 5). */
+/** Pending incoming requests kept at most (docs/reliability.md, policy 5). */
 export const MAX_PENDING_REQUESTS = 100
 /** A stranger gets this long to deliver its friend request before the link is closed. */
 const STRANGER_TIMEOUT_MS = 10_000
-/** Two links to one key made this close together are a simultaneous dial (DESIGN §2 tie-break). */
+/**
+ * Stranger links open at once. Beyond this a random one is dropped for the newcomer (random early
+ * drop): a flood cannot hold every slot, and a real requester, whose request follows its handshake
+ * within milliseconds, nearly always keeps its slot long enough.
+ */
+export const MAX_STRANGER_LINKS = 64
+/** A request flood with nothing new for this long is over; the next one is told again. */
+const FLOOD_QUIET_MS = 10 * 60_000
+/** Two links to one key made this close together are a simultaneous dial (docs/design.md, Network: the tie-break). */
 const RACE_WINDOW_MS = 3000
 
 export interface MessengerDeps {
@@ -59,7 +68,8 @@ export class Messenger extends EventEmitter {
   /** Rolls in-memory marks back to the disk when a write fails, and resumes when it can (disk-guard.ts). */
   readonly disk: DiskGuard
   profileDirty = false
-  requestFloodWarned = false
+  /** A friend-request flood in progress (issue 15): when it began, when it was last seen. */
+  requestFlood: { since: number, last: number } | null = null
   closing = false
   #heartbeat: NodeJS.Timeout | null = null
   frameHandler: (link: Link, frame: Frame) => void = () => {}
@@ -119,7 +129,7 @@ export class Messenger extends EventEmitter {
 
   /**
    * A frame that decodes but does not belong in this link's state: dropped and counted, and a
-   * peer that keeps doing it is disconnected (DESIGN §3).
+   * peer that keeps doing it is disconnected (docs/reliability.md, policy 2).
    */
   strike (link: Link, counter: string): void {
     this.count(counter)
@@ -163,7 +173,7 @@ export class Messenger extends EventEmitter {
     }
   }
 
-  /** Attaches a new stream: keeps one link per key (tie-break of DESIGN §2). */
+  /** Attaches a new stream: keeps one link per key (the tie-break of docs/design.md, Network). */
   attach (stream: PeerStream): void {
     const hex = toHex(stream.remotePublicKey)
     if (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) return stream.destroy()
@@ -177,6 +187,7 @@ export class Messenger extends EventEmitter {
       onDrop: (_l: Link, reason: string) => this.count(reason)
     }
     if (rt === undefined) {
+      if (this.strangers.size >= MAX_STRANGER_LINKS) this.#dropRandomStranger()
       const link = new Link(stream, this.now(), handlers)
       this.strangers.add(link)
       setTimeout(() => link.destroy(), STRANGER_TIMEOUT_MS).unref()
@@ -187,6 +198,30 @@ export class Messenger extends EventEmitter {
     rt.link = new Link(stream, this.now(), handlers)
     rt.sentUpTo = rt.rec.ackedUpTo
     if (old !== null) old.destroy()
+  }
+
+  #dropRandomStranger (): void {
+    const all = [...this.strangers]
+    const victim = all[Math.floor(this.random() * all.length)]
+    this.strangers.delete(victim)
+    victim.destroy()
+    this.count('strangers-dropped')
+    this.noteRequestFlood('stranger links')
+  }
+
+  /**
+   * Many strangers at once (the links' cap reached, the admission rate, or the pending cap): told
+   * once per flood, with what to do about it (rotate the nospam).
+   */
+  noteRequestFlood (_why: string): void {
+    const now = this.now()
+    const fresh = this.requestFlood === null || now - this.requestFlood.last > FLOOD_QUIET_MS
+    if (fresh) this.requestFlood = { since: now, last: now }
+    else this.requestFlood!.last = now
+    if (!fresh) return
+    this.count('request-floods')
+    this.log('friend-request flood: many unknown keys at once')
+    this.emitEvent({ type: 'warning', message: REQUEST_FLOOD_ADVICE })
   }
 
   #preferNew (old: Link, stream: PeerStream): boolean {
@@ -255,7 +290,11 @@ export class Messenger extends EventEmitter {
       const block = this.blocks.get(hex)
       if (block !== undefined) { this.count('refused-blocked'); return true }
       if (this.friends.has(hex)) return false
-      if (this.limiter.admit(hex, this.now())) return false
+      const now = this.now()
+      if (this.limiter.admit(hex, now)) {
+        if (this.limiter.flooding(now)) this.noteRequestFlood('admission rate')
+        return false
+      }
       this.count('refused-rate')
       return true
     } catch {
@@ -278,6 +317,7 @@ export class Messenger extends EventEmitter {
       publicKey: this.publicHex,
       dht: this.dhtInfo(),
       friendsOnline: online,
+      ...(this.requestFlood !== null && this.now() - this.requestFlood.last <= FLOOD_QUIET_MS ? { requestFlood: { ...this.requestFlood } } : {}),
       counters: { ...this.counters, 'corrupt-records': this.store.corrupt },
       storage: this.disk.info()
     }
@@ -316,3 +356,4 @@ export class Messenger extends EventEmitter {
 }
 
 export type { FriendRecord }
+

@@ -28,7 +28,10 @@ export function profileProtection (home: string): Protection {
 }
 
 export function idInfo (p: ProfileRecord): IdInfo {
-  return { id: formatId(p.publicKey, p.nospam), publicKey: toHex(p.publicKey), nospam: toHex(p.nospam), name: p.name }
+  return {
+    id: formatId(p.publicKey, p.nospam), publicKey: toHex(p.publicKey), nospam: toHex(p.nospam), name: p.name,
+    status: p.status, statusMessage: p.statusMessage
+  }
 }
 
 export function checkName (name: string): string {

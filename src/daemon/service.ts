@@ -32,6 +32,12 @@ async function broadcastPresence (m: Messenger): Promise<void> {
   }
 }
 
+/** Tells every client (the TUI shows it in its bars) that my name or status changed. */
+function profileChanged (m: Messenger): void {
+  const p = m.profile
+  m.emitEvent({ type: 'profile', name: p.name, status: p.status, statusMessage: p.statusMessage })
+}
+
 /** Every control-protocol method, as one table (the CLI, TUI and tests all come through here). */
 export const handlers: Handlers = {
   id: (m) => idInfo(m.profile),
@@ -53,6 +59,7 @@ export const handlers: Handlers = {
   nick: async (m, p) => {
     m.profile = { ...m.profile, name: checkName(str(p.name, 'a name')) }
     await broadcastPresence(m)
+    profileChanged(m)
     return idInfo(m.profile)
   },
   setStatus: async (m, p) => {
@@ -61,6 +68,7 @@ export const handlers: Handlers = {
     if (utf8Length(message) > MAX_STATUS_MESSAGE_BYTES) throw new PsstError('TOO_LONG', `status message is too long (at most ${MAX_STATUS_MESSAGE_BYTES} bytes)`)
     m.profile = { ...m.profile, status: p.status, statusMessage: message }
     await broadcastPresence(m)
+    profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
   send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [str(p.text, 'message text')], p.action === true ? 'action' : 'text'))[0],

@@ -2,7 +2,7 @@
  * The `psst-mailbox/1` protomux channel over a Noise stream to (or from) a relay. Shared by the
  * relay and the daemon. Frames are raw bytes decoded by src/wire/mailbox.ts, so protomux never
  * sees (or throws on) the payload; malformed frames are counted and dropped, and a peer that keeps
- * sending them is disconnected (RELIABILITY policy 2).
+ * sending them is disconnected (docs/reliability.md, policy 2).
  */
 import Protomux from 'protomux'
 import c from 'compact-encoding'

@@ -1,5 +1,5 @@
 /**
- * The envelope a sender leaves at a friend's mailbox (DESIGN.md §4, §8):
+ * The envelope a sender leaves at a friend's mailbox (docs/relay.md):
  *
  *   crypto_box_seal(owner, version | sign(domain ‖ owner ‖ inner) | inner)
  *

@@ -1,5 +1,5 @@
 /**
- * The daemon's side of mailboxes (DESIGN.md §4, §8) and of the blind-relay fallback (§2).
+ * The daemon's side of mailboxes (docs/relay.md, Delivery through the mailbox) and of the blind-relay fallback (docs/relay.md, Relay fallback for connections).
  *
  * - Depositing: a friend who stays offline and announced a mailbox in their hello gets my unacked
  *   outbox entries deposited there, sealed and signed, over a connection made with my deposit
@@ -41,7 +41,7 @@ const REFUSED_BACKOFF_MS = 10 * 60_000
 const DEPOSITOR_IDLE_MS = 30_000
 /** A deposit node with no connection left is closed after this long. */
 const DEPOSIT_NODE_IDLE_MS = 5000
-/** hyperdht errors after which a friend is dialled through a blind relay (DESIGN §2). */
+/** hyperdht errors after which a friend is dialled through a blind relay (docs/relay.md). */
 const HOLEPUNCH_ERRORS = new Set([
   'HOLEPUNCH_ABORTED', 'HOLEPUNCH_INVALID', 'HOLEPUNCH_PROBE_TIMEOUT', 'HOLEPUNCH_DOUBLE_RANDOMIZED_NATS',
   'CANNOT_HOLEPUNCH', 'REMOTE_NOT_HOLEPUNCHING', 'REMOTE_NOT_HOLEPUNCHABLE', 'BAD_HOLEPUNCH_REPLY'
@@ -288,8 +288,11 @@ async function acquireNode (m: Messenger, relayHex: string): Promise<DhtNode | n
 }
 
 async function makeNode (m: Messenger): Promise<DhtNode | null> {
+  const st = state(m)
   try {
     const node = await m.dht!.sibling()
+    // The daemon may have stopped while the node bootstrapped: a node left open keeps the process alive.
+    if (m.closing || states.get(m) !== st) { await node.destroy(); return null }
     m.count('mailbox-deposit-nodes')
     return node
   } catch (err) {
@@ -299,8 +302,9 @@ async function makeNode (m: Messenger): Promise<DhtNode | null> {
 }
 
 function releaseNode (m: Messenger, relayHex: string): void {
-  const st = state(m)
-  const n = st.nodes.get(relayHex)
+  const st = states.get(m)
+  const n = st?.nodes.get(relayHex)
+  if (st === undefined) return
   if (n === undefined || --n.users > 0) return
   n.idle = setTimeout(() => {
     if (st.nodes.get(relayHex) !== n || n.users > 0) return
@@ -319,7 +323,7 @@ function release (m: Messenger, hex: string, d: Depositor): void {
   d.idle.unref()
 }
 
-// --- the blind-relay fallback (DESIGN §2)
+// --- the blind-relay fallback (docs/relay.md, Relay fallback for connections)
 
 function configuredRelay (): Buffer | null {
   const hex = process.env.PSST_RELAY_THROUGH?.trim().toLowerCase()

@@ -1,5 +1,5 @@
 /**
- * The owner's side of a mailbox (DESIGN.md §4, §8): a connection to my relay under my identity key
+ * The owner's side of a mailbox (docs/relay.md): a connection to my relay under my identity key
  * (Noise proves it is me), `register`, then fetch pages, open each envelope, store what is next in
  * order through the same dedupe rule as direct delivery, and delete from the relay only what is
  * on disk (or was already there). The connection stays open: the relay says `notify` when mail
@@ -70,7 +70,7 @@ async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[]
     const opened = openEnvelope(m.keyPair, item.envelope)
     const rt = opened === null ? undefined : m.friends.get(toHex(opened.from))
     if (opened === null || rt === undefined || rt.rec.state !== 'friends') {
-      // Not for me, forged, or from no friend: nothing to keep (RELIABILITY policy 3).
+      // Not for me, forged, or from no friend: nothing to keep (docs/reliability.md, policy 3).
       m.count('mailbox-junk')
       sum.junk++
       done.push(item.id)

@@ -1,5 +1,5 @@
 /**
- * Bootstrap lists and the bind address (DESIGN.md §2). Pure: no I/O.
+ * Bootstrap lists and the bind address (docs/design.md, Network basics). Pure: no I/O.
  *
  * The bind rule exists because hyperdht bound to 0.0.0.0 advertises this machine's LAN addresses to
  * peers, and a loopback test network must never send a packet outside 127.0.0.0/8.

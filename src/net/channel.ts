@@ -7,7 +7,7 @@ import type { PeerStream } from './peer-stream.js'
 /** Largest transport frame (a corked protomux batch) accepted from a peer. */
 export const MAX_CHUNK_BYTES = 2 * 1024 * 1024
 
-/** Bad frames tolerated from one peer before the connection is closed (RELIABILITY policy 2). */
+/** Bad frames tolerated from one peer before the connection is closed (docs/reliability.md, policy 2). */
 export const MAX_BAD_FRAMES = 8
 
 export interface ChannelHandlers {

@@ -51,7 +51,7 @@ export class DhtNode extends EventEmitter {
   private readonly bindHost: string | undefined
   /** The network this node joined, so a sibling node can join the same one. */
   private readonly bootstrapNodes: HostPort[] | null
-  /** Bound to loopback: never offer or probe LAN addresses (DESIGN.md §2). */
+  /** Bound to loopback: never offer or probe LAN addresses (docs/design.md, Network basics). */
   private readonly loopback: boolean
   private readonly servers = new Set<HyperDHT.Server>()
   private waiting = true

@@ -25,7 +25,7 @@ export class Link {
   /** Set once the peer's hello arrived (friends only): messages may flow. */
   ready = false
   closed = false
-  /** Frames that were valid bytes but wrong for this link's state (RELIABILITY policy 2). */
+  /** Frames that were valid bytes but wrong for this link's state (docs/reliability.md, policy 2). */
   strikes = 0
   lastRx: number
   #ping = 0

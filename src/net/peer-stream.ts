@@ -45,7 +45,7 @@ export interface PeerStream {
 }
 
 /**
- * One connection per friend (DESIGN.md §2): when both sides dialled at once, each side holds two
+ * One connection per friend (docs/design.md, Network): when both sides dialled at once, each side holds two
  * streams to the other — its own outgoing one (isInitiator) and the peer's incoming one. Both keep
  * the stream initiated by the smaller public key (byte order), so the side with the smaller key keeps
  * its outgoing stream and the other side keeps its incoming one; no message is needed to agree.

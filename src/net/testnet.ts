@@ -1,6 +1,6 @@
 /**
  * A private hyperdht network on ONE loopback address, for tests, `psst demo` and the bench
- * (DESIGN.md §2): a bootstrapper plus `size` (>= 2) persistent nodes, every socket bound to `host`.
+ * (docs/design.md, Network basics): a bootstrapper plus `size` (>= 2) persistent nodes, every socket bound to `host`.
  * Never hyperdht's testnet.js: it binds 0.0.0.0 for any host but 127.0.0.1.
  */
 import HyperDHT from 'hyperdht'

@@ -1,5 +1,5 @@
 /**
- * Who may register a mailbox at a relay (docs/relay.md, issue 15): the operator's policy.
+ * Who may register a mailbox at a relay (docs/relay.md, Who may register a mailbox; issue 15): the operator's policy.
  *
  * - `open`: any key (up to --max-owners). Anyone who can reach the relay can take a share of its
  *   disk (--owner-quota each, up to --disk-cap in total) for --retention.

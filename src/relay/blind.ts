@@ -1,5 +1,5 @@
 /**
- * The blind relay (DESIGN.md §2, §8): two peers that cannot holepunch each ask the relay, over a
+ * The blind relay (docs/relay.md, Relay fallback for connections): two peers that cannot holepunch each ask the relay, over a
  * connection to the relay's key, to pair their UDX streams by a shared token; the relay then
  * forwards the encrypted packets between them. It sees both IP addresses and ciphertext only.
  * Served with the `blind-relay` package, the one hyperdht's `relayThrough` speaks. It runs as the

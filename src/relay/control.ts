@@ -1,6 +1,6 @@
 /**
  * The relay's control socket, `<home>/control.sock` (0600): the same socket RPC as the daemon's
- * (src/rpc, docs/design.md "Control socket"), with three methods: `status`, `invite` and `stop`.
+ * (src/rpc; docs/design.md, Control socket), with three methods: `status`, `invite` and `stop`.
  * `callRelay(home, method)` is its client.
  */
 import { join } from 'node:path'
@@ -50,7 +50,7 @@ export async function callRelay<T> (home: string, method: 'status' | 'stop' | 'i
   if (socket === null) throw noRelay()
   const rpc = new RpcClient(socket, noRelay)
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((resolve, reject) => {
+  const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new PsstError('TIMEOUT', `the relay in ${home} did not answer`)), timeoutMs)
   })
   try {

@@ -1,5 +1,5 @@
 /**
- * `psst relay` (DESIGN.md §8, issue 7), loaded lazily by the CLI: the core relay node plus the
+ * `psst relay` (docs/relay.md), loaded lazily by the CLI: the core relay node plus the
  * blind relay, the control socket `<home>/control.sock`, a log, and a clean stop on SIGTERM/SIGINT.
  */
 import { unlinkSync } from 'node:fs'
@@ -59,14 +59,4 @@ export async function relayStatus (home: string | { home: string }): Promise<Rel
 /** A new invite code from the running relay (NO_DAEMON when none runs in `home`). */
 export async function relayInvite (home: string, validMs?: number): Promise<RelayInvite> {
   return await callRelay<RelayInvite>(home, 'invite', 5000, validMs === undefined ? {} : { validMs })
-}
-
-/** Asks the running relay to stop (it finishes cleanly); false when none runs. */
-export async function stopRelay (home: string): Promise<boolean> {
-  try {
-    await callRelay(home, 'stop')
-    return true
-  } catch {
-    return false
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * The relay's limits (DESIGN.md §8, issue 7): bytes per owner, deposits per sender key per minute,
+ * The relay's limits (docs/relay.md): bytes per owner, deposits per sender key per minute,
  * retention, total disk, registered owners. Defaults suit a small private relay; every one is a
  * `psst relay` flag. Pure: no I/O.
  */

@@ -1,5 +1,5 @@
 /**
- * The relay's side of `psst-mailbox/2` (DESIGN.md §8, docs/relay.md). The owner is always the
+ * The relay's side of `psst-mailbox/2` (docs/relay.md). The owner is always the
  * connection's Noise key, so only a key's holder can register it, fetch its mail or delete it; who
  * may register is the operator's policy (admission.ts). A deposit is accepted only on a connection
  * whose key the owner registered as one of its friends' capabilities (`caps`); the per-sender rate

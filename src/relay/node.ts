@@ -1,5 +1,5 @@
 /**
- * The relay node's core (DESIGN.md §8, issue 7): a persistent hyperdht node on a fixed address that
+ * The relay node's core (docs/relay.md): a persistent hyperdht node on a fixed address that
  * can be the bootstrap of a private network, and a mailbox, with its own home, key pair and
  * LevelDB. The shell in src/relay adds the blind relay (a hook on every connection to the relay's
  * key), the control socket and the process lifecycle.

@@ -1,5 +1,5 @@
 /**
- * The relay's own LevelDB (DESIGN.md §8): its key pair, the registered owners and the sealed
+ * The relay's own LevelDB (docs/relay.md): its key pair, the registered owners and the sealed
  * envelopes it holds for them. Plain (no passphrase): nothing in it is readable without the owners'
  * keys. Layout in the `mailbox` sublevel, one letter per key space:
  *
@@ -104,7 +104,6 @@ export class RelayStore {
 
   /** The owner a capability key deposits for, or undefined. */
   capOwner (cap: string): string | undefined { return this.caps.get(cap) }
-  capCount (owner: Buffer): number { return this.#capsOf.get(owner.toString('hex'))?.size ?? 0 }
 
   /**
    * Replaces the owner's set of deposit capabilities with `keys`. A key already registered by

@@ -81,14 +81,3 @@ export async function socketAnswers (path: string, timeoutMs = 1000): Promise<bo
     s.once('error', () => { clearTimeout(timer); resolve(false) })
   })
 }
-
-/** Retries `trySocket` until it connects or `timeoutMs` passes (a server that is starting). */
-export async function waitForSocket (path: string, timeoutMs: number): Promise<Socket | null> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const s = await trySocket(path)
-    if (s !== null) return s
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return null
-}

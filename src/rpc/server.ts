@@ -33,7 +33,7 @@ export interface RpcServerOptions {
 export interface RpcServer { close (): void }
 
 /**
- * A control socket (docs/design.md, "Control socket"): newline-delimited JSON requests
+ * A control socket (docs/design.md, Control socket): newline-delimited JSON requests
  * `{id, method, params}` answered by `{id, result}` or `{id, error}`, on a Unix socket of mode
  * 0600 so only its owner can drive it. `open` is called once per connection and returns the
  * handler for that connection's requests (so per-connection state, like a subscription, lives there).

@@ -2,7 +2,7 @@ import { Level } from 'level'
 import { PsstError } from '../errors.js'
 import { isDiskFull } from './disk.js'
 
-/** The sublevels of DESIGN.md §5 (`mailbox` is used by the relay's own store). */
+/** The sublevels (docs/design.md, Storage); `mailbox` is used by the relay's own store. */
 export const SUBLEVELS = ['profile', 'friends', 'requests', 'messages', 'outbox', 'blocked', 'mailbox'] as const
 export type Sub = typeof SUBLEVELS[number]
 

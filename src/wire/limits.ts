@@ -1,4 +1,4 @@
-/** Bounds checked before anything is stored or shown (RELIABILITY.md policy 1). */
+/** Bounds checked before anything is stored or shown (docs/reliability.md, policy 1). */
 export const MAX_MESSAGE_BYTES = 64 * 1024
 export const MAX_NAME_BYTES = 128
 export const MAX_STATUS_MESSAGE_BYTES = 1024

@@ -1,5 +1,5 @@
 /**
- * The mailbox protocol `psst-mailbox/2` (DESIGN.md §8, docs/relay.md), the sealed envelope it
+ * The mailbox protocol `psst-mailbox/2` (docs/relay.md), the sealed envelope it
  * carries, and the relay's storage records. Version 2 (issue 15) adds deposit capabilities: an
  * owner registers one key per friend (`caps`), and a deposit is accepted only on a connection made
  * with a key registered for that owner. Every node upgrades together: a /1 peer does not open a /2

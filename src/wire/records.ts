@@ -35,7 +35,7 @@ const profile = struct<ProfileRecord>([
 export const FRIEND_STATES = ['request-sent', 'friends'] as const
 export type FriendState = typeof FRIEND_STATES[number]
 
-/** A friend, or someone we sent a request to. Counters drive delivery (DESIGN §4). */
+/** A friend, or someone we sent a request to. Counters drive delivery (docs/design.md, Delivery). */
 export interface FriendRecord {
   publicKey: Buffer
   state: FriendState

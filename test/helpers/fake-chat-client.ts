@@ -40,11 +40,12 @@ export class FakeChatClient implements ChatClient {
   readonly friends: FriendInfo[]
   readonly requests: RequestInfo[]
   readonly conversations = new Map<string, FakeConversation>()
-  id: IdInfo = { id: 'A'.repeat(64) + '0123456789AB', publicKey: ME_KEY, nospam: '01234567', name: 'me' }
+  id: IdInfo = { id: 'A'.repeat(64) + '0123456789AB', publicKey: ME_KEY, nospam: '01234567', name: 'me', status: 'online', statusMessage: '' }
   /** Make the next call of a method fail with this error. */
   readonly failNext = new Map<Method, PsstError>()
   #onEvent: ((e: PsstEvent) => void) | null = null
   #onClose: Array<() => void> = []
+  #onConnection: Array<(state: 'reconnecting' | 'connected', detail?: string) => void> = []
   #seq = 0
   closed = false
   readonly opts: FakeOptions
@@ -67,6 +68,15 @@ export class FakeChatClient implements ChatClient {
   /** Simulates the daemon going away. */
   drop (): void {
     for (const fn of this.#onClose) fn()
+  }
+
+  /** Simulates a reconnecting client (src/daemon/resilient-client.ts): the daemon went away, or is back. */
+  connection (state: 'reconnecting' | 'connected', detail?: string): void {
+    for (const fn of this.#onConnection) fn(state, detail)
+  }
+
+  onConnection (fn: (state: 'reconnecting' | 'connected', detail?: string) => void): void {
+    this.#onConnection.push(fn)
   }
 
   async subscribe (onEvent: (e: PsstEvent) => void): Promise<void> {
@@ -140,7 +150,7 @@ export class FakeChatClient implements ChatClient {
       case 'markRead': return { unread: 0 }
       case 'typing': return { ok: true }
       case 'nick': this.id = { ...this.id, name: String(p.name) }; return this.id
-      case 'setStatus': return { status: p.status, statusMessage: p.message ?? '' }
+      case 'setStatus': this.id = { ...this.id, status: p.status as IdInfo['status'], statusMessage: typeof p.message === 'string' ? p.message : this.id.statusMessage }; return { status: this.id.status, statusMessage: this.id.statusMessage }
       case 'nospam': return p.new === true ? (this.id = { ...this.id, nospam: '89ABCDEF' }) : this.id
       case 'add': return { publicKey: String(p.id).slice(0, 64).toLowerCase(), state: 'request-sent' }
       case 'accept': {

@@ -1,7 +1,7 @@
 /**
  * Test harness: a private hyperdht network on one loopback address per test file, and real
  * `psst` processes (the built bin) in temp homes. Every file passes its own host number so
- * parallel files never share an address (DESIGN §2); test/unit/hosts.test.ts checks that.
+ * parallel files never share an address (docs/design.md, Network basics); test/unit/hosts.test.ts checks that.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs'

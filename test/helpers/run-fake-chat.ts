@@ -23,7 +23,7 @@ const client = new FakeChatClient({
   deliverAfterMs: 400,
   baseTime: Date.now() - 100_000 * 60_000
 })
-client.id = { id: '6B2F'.repeat(16) + '0A1B2C3D9F1E', publicKey: '6b2f'.repeat(16), nospam: '0A1B2C3D', name: 'me' }
+client.id = { id: '6B2F'.repeat(16) + '0A1B2C3D9F1E', publicKey: '6b2f'.repeat(16), nospam: '0A1B2C3D', name: 'me', status: 'online', statusMessage: '' }
 
 const drop = Number(process.env.PSST_FAKE_DROP_MS ?? 0)
 if (drop > 0) setTimeout(() => client.drop(), drop).unref()

@@ -1,5 +1,5 @@
 /**
- * Bad input from the network against real daemons (issue 4 "Bad input", issue 5, RELIABILITY
+ * Bad input from the network against real daemons (issue 4 "Bad input", issue 5, docs/reliability.md
  * cases 1–3, 6–8): a raw hyperdht client, first as a stranger, then as a friend that speaks
  * raw psst/1. The daemon must stay up, keep its friends, store nothing it should not, and
  * count what it dropped.
@@ -141,9 +141,9 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
     expect(rssKiB(alice) - rssBefore).toBeLessThan(200 * 1024)
   })
 
-  it('a stranger that keeps sending wrong-state frames is disconnected (DESIGN §3), not kept until the stranger timeout', async () => {
-    // DESIGN §3: "Any frame that fails to decode, is too large, or arrives in the wrong state:
-    // drop it, count it, and close the channel if the peer keeps doing it."
+  it('a stranger that keeps sending wrong-state frames is disconnected (docs/reliability.md, policy 2), not kept until the stranger timeout', async () => {
+    // docs/design.md, Wire protocol: a frame that does not decode, is too large, or comes in the wrong
+    // state is dropped and counted, and a peer that keeps sending them is disconnected.
     const conn = await raw.dial(alice.publicKey)
     expect(await conn.openChannel()).toBe(true)
     const t0 = Date.now()
@@ -211,7 +211,7 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
   it('frames before hello on a new link are dropped and counted, not stored', async () => {
     const before = (await counters(alice))['frames-before-hello'] ?? 0
     // the raw friend dials alice itself and talks before saying hello. Within 3 s of alice's own
-    // link this would be a simultaneous dial, settled by key order (DESIGN §2): wait past it.
+    // link this would be a simultaneous dial, settled by key order (docs/design.md, Network): wait past it.
     await new Promise((r) => setTimeout(r, 3200))
     const own = await raw.dial(alice.publicKey, { keyPair: friend.keyPair })
     expect(await own.openChannel()).toBe(true)

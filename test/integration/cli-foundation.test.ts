@@ -1,6 +1,7 @@
 /**
  * Issue 3's acceptance, through the BUILT executable (`npm test` builds dist/ first): profiles,
- * IDs, nospam, passphrase protection, exit codes and one-line errors. No daemon is started here.
+ * IDs, nospam, passphrase protection, exit codes and one-line errors. No daemon is started here:
+ * every command runs with --no-autostart (the profile answered in-process), unless a test asks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
@@ -21,11 +22,11 @@ let homeCount = 0
 interface Run { code: number | null, stdout: string, stderr: string }
 
 /** Runs the built psst. Bootstrap and DHT host point at an unused loopback address, never the public DHT. */
-async function psst (args: string[], opts: { env?: Record<string, string>, input?: string } = {}): Promise<Run> {
+async function psst (args: string[], opts: { env?: Record<string, string>, input?: string, autostart?: boolean } = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, PSST_KDF: 'interactive', PSST_BOOTSTRAP: `${HOST}:9`, PSST_DHT_HOST: HOST, ...opts.env }
   delete env.PSST_HOME
   if (opts.env?.PSST_PASSPHRASE === undefined) delete env.PSST_PASSPHRASE
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...(opts.autostart === true ? [] : ['--no-autostart']), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
@@ -208,14 +209,15 @@ describe('psst usage errors, --help and --version', () => {
     const home = newHome()
     expect((await psst(['--home', home, 'init', '--name', 'a'])).code).toBe(0)
     const good = JSON.parse((await psst(['--home', home, 'id', '--json'])).stdout).id as string
-    const short = await psst(['--home', home, 'add', good.slice(0, 70)])
+    // Without --no-autostart: a typo must fail before any daemon is started for it.
+    const short = await psst(['--home', home, 'add', good.slice(0, 70)], { autostart: true })
     usage(short, 'add ')
     expect(short.stderr).toMatch(/76 hex characters, got 70/)
-    const hex = await psst(['--home', home, 'add', good.slice(0, 10) + 'G' + good.slice(11)])
+    const hex = await psst(['--home', home, 'add', good.slice(0, 10) + 'G' + good.slice(11)], { autostart: true })
     usage(hex, 'add ')
     expect(hex.stderr).toMatch(/non-hex character 'G' at position 11/)
     const flipped = good.slice(0, 75) + (good[75] === '0' ? '1' : '0')
-    const sum = await psst(['--home', home, 'add', flipped, 'hello'])
+    const sum = await psst(['--home', home, 'add', flipped, 'hello'], { autostart: true })
     usage(sum, 'add ')
     expect(sum.stderr).toMatch(/checksum/)
     for (const f of ['control.sock', 'daemon.pid', 'daemon.log']) expect(existsSync(join(home, f))).toBe(false)
@@ -279,9 +281,9 @@ describe('psst usage errors, --help and --version', () => {
     }
   })
 
-  it('daemon status with no daemon: running false, exit 0', async () => {
+  it('daemon status with no daemon: running false, exit 3 (as systemctl status)', async () => {
     const r = await psst(['--home', newHome(), 'daemon', 'status', '--json'])
-    expect(r.code, r.stderr).toBe(0)
+    expect(r.code, r.stderr).toBe(3)
     expect(JSON.parse(r.stdout)).toMatchObject({ running: false })
   })
 })

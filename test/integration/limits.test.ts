@@ -1,8 +1,9 @@
 /**
- * Friend-request floods and request hygiene against real daemons (RELIABILITY cases 10–12,
- * policy 3 and 5): raw hyperdht peers with random key pairs send bare `friendRequest`
- * frames. The daemon's firewall admits at most 30 strangers per 10 s (2 s per key), so the
- * flood is paced by the daemon itself: refused peers retry, as a real client would.
+ * Friend-request floods and request hygiene against real daemons (docs/reliability.md, cases 10–12,
+ * policy 3 and 5; issue 15): raw hyperdht peers with random key pairs send bare `friendRequest`
+ * frames. The daemon admits each stranger key once per 2 s, with no shared budget (a flood must
+ * not keep a real request out: request-flood.test.ts); the pending set stays at 100 by evicting
+ * the oldest request of the flood, and the user is told once.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { readFileSync } from 'node:fs'
@@ -64,7 +65,7 @@ async function collect (p: Profile): Promise<{ client: Client, events: PsstEvent
 }
 
 describe('friend-request limits on a real daemon', () => {
-  it.concurrent('32, then 150 keys at once: the daemon stays responsive, 100 pending at most, ONE warning', async ({ expect }) => {
+  it.concurrent('20, then 150 keys at once: the daemon stays responsive, 100 pending at most, the first 20 kept, ONE warning', async ({ expect }) => {
     const target = await net.profile('flooded')
     const { client, events } = await collect(target)
     const raw = await RawNet.create(net.bootstrap)
@@ -82,19 +83,18 @@ describe('friend-request limits on a real daemon', () => {
       }
     })()
     try {
-      const first = Array.from({ length: 32 }, () => RawNet.keyPair())
+      const first = Array.from({ length: 20 }, () => RawNet.keyPair())
       const ok1 = await Promise.all(first.map((kp) => persist(raw, target, kp, nospam, () => stopped)))
       expect(ok1.every(Boolean)).toBe(true)
       let reqs = await client.call('requests', {})
       expect(reqs.map((r) => r.publicKey).sort()).toEqual(first.map(hexOf).sort())
-      const c1 = (await client.call('status', {})).counters
-      // 32 at once is more than the firewall's 30 per 10 s: two had to come back later
-      expect(c1['refused-rate']).toBeGreaterThanOrEqual(2)
+      // 20 strangers within 10 s is not a flood yet (more than 30 is)
+      expect((await client.call('status', {})).requestFlood).toBeUndefined()
 
       const second = Array.from({ length: 150 }, () => RawNet.keyPair())
       const flood = second.map((kp) => persist(raw, target, kp, nospam, () => stopped))
-      // until the cap is reached and a few more were turned away
-      await waitFor(async () => ((await client.call('status', {})).counters['requests-dropped'] ?? 0) >= 5, 'requests dropped over the cap', 55_000, 250)
+      // until the cap is reached and a few more came in, each evicting the oldest of the flood
+      await waitFor(async () => ((await client.call('status', {})).counters['requests-evicted'] ?? 0) >= 5, 'requests evicted over the cap', 55_000, 250)
       stopped = true
       await Promise.all(flood)
       await probe
@@ -102,13 +102,16 @@ describe('friend-request limits on a real daemon', () => {
       reqs = await client.call('requests', {})
       expect(reqs).toHaveLength(CAP)
       expect(new Set(reqs.map((r) => r.publicKey)).size).toBe(CAP)
+      // requests from before the flood stay: the flood's own oldest are evicted
       for (const kp of first) expect(reqs.some((r) => r.publicKey === hexOf(kp))).toBe(true)
-      const warnings = events.filter((e) => e.type === 'warning' && /pending friend requests/.test(e.message))
+      expect((await client.call('status', {})).requestFlood).toBeDefined()
+      const warnings = events.filter((e) => e.type === 'warning' && /friend requests/.test(e.message))
       expect(warnings).toHaveLength(1)
       expect((warnings[0] as { message: string }).message).toMatch(/nospam/)
       const requestEvents = events.filter((e) => e.type === 'friend-request') as Array<{ publicKey: string }>
-      expect(requestEvents).toHaveLength(CAP)
-      expect(new Set(requestEvents.map((e) => e.publicKey)).size).toBe(CAP)
+      // every request that came in was announced, also those evicted later
+      expect(requestEvents.length).toBeGreaterThanOrEqual(CAP + 5)
+      expect(new Set(requestEvents.map((e) => e.publicKey)).size).toBe(requestEvents.length)
       // the flood did not make the daemon unresponsive, nor grow without bound
       latencies.sort((a, b) => a - b)
       const p50 = latencies[Math.floor(latencies.length / 2)]

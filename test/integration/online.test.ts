@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { psst, testHost, waitFor, type Run } from '../helpers/psst.js'
+import { spawn } from 'node:child_process'
+import { BIN, psst, testHost, waitFor, type Run } from '../helpers/psst.js'
 import { RelayProcess } from '../helpers/relay.js'
 
 const HOST = testHost(70)
@@ -50,7 +51,7 @@ describe('a used profile is online', () => {
     expect(r.stdout).toMatch(/you are online: the daemon runs in the background \(pid \d+\); psst daemon stop takes you offline/)
     expect(alive(pidOf(alice))).toBe(true)
     const info = await json(bob, ['--bootstrap', relay.bootstrap, 'init', '--name', 'bob'])
-    expect(info.daemon).toMatchObject({ running: true })
+    expect(info.daemon).toMatchObject({ running: true, pid: expect.any(Number) })
     expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null })
     expect((await as(alice, ['config', 'get', 'bootstrap'])).stdout.trim()).toBe(relay.bootstrap)
   })
@@ -116,6 +117,34 @@ describe('a used profile is online', () => {
     expect(id.stdout).toMatch(/^ID {4}[0-9A-F]{76}$/m)
     expect(id.stderr).toMatch(ONLINE)
     await waitFor(async () => (await as(bob, ['daemon', 'status'])).code === 0, 'the daemon psst id started', 30_000)
+  })
+
+  it('psst watch survives kill -9 of the daemon: says it reconnects, restarts it, and shows events after', async () => {
+    const child = spawn(process.execPath, [BIN, '--home', alice, 'watch', '--json', '--type', 'message'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => { out += d })
+    child.stderr.on('data', (d) => { err += d })
+    try {
+      await waitFor(async () => {
+        await as(bob, ['send', 'alice', 'watch warm-up'])
+        return out.includes('watch warm-up')
+      }, 'watch subscribed', 30_000, 500)
+      const pid = pidOf(alice)!
+      process.kill(pid, 'SIGKILL')
+      await waitFor(() => /reconnecting…/.test(err), 'the reconnecting line', 20_000)
+      await waitFor(() => /reconnected to the daemon/.test(err), 'reconnected', 40_000)
+      expect(pidOf(alice)).not.toBe(pid)
+      expect(alive(pidOf(alice))).toBe(true)
+      expect((await as(bob, ['send', 'alice', 'after the kill'])).code).toBe(0)
+      await waitFor(() => out.includes('after the kill'), 'a message after the restart in watch', 40_000)
+      // Messages alice sends from another shell show too, as hers.
+      expect((await as(alice, ['send', 'bob', 'from another shell'])).code).toBe(0)
+      await waitFor(() => out.split('\n').some((l) => l.includes('from another shell') && l.includes('"from":"me"')), 'alice\'s own message in watch', 20_000)
+      expect(child.exitCode).toBeNull()
+    } finally {
+      child.kill('SIGTERM')
+    }
   })
 
   it('a daemon never takes the port of its bootstrap relay: the relay restarts while profiles run', async () => {

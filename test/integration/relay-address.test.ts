@@ -1,5 +1,7 @@
 /**
- * What a relay sees of a depositor's address (issue 15 item 6). Alice and bob are real daemons; the
+ * Deposits between real daemons (issue 15 items 5 and 6). A flood of deposits from fresh keys
+ * cannot fill bob's small mailbox, so alice's message still gets in; and what the relay sees of
+ * a depositor's address. Alice and bob are real daemons; the
  * relay runs in this process so the test can watch every connection it accepts (key and UDP source
  * address). Alice uses the relay as her own mailbox too, so the relay knows her identity and the
  * address her main DHT node dials from. Her deposits for bob must come under a key that is not her identity,
@@ -13,13 +15,20 @@ import { testHost, waitFor, type Profile, type TestNet } from '../helpers/psst.j
 import { makeProfile, startWith, befriend } from '../helpers/relay.js'
 import { RelayNode } from '../../src/relay/node.js'
 import type { PeerStream } from '../../src/net/peer-stream.js'
+import { DhtNode } from '../../src/net/dht-node.js'
+import { MailboxClient } from '../../src/mailbox/client.js'
+import { sealEnvelope } from '../../src/mailbox/envelope.js'
+import { cryptoReady } from '../../src/crypto/sodium.js'
+import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 
 const HOST = testHost(148)
 const PORT = 49737
+/** bob's mailbox holds 64 KiB: 16 of the flood's 4 KB envelopes would fill it. */
+const QUOTA = 64 * 1024
 
 interface Seen { key: string, host: string, port: number }
 
-describe('relay: deposits are not linked to the identity by address', () => {
+describe('relay: only friends deposit, and not from the identity\'s address', () => {
   let relay: RelayNode
   const home = mkdtempSync(join(tmpdir(), 'psst-relay-addr-'))
   let alice: Profile
@@ -31,6 +40,7 @@ describe('relay: deposits are not linked to the identity by address', () => {
       home,
       host: HOST,
       port: PORT,
+      limits: { ownerBytes: QUOTA },
       log: () => {},
       hook: () => ({
         accept (stream: PeerStream) {
@@ -59,7 +69,7 @@ describe('relay: deposits are not linked to the identity by address', () => {
     rmSync(home, { recursive: true, force: true })
   })
 
-  it('alice deposits for bob from another port than her identity uses, under another key', async () => {
+  it('a flood from fresh keys fills nothing; alice deposits for bob under another key, from another port than her identity uses', async () => {
     const { ca, cb } = await befriend(alice, bob)
     const relayKey = relay.status().publicKey
     await cb.call('mailboxSet', { relay: relayKey })
@@ -72,9 +82,30 @@ describe('relay: deposits are not linked to the identity by address', () => {
     await waitFor(async () => (await ca.call('friends', {}))[0]?.mailbox === relayKey, 'alice knows bob\'s mailbox')
     await bob.stop()
     await waitFor(async () => (await ca.call('friends', {}))[0]?.online === false, 'alice sees bob offline')
+    // 200 fresh keys try to fill bob's mailbox first
+    await cryptoReady()
+    const floodAnswers: string[] = []
+    const floodNode = await DhtNode.create({ bootstrap: [{ host: HOST, port: PORT }], host: HOST })
+    try {
+      const answers = await Promise.all(Array.from({ length: 200 }, async () => {
+        const c = new MailboxClient(floodNode.connect(Buffer.from(relayKey, 'hex'), generateKeyPair()))
+        try {
+          if (!await c.opened()) return 'closed'
+          const env = sealEnvelope(generateKeyPair(), Buffer.from(bob.publicKey, 'hex'), { id: randomBytes(16), seq: 1, sentAt: Date.now(), kind: 'text', body: 'x'.repeat(4000) })
+          return (await c.deposit(Buffer.from(bob.publicKey, 'hex'), env)).code
+        } finally { c.close() }
+      }))
+      floodAnswers.push(...answers)
+    } finally {
+      await floodNode.destroy()
+    }
     const known = new Set(seen.map((s) => s.key))
     await ca.call('send', { friend: bob.publicKey, text: 'while you were away' })
-    await waitFor(() => relay.status().held === 1, 'the deposit is held', 30_000)
+    await waitFor(() => relay.status().held === 1, 'alice\'s deposit held, and nothing else', 30_000).catch((err) => {
+      console.log(`flood answers: ${JSON.stringify([...new Set(floodAnswers)])}; relay ${JSON.stringify(relay.status().refusedBy)}; held ${relay.status().held}`)
+      throw err
+    })
+    expect(new Set(floodAnswers)).toEqual(new Set(['refused']))
 
     const deposits = seen.filter((s) => !known.has(s.key))
     expect(deposits.length).toBeGreaterThan(0)
@@ -83,5 +114,12 @@ describe('relay: deposits are not linked to the identity by address', () => {
       expect(d.host).toBe(identity.host)
       expect(d.port).not.toBe(identity.port)
     }
+  })
+
+  it('removing a friend revokes their capability at the relay', async () => {
+    const ca = await alice.client()
+    expect(relay.status().capabilities).toBe(2)
+    await ca.call('remove', { friend: bob.publicKey })
+    await waitFor(() => relay.status().capabilities === 1, 'alice\'s capability for bob revoked')
   })
 })

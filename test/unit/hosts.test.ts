@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 /**
- * Every integration file runs its hyperdht network on its own 127.0.0.N (DESIGN §2: networks on
+ * Every integration file runs its hyperdht network on its own 127.0.0.N (docs/design.md, Network basics: networks on
  * one address cross-talk when vitest runs files in parallel). This finds each file's numbers and
  * fails on a number used by two files, or one in the demo's 200..254 range.
  */

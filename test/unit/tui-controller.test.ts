@@ -157,6 +157,30 @@ describe('tui controller', () => {
     expect(h.exits).toEqual([{ code: 1, message: 'psst chat: lost the connection to the daemon' }])
   })
 
+  it('a reconnecting client: says so, keeps windows, scrollback and the draft, and fetches what arrived meanwhile', async () => {
+    const h = await harness(opts())
+    await h.line('/query 22222222')
+    h.client.receive(BOB, 'before the restart')
+    type(h, 'half a line')
+    const windows = h.c.state.windows.windows.length
+    h.client.connection('reconnecting', 'the daemon closed the connection')
+    expect(h.screen().join('\n')).toMatch(/daemon: disconnected/)
+    expect(h.log().pop()).toMatch(/lost the connection to the daemon — reconnecting…/)
+    // Arrives while the client is away: no event, only the daemon's history has it.
+    h.client.conversations.get(BOB)!.extra.push({ id: 'gap-1', seq: 9, from: BOB, kind: 'text', text: 'sent during the gap', sentAt: Date.now(), state: 'delivered', index: 4 })
+    h.client.connection('connected')
+    await flush()
+    const screen = h.screen().join('\n')
+    expect(screen).toMatch(/reconnected to the daemon/)
+    expect(screen).toMatch(/before the restart[\s\S]*sent during the gap/)
+    expect(screen).toMatch(/\[DHT: online\]/)
+    expect(h.c.input.text).toBe('half a line')
+    expect(h.c.state.windows.windows.length).toBe(windows)
+    expect(h.c.state.windows.active.key).toBe(BOB)
+    h.timers.advance(5000)
+    expect(h.exits).toEqual([])
+  })
+
   it('opens the requests window on a request, warns about look-alikes, closes it when handled', async () => {
     const h = await harness(opts())
     h.client.emit({ type: 'friend-request', publicKey: '11111111' + 'f'.repeat(56), name: 'alice', message: 'it is me', receivedAt: 0 })
@@ -170,7 +194,7 @@ describe('tui controller', () => {
     expect(h.c.state.windows.active.kind).toBe('home')
   })
 
-  it('keeps every row within the width with wide, combining and right-to-left text (RELIABILITY 14)', async () => {
+  it('keeps every row within the width with wide, combining and right-to-left text (docs/reliability.md, case 14)', async () => {
     for (const cols of [20, 33, 80]) {
       const h = await harness(opts(), { cols, rows: 12 })
       h.client.receive(BOB, '😀'.repeat(30) + ' 你好世界 e\u0301 שלום 👨‍👩‍👧 🇩🇪')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clipRow, rowText, rowWidth, seg, wrapRow } from '../../src/apps/tui/wrap.js'
+import { clipRow, continuationOf, rowText, rowWidth, seg, wrapRow } from '../../src/apps/tui/wrap.js'
 import { stringWidth } from '../../src/apps/text/width.js'
 
 const texts = (rows: ReturnType<typeof wrapRow>): string[] => rows.map(rowText)
@@ -47,5 +47,19 @@ describe('tui wrap', () => {
     const r = clipRow([seg('ab'), seg('你好', 'hilight')], 5)
     expect(rowText(r)).toBe('ab你')
     expect(stringWidth(rowText(r))).toBe(4)
+  })
+
+  it('a URL never continues on an indented row: a row of its own at column 0, or the rest at column 0', () => {
+    const short = 'https://example.com/a/b/c/d'
+    const rows = texts(wrapRow([seg('[12:00] <bob> '), seg(`see the page at ${short} now`)], 40, 14))
+    expect(rows).toEqual(['[12:00] <bob> see the page at', `${short} now`])
+    const long = `https://example.com/${'x'.repeat(70)}`
+    const wrapped = wrapRow([seg('[12:00] <bob> '), seg(`look: ${long} ok`)], 40, 14)
+    expect(texts(wrapped)).toEqual([
+      '[12:00] <bob> look: ' + long.slice(0, 20), long.slice(20, 60), long.slice(60) + ' ok'
+    ])
+    expect(continuationOf(wrapped[0])).toBe(wrapped[1])
+    expect(continuationOf(wrapped[1])).toBe(wrapped[2])
+    expect(continuationOf(wrapped[2])).toBeUndefined()
   })
 })

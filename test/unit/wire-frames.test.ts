@@ -143,7 +143,7 @@ describe('wire frames: limits and bad input', () => {
   })
 
   it('a body starting with U+FEFF (BOM) round-trips byte-identical', () => {
-    // RELIABILITY case 1: messages are delivered byte-identical. A decoder that strips a
+    // docs/reliability.md, case 1: messages are delivered byte-identical. A decoder that strips a
     // leading BOM changes the text.
     const body = '\uFEFFhello'
     expect(decodeFrame(encodeFrame({ type: 'message', id: id16, seq: 1, sentAt: 1, kind: 'text', body }))).toMatchObject({ body })

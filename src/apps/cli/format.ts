@@ -13,7 +13,7 @@ const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-/** The first 8 hex characters: enough to refer to a friend in commands (DESIGN.md §1). */
+/** The first 8 hex characters: enough to refer to a friend in commands (docs/design.md, Identity and IDs). */
 export function shortKey (publicKey: string): string {
   return publicKey.slice(0, SHORT_KEY)
 }
@@ -123,6 +123,7 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
     case 'typing': return `${nameOf(e.friend)} ${e.typing ? 'is typing' : 'stopped typing'}`
     case 'dht': return `network: ${e.state}`
     case 'warning': return `warning: ${sanitizeLine(e.message)}`
+    case 'profile': return `you are ${e.status}${e.statusMessage === '' ? '' : ` — ${sanitizeLine(e.statusMessage)}`} as ${sanitizeLine(e.name)}`
     case 'storage': return e.state === 'ok' ? 'storage: writable again' : `storage: ${sanitizeLine(e.message)}`
     default: return `event: ${sanitizeLine(JSON.stringify(e))}`
   }

@@ -1,6 +1,6 @@
 /**
  * The `psst` command line: commander setup, global options, and the one place where errors become
- * one stderr line and an exit code (0 ok, 1 failure, 2 usage error; DESIGN.md §6).
+ * one stderr line and an exit code (0 ok, 1 failure, 2 usage error; docs/design.md, CLI and JSON shapes).
  */
 import { Command, CommanderError } from 'commander'
 import { PsstError } from '../../errors.js'

@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLoopbackNetwork, type LoopbackNetwork } from '../../net/testnet.js'
 import { initProfile } from '../../daemon/profile.js'
-import { runDaemon } from '../../daemon/daemon.js'
-import { connect, type Client } from '../../daemon/control-client.js'
-import type { PsstEvent, IdInfo } from '../../daemon/api.js'
-import type { Messenger } from '../../daemon/messenger.js'
+import { startDaemon, type Client, type PsstEvent, type IdInfo } from '../../daemon/embed.js'
+import { connect } from '../../daemon/control-client.js'
 
 /** The demo network lives on 127.0.0.N with N in this range, away from the tests' 2..99. */
 const DEMO_HOSTS = [200, 254] as const
@@ -50,19 +48,13 @@ export async function startDemo (log: (line: string) => void = () => {}): Promis
   const homes = { me: join(root, 'you'), bot: join(root, 'echo') }
   const me = await initProfile(homes.me, { name: process.env.USER ?? 'you', passphrase: null })
   const bot = await initProfile(homes.bot, { name: 'echo', passphrase: null })
-  const stops: Array<Promise<void>> = []
-  const daemons: Messenger[] = []
-  for (const home of [homes.bot, homes.me]) {
-    stops.push(runDaemon({
-      home,
-      bootstrap: net.bootstrapString,
-      signals: false,
-      onReady: (m) => daemons.push(m),
-      log: (l) => log(`[${home === homes.me ? 'you' : 'echo'}] ${l}`)
-    }))
-  }
-  const botClient = await connect({ home: homes.bot, autostart: false, offline: false }).catch(async () => await waitConnect(homes.bot))
-  const client = await waitConnect(homes.me)
+  const daemons = await Promise.all([homes.bot, homes.me].map(async (home) => await startDaemon({
+    home,
+    bootstrap: net.bootstrapString,
+    log: (l) => log(`[${home === homes.me ? 'you' : 'echo'}] ${l}`)
+  })))
+  const botClient = await connect({ home: homes.bot, autostart: false })
+  const client = await connect({ home: homes.me, autostart: false })
   const stopBot = await runEchoBot(botClient, me)
   // The bot asks; the demo accepts on your behalf so the conversation is there at once.
   await botClient.call('add', { id: me.id, message: 'hi! I am echo, a bot on your private demo network' })
@@ -76,24 +68,11 @@ export async function startDemo (log: (line: string) => void = () => {}): Promis
     async teardown () {
       stopBot()
       // The chat may have closed its client already: stop the daemons directly.
-      for (const m of daemons) m.emit('stop-requested')
-      await Promise.allSettled(stops)
+      await Promise.allSettled(daemons.map(async (d) => await d.stop()))
       await botClient.close()
       await client.close()
       await net.destroy()
       rmSync(root, { recursive: true, force: true })
-    }
-  }
-}
-
-async function waitConnect (home: string): Promise<Client> {
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    try {
-      return await connect({ home, autostart: false })
-    } catch (err) {
-      if (Date.now() > deadline) throw err
-      await new Promise((r) => setTimeout(r, 50))
     }
   }
 }

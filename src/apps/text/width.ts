@@ -90,10 +90,40 @@ export function stringWidth (text: string): number {
 let segmenterInstance: Intl.Segmenter | null = null
 const segmenter = (): Intl.Segmenter => (segmenterInstance ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }))
 
-/** Grapheme clusters of a string, in order. */
+/** Printable ASCII, tab and line feed: every one of these is a cluster of its own. */
+const PLAIN = /^[\x20-\x7e\t\n]*$/
+const WINDOW = 256
+
+/**
+ * The clusters of `text` from `from` (which must be a cluster boundary) to the end, as [start, end)
+ * offsets. Node 20's Intl.Segmenter walks a long string in quadratic time (a 40 000-character line
+ * took seconds), so it only ever sees a window of a few hundred code units; each window starts on a
+ * boundary, and its last cluster, which the window may have cut, is segmented again with the next one.
+ */
+export function * graphemeSpans (text: string, from = 0): Generator<[number, number]> {
+  let start = from
+  let size = WINDOW
+  while (start < text.length) {
+    const end = start + size
+    const last = end >= text.length
+    const parts: string[] = []
+    for (const s of segmenter().segment(text.slice(start, end))) parts.push(s.segment)
+    if (!last && parts.length < 2) { size *= 2; continue } // one cluster longer than the window
+    const keep = last ? parts.length : parts.length - 1
+    for (let i = 0; i < keep; i++) {
+      const next = start + parts[i].length
+      yield [start, next]
+      start = next
+    }
+    size = WINDOW
+  }
+}
+
+/** Grapheme clusters of a string, in order, in linear time. */
 export function graphemes (text: string): string[] {
+  if (PLAIN.test(text)) return text.split('')
   const out: string[] = []
-  for (const s of segmenter().segment(text)) out.push(s.segment)
+  for (const [s, e] of graphemeSpans(text)) out.push(text.slice(s, e))
   return out
 }
 
@@ -101,11 +131,11 @@ export function graphemes (text: string): string[] {
 export function sliceToWidth (text: string, width: number): { text: string, width: number } {
   let used = 0
   let end = 0
-  for (const g of graphemes(text)) {
-    const w = stringWidth(g)
+  for (const [s, e] of graphemeSpans(text)) {
+    const w = stringWidth(text.slice(s, e))
     if (used + w > width) break
     used += w
-    end += g.length
+    end = e
   }
   return { text: text.slice(0, end), width: used }
 }

@@ -2,11 +2,14 @@
  * `psst chat`: wires the controller to the terminal. Everything that can go wrong ends the same way:
  * the terminal is restored first, then the reason is printed, then runChat resolves with an exit code.
  */
+import { spawn } from 'node:child_process'
 import type { ChatClient } from './client.js'
 import { ChatController } from './controller.js'
-import { formatClock, glyphsForEnv } from './format.js'
+import { formatClock, glyphsForEnv, timestampProblem } from './format.js'
+import { PsstError } from '../../errors.js'
 import { openTerminal } from './screen.js'
 import type { Terminal } from './screen.js'
+import type { ChatSettings } from './state.js'
 
 export type { ChatClient } from './client.js'
 
@@ -16,7 +19,7 @@ const MIN_PAINT_MS = 30
  * Runs the chat UI until the user quits (/quit or Ctrl+C twice → 0) or the daemon connection closes
  * (→ 1). Takes ownership of `client` and closes it before returning.
  */
-export async function runChat (client: ChatClient, opts: { title?: string, open?: string } = {}): Promise<number> {
+export async function runChat (client: ChatClient, opts: { title?: string, open?: string, settings?: Partial<ChatSettings> } = {}): Promise<number> {
   if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
     process.stderr.write('psst chat: needs a terminal (stdin and stdout must be a TTY)\n')
     closeQuietly(client)
@@ -78,10 +81,12 @@ export async function runChat (client: ChatClient, opts: { title?: string, open?
         bell: () => guard(() => t.bell()),
         redraw: () => paintNow(true),
         suspend: () => guard(() => t.suspend(() => paintNow(true))),
-        exit: (code, message) => finish(code, message)
-      }, { title: opts.title, open: opts.open, glyphs: glyphsForEnv(process.env) })
+        exit: (code, message) => finish(code, message),
+        notify: desktopNotifier()
+      }, { title: opts.title, open: opts.open, glyphs: glyphsForEnv(process.env), settings: opts.settings })
       ctrl = c
       t.onKey((ch, key) => guard(() => c.handleKey(ch, key)))
+      t.onInput(piece => guard(() => c.handleInput(piece)))
       t.onResize(() => guard(() => { c.resize(t.cols, t.rows); paintNow(true) }))
       c.resize(t.cols, t.rows)
       paintNow(true)
@@ -95,4 +100,38 @@ function closeQuietly (client: ChatClient): void {
     const r = client.close()
     if (r instanceof Promise) r.catch(() => {})
   } catch {}
+}
+
+/**
+ * Shows a desktop notification with notify-send (libnotify) when it is installed; where it is not
+ * (a server, a container), the first try finds out and the rest are skipped. Nothing waits for it.
+ */
+function desktopNotifier (): (title: string, body: string) => void {
+  let missing = false
+  return (title, body) => {
+    if (missing) return
+    try {
+      const child = spawn('notify-send', ['--app-name=psst', '--', title, markupSafe(body)], { stdio: 'ignore' })
+      child.on('error', () => { missing = true })
+      child.unref()
+    } catch {
+      missing = true
+    }
+  }
+}
+
+/** Chat settings from `psst chat` flags, then PSST_NOTIFY / PSST_TIMESTAMP; a bad format is a usage error. */
+export function chatSettings (env: Record<string, string | undefined>, flags: { notify?: boolean, timestamp?: string }): Partial<ChatSettings> {
+  const timestamp = flags.timestamp ?? env.PSST_TIMESTAMP
+  if (timestamp !== undefined) {
+    const problem = timestampProblem(timestamp)
+    if (problem !== null) throw PsstError.usage(`--timestamp: ${problem}`)
+  }
+  const notify = flags.notify !== false && env.PSST_NOTIFY !== '0' && env.PSST_NOTIFY !== 'off'
+  return timestamp === undefined ? { notify } : { notify, timestamp }
+}
+
+/** notify-send reads the body as a little HTML: a friend's "<b>" stays text. */
+function markupSafe (text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }

@@ -17,6 +17,8 @@ export interface BodyContext {
   nameOf: (from: string) => string
   /** Rows shown above everything else in this window (the home dashboard). */
   header: (win: ChatWindow, width: number) => Row[]
+  /** strftime-like format of the time in front of each line. */
+  timestamp: string
 }
 
 interface Cached { width: number, key: string, rows: Row[] }
@@ -25,15 +27,15 @@ const cache = new WeakMap<Entry, Cached>()
 /** The wrapped rows of one entry, from the cache when width, name and state are unchanged. */
 export function entryRows (e: Entry, ctx: BodyContext, width: number): Row[] {
   const name = e.kind === 'msg' ? ctx.nameOf(e.from) : ''
-  const key = e.kind === 'msg' ? `${e.state}\u0000${name}` : ''
+  const key = e.kind === 'msg' ? `${e.state}\u0000${name}\u0000${ctx.timestamp}` : ctx.timestamp
   const hit = cache.get(e)
   if (hit !== undefined && hit.width === width && hit.key === key) return hit.rows
   let rows: Row[]
   if (e.kind === 'msg') {
-    const f = formatMessage({ from: e.from, name, text: e.text, action: e.action, sentAt: e.sentAt, state: e.state }, ctx.glyphs)
+    const f = formatMessage({ from: e.from, name, text: e.text, action: e.action, sentAt: e.sentAt, state: e.state }, ctx.glyphs, ctx.timestamp)
     rows = wrapRow(f.row, width, f.indent)
   } else {
-    const f = formatSystem(e.text, e.level, e.at)
+    const f = formatSystem(e.text, e.level, e.at, ctx.timestamp)
     rows = wrapRow(f.row, width, f.indent)
     if (e.rows !== undefined) rows = rows.concat(e.rows)
   }
@@ -47,6 +49,12 @@ function entryTime (e: Entry): number {
 
 function dayRow (ms: number, glyphs: Glyphs): Row {
   return [seg(`${glyphs.rule.repeat(3)} Day changed to ${formatDay(ms)}`, 'separator')]
+}
+
+/** The read marker: what is below it came while you were in another window. */
+export function markerRow (glyphs: Glyphs, width: number): Row {
+  const label = ' new '
+  return [seg(`${glyphs.rule.repeat(3)}${label}${glyphs.rule.repeat(Math.max(0, width - 3 - label.length))}`, 'unread')]
 }
 
 /** What is shown above the oldest loaded entry. */
@@ -77,9 +85,12 @@ export function bodyView (win: ChatWindow, ctx: BodyContext, width: number, heig
   let count = 0
   const entries = win.buffer.entries
   let i = entries.length - 1
+  let incoming = false // a friend's message below the entry being placed
   for (; i >= 0 && count < want + height; i--) {
     const e = entries[i]
-    const chunk = entryRows(e, ctx, width)
+    let chunk = entryRows(e, ctx, width)
+    if (e === win.marker && incoming) chunk = [...chunk, markerRow(ctx.glyphs, width)]
+    if (e.kind === 'msg' && e.from !== 'me') incoming = true
     const prev = entries[i - 1]
     const withDay = prev !== undefined && dayKey(entryTime(prev)) !== dayKey(entryTime(e))
       ? [dayRow(entryTime(e), ctx.glyphs), ...chunk]

@@ -6,10 +6,11 @@
 import { PsstError } from '../../errors.js'
 import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
 import type { ArgKind } from './complete.js'
-import { displayName, shortKey } from './format.js'
+import { displayName, shortKey, timestampProblem } from './format.js'
 import type { SystemLevel } from './format.js'
 import type { FriendBook } from './friends.js'
 import { KEY_HELP } from './keys.js'
+import type { ChatSettings } from './state.js'
 import type { ChatWindow } from './windows.js'
 
 /** What a handler may do besides calling the client; the controller implements it. */
@@ -32,6 +33,10 @@ export interface CommandContext {
   friendGone: (key: string) => void
   requestGone: (key: string) => void
   ownMessage: (friend: string, text: string, action: boolean, result: SendResult) => void
+  search: (text: string) => void
+  searchOlder: () => void
+  /** This session's settings; /set changes them in place. */
+  settings: ChatSettings
 }
 
 export interface Command {
@@ -130,9 +135,15 @@ export const COMMANDS: Command[] = [
     }
   },
   {
-    name: 'status', usage: '/status <online|away|busy> [message]', arg: 'status', help: 'set your status and status message',
+    name: 'status', usage: '/status [online|away|busy] [message]', arg: 'status', help: 'show or set your status and status message',
     async run (args, ctx) {
-      const [word, message] = splitFirst(need(args, this.usage))
+      if (args.trim() === '') {
+        const info = await ctx.client.call('id', {})
+        ctx.setIdentity(info)
+        ctx.print(`status: ${info.status}${info.statusMessage === '' ? '' : ` "${info.statusMessage}"`}`)
+        return
+      }
+      const [word, message] = splitFirst(args)
       const status = word.toLowerCase() as Presence
       if (!STATUSES.includes(status)) throw PsstError.usage(`status must be online, away or busy, not "${word}"`)
       const r = await ctx.client.call('setStatus', { status, message })
@@ -204,6 +215,20 @@ export const COMMANDS: Command[] = [
       ctx.switchWindow(n)
     }
   },
+  {
+    name: 'search', usage: '/search [text]', arg: 'none',
+    help: 'find text in this window (newest first, highlighted); again without text or Ctrl+R: older; Esc ends',
+    run (args, ctx) {
+      const text = args.trim()
+      if (text === '') { ctx.searchOlder(); return }
+      ctx.search(text)
+    }
+  },
+  {
+    name: 'set', usage: '/set [notify on|off | timestamp <format>]', arg: 'none',
+    help: 'show or change a setting for this session: desktop notifications, the time format (%H:%M:%S…)',
+    run (args, ctx) { setting(args, ctx) }
+  },
   { name: 'close', usage: '/close', arg: 'none', help: 'close this window', run (_a, ctx) { ctx.closeWindow() } },
   { name: 'clear', usage: '/clear', arg: 'none', help: 'clear this window (PageUp brings history back)', run (_a, ctx) { ctx.clearWindow() } },
   {
@@ -212,6 +237,34 @@ export const COMMANDS: Command[] = [
   },
   { name: 'quit', aliases: ['exit'], usage: '/quit', arg: 'none', help: 'leave psst chat (the daemon keeps running)', run (_a, ctx) { ctx.quit(0) } }
 ]
+
+const ON_OFF: Record<string, boolean> = { on: true, off: false, yes: true, no: false, true: true, false: false }
+
+function setting (args: string, ctx: CommandContext): void {
+  const [name, value] = splitFirst(args)
+  const s = ctx.settings
+  if (name === '') {
+    ctx.print(`notify ${s.notify ? 'on' : 'off'} — a desktop notification for a message to a window you are not looking at`)
+    ctx.print(`timestamp ${s.timestamp} — the time in front of each line`)
+    return
+  }
+  if (name === 'notify') {
+    const on = ON_OFF[value.toLowerCase()]
+    if (on === undefined) throw PsstError.usage('usage: /set notify on|off')
+    s.notify = on
+    ctx.print(`notify ${on ? 'on' : 'off'}`)
+    return
+  }
+  if (name === 'timestamp') {
+    if (value === '') throw PsstError.usage('usage: /set timestamp <format>, e.g. %H:%M:%S')
+    const problem = timestampProblem(value)
+    if (problem !== null) throw PsstError.usage(problem)
+    s.timestamp = value
+    ctx.print(`timestamp ${value}`)
+    return
+  }
+  throw PsstError.usage(`no setting "${name}" — the settings are notify and timestamp`)
+}
 
 function keyOrFriend (arg: string, ctx: CommandContext): string {
   try {

@@ -10,17 +10,20 @@ import { COMMANDS, errorText, findCommand } from './commands.js'
 import { complete } from './complete.js'
 import type { CompletionState } from './complete.js'
 import { applyEvent } from './events.js'
-import { UNICODE_GLYPHS } from './format.js'
+import { DEFAULT_TIMESTAMP, UNICODE_GLYPHS } from './format.js'
 import type { Glyphs, SystemLevel } from './format.js'
 import { FriendBook } from './friends.js'
 import { HistoryLoader } from './history.js'
 import { InputLine } from './input-line.js'
+import type { InputPiece } from './input-splitter.js'
 import { KeyMap } from './keys.js'
 import type { EditOp, KeyAction, KeyInput } from './keys.js'
-import type { ChatState } from './state.js'
+import type { ChatSettings, ChatState } from './state.js'
+import { findMatches, scrollFor } from './search.js'
 import { submitLine } from './submit.js'
 import { TypingNotifier } from './typing.js'
 import type { Timers } from './typing.js'
+import { sanitize } from '../text/sanitize.js'
 import { bodyContext, buildFrame } from './view.js'
 import type { Frame } from './view.js'
 import { WindowList } from './windows.js'
@@ -35,6 +38,8 @@ export interface UiHooks {
   redraw: () => void
   suspend: () => void
   exit: (code: number, message?: string) => void
+  /** A desktop notification (app.ts runs notify-send); absent where there is no desktop. */
+  notify?: (title: string, body: string) => void
 }
 
 export interface ControllerOptions {
@@ -45,12 +50,18 @@ export interface ControllerOptions {
   qr?: (text: string) => Promise<string>
   /** Public key of a friend whose window opens, focused, at start (the demo opens echo's). */
   open?: string
+  settings?: Partial<ChatSettings>
 }
 
 const CTRL_C_MS = 2000
 const BELL_MS = 1000
+/** A burst of messages makes one notification, not a stack of them. */
+const NOTIFY_MS = 3000
+const NOTIFY_CHARS = 200
 const MARK_READ_MS = 300
 const MAX_ENTRIES = 2000
+/** Far more than one message may hold (64 KiB); a paste beyond it is a mistake, not a message. */
+const MAX_INPUT = 1024 * 1024
 
 export class ChatController {
   readonly state: ChatState
@@ -62,6 +73,7 @@ export class ChatController {
   #completion: CompletionState | null = null
   #ctrlCAt = Number.NEGATIVE_INFINITY
   #bellAt = Number.NEGATIVE_INFINITY
+  #notifyAt = Number.NEGATIVE_INFINITY
   #markRead = new Map<string, unknown>()
   #closed = false
   readonly now: () => number
@@ -76,7 +88,8 @@ export class ChatController {
     this.typing = new TypingNotifier(client, this.timers, () => this.#closed)
     this.state = {
       title: opts.title, me: null, dht: 'unknown', dhtAddress: null, connected: true,
-      windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS
+      windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS,
+      settings: { notify: true, timestamp: DEFAULT_TIMESTAMP, ...opts.settings }
     }
     this.history = new HistoryLoader(this)
     this.#open = opts.open
@@ -99,7 +112,9 @@ export class ChatController {
     this.print(this.state.windows.home, 'welcome to psst chat — /help for commands, Ctrl+C twice or /quit to leave')
     // Like irssi's query windows: a conversation with unread messages is there to switch to.
     if (friends.status === 'fulfilled') {
-      for (const f of friends.value) if (f.unread > 0 && f.publicKey !== this.#open) this.openFriend(f.publicKey, false)
+      for (const f of friends.value) {
+        if (f.unread > 0 && f.publicKey !== this.#open) this.markUnread(this.openFriend(f.publicKey, false), f.unread)
+      }
     }
     if (this.#open !== undefined && this.state.book.friends.has(this.#open)) this.openFriend(this.#open, true)
     this.ui.render()
@@ -156,6 +171,15 @@ export class ChatController {
     this.ui.render()
   }
 
+  /** A message came to a window you are not looking at: tell the desktop (unless /set notify off). */
+  notifyMessage (from: string, text: string): void {
+    const now = this.now()
+    if (!this.state.settings.notify || this.ui.notify === undefined || now - this.#notifyAt < NOTIFY_MS) return
+    this.#notifyAt = now
+    const body = sanitize(text, true)
+    this.ui.notify(`psst: ${this.state.book.nameOf(from)}`, body.length > NOTIFY_CHARS ? `${body.slice(0, NOTIFY_CHARS)}…` : body)
+  }
+
   bell (): void {
     const now = this.now()
     if (now - this.#bellAt < BELL_MS) return
@@ -173,6 +197,19 @@ export class ChatController {
     return win
   }
 
+  /** Puts the read marker above the last `unread` messages from the friend, once they are loaded. */
+  markUnread (win: ChatWindow, unread: number): void {
+    void this.history.loadInitial(win).then(() => {
+      const entries = win.buffer.entries
+      let left = unread
+      for (let i = entries.length - 1; i > 0; i--) {
+        const e = entries[i]
+        if (e.kind === 'msg' && e.from !== 'me' && --left === 0) { win.marker = entries[i - 1]; break }
+      }
+      this.ui.render()
+    })
+  }
+
   switchTo (win: ChatWindow): void {
     const left = this.state.windows.switchToWindow(win)
     if (left !== null) this.windowChanged(left)
@@ -184,6 +221,7 @@ export class ChatController {
   }
 
   windowChanged (left: ChatWindow): void {
+    left.marker = left.buffer.entries[left.buffer.entries.length - 1] ?? null
     if (left.kind === 'friend' && this.typing.target === left.key) this.typing.stop()
     this.#completion = null
     this.viewed(this.state.windows.active)
@@ -238,7 +276,8 @@ export class ChatController {
     const me = this.state.me
     this.state.me = {
       id: info.id, publicKey: info.publicKey, name: info.name,
-      status: me?.status ?? 'online', statusMessage: me?.statusMessage ?? ''
+      // an older daemon's answer may lack them: keep what we knew
+      status: info.status ?? me?.status ?? 'online', statusMessage: info.statusMessage ?? me?.statusMessage ?? ''
     }
     this.ui.render()
   }
@@ -321,13 +360,66 @@ export class ChatController {
   // ---- keys and the input line ----------------------------------------------------------------
 
   handleKey (ch: string | undefined, key: KeyInput): void {
+    const win = this.state.windows.active
+    if ((key.full ?? key.name) === 'escape' && win.search !== null) { this.endSearch(win); this.ui.render() }
     this.runAction(this.#keys.decode(ch, key, this.now()))
+  }
+
+  /** Starts a scrollback search in the active window: the newest match is shown. */
+  search (query: string): void {
+    const win = this.state.windows.active
+    const matches = findMatches(win, query)
+    if (matches.length === 0) {
+      win.search = null
+      this.print(win, `no line holds "${query}"${win.buffer.hasOlder && win.kind === 'friend' ? ' in what is loaded — PageUp loads older history' : ''}`, 'dim')
+      return
+    }
+    win.search = { query, matches, at: matches.length - 1 }
+    this.#showMatch(win)
+  }
+
+  /** Ctrl+R, or /search with no text: the next older match, or a hint when there is none. */
+  searchOlder (): void {
+    const win = this.state.windows.active
+    const s = win.search
+    if (s === null) { this.input.set('/search '); return }
+    if (s.at === 0) {
+      this.print(win, `no older line holds "${s.query}"${win.buffer.hasOlder && win.kind === 'friend' ? ' in what is loaded — PageUp loads older history' : ''}`, 'dim')
+      return
+    }
+    s.at--
+    this.#showMatch(win)
+  }
+
+  endSearch (win: ChatWindow): void {
+    win.search = null
+    win.scroll = 0
+  }
+
+  #showMatch (win: ChatWindow): void {
+    const s = win.search
+    if (s === null) return
+    win.scroll = scrollFor(win, s.matches[s.at], bodyContext(this.state), this.cols, this.bodyHeight)
+    this.ui.render()
+  }
+
+  /** Input that came in one piece: typed-ahead text, a paste (line breaks kept), Alt+Enter. */
+  handleInput (piece: InputPiece): void {
+    if (piece.kind === 'keys') return
+    if (piece.kind === 'newline') { this.runAction({ type: 'newline' }); return }
+    if (this.input.text.length + piece.text.length > MAX_INPUT) {
+      this.print(this.state.windows.active, `paste ignored: ${piece.text.length} characters would make the input line longer than ${MAX_INPUT}`, 'error')
+      return
+    }
+    this.runAction({ type: 'insert', text: piece.text })
   }
 
   runAction (a: KeyAction): void {
     if (a.type !== 'complete') this.#completion = null
     switch (a.type) {
       case 'insert': this.input.insert(a.text); this.inputChanged(); break
+      case 'newline': this.input.insert('\n'); this.inputChanged(); break
+      case 'search-older': this.searchOlder(); break
       case 'edit': this.edit(a.op); break
       case 'submit': void this.submit(); break
       case 'history': if (a.dir === 'up') this.input.historyUp(); else this.input.historyDown(); break

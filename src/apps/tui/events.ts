@@ -38,6 +38,7 @@ function dispatch (c: ChatController, e: PsstEvent): void {
       c.state.dht = e.state
       break
     case 'warning': c.print(c.state.windows.home, `warning: ${sanitize(String(e.message), true)}`, 'warn'); break
+    case 'profile': onProfile(c, e); break
   }
 }
 
@@ -58,6 +59,7 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   const f = c.state.book.get(e.friend)
   if (f !== undefined) f.unread++
   c.bell()
+  c.notifyMessage(e.friend, e.text)
 }
 
 function onPresence (c: ChatController, e: Of<'presence'>): void {
@@ -115,4 +117,14 @@ function onFriendRemoved (c: ChatController, e: Of<'friend-removed'>): void {
   const win = c.state.windows.find(e.publicKey)
   if (win !== undefined) c.print(win, `${name} is no longer your friend`, 'warn')
   if (was) c.print(c.state.windows.home, `${name} (${shortKey(e.publicKey)}) is no longer your friend`)
+}
+
+/** My name or status changed, maybe from another client (`psst status away`): the bars follow. */
+function onProfile (c: ChatController, e: Of<'profile'>): void {
+  const me = c.state.me
+  if (me === null) return
+  const changed = me.status !== e.status || me.statusMessage !== e.statusMessage
+  me.name = e.name
+  c.setMyStatus(e.status, e.statusMessage)
+  if (changed) c.print(c.state.windows.home, `you are ${e.status}${e.statusMessage === '' ? '' : ` — "${sanitize(e.statusMessage, true)}"`}`, 'dim')
 }

@@ -15,15 +15,17 @@ export interface Glyphs {
   offline: string
   ellipsis: string
   rule: string
+  /** A line break in the input line. */
+  newline: string
 }
 
 /** `·` queued, `✓` sent (left this machine), `✓✓` delivered (the friend's receipt). */
 export const UNICODE_GLYPHS: Glyphs = {
-  queued: '·', sent: '✓', delivered: '✓✓', online: '●', offline: '○', ellipsis: '…', rule: '─'
+  queued: '·', sent: '✓', delivered: '✓✓', online: '●', offline: '○', ellipsis: '…', rule: '─', newline: '↵'
 }
 /** For terminals without UTF-8: `~` queued, `+` sent, `++` delivered. */
 export const ASCII_GLYPHS: Glyphs = {
-  queued: '~', sent: '+', delivered: '++', online: '*', offline: '-', ellipsis: '...', rule: '-'
+  queued: '~', sent: '+', delivered: '++', online: '*', offline: '-', ellipsis: '...', rule: '-', newline: '^J'
 }
 
 /** Picks glyphs from the locale, as ncurses programs do. */
@@ -41,6 +43,39 @@ function two (n: number): string {
 export function formatClock (ms: number): string {
   const d = new Date(ms)
   return `${two(d.getHours())}:${two(d.getMinutes())}`
+}
+
+export const DEFAULT_TIMESTAMP = '%H:%M'
+
+/** The strftime fields a timestamp format may use (`/set timestamp`, PSST_TIMESTAMP). */
+const FIELDS: Record<string, (d: Date) => string> = {
+  H: d => two(d.getHours()),
+  I: d => two(((d.getHours() + 11) % 12) + 1),
+  p: d => d.getHours() < 12 ? 'AM' : 'PM',
+  M: d => two(d.getMinutes()),
+  S: d => two(d.getSeconds()),
+  d: d => two(d.getDate()),
+  m: d => two(d.getMonth() + 1),
+  y: d => two(d.getFullYear() % 100),
+  Y: d => String(d.getFullYear()),
+  b: d => MONTHS[d.getMonth()],
+  a: d => DAYS[d.getDay()],
+  '%': () => '%'
+}
+
+/** Checks a timestamp format: every `%x` must be a known field; returns the problem or null. */
+export function timestampProblem (format: string): string | null {
+  if (format.length > 40) return 'a timestamp format is at most 40 characters'
+  for (const m of format.matchAll(/%(.?)/g)) {
+    if (FIELDS[m[1]] === undefined) return `unknown field %${m[1]} — use %H %I %p %M %S %d %m %y %Y %b %a %%`
+  }
+  return null
+}
+
+/** Local time in a strftime-like format (the fields above). */
+export function formatTime (ms: number, format: string): string {
+  const d = new Date(ms)
+  return format.replace(/%(.?)/g, (all, f: string) => FIELDS[f]?.(d) ?? all)
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
@@ -101,11 +136,11 @@ export interface MessageView {
  * `[12:34] <alice> hello` or `[12:34]  * alice waves`; my own lines end with the delivery mark.
  * Returns the segments and the column where the text starts (the wrap indent).
  */
-export function formatMessage (m: MessageView, glyphs: Glyphs): { row: Row, indent: number } {
+export function formatMessage (m: MessageView, glyphs: Glyphs, timestamp = DEFAULT_TIMESTAMP): { row: Row, indent: number } {
   const mine = m.from === 'me'
   const nick = mine ? 'self' : nickStyle(m.from)
   const text = sanitize(m.text)
-  const row: Row = [seg(`[${formatClock(m.sentAt)}] `, 'time')]
+  const row: Row = [seg(`[${formatTime(m.sentAt, timestamp)}] `, 'time')]
   if (m.action) {
     row.push(seg(' * ', 'action'), seg(m.name, nick), seg(' '))
   } else {
@@ -120,8 +155,8 @@ export function formatMessage (m: MessageView, glyphs: Glyphs): { row: Row, inde
 export type SystemLevel = 'info' | 'error' | 'warn' | 'hilight' | 'dim'
 
 /** `[12:34] -!- text`, irssi's marker for lines that are not messages. */
-export function formatSystem (text: string, level: SystemLevel, at: number): { row: Row, indent: number } {
-  const row: Row = [seg(`[${formatClock(at)}] `, 'time'), seg('-!- ', level === 'error' ? 'error' : 'dim')]
+export function formatSystem (text: string, level: SystemLevel, at: number, timestamp = DEFAULT_TIMESTAMP): { row: Row, indent: number } {
+  const row: Row = [seg(`[${formatTime(at, timestamp)}] `, 'time'), seg('-!- ', level === 'error' ? 'error' : 'dim')]
   const indent = row.reduce((w, s) => w + stringWidth(s.text), 0)
   row.push(seg(sanitize(text), level === 'info' ? 'plain' : level))
   return { row, indent }

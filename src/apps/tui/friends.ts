@@ -1,6 +1,6 @@
 /**
  * What the TUI knows about friends and pending requests, kept current from events, and how a
- * name or key prefix typed in a command is resolved (DESIGN.md §1: a unique name/alias, or a unique
+ * name or key prefix typed in a command is resolved (docs/design.md, Identity and IDs: a unique name/alias, or a unique
  * public-key prefix of at least 8 hex characters).
  */
 import { PsstError } from '../../errors.js'
@@ -102,7 +102,7 @@ export class FriendBook {
     return resolveKey(query, [...this.requests.values()], 'request')
   }
 
-  /** Friends whose name or key start look like `r`'s: shown before accepting (RELIABILITY.md case 15). */
+  /** Friends whose name or key start look like `r`'s: shown before accepting (docs/reliability.md, case 15). */
   lookAlikes (r: Named): FriendInfo[] {
     const name = r.name.trim().toLowerCase()
     return [...this.friends.values()].filter(f => f.publicKey !== r.publicKey && (

@@ -32,8 +32,19 @@ export class HistoryLoader {
     return Math.max(MIN_PAGE, this.host.bodyHeight * 2)
   }
 
+  readonly #initial = new WeakMap<ChatWindow, Promise<void>>()
+
+  /** Loads the last screenful once; a second call waits for the same load. */
   async loadInitial (win: ChatWindow): Promise<void> {
+    const pending = this.#initial.get(win)
+    if (pending !== undefined) return await pending
     if (win.history !== 'none') return
+    const load = this.#loadInitial(win)
+    this.#initial.set(win, load)
+    await load
+  }
+
+  async #loadInitial (win: ChatWindow): Promise<void> {
     win.history = 'loading'
     const limit = this.firstLimit
     try {

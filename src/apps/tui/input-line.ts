@@ -1,19 +1,69 @@
 /**
  * The input line: Emacs/readline editing over grapheme clusters, a kill buffer, history (Up/Down keep
  * the unsent draft), and a horizontal view that keeps the cursor visible. Pure: no terminal.
+ *
+ * The text may be a 64 KiB paste, so no key costs time in proportion to the whole line: clusters are
+ * found from the nearest position that is surely a boundary (see safeStart), and the view walks only
+ * the columns it shows. A pasted line break is kept (a multi-line message) and shown as one glyph.
  */
-import { graphemes, stringWidth } from './width.js'
+import { graphemeSpans, stringWidth } from '../text/width.js'
 
 const MAX_HISTORY = 500
 const isSpace = (g: string): boolean => /^\s+$/u.test(g)
 const isWordChar = (g: string): boolean => /[\p{L}\p{N}\p{M}_]/u.test(g)
 
-/** UTF-16 offsets of every grapheme boundary in `text`, from 0 to text.length. */
-function boundaries (text: string): number[] {
-  const out = [0]
-  let at = 0
-  for (const g of graphemes(text)) { at += g.length; out.push(at) }
-  return out
+/**
+ * Code points that grapheme rules never join to a neighbour of the same kind: no combining marks,
+ * joiners, prepended marks, regional indicators, Hangul jamo or emoji modifiers among them. Between two
+ * of these there is always a cluster boundary (UAX #29, GB999).
+ */
+const SIMPLE: ReadonlyArray<readonly [number, number]> = [
+  [0x09, 0x0a], [0x20, 0x7e], [0xa0, 0xac], [0xae, 0x2ff], [0x370, 0x482], [0x3041, 0x3096],
+  [0x30a1, 0x30fa], [0x4e00, 0x9fff], [0xac00, 0xd7a3], [0x1f300, 0x1f3fa], [0x1f400, 0x1f64f],
+  [0x1f680, 0x1f6ff], [0x1f900, 0x1f9ff]
+]
+
+function isSimple (cp: number | undefined): boolean {
+  if (cp === undefined) return false
+  for (const [a, b] of SIMPLE) if (cp >= a && cp <= b) return true
+  return false
+}
+
+const isLow = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff
+
+/** The code point that ends just before offset `i`. */
+function before (text: string, i: number): number | undefined {
+  if (i <= 0) return undefined
+  return isLow(text.charCodeAt(i - 1)) && i >= 2 ? text.codePointAt(i - 2) : text.codePointAt(i - 1)
+}
+
+/** Offset `i` is surely a cluster boundary: the ends, or between two simple code points. */
+function surelyBoundary (text: string, i: number): boolean {
+  if (i <= 0 || i >= text.length) return true
+  return !isLow(text.charCodeAt(i)) && isSimple(before(text, i)) && isSimple(text.codePointAt(i))
+}
+
+/**
+ * A cluster boundary at or before `at`. Near ordinary text (any script of the table above, emoji)
+ * this is `at` itself or a step or two back.
+ */
+function safeStart (text: string, at: number): number {
+  for (let i = Math.min(at, text.length); i > 0; i--) if (surelyBoundary(text, i)) return i
+  return 0
+}
+
+/** The cluster that holds position `at` as [start, end); [length, length] at the end of the text. */
+export function clusterAt (text: string, at: number): [number, number] {
+  if (at >= text.length) return [text.length, text.length]
+  const next = at + (text.codePointAt(at) as number > 0xffff ? 2 : 1)
+  if (surelyBoundary(text, at) && surelyBoundary(text, next)) return [at, next]
+  for (const span of graphemeSpans(text, safeStart(text, at))) if (span[1] > at) return span
+  return [text.length, text.length]
+}
+
+/** What a cluster looks like in the input line: a line break as `newline`, a tab as a space. */
+function shown (g: string, newline: string): string {
+  return g === '\n' ? newline : g === '\t' ? ' ' : g
 }
 
 export class InputLine {
@@ -33,37 +83,32 @@ export class InputLine {
   /** Replaces the whole line (Tab completion, history). */
   set (text: string, cursor = text.length): void {
     this.#text = text
-    this.#cursor = this.#snap(Math.max(0, Math.min(cursor, text.length)))
+    this.#cursor = this.#floor(Math.max(0, Math.min(cursor, text.length)))
+    this.#offset = Math.min(this.#offset, this.#cursor)
   }
 
-  #snap (at: number): number {
-    const b = boundaries(this.#text)
-    let best = 0
-    for (const x of b) if (x <= at) best = x
-    return best
+  /** The boundary at or before `at`. */
+  #floor (at: number): number {
+    const [s] = clusterAt(this.#text, at)
+    return Math.min(s, at)
   }
 
-  #prevBoundary (): number {
-    const b = boundaries(this.#text)
-    let best = 0
-    for (const x of b) if (x < this.#cursor) best = x
-    return best
+  #prevBoundary (at = this.#cursor): number {
+    return at <= 0 ? 0 : clusterAt(this.#text, at - 1)[0]
   }
 
-  #nextBoundary (): number {
-    for (const x of boundaries(this.#text)) if (x > this.#cursor) return x
-    return this.#text.length
+  #nextBoundary (at = this.#cursor): number {
+    return clusterAt(this.#text, at)[1]
   }
 
   insert (s: string): void {
-    this.#text = this.#text.slice(0, this.#cursor) + s + this.#text.slice(this.#cursor)
-    // Snap: a combining mark or the second half of a surrogate pair joins the grapheme before it.
-    this.#cursor = this.#snapAfterInsert(this.#cursor + s.length)
-  }
-
-  #snapAfterInsert (at: number): number {
-    for (const x of boundaries(this.#text)) if (x >= at) return x
-    return this.#text.length
+    if (s === '') return
+    const at = this.#cursor
+    this.#text = this.#text.slice(0, at) + s + this.#text.slice(at)
+    // Snap forward: a combining mark or the second half of a surrogate pair joins the cluster before it.
+    const end = at + s.length
+    const [cs, ce] = clusterAt(this.#text, end)
+    this.#cursor = cs === end ? end : ce
   }
 
   left (): void { this.#cursor = this.#prevBoundary() }
@@ -72,8 +117,7 @@ export class InputLine {
   end (): void { this.#cursor = this.#text.length }
 
   backspace (): void {
-    const from = this.#prevBoundary()
-    this.#delete(from, this.#cursor, false)
+    this.#delete(this.#prevBoundary(), this.#cursor, false)
   }
 
   deleteForward (): void {
@@ -112,20 +156,24 @@ export class InputLine {
   /** Ctrl+Y: insert the last killed text. */
   yank (): void { if (this.#kill !== '') this.insert(this.#kill) }
 
+  #before (at: number): string {
+    return this.#text.slice(this.#prevBoundary(at), at)
+  }
+
   #wordStart (isSeparator: (g: string) => boolean): number {
-    const gs = graphemes(this.#text.slice(0, this.#cursor))
-    let i = gs.length
-    while (i > 0 && isSeparator(gs[i - 1])) i--
-    while (i > 0 && !isSeparator(gs[i - 1])) i--
-    return gs.slice(0, i).join('').length
+    let at = this.#cursor
+    while (at > 0 && isSeparator(this.#before(at))) at = this.#prevBoundary(at)
+    while (at > 0 && !isSeparator(this.#before(at))) at = this.#prevBoundary(at)
+    return at
   }
 
   #wordEnd (): number {
-    const rest = graphemes(this.#text.slice(this.#cursor))
-    let i = 0
-    while (i < rest.length && !isWordChar(rest[i])) i++
-    while (i < rest.length && isWordChar(rest[i])) i++
-    return this.#cursor + rest.slice(0, i).join('').length
+    const t = this.#text
+    let at = this.#cursor
+    const next = (): string => t.slice(at, this.#nextBoundary(at))
+    while (at < t.length && !isWordChar(next())) at = this.#nextBoundary(at)
+    while (at < t.length && isWordChar(next())) at = this.#nextBoundary(at)
+    return at
   }
 
   /** Up: the previous history line; the current text is kept as a draft. */
@@ -162,28 +210,56 @@ export class InputLine {
     this.submit()
   }
 
+  /** Lines in the text: more than one after a multi-line paste or Alt+Enter. */
+  get lineCount (): number {
+    let n = 1
+    for (let i = this.#text.indexOf('\n'); i !== -1; i = this.#text.indexOf('\n', i + 1)) n++
+    return n
+  }
+
   /**
    * What fits in `width` columns, scrolled horizontally so the cursor stays visible, and the
-   * cursor's column within it.
+   * cursor's column within it. Costs the columns shown, not the length of the line.
    */
-  view (width: number): { text: string, cursorCol: number } {
+  view (width: number, newline = '↵'): { text: string, cursorCol: number } {
     const w = Math.max(1, width - 1) // one column for the cursor at the end
-    if (this.#offset > this.#cursor) this.#offset = this.#snap(this.#cursor)
-    // move the start right until the cursor fits
-    while (stringWidth(this.#text.slice(this.#offset, this.#cursor)) > w) {
-      const g = graphemes(this.#text.slice(this.#offset))[0]
-      this.#offset += g.length
-    }
-    // back to the start once everything up to the cursor fits again (after deleting)
-    if (this.#offset > 0 && stringWidth(this.#text.slice(0, this.#cursor)) <= w) this.#offset = 0
-    let text = ''
+    const t = this.#text
+    const cols = (from: number, to: number): number => stringWidth(shown(t.slice(from, to), newline))
+    if (this.#offset > this.#cursor) this.#offset = this.#cursor
+    // walk back from the cursor while it fits: past the offset means the cursor went off the right
+    let start = this.#cursor
     let used = 0
-    for (const g of graphemes(this.#text.slice(this.#offset))) {
-      const gw = stringWidth(g)
-      if (used + gw > width) break
-      text += g
+    while (start > this.#offset) {
+      const p = this.#prevBoundary(start)
+      const gw = cols(p, start)
+      if (used + gw > w) break
       used += gw
+      start = p
     }
-    return { text, cursorCol: stringWidth(this.#text.slice(this.#offset, this.#cursor)) }
+    if (start > this.#offset) {
+      this.#offset = start
+    } else {
+      // back to the start once everything up to the cursor fits again (after deleting)
+      let s = start
+      while (s > 0) {
+        const p = this.#prevBoundary(s)
+        used += cols(p, s)
+        if (used > w) break
+        s = p
+      }
+      if (s === 0) this.#offset = 0
+    }
+    let text = ''
+    let taken = 0
+    let cursorCol = 0
+    for (const [at, next] of graphemeSpans(t, this.#offset)) {
+      const g = shown(t.slice(at, next), newline)
+      const gw = stringWidth(g)
+      if (taken + gw > width) break
+      if (at < this.#cursor) cursorCol += gw
+      text += g
+      taken += gw
+    }
+    return { text, cursorCol }
   }
 }

@@ -18,6 +18,8 @@ export type EditOp =
 
 export type KeyAction =
   | { type: 'insert', text: string }
+  | { type: 'newline' }
+  | { type: 'search-older' }
   | { type: 'edit', op: EditOp }
   | { type: 'submit' }
   | { type: 'history', dir: 'up' | 'down' }
@@ -45,6 +47,8 @@ const OTHER: Record<string, KeyAction> = {
   // blessed reports Enter (\r) twice, as "enter" and then "return"; act on "return" only.
   return: { type: 'submit' },
   linefeed: { type: 'submit' },
+  'M-return': { type: 'newline' },
+  'M-enter': { type: 'newline' },
   up: { type: 'history', dir: 'up' },
   down: { type: 'history', dir: 'down' },
   tab: { type: 'complete' },
@@ -54,12 +58,14 @@ const OTHER: Record<string, KeyAction> = {
   'C-p': { type: 'prev-window' },
   'C-c': { type: 'interrupt' },
   'C-l': { type: 'redraw' },
+  'C-r': { type: 'search-older' },
   'C-z': { type: 'suspend' }
 }
 
 /** Rows for /help and the README: key, what it does. */
 export const KEY_HELP: Array<[string, string]> = [
   ['Enter', 'send the line / run the command'],
+  ['Alt+Enter', 'new line in the message (a multi-line paste stays one message too)'],
   ['Alt+1…9, Alt+0', 'go to window 1…9, 10 (Esc then digit works too)'],
   ['Ctrl+N / Ctrl+P', 'next / previous window'],
   ['PageUp / PageDown', 'scroll; older history loads when you reach the top'],
@@ -72,6 +78,7 @@ export const KEY_HELP: Array<[string, string]> = [
   ['Ctrl+W / Alt+D', 'delete word before / after the cursor'],
   ['Ctrl+Y', 'paste what was last deleted'],
   ['Backspace / Delete', 'delete character before / under the cursor'],
+  ['Ctrl+R', 'search the window: older match (/search <text> starts; Esc ends)'],
   ['Ctrl+L', 'redraw the screen'],
   ['Ctrl+Z', 'suspend (fg to come back)'],
   ['Ctrl+C', 'clear the line; twice within 2 s quits (as /quit)']

@@ -22,4 +22,13 @@ export interface ChatState {
   windows: WindowList
   book: FriendBook
   glyphs: Glyphs
+  settings: ChatSettings
+}
+
+/** What `/set` changes for this session (defaults from `psst chat` flags and the environment). */
+export interface ChatSettings {
+  /** A desktop notification (notify-send) for a message to a window you are not looking at. */
+  notify: boolean
+  /** strftime-like format of line times: %H:%M by default. */
+  timestamp: string
 }

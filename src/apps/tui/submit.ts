@@ -13,7 +13,8 @@ const ESC_SEQ = /\x1b\[[0-9;]*m/g
 export async function submitLine (c: ChatController, line: string): Promise<void> {
   if (line.trim() === '') return
   const win = c.state.windows.active
-  if (parseCommandLine(line) !== null) {
+  // commands are one line: a multi-line paste that happens to start with "/" is a message
+  if (!line.includes('\n') && parseCommandLine(line) !== null) {
     await executeCommand(line, commandContext(c, win))
     c.ui.render()
     return
@@ -27,7 +28,10 @@ export async function submitLine (c: ChatController, line: string): Promise<void
     const r = await c.client.call('send', { friend: win.key, text })
     c.ownMessage(win.key, text, false, r)
   } catch (err) {
-    c.print(win, `not sent: ${errorText(err)}`, 'error')
+    // nothing typed since: give the text back, so a long paste is not lost to one refusal
+    const back = c.input.text === ''
+    if (back) c.input.set(line)
+    c.print(win, `not sent: ${errorText(err)}${back ? ' — the text is back in the input line' : ''}`, 'error')
   }
 }
 
@@ -54,6 +58,9 @@ export function commandContext (c: ChatController, win: ChatWindow): CommandCont
     friendAdded: info => c.friendAdded(info),
     friendGone: key => { state.book.remove(key); c.ui.render() },
     requestGone: key => { state.book.requests.delete(key); c.syncRequestsWindow(); c.ui.render() },
-    ownMessage: (friend, text, action, r) => c.ownMessage(friend, text, action, r)
+    ownMessage: (friend, text, action, r) => c.ownMessage(friend, text, action, r),
+    settings: state.settings,
+    search: text => c.search(text),
+    searchOlder: () => c.searchOlder()
   }
 }

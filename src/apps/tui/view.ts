@@ -3,6 +3,7 @@
  * scrollback, a status bar, and the input line with its prompt. Pure; screen.ts paints the result.
  */
 import { bodyView } from './body.js'
+import { highlight } from './search.js'
 import type { BodyContext } from './body.js'
 import { displayName, formatClock, formatFriendRow, presenceLabel, shortKey } from './format.js'
 import type { InputLine } from './input-line.js'
@@ -59,7 +60,7 @@ export function titleRow (state: ChatState, win: ChatWindow, width: number): Row
   return fillBar(row, width)
 }
 
-export function statusRow (state: ChatState, width: number, now: number, scrolled: boolean): Row {
+export function statusRow (state: ChatState, width: number, now: number, scrolled: boolean, inputLines = 1): Row {
   const b = (text: string, style: Style = 'bar'): Segment[] => [seg('[', 'bar-dim'), seg(text, style), seg('] ', 'bar-dim')]
   const me = state.me
   const w = state.windows
@@ -76,6 +77,9 @@ export function statusRow (state: ChatState, width: number, now: number, scrolle
     })
     row.push(seg('] ', 'bar-dim'))
   }
+  if (inputLines > 1) row.push(...b(`input: ${inputLines} lines`, 'bar-strong'))
+  const search = w.active.search
+  if (search !== null) row.push(...b(`search: ${truncate(search.query, 20)} ${search.at + 1}/${search.matches.length} — Ctrl+R older, Esc ends`, 'bar-strong'))
   if (scrolled) row.push(seg('-- more --', 'bar-strong'))
   return fillBar(row, width)
 }
@@ -133,7 +137,8 @@ export function bodyContext (state: ChatState): BodyContext {
   return {
     glyphs: state.glyphs,
     nameOf: from => from === 'me' ? displayName(state.me?.name, state.me?.publicKey ?? 'me') : state.book.nameOf(from),
-    header: (win, width) => win.kind === 'home' ? homeHeader(state, width) : win.kind === 'requests' ? requestsHeader(state) : []
+    header: (win, width) => win.kind === 'home' ? homeHeader(state, width) : win.kind === 'requests' ? requestsHeader(state) : [],
+    timestamp: state.settings.timestamp
   }
 }
 
@@ -146,12 +151,13 @@ export function buildFrame (state: ChatState, input: InputLine, cols: number, ro
   const height = rows - 3
   const body = bodyView(win, bodyContext(state), cols, height, win.scroll)
   win.scroll = body.scroll
-  const out: Row[] = [titleRow(state, win, cols), ...body.rows]
+  const shown = win.search === null ? body.rows : highlight(body.rows, win.search.query)
+  const out: Row[] = [titleRow(state, win, cols), ...shown]
   while (out.length < rows - 2) out.push([])
-  out.push(statusRow(state, cols, now, win.scroll > 0))
+  out.push(statusRow(state, cols, now, win.scroll > 0, input.lineCount))
   const prompt = `[${truncate(windowLabel(state, win), 16)}] `
   const pw = stringWidth(prompt)
-  const view = input.view(cols - pw)
+  const view = input.view(cols - pw, state.glyphs.newline)
   out.push([seg(prompt, 'prompt'), seg(view.text)])
   return { rows: out, cursor: { row: rows - 1, col: pw + view.cursorCol }, atTop: body.atTop }
 }

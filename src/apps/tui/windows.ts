@@ -4,6 +4,8 @@
  * windows_auto_renumber). Activity levels drive the `[Act: 2,3]` list in the status bar.
  */
 import { MessageBuffer } from './buffer.js'
+import type { Entry } from './buffer.js'
+import type { SearchState } from './search.js'
 
 export type WindowKind = 'home' | 'friend' | 'requests'
 
@@ -21,10 +23,17 @@ export interface ChatWindow {
   /** History: 'none' before the first load, then 'loading' / 'ready'. */
   history: 'none' | 'loading' | 'ready'
   loadingOlder: boolean
+  /**
+   * The read marker (irssi's trackbar, WeeChat's read marker): the last entry shown when you left the
+   * window. A line under it tells what came while you were away.
+   */
+  marker: Entry | null
+  /** An active scrollback search (/search, Ctrl+R), or null. */
+  search: SearchState | null
 }
 
 export function newWindow (kind: WindowKind, key: string): ChatWindow {
-  return { kind, key, buffer: new MessageBuffer(), activity: 0, scroll: 0, history: 'none', loadingOlder: false }
+  return { kind, key, buffer: new MessageBuffer(), activity: 0, scroll: 0, history: 'none', loadingOlder: false, marker: null, search: null }
 }
 
 export class WindowList {

@@ -8,7 +8,7 @@ import { graphemes, stringWidth } from '../text/width.js'
 export type Style =
   | 'plain' | 'time' | 'dim' | 'info' | 'error' | 'warn' | 'self' | 'action' | 'hilight'
   | 'mark-queued' | 'mark-sent' | 'mark-delivered' | 'qr' | 'separator'
-  | 'online' | 'away' | 'busy' | 'offline' | 'unread'
+  | 'online' | 'away' | 'busy' | 'offline' | 'unread' | 'search'
   | 'bar' | 'bar-dim' | 'bar-strong' | 'bar-alert' | 'act-1' | 'act-2' | 'act-3' | 'prompt'
   | `nick-${number}`
 
@@ -60,10 +60,25 @@ function trimEnd (row: Row): void {
   }
 }
 
+/** Rows that go on, unbroken, in the next row (the pieces of a word longer than a line). */
+const continuations = new WeakMap<Row, Row>()
+
+/**
+ * The row this one goes on in, when it holds the first part of a long word (a URL) cut at the edge.
+ * screen.ts paints such rows as one line the terminal wraps itself, so it still sees one URL.
+ */
+export function continuationOf (row: Row): Row | undefined {
+  return continuations.get(row)
+}
+
+const URL_START = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|mailto:|psst:)/i
+
 /**
  * Wraps styled text to `width` columns: at spaces when it can, inside a word (between graphemes) when
  * a word is longer than a line, at every `\n`. Continuation rows start with `indent` spaces, as irssi
- * indents wrapped lines under the message text. No row is wider than `width`.
+ * indents wrapped lines under the message text; but a URL never continues on an indented row: it moves
+ * to a row of its own at column 0 when it fits there, and the rest of a longer word continues at
+ * column 0, so the terminal's URL detection and copying see it whole. No row is wider than `width`.
  */
 export function wrapRow (segments: Row, width: number, indent = 0): Row[] {
   const w = Math.max(1, width)
@@ -71,29 +86,34 @@ export function wrapRow (segments: Row, width: number, indent = 0): Row[] {
   const rows: Row[] = []
   let row: Row = []
   let used = 0
-  let avail = w
+  let rowIndent = 0
 
-  const newRow = (): void => {
+  const newRow = (indented = true): void => {
     trimEnd(row)
     rows.push(row)
-    row = ind > 0 ? [{ text: ' '.repeat(ind), style: 'plain' }] : []
-    used = ind
-    avail = w
+    rowIndent = indented ? ind : 0
+    row = rowIndent > 0 ? [{ text: ' '.repeat(rowIndent), style: 'plain' }] : []
+    used = rowIndent
   }
 
   for (const t of tokenize(segments)) {
     if (t.kind === 'nl') { newRow(); continue }
     if (t.kind === 'space') {
-      if (used === ind && rows.length > 0) continue // no leading spaces on continuation rows
-      if (used + t.width <= avail) { push(row, t.text, t.style); used += t.width } else newRow()
+      if (used === rowIndent && rows.length > 0) continue // no leading spaces on continuation rows
+      if (used + t.width <= w) { push(row, t.text, t.style); used += t.width } else newRow()
       continue
     }
-    if (used + t.width <= avail) { push(row, t.text, t.style); used += t.width; continue }
-    if (used > ind && t.width <= avail - ind) { newRow(); push(row, t.text, t.style); used += t.width; continue }
-    // a word longer than a line: break it between graphemes
+    if (used + t.width <= w) { push(row, t.text, t.style); used += t.width; continue }
+    if (used > ind && t.width <= w - ind) { newRow(); push(row, t.text, t.style); used += t.width; continue }
+    if (used > 0 && t.width <= w && URL_START.test(t.text)) { newRow(false); push(row, t.text, t.style); used += t.width; continue }
+    // a word longer than a line: break it between graphemes, going on at column 0
     for (const g of graphemes(t.text)) {
       const gw = stringWidth(g)
-      if (used + gw > avail && used > ind) newRow()
+      if (used + gw > w && used > rowIndent) {
+        const full = used === w ? row : null
+        newRow(false)
+        if (full !== null) continuations.set(full, row)
+      }
       push(row, g, t.style)
       used += gw
     }

@@ -3,7 +3,6 @@
  * use (see lazy.ts), so the CLI builds and works without them.
  */
 import type { Command } from 'commander'
-import type { Client } from '../../../daemon/index.js'
 import type { MailboxInfo } from '../../../daemon/api.js'
 import { parsePort, parsePublicKey } from '../args.js'
 import type { Ctx } from '../context.js'
@@ -15,10 +14,13 @@ import { examples, run, setExitCode, type Opts } from './run.js'
 export function registerExtras (program: Command): void {
   program.command('chat')
     .description('open the terminal chat window')
-    .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat'))
-    .action(run(async (ctx) => {
-      const { runChat } = await import('../../tui/app.js')
-      setExitCode(await runChat(await ctx.resilientClient(), {}))
+    .option('--no-notify', 'no desktop notification (notify-send) for messages to windows you are not looking at; also PSST_NOTIFY=0')
+    .option('--timestamp <format>', 'time in front of each line, strftime-like: %H:%M (default), %H:%M:%S, %I:%M %p…; also PSST_TIMESTAMP')
+    .addHelpText('after', examples('psst chat', 'psst --home /tmp/bob chat', 'psst chat --timestamp %H:%M:%S --no-notify'))
+    .action(run(async (ctx, opts: Opts) => {
+      const { runChat, chatSettings } = await import('../../tui/app.js')
+      const settings = chatSettings(process.env, { notify: opts.notify as boolean, timestamp: opts.timestamp as string | undefined })
+      setExitCode(await runChat(await ctx.resilientClient(), { settings }))
     }))
 
   program.command('demo')

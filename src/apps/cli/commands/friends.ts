@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
 import { friendsLines, requestsLines, shortKey } from '../format.js'
+import { REQUEST_FLOOD_ADVICE } from '../../../daemon/api.js'
 import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
@@ -29,8 +30,11 @@ export function registerFriends (program: Command): void {
     .description('list friend requests waiting for your answer')
     .addHelpText('after', examples('psst requests', 'psst requests --json'))
     .action(run(async (ctx) => {
-      const list = await (await ctx.client('offline', { announce: true })).call('requests', {})
-      ctx.out.result(list, () => requestsLines(list, Date.now(), ctx.out.colours))
+      const client = await ctx.client('offline', { announce: true })
+      const list = await client.call('requests', {})
+      // A flood in progress is said under the list, with what to do (issue 15); --json keeps the list.
+      const flood = ctx.out.json ? undefined : (await client.call('status', {}).catch(() => null))?.requestFlood
+      ctx.out.result(list, () => [...requestsLines(list, Date.now(), ctx.out.colours), ...(flood === undefined ? [] : [`! ${REQUEST_FLOOD_ADVICE}`])])
     }))
 
   program.command('accept')

@@ -8,6 +8,7 @@ import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
 import { eventLine, historyLines, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
+import { jsonLine } from '../text.js'
 import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run, type Opts } from './run.js'
 
@@ -156,11 +157,14 @@ function parseEventTypes (value: unknown): EventType[] | undefined {
   return types as EventType[]
 }
 
+const RECONNECTED = 'reconnected to the daemon; events from the gap are in psst history'
+
 async function watch (ctx: Ctx, opts: Opts): Promise<void> {
   const types = parseEventTypes(opts.type)
   const client = await ctx.resilientClient()
   client.onConnection((state, detail) => {
-    if (state === 'connected') ctx.out.note('psst watch: reconnected to the daemon; events from the gap are in psst history')
+    // Also with --json (as a JSON line on stderr): a script must know its stream had a gap.
+    if (state === 'connected') ctx.out.stderr.write((ctx.out.json ? jsonLine({ notice: { message: RECONNECTED } }) : `psst watch: ${RECONNECTED}`) + '\n')
     else ctx.out.warn(`lost the daemon (${detail ?? 'connection closed'}); reconnecting…`)
   })
   const names = new Map<string, string>()

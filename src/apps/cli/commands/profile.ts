@@ -55,16 +55,25 @@ export function registerProfile (program: Command): void {
     }))
 
   program.command('status')
-    .description('set your presence (online, away, busy) and an optional status message')
-    .argument('<presence>', 'online, away or busy')
+    .description('show your presence and status message, or set them (online, away, busy)')
+    .argument('[presence]', 'online, away or busy; without it, show what friends see now')
     .argument('[message...]', 'status message friends see')
-    .addHelpText('after', examples('psst status away', 'psst status busy in a meeting until 3'))
-    .action(run(async (ctx, _opts, presence: string, words: string[]) => {
+    .addHelpText('after', examples('psst status', 'psst status away', 'psst status busy in a meeting until 3'))
+    .action(run(async (ctx, _opts, presence: string | undefined, words: string[]) => {
+      if (presence === undefined) {
+        const info = await (await ctx.client('offline')).call('id', {})
+        ctx.out.result({ status: info.status, statusMessage: info.statusMessage }, () => [statusLine(info.status, info.statusMessage)])
+        return
+      }
       const status = parsePresence(presence)
       const message = words.length > 0 ? joinWords(words) : undefined
       const res = await (await ctx.client('offline')).call('setStatus', { status, message })
-      ctx.out.result(res, () => [`status: ${res.status}` + (res.statusMessage ? ` — ${sanitizeLine(res.statusMessage)}` : '')])
+      ctx.out.result(res, () => [statusLine(res.status, res.statusMessage)])
     }))
+}
+
+function statusLine (status: string, message: string): string {
+  return `status: ${status}` + (message !== '' ? ` — ${sanitizeLine(message)}` : '')
 }
 
 async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
@@ -80,7 +89,7 @@ async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
   const info: IdInfo = { ...await ctx.core.initProfile(ctx.home, { name, passphrase, settings: ctx.flags }), protection: ctx.core.profileProtection(ctx.home) }
   ctx.knowPassphrase(passphrase)
   const daemon = ctx.autostart ? await goOnline(ctx) : null
-  ctx.out.result({ ...info, daemon: daemon ?? { running: false } }, () => [
+  ctx.out.result(daemon === null ? info : { ...info, daemon }, () => [
     `created a profile in ${ctx.home}`, ...idLines(info), protectionLine(info.protection!),
     ...(daemon !== null ? [`you are online: the daemon runs in the background (pid ${daemon.pid}); psst daemon stop takes you offline`] : [])
   ])
