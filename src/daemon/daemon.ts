@@ -16,8 +16,6 @@ import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
 
-export type { Messenger }
-
 export interface DaemonOptions {
   home: string
   passphrase?: () => Promise<string | null>
