@@ -13,6 +13,7 @@ import { BIN, ROOT, cleanup, installCleanup, runTimed, psst, rssMb, bareNodeMemo
 import { BenchProfile } from './lib/profile.js'
 import { measureRaw, type RawResults } from './lib/raw.js'
 import { startPair, friendRequests, latency, throughput, coreLatency, coreThroughput, reconnects, type Pair, type ConnectSample, type LatencyResults } from './lib/pair.js'
+import { fileTransfer, type FileResults } from './lib/files.js'
 import { seed, idleRss, historyTimes, type HistoryTimes, type IdleRss } from './lib/seeded.js'
 import { measureRelay, relayMetrics } from './lib/relay.js'
 import { plan as makePlan, BODY_BYTES, BURST, CHUNK, RSS_FRIENDS, RSS_MESSAGES, HISTORY_MESSAGES, type Plan } from './lib/plan.js'
@@ -84,10 +85,11 @@ interface PairResults {
   throughput: number[] | null
   connect: ConnectSample[] | null
   rss: number | null
+  files: FileResults | null
 }
 
 async function pairPhases (p: Plan, net: LoopbackNetwork): Promise<PairResults> {
-  const out: PairResults = { request: null, coreLatency: null, latency: null, coreThroughput: null, throughput: null, connect: null, rss: null }
+  const out: PairResults = { request: null, coreLatency: null, latency: null, coreThroughput: null, throughput: null, connect: null, rss: null, files: null }
   let pair: Pair | null = null
   try {
     pair = await startPair(net.bootstrapString, [])
@@ -108,6 +110,7 @@ async function pairPhases (p: Plan, net: LoopbackNetwork): Promise<PairResults> 
     out.coreThroughput = await phase(`psst core throughput (${p.throughput.runs} × ${BURST})`, () => coreThroughput(pr, p.throughput.warmup, p.throughput.runs, BURST, CHUNK, BODY_BYTES))
     out.throughput = await phase(`psst throughput via control socket (${p.throughput.runs} × ${BURST})`, () => throughput(pr, p.throughput.warmup, p.throughput.runs, BURST, CHUNK, BODY_BYTES))
     out.rss = await rssMb(pr.b.pid)
+    out.files = await phase(`psst file transfer (${p.fileBytes / 2 ** 20} MiB) vs a raw hyperdht stream`, () => fileTransfer(pr, net, p.fileBytes, 30))
     out.connect = await phase(`psst reconnections (${p.reconnect.runs})`, () => reconnects(pr, p.reconnect.warmup, p.reconnect.runs, (m) => notes.push(m)))
   } finally {
     if (pair !== null) await Promise.all([pair.a.stop(), pair.b.stop()])
@@ -161,7 +164,10 @@ function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: 
       note: `${BURST} × ${BODY_BYTES}-byte messages: alice's daemon calls \`sendMany\` in-process in chunks of ${CHUNK}, until \`waitDelivered\` for the last seq (stored by bob, his receipt processed); no subscriber attached. Raw: the same burst driven inside the raw peer.` },
     { name: 'client_throughput_msgs_per_s', unit: 'msgs/s', psst: pr?.throughput == null ? NONE : summarize(pr.throughput), baseline: level && summarize(level.throughput), bare: bare && summarize(bare.throughput), target: null,
       note: `the same burst from a client over alice's control socket (\`sendMany\` as JSON, a third process on the 2 cores).` },
-    { name: 'file_mb_per_s', unit: 'MB/s', psst: NONE, baseline: null, bare: null, target: null, note: 'file transfer does not exist in psst yet: not measured.' },
+    { name: 'file_mb_per_s', unit: 'MB/s', psst: pr?.files == null ? NONE : summarize([pr.files.psstMBps]), baseline: pr?.files == null ? null : summarize([pr.files.rawMBps]), bare: null, target: null, minRatio: 0.8,
+      note: `${fmt(pr?.files == null ? null : pr.files.bytes / 2 ** 20)} MiB of random bytes, alice's file → bob's finished file: bob's fileAccept call → his file-complete event (hash list fetched, every block verified, synced, the whole file re-checked and renamed), UDX between two daemons. Baseline: a raw hyperdht stream between two processes moving the same bytes in 256 KiB writes (no hashing, no disk). Offer hashing (alice's fileSend) is not counted.` },
+    { name: 'file_chat_p99_ms', unit: 'ms', psst: samples(pr?.files?.chatDuringMs, 99, 'messages'), baseline: samples(pr?.files?.chatIdleMs, 99, 'messages'), bare: null, target: null,
+      note: `chat while the file moves: a client's send on alice's socket → bob's message event, one every 100 ms during the transfer (p50 ${p50(pr?.files?.chatDuringMs)} ms); the baseline column is the same measured idle just before (p50 ${p50(pr?.files?.chatIdleMs)} ms). Target: during < 5 × idle.` },
     { name: 'idle_rss_mb', unit: 'MB', psst: sd?.rss == null ? NONE : summarize(sd.rss.late.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: { op: '<', value: 80 },
       note: `VmRSS of a daemon with ${RSS_FRIENDS} friends (offline) and ${RSS_MESSAGES} stored messages, ${p.rss.settleMs / 1000} s after start; earlier, at ${p.rss.earlyMs / 1000} s while it still dials those friends, ${fmt(sd?.rss == null ? null : percentile(sd.rss.early.map((m) => m.rss), 50))} MB (garbage of the failed dials, not yet collected). Of the last sample ${fmt(sd?.rss?.late.at(-1)?.anon)} MB anonymous (heaps, wasm) and ${fmt(sd?.rss?.late.at(-1)?.file)} MB file-backed (mostly the node binary). For scale, in this run: an idle bare \`node\` ${fmt(sd?.bare?.rss)} MB (${fmt(sd?.bare?.file)} file-backed); a raw hyperdht peer listening, before traffic, ${fmt(bare?.idleRssMb)} MB (with LevelDB open ${fmt(level?.idleRssMb)} MB); bob after the message phases ${fmt(pr?.rss)} MB.` },
     { name: 'history_open_ms', unit: 'ms', psst: sd?.h50 == null ? NONE : summarize(sd.h50.samples, 'calls'), baseline: null, bare: null, target: { op: '<', value: 50 },

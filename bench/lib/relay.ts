@@ -239,7 +239,7 @@ async function fill (relay: RelayChild, a: DhtNode, plan: RelayPlan): Promise<vo
     const dc = new MailboxClient(a.connect(relayKey, cap))
     try {
       const answers = await Promise.all(Array.from({ length: plan.perOwner }, async (_, i) => await dc.deposit(owner.publicKey,
-        sealEnvelope(sender, owner.publicKey, { id: randomBytes(16), seq: i + 1, sentAt: Date.now(), kind: 'text', body: `message ${i} `.padEnd(plan.bodyBytes, '.') }))))
+        sealEnvelope(sender, owner.publicKey, Buffer.alloc(16), { id: randomBytes(16), seq: i + 1, sentAt: Date.now(), kind: 'text', body: `message ${i} `.padEnd(plan.bodyBytes, '.') }))))
       const refused = answers.filter((x) => x.code !== 'ok')
       if (refused.length > 0) throw new Error(`deposit refused ${refused.length} times (${refused[0].code})`)
       ok += answers.length

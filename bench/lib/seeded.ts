@@ -44,7 +44,8 @@ export async function seed (home: string, counts: number[]): Promise<string[]> {
       const friend: FriendRecord = {
         publicKey, state: 'friends', name: `friend${f}`, status: 'online', statusMessage: '', lastSeen: now,
         addedAt: now, requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: mine, ackedUpTo: mine,
-        recvUpTo: theirs, nextIndex: counts[f], unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0
+        recvUpTo: theirs, nextIndex: counts[f], unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0,
+        sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16)
       }
       ops.push(store.friendOp(friend))
     }

@@ -1,11 +1,11 @@
-import type { Messenger } from '../daemon/messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { Link } from '../net/link.js'
-import type { ChatMessage, Receipt } from '../wire/frames.js'
+import { STREAM_ID_BYTES, type ChatMessage, type Receipt, type Hello, type Frame } from '../wire/frames.js'
 import type { MessageRecord, OutboxRecord } from '../wire/records.js'
-import type { HistoryEntry, SendResult, MessageKind } from '../daemon/api.js'
+import type { HistoryEntry, SendResult, MessageKind } from '../wire/api.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
-import { judgeIncoming, judgeReceipt, deliveryState, type IncomingVerdict } from './decide.js'
+import { judgeIncoming, judgeReceipt, judgeTheirStream, judgeMark, sameStream, deliveryState, type IncomingVerdict } from '../streams/decide.js'
 import { randomBytes, toHex } from '../crypto/identity.js'
 import { Records, messageRecordFromFrame, messageFrameFromRecord } from '../wire/records.js'
 import { utf8Length } from '../wire/codec.js'
@@ -13,6 +13,7 @@ import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { saneSentAt } from './clock.js'
 import { throttleIntake } from './intake-limit.js'
+import { beginResync, checkResync, hasResync } from './resync.js'
 
 export interface Txn { session: string, first: number }
 
@@ -67,7 +68,7 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
     rt.rec.txnUpTo = txn.first + texts.length - 1
     rt.rec.txnSeq = last
   }
-  m.markDirty(rt)
+  m.save(rt)
   await m.write(ops, () => {
     rt.persistedSeq = Math.max(rt.persistedSeq, last)
     if (announce !== null) announceOutgoing(m, rt, announce)
@@ -154,10 +155,13 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
     : Records.message.encode({ outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body })
   rt.rec.recvUpTo = msg.seq
   rt.rec.unread++
-  m.markDirty(rt)
+  m.save(rt)
   const upTo = msg.seq
+  // A hello may switch their stream while this write is in flight: the mark then counts the new one.
+  const stream = rt.rec.recvStream
   m.writes.push([m.store.messageBytesOp(rt.rec.publicKey, index, bytes)], () => {
-    rt.recvStored = Math.max(rt.recvStored, upTo)
+    if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, upTo)
+    if (msg.kind === 'file') m.emit('file-offer', rt.hex, msg.body)
     if (m.wantsEvents) {
       const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body }
       m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
@@ -169,15 +173,33 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
 
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
 export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
+  if (hasResync(rt)) {
+    const r = checkResync(rt, link, msg)
+    if (r === 'hold') return
+    if (r === 'known') return skipKnown(m, rt, link, msg.seq)
+  }
   const verdict = storeIncoming(m, rt, msg, () => scheduleReceipt(rt, link))
   if (verdict === 'store') throttleIntake(m, rt, link, msg.body.length)
   if (verdict === 'duplicate') {
     m.count('duplicate-messages')
     // Acknowledge again, but never claim more than is on disk.
-    m.writes.push([], () => { link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] }) })
+    m.writes.push([], () => { link.send(receiptFrame(rt)) })
   } else if (verdict === 'out-of-order') {
     m.count('out-of-order-messages')
   }
+}
+
+/** A message of a new stream of theirs that I hold from the one it replaced: counted, not stored again. */
+function skipKnown (m: Messenger, rt: FriendRuntime, link: Link, seq: number): void {
+  m.count('duplicates-across-streams')
+  rt.rec.recvUpTo = seq
+  m.save(rt)
+  const stream = rt.rec.recvStream
+  // In the queue, so the mark never gets ahead of a message before it that is still being written.
+  m.writes.push([], () => {
+    if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, seq)
+    scheduleReceipt(rt, link)
+  })
 }
 
 /**
@@ -190,7 +212,7 @@ function scheduleReceipt (rt: FriendRuntime, link: Link): void {
   if (rt.ackTimer !== null) return
   rt.ackTimer = setTimeout(() => {
     rt.ackTimer = null
-    if (!link.closed) link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] })
+    if (!link.closed) link.send(receiptFrame(rt))
   }, RECEIPT_DELAY_MS)
 }
 
@@ -199,11 +221,21 @@ function piggybackReceipt (rt: FriendRuntime, link: Link): void {
   if (rt.ackTimer === null) return
   clearTimeout(rt.ackTimer)
   rt.ackTimer = null
-  link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] })
+  link.send(receiptFrame(rt))
+}
+
+/** What I have stored of their stream, for them: a receipt names the stream it counts. */
+export function receiptFrame (rt: FriendRuntime): Frame {
+  return { type: 'receipt', upTo: rt.recvStored, stream: rt.rec.recvStream }
 }
 
 /** A receipt, or the resumption mark in hello: marks my messages up to it delivered. */
 export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt: Receipt): void {
+  if (!sameStream(receipt.stream, rt.rec.sendStream)) {
+    // Their count of a stream of mine that is not the current one (an old friendship's): never applied.
+    m.count('receipts-other-stream')
+    return
+  }
   const verdict = judgeReceipt(receipt.upTo, rt.rec.ackedUpTo, rt.rec.lastSentSeq)
   if (verdict === 'protocol-error') {
     m.count('over-acks')
@@ -217,7 +249,8 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
   rt.outboxCache.dropUpTo(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
   rt.rec.ackedUpTo = upTo
   if (rt.sentUpTo < upTo) rt.sentUpTo = upTo
-  m.markDirty(rt)
+  // Rides with the next batch, as the outbox deletes below do.
+  m.save(rt, true)
   const ops: Op[] = []
   while (rt.outboxRanges.length > 0 && rt.outboxRanges[0].seq + rt.outboxRanges[0].count - 1 <= upTo) {
     ops.push(m.store.outboxDelOp(rt.rec.publicKey, rt.outboxRanges.shift()!.seq))
@@ -227,6 +260,59 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
   m.writes.defer(ops)
   if (m.wantsEvents) m.emitEvent({ type: 'receipt', friend: rt.hex, upTo, ids })
   settleWaiters(rt)
+}
+
+/**
+ * Resumption (docs/design.md, Delivery): a hello's stream fields. For what they send me, a stream
+ * I do not know is counted from its base, and a base above my count (my state was rolled back)
+ * skips what I will never get again. For what I send them, their mark acknowledges my stream
+ * only if it names it; a mark beyond what I ever sent means my state was rolled back, so I go on
+ * in a new stream. Resending what is unacknowledged is the caller's (pump).
+ */
+export function onHelloStreams (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
+  const theirs = judgeTheirStream(hello.stream, hello.base, rt.rec.recvStream, rt.rec.recvUpTo)
+  if (theirs === 'adopt') {
+    beginResync(m, rt, rt.rec.recvUpTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
+    // A copy: the decoded field is a view into the received chunk.
+    rt.rec.recvStream = Buffer.from(hello.stream)
+    rt.rec.recvUpTo = hello.base
+    rt.recvStored = hello.base
+    m.count('streams-adopted')
+    m.save(rt)
+  } else if (theirs === 'skip-gap') {
+    m.count('receive-gaps-skipped')
+    m.log(`${rt.rec.name || rt.hex.slice(0, 12)}: messages ${rt.rec.recvUpTo + 1}..${hello.base} were stored here before and are gone (a restored profile?)`)
+    rt.rec.recvUpTo = hello.base
+    rt.recvStored = Math.max(rt.recvStored, hello.base)
+    m.save(rt)
+  }
+  switch (judgeMark(hello.recvStream, hello.recvUpTo, rt.rec.sendStream, rt.rec.ackedUpTo, rt.rec.lastSentSeq)) {
+    case 'other-stream':
+      if (hello.recvUpTo > 0) m.count('marks-other-stream')
+      break
+    case 'rolled-back':
+      restartSendStream(m, rt, link)
+      break
+    case 'advance':
+      onReceipt(m, rt, link, { upTo: hello.recvUpTo, stream: hello.recvStream })
+      break
+    case 'stale':
+      break
+  }
+}
+
+/**
+ * They hold more of my stream than I ever sent: this profile was restored from an older copy.
+ * My seqs above ackedUpTo may mean other messages than theirs, so what is unacknowledged goes
+ * again in a new stream, which they count from my ackedUpTo.
+ */
+function restartSendStream (m: Messenger, rt: FriendRuntime, link: Link): void {
+  m.count('send-streams-restarted')
+  m.log(`${rt.rec.name || rt.hex.slice(0, 12)} has more of my messages than I sent (a restored profile?): going on in a new stream`)
+  rt.rec.sendStream = randomBytes(STREAM_ID_BYTES)
+  rt.sentUpTo = rt.rec.ackedUpTo
+  m.save(rt)
+  link.send(m.hello(rt))
 }
 
 function settleWaiters (rt: FriendRuntime): void {

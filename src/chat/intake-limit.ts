@@ -1,7 +1,7 @@
-import type { Messenger } from '../daemon/messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { Link } from '../net/link.js'
-import { personal } from '../daemon/log-line.js'
+import { personal } from '../wire/log-line.js'
 
 /**
  * How fast one friend may fill my disk: a token bucket of message bytes. A friend past it is

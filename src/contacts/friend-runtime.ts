@@ -1,9 +1,9 @@
 import type { FriendRecord, RequestRecord } from '../wire/records.js'
-import { OutboxCache } from '../chat/outbox-cache.js'
+import { OutboxCache } from '../streams/outbox-cache.js'
 
 /** Outbox entries kept in memory per friend for sending without a DB read. */
 const OUTBOX_CACHE_LIMIT = 20_000
-import type { FriendInfo, RequestInfo } from '../daemon/api.js'
+import type { FriendInfo, RequestInfo } from '../wire/api.js'
 import type { Link } from '../net/link.js'
 import { toHex } from '../crypto/identity.js'
 import { PsstError } from '../errors.js'
@@ -32,7 +32,6 @@ export interface FriendRuntime {
   outboxRanges: Array<{ seq: number, count: number }>
   waiters: Array<{ seq: number, resolve: (delivered: boolean) => void }>
   typingTimer: NodeJS.Timeout | null
-  dirty: boolean
 }
 
 export function newRuntime (rec: FriendRecord): FriendRuntime {
@@ -53,8 +52,7 @@ export function newRuntime (rec: FriendRecord): FriendRuntime {
     outboxCache: new OutboxCache(OUTBOX_CACHE_LIMIT),
     outboxRanges: [],
     waiters: [],
-    typingTimer: null,
-    dirty: false
+    typingTimer: null
   }
 }
 

@@ -1,18 +1,18 @@
-import type { Messenger } from '../daemon/messenger.js'
+import type { Messenger } from './messenger.js'
 import type { Link } from '../net/link.js'
 import type { FriendRecord, RequestRecord } from '../wire/records.js'
-import type { FriendRequest } from '../wire/frames.js'
+import { noStream, STREAM_ID_BYTES, type FriendRequest } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
 import { newRuntime, friendInfo, requestInfo, resolveOne, type FriendRuntime } from './friend-runtime.js'
-import { step, type FriendshipState } from './friendship.js'
+import { step, type FriendshipState, type FriendshipInput, type Step } from './friendship.js'
 import { parseId } from '../crypto/id.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { fromHex, toHex, randomBytes } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
-import { MAX_PENDING_REQUESTS } from '../daemon/messenger.js'
-import type { FriendInfo } from '../daemon/api.js'
+import { MAX_PENDING_REQUESTS } from './messenger.js'
+import type { FriendInfo } from '../wire/api.js'
 
 /** The friendship state of a key, derived from what the daemon holds. */
 export function stateOf (m: Messenger, hex: string): FriendshipState {
@@ -27,7 +27,9 @@ function newFriendRecord (publicKey: Buffer, name: string, now: number): FriendR
   return {
     publicKey, state: 'friends', name, status: 'online', statusMessage: '', lastSeen: 0, addedAt: now,
     requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0,
-    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0
+    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0,
+    // A friendship made again starts a stream of its own, so nothing of the last one is taken for it.
+    sendStream: randomBytes(STREAM_ID_BYTES), recvStream: noStream()
   }
 }
 
@@ -71,14 +73,29 @@ async function acceptRequest (m: Messenger, req: RequestRecord): Promise<FriendR
   return rt
 }
 
+/**
+ * What the friendship state machine (friendship.ts) says to a command on `hex`: the daemon does
+ * what it allows, and a refusal is the user's error.
+ */
+function transition (m: Messenger, hex: string, input: FriendshipInput): Step {
+  const next = step(stateOf(m, hex), input)
+  if (next.error === undefined) return next
+  const who = `${hex.slice(0, 12)}…`
+  if (next.error === 'ALREADY_FRIENDS') throw new PsstError('ALREADY_FRIENDS', `${who} is already your friend`)
+  if (next.error === 'BLOCKED') throw new PsstError('BLOCKED', `${who} is blocked; unblock it first (psst unblock ${hex.slice(0, 12)})`)
+  throw new PsstError('NOT_FOUND', `nothing to ${input.type} for ${who}`)
+}
+
 export async function accept (m: Messenger, query: string): Promise<FriendInfo> {
   const req = findRequest(m, query)
+  transition(m, toHex(req.publicKey), { type: 'accept' })
   return friendInfo(await acceptRequest(m, req))
 }
 
 export async function decline (m: Messenger, query: string): Promise<{ publicKey: string }> {
   const req = findRequest(m, query)
   const hex = toHex(req.publicKey)
+  transition(m, hex, { type: 'decline' })
   m.requests.delete(hex)
   const block = { publicKey: req.publicKey, declinedOnly: true, at: m.now() }
   m.blocks.set(hex, block)
@@ -102,7 +119,7 @@ export function findFriend (m: Messenger, query: string, includePending = false)
 
 /** The other side accepted (or asked too): the pending entry becomes a friend. */
 export async function becomeFriends (m: Messenger, rt: FriendRuntime, name: string): Promise<void> {
-  if (rt.rec.state === 'friends') return
+  if (!step(stateOf(m, rt.hex), { type: 'remote-accept' }).effects.includes('store-friend')) return
   rt.rec.state = 'friends'
   rt.rec.name = name
   m.requests.delete(rt.hex)
@@ -110,7 +127,19 @@ export async function becomeFriends (m: Messenger, rt: FriendRuntime, name: stri
   m.emitEvent({ type: 'friend-added', publicKey: rt.hex, name })
 }
 
+/** `remove`: a friend, or a request of mine still waiting. */
 export async function removeFriend (m: Messenger, rt: FriendRuntime): Promise<{ publicKey: string }> {
+  transition(m, rt.hex, { type: 'remove' })
+  return await forget(m, rt)
+}
+
+/** They declined my request: the pending entry goes (friendship.ts: remote-decline). */
+export async function onRemoteDecline (m: Messenger, rt: FriendRuntime): Promise<void> {
+  if (step(stateOf(m, rt.hex), { type: 'remote-decline' }).effects.includes('delete-friend')) await forget(m, rt)
+}
+
+/** Forgets a friend or pending request of mine: record, history, outbox, link. */
+async function forget (m: Messenger, rt: FriendRuntime): Promise<{ publicKey: string }> {
   m.friends.delete(rt.hex)
   if (rt.dialTimer) clearTimeout(rt.dialTimer)
   for (const w of rt.waiters) w.resolve(false)
@@ -125,8 +154,10 @@ export async function removeFriend (m: Messenger, rt: FriendRuntime): Promise<{ 
 export async function block (m: Messenger, query: string): Promise<{ publicKey: string }> {
   const publicKey = keyFromQuery(m, query)
   const hex = toHex(publicKey)
+  const next = transition(m, hex, { type: 'block' })
+  if (next.effects.length === 0) return { publicKey: hex }
   const rt = m.friends.get(hex)
-  if (rt !== undefined) await removeFriend(m, rt)
+  if (rt !== undefined) await forget(m, rt)
   const ops: Op[] = []
   if (m.requests.delete(hex)) ops.push(m.store.delOp('requests', publicKey))
   const rec = { publicKey, declinedOnly: false, at: m.now() }
@@ -140,6 +171,7 @@ export async function block (m: Messenger, query: string): Promise<{ publicKey: 
 export async function unblock (m: Messenger, query: string): Promise<{ publicKey: string }> {
   const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: '', b }))
   const found = resolveOne(query, items, 'blocked key')
+  transition(m, found.hex, { type: 'unblock' })
   m.blocks.delete(found.hex)
   await m.write([m.store.delOp('blocked', found.b.publicKey)])
   return { publicKey: found.hex }
@@ -220,5 +252,5 @@ export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeo
 export async function rotateNospam (m: Messenger): Promise<void> {
   await cryptoReady()
   m.profile = { ...m.profile, nospam: randomBytes(4) }
-  await m.store.saveProfile(m.profile)
+  await m.saveProfile()
 }

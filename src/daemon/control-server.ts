@@ -1,4 +1,4 @@
-import type { Messenger } from './messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { PsstEvent } from './api.js'
 import { handle } from './service.js'
 import { serveRpc, type Connection, type Handler, type RpcServer } from '../rpc/server.js'

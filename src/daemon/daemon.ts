@@ -5,13 +5,14 @@ import { paths, ensurePrivateDir } from '../storage/home.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { DhtNode } from '../net/dht-node.js'
 import { parseBootstrap, formatBootstrap, type HostPort } from '../net/bootstrap.js'
-import { Messenger } from './messenger.js'
+import { Messenger } from '../contacts/messenger.js'
 import { installProtocol } from './protocol.js'
 import { serveControl, type ControlServer } from './control-server.js'
 import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
 import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
-import { safeLogger } from './log-line.js'
+import { safeLogger } from '../wire/log-line.js'
+import { installFiles, closeFiles } from './files.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
@@ -93,6 +94,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     log('stopping')
     server?.close()
     await stopMailbox(m)
+    await closeFiles(m)
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -101,6 +103,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   }
   try {
     await m.load()
+    installFiles(m, opts.home)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })

@@ -1,6 +1,6 @@
 import type { Client } from './control-client.js'
 import type { Method, Params, Result, PsstEvent, EventType } from './api.js'
-import type { Messenger } from './messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import { handle } from './service.js'
 import { PsstError } from '../errors.js'
 

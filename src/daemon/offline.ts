@@ -1,6 +1,6 @@
 import type { Client } from './control-client.js'
 import type { Method, Params, Result } from './api.js'
-import type { Messenger } from './messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { ProfileRecord } from '../wire/records.js'
 import { ProfileStore } from '../storage/profile-store.js'
 import { cryptoReady } from '../crypto/sodium.js'
@@ -31,7 +31,7 @@ export async function openOffline (home: string, passphrase?: () => Promise<stri
   let full: Promise<{ m: Messenger, handle: Handle }> | null = null
   const messenger = (): Promise<{ m: Messenger, handle: Handle }> => {
     full ??= (async () => {
-      const [{ Messenger }, { installProtocol }, { handle }] = await Promise.all([import('./messenger.js'), import('./protocol.js'), import('./service.js')])
+      const [{ Messenger }, { installProtocol }, { handle }] = await Promise.all([import('../contacts/messenger.js'), import('./protocol.js'), import('./service.js')])
       const m = new Messenger({ store, profile, dht: null, bootstrap: [] })
       installProtocol(m)
       await m.load()

@@ -1,18 +1,21 @@
-import { personal } from './log-line.js'
-import type { Messenger } from './messenger.js'
+import { personal } from '../wire/log-line.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { Link } from '../net/link.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { Frame, FriendRequest, Hello, PresenceUpdate } from '../wire/frames.js'
-import { onMessage, onReceipt, pump } from '../chat/delivery.js'
-import { becomeFriends, onRemoteRequest, removeFriend } from '../contacts/friends-service.js'
+import { onMessage, onReceipt, onHelloStreams, pump } from '../chat/delivery.js'
+import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
+import { becomeFriends, onRemoteRequest, onRemoteDecline } from '../contacts/friends-service.js'
 
 /** How long a typing indicator lasts without a refresh. */
 const TYPING_TTL_MS = 6000
 
-/** Wires a Messenger's links to the protocol: what to send on open, what each frame does. */
+/** Wires a Messenger's links to the protocol: what to send on open, what each frame does, how to dial. */
 export function installProtocol (m: Messenger): void {
   m.openHandler = (link) => onOpen(m, link)
   m.frameHandler = (link, frame) => onFrame(m, link, frame)
+  m.dialOptions = (rt) => relayOptionsFor(m, rt)
+  m.dialError = (rt, err) => noteDialError(m, rt, err)
 }
 
 function onOpen (m: Messenger, link: Link): void {
@@ -71,7 +74,7 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
       return
     case 'friendDecline':
       m.emitEvent({ type: 'warning', message: `${rt.rec.name || rt.hex.slice(0, 12)} declined your friend request` })
-      void removeFriend(m, rt)
+      void onRemoteDecline(m, rt)
       return
     default:
       m.strike(link, 'frames-before-accept')
@@ -83,7 +86,10 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
   // A copy: the decoded field is a view into the received chunk, which must not stay alive.
   rt.rec.mailbox = hello.mailbox === null ? null : Buffer.from(hello.mailbox)
   if (link.ready) {
-    // A repeated hello only refreshes presence and mailbox; resumption happens once per link.
+    // A repeated hello refreshes presence and mailbox, and may name a new stream of theirs
+    // (they found their state rolled back) or acknowledge more.
+    onHelloStreams(m, rt, link, hello)
+    void pump(m, rt)
     return onPresence(m, rt, hello)
   }
   link.ready = true
@@ -91,20 +97,18 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
   rt.online = true
   rt.dialAttempts = 0
   rt.rec.lastSeen = m.now()
-  m.markDirty(rt)
-  m.writes.push([])
+  m.save(rt)
   m.emitEvent(presenceEvent(rt))
   if (cameOnline) m.log(`online: ${personal(rt.rec.name || rt.hex.slice(0, 12))}`)
-  // Resumption (DESIGN §4): their mark acknowledges what they already have; resend the rest.
+  // Resumption (docs/design.md, Delivery): their mark acknowledges what they already have; resend the rest.
   rt.sentUpTo = rt.rec.ackedUpTo
-  if (hello.recvUpTo > rt.rec.ackedUpTo) onReceipt(m, rt, link, { upTo: hello.recvUpTo, ids: [] })
+  onHelloStreams(m, rt, link, hello)
   void pump(m, rt)
 }
 
 function onPresence (m: Messenger, rt: FriendRuntime, p: PresenceUpdate): void {
   applyPresence(rt, p)
-  m.markDirty(rt)
-  m.writes.push([])
+  m.save(rt)
   m.emitEvent(presenceEvent(rt))
 }
 

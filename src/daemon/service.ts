@@ -1,4 +1,4 @@
-import type { Messenger } from './messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { Method, Params, Result, Presence } from './api.js'
 import { idInfo, checkName } from './profile.js'
 import { friendInfo } from '../contacts/friend-runtime.js'
@@ -11,6 +11,8 @@ import { toHex, fromHex } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
+import { mailboxRegistration } from '../mailbox/mailbox.js'
+import { fileHandlers } from './files.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
@@ -25,7 +27,7 @@ function str (v: unknown, what: string): string {
 }
 
 async function broadcastPresence (m: Messenger): Promise<void> {
-  await m.store.saveProfile(m.profile)
+  await m.saveProfile()
   const p = m.profile
   for (const rt of m.friends.values()) {
     if (rt.link?.ready === true) rt.link.send({ type: 'presence', name: p.name, status: p.status, statusMessage: p.statusMessage })
@@ -96,7 +98,7 @@ export const handlers: Handlers = {
   },
   markRead: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.markDirty(rt); await m.write([]) }
+    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.save(rt); await m.write([]) }
     return { unread: 0 }
   },
   typing: (m, p) => {
@@ -105,12 +107,15 @@ export const handlers: Handlers = {
     return { ok: true }
   },
   subscribe: () => ({ subscribed: true }),
-  mailbox: (m) => ({ relay: m.profile.mailbox === null ? null : toHex(m.profile.mailbox) }),
+  mailbox: (m) => {
+    const registration = mailboxRegistration(m)
+    return { relay: m.profile.mailbox === null ? null : toHex(m.profile.mailbox), ...(registration === undefined ? {} : { registration }) }
+  },
   mailboxSet: async (m, p) => {
     const key = fromHex(str(p.relay, 'a relay public key').trim().toLowerCase())
     if (key === null || key.byteLength !== 32) throw PsstError.usage('a relay key is 64 hex characters (psst relay status shows it)')
     m.profile = { ...m.profile, mailbox: key }
-    await m.store.saveProfile(m.profile)
+    await m.saveProfile()
     const invite = p.invite === undefined ? undefined : str(p.invite, 'an invite code').trim()
     for (const rt of m.friends.values()) if (rt.link?.ready === true) rt.link.send(m.hello(rt))
     m.emit('mailbox-changed', invite)
@@ -118,7 +123,7 @@ export const handlers: Handlers = {
   },
   mailboxClear: async (m) => {
     m.profile = { ...m.profile, mailbox: null }
-    await m.store.saveProfile(m.profile)
+    await m.saveProfile()
     m.emit('mailbox-changed')
     return { relay: null }
   },
@@ -129,9 +134,11 @@ export const handlers: Handlers = {
       ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {})
     })
     const next = { ...fromRecord(await m.store.loadSettings()), ...change }
-    await m.store.saveSettings(toRecord(next))
+    // Through the daemon's write queue, like every other write of a running daemon.
+    await m.write([m.store.settingsOp(toRecord(next))])
     return next
-  }
+  },
+  ...fileHandlers
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */

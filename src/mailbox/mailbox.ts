@@ -14,12 +14,13 @@
  * All per-daemon state lives in a WeakMap beside the Messenger, so the rest of the core only calls
  * startMailbox / stopMailbox (daemon.ts) and relayOptionsFor / listenOptions (messenger, daemon).
  */
-import { personal } from '../daemon/log-line.js'
-import type { Messenger } from '../daemon/messenger.js'
+import { personal } from '../wire/log-line.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { OutboxRecord } from '../wire/records.js'
 import type { Answer, MailboxCode } from '../wire/mailbox.js'
 import { MailboxClient } from './client.js'
+import { backoff } from '../net/backoff.js'
 import { OwnerSession, type FetchSummary } from './owner.js'
 import { sealEnvelope } from './envelope.js'
 import { depositCapabilitySeed } from '../crypto/seal.js'
@@ -47,7 +48,7 @@ const HOLEPUNCH_ERRORS = new Set([
   'CANNOT_HOLEPUNCH', 'REMOTE_NOT_HOLEPUNCHING', 'REMOTE_NOT_HOLEPUNCHABLE', 'BAD_HOLEPUNCH_REPLY'
 ])
 
-interface FriendMail { relay: string, depositedUpTo: number, offlineSince: number, retryAt: number, failures: number, busy: boolean, holepunchFailed: boolean }
+interface FriendMail { relay: string, stream: Buffer | null, depositedUpTo: number, offlineSince: number, retryAt: number, failures: number, busy: boolean, holepunchFailed: boolean }
 interface Depositor { client: MailboxClient, users: number, idle: NodeJS.Timeout | null }
 /** The DHT node deposits to one relay go out from (never the identity's own node). */
 interface DepositNode { node: Promise<DhtNode | null>, users: number, idle: NodeJS.Timeout | null }
@@ -77,7 +78,7 @@ function friendMail (m: Messenger, rt: FriendRuntime): FriendMail {
   const st = state(m)
   let fm = st.friends.get(rt.hex)
   if (fm === undefined) {
-    fm = { relay: '', depositedUpTo: 0, offlineSince: m.now(), retryAt: 0, failures: 0, busy: false, holepunchFailed: false }
+    fm = { relay: '', stream: null, depositedUpTo: 0, offlineSince: m.now(), retryAt: 0, failures: 0, busy: false, holepunchFailed: false }
     st.friends.set(rt.hex, fm)
   }
   return fm
@@ -142,6 +143,13 @@ export async function refreshRegistration (m: Messenger, invite?: string): Promi
   st.owner.start()
 }
 
+/** My standing at my relay, for `psst mailbox`: undefined when no session runs. */
+export function mailboxRegistration (m: Messenger): 'registered' | 'connecting' | 'not-admitted' | undefined {
+  const owner = states.get(m)?.owner ?? null
+  if (owner === null) return undefined
+  return owner.refused ? 'not-admitted' : owner.registered ? 'registered' : 'connecting'
+}
+
 /** Fetches my mail now (also done on connect and on every notify from the relay). */
 export async function fetchMailbox (m: Messenger): Promise<FetchSummary> {
   const owner = state(m).owner
@@ -156,7 +164,7 @@ function pollDeposits (m: Messenger): void {
     if (rt.online || rt.rec.mailbox === null || rt.rec.state !== 'friends') continue
     const fm = friendMail(m, rt)
     if (fm.busy || now < fm.retryAt || now - fm.offlineSince < DEPOSIT_GRACE_MS) continue
-    if (Math.max(rt.rec.ackedUpTo, fm.relay === toHex(rt.rec.mailbox) ? fm.depositedUpTo : 0) >= rt.persistedSeq) continue
+    if (Math.max(rt.rec.ackedUpTo, fm.relay === toHex(rt.rec.mailbox) && fm.stream === rt.rec.sendStream ? fm.depositedUpTo : 0) >= rt.persistedSeq) continue
     depositToMailbox(m, rt).catch((err) => { m.log(`mailbox deposit failed: ${(err as Error).message}`) })
   }
 }
@@ -173,6 +181,8 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
   if (fm.busy) return 0
   const relayHex = toHex(relay)
   if (fm.relay !== relayHex) { fm.relay = relayHex; fm.depositedUpTo = 0 }
+  // A new stream of mine (restored profile) numbers the same outbox again: deposit it again.
+  if (fm.stream !== rt.rec.sendStream) { fm.stream = rt.rec.sendStream; fm.depositedUpTo = 0 }
   fm.busy = true
   let d: Depositor | null = null
   let count = 0
@@ -207,13 +217,13 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
   return count
 }
 
-/** The relay did not answer: try again after 5 s, 10 s, 20 s … at most a minute. */
+/** The relay did not answer: try again after about 5 s, 10 s, 20 s … at most a minute. */
 function unreachable (m: Messenger, fm: FriendMail): void {
-  fm.retryAt = m.now() + Math.min(60_000, 5000 * 2 ** Math.min(fm.failures++, 4))
+  fm.retryAt = m.now() + backoff(fm.failures++, m.random(), 5000)
 }
 
 function seal (m: Messenger, rt: FriendRuntime, r: OutboxRecord): Buffer {
-  return sealEnvelope(m.keyPair, rt.rec.publicKey, { id: r.id, seq: r.seq, sentAt: r.sentAt, kind: r.kind, body: r.body })
+  return sealEnvelope(m.keyPair, rt.rec.publicKey, rt.rec.sendStream, { id: r.id, seq: r.seq, sentAt: r.sentAt, kind: r.kind, body: r.body })
 }
 
 /** Advances "deposited up to" over the leading run of accepted deposits; returns its length. */

@@ -7,14 +7,15 @@
  * friends change, it sends the relay my friends' deposit capability keys (`caps`): only those
  * keys may deposit for me, and a removed friend's key is revoked.
  */
-import type { Messenger } from '../daemon/messenger.js'
+import type { Messenger } from '../contacts/messenger.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { ChatMessage } from '../wire/frames.js'
 import type { HeldItem } from '../wire/mailbox.js'
 import { MailboxClient } from './client.js'
 import { openEnvelope } from './envelope.js'
-import { storeIncoming } from '../chat/delivery.js'
-import { redialDelay, type IncomingVerdict } from '../chat/decide.js'
+import { storeIncoming, receiptFrame } from '../chat/delivery.js'
+import { sameStream, type IncomingVerdict } from '../streams/decide.js'
+import { redialDelay } from '../net/backoff.js'
 import { toHex, keyPairFromSeed } from '../crypto/identity.js'
 import { depositCapabilitySeed } from '../crypto/seal.js'
 import { cryptoReady } from '../crypto/sodium.js'
@@ -76,6 +77,14 @@ async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[]
       done.push(item.id)
       continue
     }
+    if (!sameStream(opened.stream, rt.rec.recvStream)) {
+      // Kept from another friendship of ours (or a stream of theirs I have not heard of yet): their
+      // outbox still holds whatever is current, so dropping it loses nothing (docs/design.md, Delivery).
+      m.count('mailbox-other-stream')
+      sum.junk++
+      done.push(item.id)
+      continue
+    }
     let list = byFriend.get(rt)
     if (list === undefined) { list = []; byFriend.set(rt, list) }
     list.push({ id: item.id, msg: opened.message })
@@ -95,7 +104,7 @@ async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[]
   }
   await Promise.all(writes)
   for (const rt of byFriend.keys()) {
-    if (rt.link !== null && rt.link.ready && !rt.link.closed) rt.link.send({ type: 'receipt', upTo: rt.recvStored, ids: [] })
+    if (rt.link !== null && rt.link.ready && !rt.link.closed) rt.link.send(receiptFrame(rt))
   }
   // Delete only after the writes above are on disk (Signal: the server deletes after the client acks).
   for (let i = 0; i < done.length; i += 1024) await client.delete(done.slice(i, i + 1024))
@@ -113,6 +122,7 @@ export class OwnerSession {
   #capsSending: Promise<void> | null = null
   #capsAgain = false
   #refused = false
+  #registered = false
   #client: MailboxClient | null = null
   #timer: NodeJS.Timeout | null = null
   #attempts = 0
@@ -161,6 +171,9 @@ export class OwnerSession {
     m.count('mailbox-caps-sent')
     m.emit('mailbox-caps', answer.value)
   }
+
+  /** The relay accepted my registration on the connection that is open now. */
+  get registered (): boolean { return this.#registered && this.connected }
 
   /** The relay does not admit me (its --owners policy); a new invite is needed. */
   get refused (): boolean { return this.#refused }
@@ -216,7 +229,10 @@ export class OwnerSession {
     }
     this.#client = client
     client.onClose(() => {
-      if (this.#client === client) this.#client = null
+      if (this.#client === client) {
+        this.#client = null
+        this.#registered = false
+      }
       this.#capsSent = ''
       this.#retry()
     })
@@ -240,6 +256,7 @@ export class OwnerSession {
         return
       }
       this.#admitted()
+      this.#registered = true
       this.#attempts = 0
       this.syncCaps()
       m.count('mailbox-registered')

@@ -375,8 +375,10 @@ export class ProfileStore {
   }
 
   async saveProfile (p: ProfileRecord): Promise<void> {
-    await this.apply([this.#put('profile', PROFILE_KEY, Records.profile.encode(p))])
+    await this.apply([this.profileOp(p)])
   }
+
+  profileOp (p: ProfileRecord): Op { return this.#put('profile', PROFILE_KEY, Records.profile.encode(p)) }
 
   /** The network settings; all defaults when none were stored or the record cannot be read. */
   async loadSettings (): Promise<SettingsRecord> {
@@ -387,8 +389,10 @@ export class ProfileStore {
   }
 
   async saveSettings (s: SettingsRecord): Promise<void> {
-    await this.apply([this.#put('profile', SETTINGS_KEY, Records.settings.encode(s))])
+    await this.apply([this.settingsOp(s)])
   }
+
+  settingsOp (s: SettingsRecord): Op { return this.#put('profile', SETTINGS_KEY, Records.settings.encode(s)) }
 
   // --- friends, requests, blocks
 

@@ -4,8 +4,6 @@ import type { StoreOp as Op } from './profile-store.js'
 const DEFER_MS = 200
 
 export interface WriteQueueHooks {
-  /** Called at flush time to add ops that snapshot in-memory state (dirty friend records). */
-  finalize?: () => Op[]
   /** Called after each batch is on disk, before its callbacks. */
   committed?: () => void
   /**
@@ -31,20 +29,50 @@ export class WriteQueue {
   #writing = false
   #scheduled = false
   #idle: Array<() => void> = []
+  /** Records whose owner asked for them to be saved: each is encoded once, at its latest, per batch. */
+  #records = new Map<string, () => Op | null>()
+  /** A record saved without `defer` waits for the next batch. */
+  #urgent = false
   /** Set after a failed batch: writes are refused with it until resume(). */
   #refusing: Error | null = null
   readonly #apply: (ops: Op[]) => Promise<void>
   readonly #hooks: WriteQueueHooks
 
-  constructor (apply: (ops: Op[]) => Promise<void>, hooks: WriteQueueHooks | (() => Op[]) = {}) {
+  constructor (apply: (ops: Op[]) => Promise<void>, hooks: WriteQueueHooks = {}) {
     this.#apply = apply
-    this.#hooks = typeof hooks === 'function' ? { finalize: hooks } : hooks
+    this.#hooks = hooks
   }
 
   /** The error writes are refused with since a batch failed, or null when writing. */
   get refusing (): Error | null { return this.#refusing }
 
-  /** Queues ops; `after` runs once they are on disk, `failed` if they will never be. */
+  /** Refuses writes from now on, as after a failed batch (the disk is known to be full). */
+  refuse (err: Error): void {
+    this.#refusing ??= err
+  }
+
+  /** Writes again after a failure (the caller has put its in-memory state back to what is on disk). */
+  resume (): void {
+    if (this.#refusing === null) return
+    this.#refusing = null
+    if (this.#deferred.length > 0 || this.#records.size > 0) this.push([])
+  }
+
+  /**
+   * The record under `key` changed: `encode` gives its op (null: nothing to write any more) and
+   * runs when the batch is made, so a record changed by every message of a burst is encoded once
+   * per batch and always matches the ops written with it. With `defer`, it waits like defer().
+   */
+  save (key: string, encode: () => Op | null, defer = false): void {
+    this.#records.set(key, encode)
+    // Kept while refusing: written with the first batch after resume().
+    if (this.#refusing !== null) return
+    if (defer) return this.#armDefer()
+    this.#urgent = true
+    this.#schedule()
+  }
+
+  /** Queues ops; `after` runs once they are on disk. */
   push (ops: Op[], after?: () => void, failed?: (err: Error) => void): void {
     const refusing = this.#refusing
     if (refusing !== null) {
@@ -64,27 +92,19 @@ export class WriteQueue {
    */
   defer (ops: Op[]): void {
     for (const op of ops) this.#deferred.push(op)
+    this.#armDefer()
+  }
+
+  #armDefer (): void {
     if (this.#deferTimer !== null || this.#refusing !== null) return
     this.#deferTimer = setTimeout(() => { this.#deferTimer = null; this.push([]) }, DEFER_MS)
     this.#deferTimer.unref()
   }
 
-  /** Refuses writes from now on, as after a failed batch (the disk is known to be full). */
-  refuse (err: Error): void {
-    this.#refusing ??= err
-  }
-
-  /** Writes again after a failure (the caller has put its in-memory state back to what is on disk). */
-  resume (): void {
-    if (this.#refusing === null) return
-    this.#refusing = null
-    if (this.#deferred.length > 0) this.push([])
-  }
-
-  /** Resolves when everything queued so far (deferred ops included) is written, or refused. */
+  /** Resolves when everything queued so far (deferred ops included) is written. */
   flushed (): Promise<void> {
     if (this.#deferTimer !== null) this.push([])
-    if (!this.#writing && !this.#scheduled && this.#ops.length === 0) return Promise.resolve()
+    if (!this.#writing && !this.#scheduled && this.#ops.length === 0 && this.#records.size === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idle.push(resolve))
   }
 
@@ -99,7 +119,13 @@ export class WriteQueue {
   async #flush (): Promise<void> {
     if (this.#deferTimer !== null) { clearTimeout(this.#deferTimer); this.#deferTimer = null }
     const deferred = this.#deferred
-    const ops = deferred.length === 0 ? this.#ops.concat(this.#finalize()) : deferred.concat(this.#ops, this.#finalize())
+    const ops = deferred.length === 0 ? this.#ops : deferred.concat(this.#ops)
+    for (const encode of this.#records.values()) {
+      const op = encode()
+      if (op !== null) ops.push(op)
+    }
+    this.#records.clear()
+    this.#urgent = false
     this.#deferred = []
     const after = this.#after
     const failed = this.#failed
@@ -121,18 +147,15 @@ export class WriteQueue {
       this.#ops = []
       this.#after = []
       this.#failed = []
+      this.#urgent = false
       for (const fn of failed) fn(err as Error)
       for (const fn of behind) fn(err as Error)
       this.#hooks.failed?.(err as Error)
     } finally {
       this.#writing = false
     }
-    if (this.#ops.length > 0 || this.#after.length > 0) this.#schedule()
+    if (this.#refusing === null && (this.#ops.length > 0 || this.#after.length > 0 || this.#urgent)) this.#schedule()
     else this.#settle()
-  }
-
-  #finalize (): Op[] {
-    return this.#hooks.finalize?.() ?? []
   }
 
   #settle (): void {

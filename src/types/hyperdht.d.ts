@@ -83,7 +83,7 @@ declare module 'hyperdht' {
     address (): { host: string, family: number, port: number } | null
     localAddress (): { host: string, port: number } | null
     remoteAddress (): { host: string, port: number } | null
-    /** Probes which of our local addresses answer; src/dht overrides it on loopback nodes. */
+    /** Probes which of our local addresses answer; src/net/dht-node.ts overrides it on loopback nodes. */
     validateLocalAddresses (addresses: HyperDHT.NodeAddress[]): Promise<HyperDHT.NodeAddress[]>
     /** A raw UDX stream, e.g. for blind-relay's `createStream`. */
     createRawStream (opts?: Record<string, unknown>): unknown

@@ -125,7 +125,11 @@ export function struct<T extends object> (fields: Array<[keyof T & string, Codec
     encode (state, v) { for (let i = 0; i < n; i++) codecs[i].encode(state, (v as any)[keys[i]]) },
     decode (state) {
       const out: any = {}
-      for (let i = 0; i < n; i++) out[keys[i]] = codecs[i].decode(state)
+      for (let i = 0; i < n; i++) {
+        const v = codecs[i].decode(state)
+        // A retired field is read and left out.
+        if (v !== undefined) out[keys[i]] = v
+      }
       return out as T
     }
   }
@@ -170,6 +174,34 @@ export const optionalFixed32: Codec<Buffer | null> = {
   preencode (state, v) { c.bool.preencode(state, v !== null); if (v) c.fixed32.preencode(state, v) },
   encode (state, v) { c.bool.encode(state, v !== null); if (v) c.fixed32.encode(state, v) },
   decode (state) { return c.bool.decode(state) ? c.fixed32.decode(state) as Buffer : null }
+}
+
+/**
+ * Fields added at the end of a record or frame: written always, and read as `fallback()` when
+ * the bytes end before them (what an older version wrote), so old data stays readable. They come
+ * as a whole or not at all: bytes that end inside them are malformed.
+ */
+export function withTail<H extends object, T extends object> (head: Codec<H>, tail: Codec<T>, fallback: () => T): Codec<H & T> {
+  return {
+    preencode (state, v) { head.preencode(state, v); tail.preencode(state, v) },
+    encode (state, v) { head.encode(state, v); tail.encode(state, v) },
+    decode (state) {
+      const h = head.decode(state)
+      return Object.assign(h, state.start === state.end ? fallback() : tail.decode(state))
+    }
+  }
+}
+
+/**
+ * A field no longer used, kept so the layout stays as older peers read it: always written as
+ * `value`, and on reading checked by `skip` (which must consume it) and dropped.
+ */
+export function retired<T> (codec: Codec<T>, value: T): Codec<undefined> {
+  return {
+    preencode (state) { codec.preencode(state, value) },
+    encode (state) { codec.encode(state, value) },
+    decode (state) { codec.decode(state); return undefined }
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import {
   struct, boundedString, boundedArray, enumOf, frameTable, readUint, uintEnd, decodeUtf8Strict,
-  uint, bool, fixed16, fixed4, optionalFixed32, type Codec
+  uint, bool, fixed16, fixed4, optionalFixed32, withTail, retired, type Codec
 } from './codec.js'
 import {
   MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES,
@@ -17,7 +17,8 @@ import {
 } from './limits.js'
 
 export const PRESENCE_VALUES = ['online', 'away', 'busy'] as const
-export const KIND_VALUES = ['text', 'action'] as const
+// 'file': the body is a file offer (base64 of a versioned manifest, src/wire/files.ts).
+export const KIND_VALUES = ['text', 'action', 'file'] as const
 export type WirePresence = typeof PRESENCE_VALUES[number]
 export type WireKind = typeof KIND_VALUES[number]
 
@@ -25,22 +26,45 @@ const name = boundedString(MAX_NAME_BYTES)
 const statusMessage = boundedString(MAX_STATUS_MESSAGE_BYTES)
 const presence = enumOf(PRESENCE_VALUES)
 
-/** hello: version | name | status | statusMessage | caps | recvUpTo | mailbox? */
+/**
+ * A stream id: 16 random bytes its author picks when a friendship is (re)established (or when it
+ * finds its own state rolled back), so both sides can tell one run of seq numbers from another
+ * (docs/design.md, Delivery). All zeros is the stream every friendship had before stream ids
+ * existed, and what a side that never heard of the other's stream holds.
+ */
+export const STREAM_ID_BYTES = 16
+export const noStream = (): Buffer => Buffer.alloc(STREAM_ID_BYTES)
+
+/**
+ * hello: version | name | status | statusMessage | caps (retired, 0) | recvUpTo | mailbox?
+ *        | stream | base | recvStream
+ * The last three came with protocol version 2; a hello without them reads as the all-zero stream.
+ */
 export interface Hello {
   version: number
   name: string
   status: WirePresence
   statusMessage: string
-  caps: number
-  /** Highest contiguous seq this side has stored from the other (resumption, DESIGN §4). */
+  /** Highest contiguous seq this side has stored of `recvStream` (resumption, docs/design.md). */
   recvUpTo: number
   /** Relay key that keeps this side's mail while it is offline. */
   mailbox: Buffer | null
+  /** The stream this side sends to the other on. */
+  stream: Buffer
+  /** Everything of `stream` up to here is acknowledged: the sender will not send it again. */
+  base: number
+  /** The other side's stream that `recvUpTo` counts (all zeros: none known). */
+  recvStream: Buffer
 }
-const hello: Codec<Hello> = struct<Hello>([
-  ['version', uint], ['name', name], ['status', presence], ['statusMessage', statusMessage],
-  ['caps', uint], ['recvUpTo', uint], ['mailbox', optionalFixed32]
-])
+type HelloStreams = Pick<Hello, 'stream' | 'base' | 'recvStream'>
+const hello: Codec<Hello> = withTail(
+  struct<Hello>([
+    ['version', uint], ['name', name], ['status', presence], ['statusMessage', statusMessage],
+    ['caps' as keyof Hello & string, retired(uint, 0)], ['recvUpTo', uint], ['mailbox', optionalFixed32]
+  ]),
+  struct<HelloStreams>([['stream', fixed16], ['base', uint], ['recvStream', fixed16]]),
+  () => ({ stream: noStream(), base: 0, recvStream: noStream() })
+)
 
 /** friendRequest: nospam(4) | message | name */
 export interface FriendRequest { nospam: Buffer, message: string, name: string }
@@ -77,9 +101,16 @@ const chatMessage: Codec<ChatMessage> = struct<ChatMessage>([
   ['body', boundedString(MAX_MESSAGE_BYTES)]
 ])
 
-/** receipt: upTo | ids(16)[] — highest contiguous seq stored, plus out-of-order ids */
-export interface Receipt { upTo: number, ids: Buffer[] }
-const receipt: Codec<Receipt> = struct<Receipt>([['upTo', uint], ['ids', boundedArray(fixed16, MAX_RECEIPT_IDS)]])
+/**
+ * receipt: upTo | ids (retired: always empty) | stream — the highest contiguous seq stored of
+ * `stream` (the sender's stream as the receiver knows it). Without `stream`: the all-zero stream.
+ */
+export interface Receipt { upTo: number, stream: Buffer }
+const receipt: Codec<Receipt> = withTail(
+  struct<Receipt>([['upTo', uint], ['ids' as keyof Receipt & string, retired(boundedArray(fixed16, MAX_RECEIPT_IDS), [])]]),
+  struct<Pick<Receipt, 'stream'>>([['stream', fixed16]]),
+  () => ({ stream: noStream() })
+)
 
 /** typing: bool */
 export interface Typing { typing: boolean }

@@ -8,4 +8,5 @@ export const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 256
 /** Out-of-order ids a receipt may carry. */
 export const MAX_RECEIPT_IDS = 1024
 export const PROTOCOL = 'psst/1'
-export const PROTOCOL_VERSION = 1
+/** 2: stream ids in hello and receipt (docs/design.md, Delivery). */
+export const PROTOCOL_VERSION = 2

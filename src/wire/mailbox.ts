@@ -15,12 +15,12 @@ import {
   struct, boundedArray, enumOf, decodeOrNull, encode, uint, bool, fixed16, fixed32,
   frameTable, type Codec, type State
 } from './codec.js'
-import { KIND_VALUES, type WireKind } from './frames.js'
+import { KIND_VALUES, noStream, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES } from './limits.js'
 
 export const MAILBOX_PROTOCOL = 'psst-mailbox/2'
 export const MAILBOX_VERSION = 2
-/** Version byte of the sealed envelope and of the relay's records (unchanged since /1: old mail stays readable). */
+/** Version byte of the relay's records (unchanged since /1: old mail stays readable; the envelope has its own, ENVELOPE_VERSION). */
 export const RECORD_VERSION = 1
 /** A sealed envelope: a full message, its header and signature, plus crypto_box_seal's 48 bytes. */
 export const MAX_ENVELOPE_BYTES = MAX_MESSAGE_BYTES + 1024
@@ -144,8 +144,12 @@ export function decodeMailboxFrame (bytes: Uint8Array): DecodedMailboxFrame | nu
 
 // --- the envelope (what the relay holds, sealed to the owner)
 
-/** The message inside: from(32) | id(16) | seq | sentAt | kind | body */
-export interface EnvelopeInner { from: Buffer, id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string }
+/**
+ * The message inside: from(32) | stream(16) | id(16) | seq | sentAt | kind | body. `stream` is the
+ * sender's stream the seq counts (docs/design.md, Delivery), so an envelope kept from an earlier
+ * friendship is never taken for the current one. Version 1 had no stream: it reads as all zeros.
+ */
+export interface EnvelopeInner { from: Buffer, stream: Buffer, id: Buffer, seq: number, sentAt: number, kind: WireKind, body: string }
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 const body: Codec<string> = {
   preencode (state, s) { c.string.preencode(state, s) },
@@ -158,29 +162,37 @@ const body: Codec<string> = {
     return text
   }
 }
-const inner: Codec<EnvelopeInner> = struct<EnvelopeInner>([
-  ['from', fixed32], ['id', fixed16], ['seq', uint], ['sentAt', uint], ['kind', enumOf(KIND_VALUES)], ['body', body]
-])
+const tail: Array<[keyof EnvelopeInner & string, Codec<any>]> = [['id', fixed16], ['seq', uint], ['sentAt', uint], ['kind', enumOf(KIND_VALUES)], ['body', body]]
+const innerV1: Codec<EnvelopeInner> = struct<EnvelopeInner>([['from', fixed32], ...tail])
+const inner: Codec<EnvelopeInner> = struct<EnvelopeInner>([['from', fixed32], ['stream', fixed16], ...tail])
+
+/** The version of the sealed plaintext written now (1: before stream ids). */
+export const ENVELOPE_VERSION = 2
 
 export function encodeInner (v: EnvelopeInner): Buffer { return encode(inner, v) }
-export function decodeInner (b: Uint8Array): EnvelopeInner | null { return decodeOrNull(inner, b) }
+export function decodeInner (b: Uint8Array, version = ENVELOPE_VERSION): EnvelopeInner | null {
+  if (version === ENVELOPE_VERSION) return decodeOrNull(inner, b)
+  const old = decodeOrNull(innerV1, b)
+  return old === null ? null : { ...old, stream: noStream() }
+}
 
-/** Sealed plaintext: version(1) | signature(64) | inner. The signature covers SIGNED_DOMAIN ‖ owner ‖ inner. */
-export const SIGNED_DOMAIN = Buffer.from('psst/mailbox-envelope/v1\0', 'utf8')
+/** Sealed plaintext: version(1) | signature(64) | inner. The signature covers the version's domain ‖ owner ‖ inner. */
+export const SIGNED_DOMAIN = Buffer.from('psst/mailbox-envelope/v2\0', 'utf8')
+const SIGNED_DOMAIN_V1 = Buffer.from('psst/mailbox-envelope/v1\0', 'utf8')
 const SIGNATURE_BYTES = 64
 
 export function encodeSigned (signature: Buffer, innerBytes: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([RECORD_VERSION]), signature, innerBytes])
+  return Buffer.concat([Buffer.from([ENVELOPE_VERSION]), signature, innerBytes])
 }
 
-export function decodeSigned (b: Uint8Array): { signature: Buffer, inner: Buffer } | null {
-  if (!(b instanceof Uint8Array) || b.byteLength < 1 + SIGNATURE_BYTES + 1 || b[0] !== RECORD_VERSION) return null
+export function decodeSigned (b: Uint8Array): { version: number, signature: Buffer, inner: Buffer } | null {
+  if (!(b instanceof Uint8Array) || b.byteLength < 1 + SIGNATURE_BYTES + 1 || (b[0] !== ENVELOPE_VERSION && b[0] !== 1)) return null
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
-  return { signature: buf.subarray(1, 1 + SIGNATURE_BYTES), inner: buf.subarray(1 + SIGNATURE_BYTES) }
+  return { version: b[0], signature: buf.subarray(1, 1 + SIGNATURE_BYTES), inner: buf.subarray(1 + SIGNATURE_BYTES) }
 }
 
-export function signedMessage (owner: Uint8Array, innerBytes: Uint8Array): Buffer {
-  return Buffer.concat([SIGNED_DOMAIN, owner, innerBytes])
+export function signedMessage (owner: Uint8Array, innerBytes: Uint8Array, version = ENVELOPE_VERSION): Buffer {
+  return Buffer.concat([version === ENVELOPE_VERSION ? SIGNED_DOMAIN : SIGNED_DOMAIN_V1, owner, innerBytes])
 }
 
 // --- the relay's storage records: [version u8][record]

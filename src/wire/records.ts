@@ -7,7 +7,7 @@ import {
   struct, boundedString, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
   optionalFixed32, type Codec
 } from './codec.js'
-import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, type WirePresence, type WireKind } from './frames.js'
+import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, noStream, type WirePresence, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES } from './limits.js'
 
 const name = boundedString(MAX_NAME_BYTES)
@@ -65,15 +65,23 @@ export interface FriendRecord {
   txnSession: string
   txnUpTo: number
   txnSeq: number
+  /** My stream to them: lastSentSeq and ackedUpTo count its seqs (docs/design.md, Delivery). */
+  sendStream: Buffer
+  /** Their stream to me that recvUpTo counts (all zeros until their hello names one). */
+  recvStream: Buffer
 }
-const friend = struct<FriendRecord>([
+const friendV1Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [
   ['publicKey', fixed32], ['state', enumOf(FRIEND_STATES)], ['name', name],
   ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['lastSeen', uint],
   ['addedAt', uint], ['requestNospam', fixed4], ['requestMessage', requestText],
   ['lastSentSeq', uint], ['ackedUpTo', uint], ['recvUpTo', uint], ['nextIndex', uint],
   ['unread', uint], ['mailbox', optionalFixed32],
   ['txnSession', boundedString(64)], ['txnUpTo', uint], ['txnSeq', uint]
-])
+]
+/** Version 1 had no stream ids: it reads as the all-zero stream both ways, which is what the peer's old record holds too. */
+const friendV1 = struct<FriendRecord>(friendV1Fields)
+const friend = struct<FriendRecord>([...friendV1Fields, ['sendStream', fixed16], ['recvStream', fixed16]])
+const FRIEND_VERSION = 2
 
 /** An incoming friend request waiting for accept/decline. */
 export interface RequestRecord { publicKey: Buffer, name: string, message: string, receivedAt: number }
@@ -228,9 +236,20 @@ function encodeMessageRecord (r: MessageRecord): Buffer {
   return out
 }
 
+const friendRecord = {
+  encode (v: FriendRecord): Buffer { return encodeTagged(friend, FRIEND_VERSION, v) },
+  decode (b: Uint8Array): FriendRecord | null {
+    if (b.byteLength < 1) return null
+    if (b[0] === FRIEND_VERSION) return decodeOrNull(friend, b.subarray(1))
+    if (b[0] !== VERSION) return null
+    const old = decodeOrNull(friendV1, b.subarray(1))
+    return old === null ? null : { ...old, sendStream: noStream(), recvStream: noStream() }
+  }
+}
+
 export const Records = {
   profile: versioned(profile),
-  friend: versioned(friend),
+  friend: friendRecord,
   request: versioned(request),
   block: versioned(block),
   settings: versioned(settings),

@@ -165,6 +165,8 @@ export class FakeChatClient implements ChatClient {
       case 'remove': return { publicKey: this.#find(String(p.friend)).publicKey }
       case 'block': case 'unblock': return { publicKey: String(p.key) }
       case 'send': return this.#send(params as Params<'send'>)
+      case 'fileSend': return { fileId: 'f'.repeat(32), friend: p.friend, direction: 'out', name: String(p.path).split('/').pop(), size: 3, bytes: 0, state: 'offered', path: p.path }
+      case 'fileAccept': return { fileId: p.fileId ?? 'a'.repeat(32), friend: p.friend ?? '', direction: 'in', name: 'x.bin', size: 3, bytes: 0, state: 'accepted', path: '/dl/x.bin' }
       default: throw PsstError.internal(`fake: ${method} not implemented`)
     }
   }

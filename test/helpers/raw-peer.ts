@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 /**
  * A raw hyperdht peer for robustness tests: not psst, just a DhtNode, a key pair of its own and
  * protomux. It can write raw bytes on the Noise stream (below protomux), open the `psst/1`
@@ -74,6 +75,10 @@ export class RawConn {
   closed = false
   /** Set by RawFriend once both hellos were exchanged on this connection. */
   ready = false
+  /** The stream this peer sends on (a psst peer picks one per friendship; one per connection here). */
+  sendStream: Buffer = randomBytes(16)
+  /** The daemon's stream, from its last hello: what this peer's receipts and hellos must name. */
+  peerStream: Buffer = Buffer.alloc(16)
   #mux: Protomux | null = null
   #channel: Protomux.Channel | null = null
   #message: Protomux.Message<Buffer> | null = null
@@ -127,7 +132,12 @@ export class RawConn {
 
   /** A hello as a psst peer would send it. */
   hello (opts: Partial<Hello> = {}): boolean {
-    return this.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'raw', status: 'online', statusMessage: '', caps: 0, recvUpTo: 0, mailbox: null, ...opts })
+    return this.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'raw', status: 'online', statusMessage: '', recvUpTo: 0, mailbox: null, stream: this.sendStream, base: 0, recvStream: this.peerStream, ...opts })
+  }
+
+  /** A receipt for the daemon's stream (as its last hello named it), unless another is given. */
+  receipt (upTo: number, stream: Buffer = this.peerStream): boolean {
+    return this.send({ type: 'receipt', upTo, stream })
   }
 
   /** Resolves with the first frame at index >= `from` matching `pred`; rejects on timeout or close. */
@@ -165,6 +175,7 @@ export class RawConn {
   #onMessage (bytes: Buffer): void {
     const frame = decodeFrame(bytes)
     this.frames.push(frame)
+    if (frame !== null && frame.type === 'hello') this.peerStream = Buffer.from(frame.stream)
     if (this.autoPong && frame !== null && frame.type === 'ping') this.send({ type: 'pong', nonce: frame.nonce })
     try { this.onFrame?.(frame) } finally { this.#wake() }
   }
@@ -187,6 +198,8 @@ export class RawFriend {
   readonly conns: RawConn[] = []
   /** What our hello claims as the highest contiguous seq received from the daemon. */
   recvUpTo = 0
+  /** One stream for the friendship, whichever connection carries it. */
+  readonly sendStream = randomBytes(16)
   #waiters: Array<() => void> = []
 
   private constructor (net: RawNet, keyPair: KeyPair, name: string) {
@@ -227,6 +240,7 @@ export class RawFriend {
 
   async #adopt (conn: RawConn): Promise<void> {
     this.conns.push(conn)
+    conn.sendStream = this.sendStream
     let sentHello = false
     const sayHello = (): void => {
       if (sentHello) return

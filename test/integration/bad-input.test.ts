@@ -104,7 +104,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
     conn.send(message(1, 'let me in'))
     conn.hello({ name: 'mallory', recvUpTo: 5 })
     conn.send(message(2, 'still nobody'))
-    conn.send({ type: 'receipt', upTo: 1, ids: [] })
+    conn.receipt(1)
     conn.send({ type: 'friendAccept', name: 'mallory' })
     await waitFor(async () => ((await counters(alice))['stranger-frames'] ?? 0) >= before + 5, 'stranger-frames counted')
     // a stranger is never answered with anything but pongs, and never listed anywhere
@@ -216,7 +216,7 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
     const own = await raw.dial(alice.publicKey, { keyPair: friend.keyPair })
     expect(await own.openChannel()).toBe(true)
     own.send(message(1, 'too early'))
-    own.send({ type: 'receipt', upTo: 0, ids: [] })
+    own.receipt(0)
     own.send({ type: 'typing', typing: true })
     await waitFor(async () => ((await counters(alice))['frames-before-hello'] ?? 0) >= before + 3, 'frames-before-hello counted')
     expect(await history(alice, friend.publicHex)).toEqual([])
@@ -278,7 +278,7 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
     const last = mine.at(-1).seq
     expect(mine.every((e) => e.state !== 'delivered')).toBe(true)
     const before = (await counters(alice))['over-acks'] ?? 0
-    conn.send({ type: 'receipt', upTo: last + 5, ids: [] })
+    conn.receipt(last + 5)
     expect(await conn.waitClosed(10_000)).toBe(true)
     expect((await counters(alice))['over-acks']).toBe(before + 1)
     const after = (await history(alice, friend.publicHex)).filter((e) => e.from === 'me')
@@ -287,7 +287,7 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
     const again = await friend.ready({ not: conn, timeoutMs: 30_000 })
     const resent = await again.waitFrame((f) => f.type === 'message' && f.seq === last)
     expect(resent.type).toBe('message')
-    again.send({ type: 'receipt', upTo: last, ids: [] })
+    again.receipt(last)
     await waitFor(async () => (await history(alice, friend.publicHex)).filter((e) => e.from === 'me').every((e) => e.state === 'delivered'), 'delivered after an honest receipt')
     conn = again
   })

@@ -38,7 +38,7 @@ describe('relay: limits and durability', () => {
   /** What the owner registers for that friend (derived on the owner's side: the same key). */
   const grantFor = (friend: KeyPair): Buffer => keyPairFromSeed(depositCapabilitySeed(owner.secretKey, friend.publicKey, owner.publicKey, Buffer.from(relay.publicKey, 'hex'))).publicKey
   const friends = Array.from({ length: 4 }, () => null as unknown as KeyPair)
-  const envelope = (seq: number, size = 100): Buffer => sealEnvelope(sender, owner.publicKey, {
+  const envelope = (seq: number, size = 100): Buffer => sealEnvelope(sender, owner.publicKey, Buffer.alloc(16), {
     id: randomBytes(16), seq, sentAt: Date.now(), kind: 'text', body: `m${seq} `.padEnd(size, '.')
   })
   const fetchAll = async (c: MailboxClient): Promise<HeldItem[]> => {

@@ -91,7 +91,7 @@ describe('relay: only friends deposit, and not from the identity\'s address', ()
         const c = new MailboxClient(floodNode.connect(Buffer.from(relayKey, 'hex'), generateKeyPair()))
         try {
           if (!await c.opened()) return 'closed'
-          const env = sealEnvelope(generateKeyPair(), Buffer.from(bob.publicKey, 'hex'), { id: randomBytes(16), seq: 1, sentAt: Date.now(), kind: 'text', body: 'x'.repeat(4000) })
+          const env = sealEnvelope(generateKeyPair(), Buffer.from(bob.publicKey, 'hex'), Buffer.alloc(16), { id: randomBytes(16), seq: 1, sentAt: Date.now(), kind: 'text', body: 'x'.repeat(4000) })
           return (await c.deposit(Buffer.from(bob.publicKey, 'hex'), env)).code
         } finally { c.close() }
       }))

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach, beforeAll } from 'vitest'
 import { tempStore, removeTempStores } from '../helpers/stores.js'
 import { ProfileStore } from '../../src/storage/profile-store.js'
-import { Messenger } from '../../src/daemon/messenger.js'
+import { Messenger } from '../../src/contacts/messenger.js'
 import { installProtocol } from '../../src/daemon/protocol.js'
 import { localClient } from '../../src/daemon/local-client.js'
 import { idInfo } from '../../src/daemon/profile.js'

@@ -53,8 +53,6 @@ describe('citations of docs/ in comments', () => {
 
   it('no comment cites the contract outside the repository', () => {
     const outside = sources.filter((f) => f !== import.meta.filename && /DESIGN(\.md)? ?§|RELIABILITY\b|\.\.\/shared\//.test(readFileSync(f, 'utf8')))
-    // Left for the files being reworked under issue 14 (their citations change with them).
-    const pending = ['src/daemon/api.ts', 'src/daemon/protocol.ts', 'src/chat/decide.ts', 'src/wire/frames.ts']
-    expect(outside.map((f) => relative(ROOT, f)).filter((f) => !pending.includes(f))).toEqual([])
+    expect(outside.map((f) => relative(ROOT, f))).toEqual([])
   })
 })

@@ -8,7 +8,7 @@ import { encodeFrame, decodeFrame, decodeFrameGeneric, MESSAGE_FRAME_CODE, PRESE
 import { Records, HeaderFile, FRIEND_STATES, encodeSegment, decodeSegment } from '../../src/wire/records.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES, MAX_RECEIPT_IDS, MAX_FRAME_BYTES } from '../../src/wire/limits.js'
 import { step, type FriendshipState, type FriendshipInput } from '../../src/contacts/friendship.js'
-import { judgeIncoming, judgeReceipt } from '../../src/chat/decide.js'
+import { judgeIncoming, judgeReceipt } from '../../src/streams/decide.js'
 
 const SEED = Number(process.env.PSST_FUZZ_SEED ?? 0x5eed_2024) >>> 0
 const FRAME_CASES = 110_000
@@ -37,16 +37,16 @@ function prng (seed: number): { next: () => number, int: (n: number) => number, 
 
 const id16 = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex')
 const CORPUS: Frame[] = [
-  { type: 'hello', version: 1, name: 'alice', status: 'away', statusMessage: 'lunch ☕', caps: 3, recvUpTo: 70_000, mailbox: Buffer.alloc(32, 7) },
-  { type: 'hello', version: 1, name: '', status: 'online', statusMessage: '', caps: 0, recvUpTo: 0, mailbox: null },
+  { type: 'hello', version: 1, name: 'alice', status: 'away', statusMessage: 'lunch ☕', recvUpTo: 70_000, mailbox: Buffer.alloc(32, 7), stream: Buffer.alloc(16, 1), base: 3, recvStream: Buffer.alloc(16, 2) },
+  { type: 'hello', version: 1, name: '', status: 'online', statusMessage: '', recvUpTo: 0, mailbox: null, stream: Buffer.alloc(16), base: 0, recvStream: Buffer.alloc(16) },
   { type: 'friendRequest', nospam: Buffer.from('deadbeef', 'hex'), message: 'hi, it is me', name: 'bob' },
   { type: 'friendAccept', name: 'carol' },
   { type: 'friendDecline' },
   { type: 'presence', name: 'dave', status: 'busy', statusMessage: 'in a meeting' },
   { type: 'message', id: id16, seq: 42, sentAt: 1_700_000_000_000, kind: 'text', body: 'hello 🌍 مرحبا' },
   { type: 'message', id: id16, seq: 300, sentAt: 5, kind: 'action', body: 'x'.repeat(300) },
-  { type: 'receipt', upTo: 12, ids: [id16, Buffer.alloc(16, 0xaa)] },
-  { type: 'receipt', upTo: 0, ids: [] },
+  { type: 'receipt', upTo: 12, stream: Buffer.alloc(16, 0xaa) },
+  { type: 'receipt', upTo: 0, stream: Buffer.alloc(16) },
   { type: 'typing', typing: true },
   { type: 'ping', nonce: 123_456 },
   { type: 'pong', nonce: 0 }
@@ -59,7 +59,7 @@ const RECORD_SAMPLES: Record<keyof typeof Records, Buffer[]> = {
   friend: [Records.friend.encode({
     publicKey: k(5), state: 'friends', name: 'bob', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
     requestNospam: Buffer.alloc(4, 1), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999, recvUpTo: 77,
-    nextIndex: 1_000_077, unread: 3, mailbox: null, txnSession: 's1', txnUpTo: 5, txnSeq: 9
+    nextIndex: 1_000_077, unread: 3, mailbox: null, txnSession: 's1', txnUpTo: 5, txnSeq: 9, sendStream: Buffer.alloc(16, 1), recvStream: Buffer.alloc(16, 2)
   } as any)],
   request: [Records.request.encode({ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 })],
   block: [Records.block.encode({ publicKey: k(10), declinedOnly: true, at: 5 })],
@@ -124,17 +124,17 @@ const STRING_BOUNDS: Record<string, number> = {
   dhtHost: 255
 }
 const BUFFER_LENGTHS: Record<string, number[]> = {
-  publicKey: [32], secretKey: [64], nospam: [4], requestNospam: [4], id: [16], mailbox: [32], salt: [16]
+  publicKey: [32], secretKey: [64], nospam: [4], requestNospam: [4], id: [16], mailbox: [32], salt: [16], stream: [16], recvStream: [16], sendStream: [16]
 }
 const ENUMS: Record<string, readonly string[]> = { status: PRESENCE_VALUES, kind: KIND_VALUES, state: FRIEND_STATES }
 const FRAME_FIELDS: Record<string, string[]> = {
-  hello: ['version', 'name', 'status', 'statusMessage', 'caps', 'recvUpTo', 'mailbox'],
+  hello: ['version', 'name', 'status', 'statusMessage', 'recvUpTo', 'mailbox', 'stream', 'base', 'recvStream'],
   friendRequest: ['nospam', 'message', 'name'],
   friendAccept: ['name'],
   friendDecline: [],
   presence: ['name', 'status', 'statusMessage'],
   message: ['id', 'seq', 'sentAt', 'kind', 'body'],
-  receipt: ['upTo', 'ids'],
+  receipt: ['upTo', 'stream'],
   typing: ['typing'],
   ping: ['nonce'],
   pong: ['nonce']

@@ -12,6 +12,7 @@ describe('mailbox envelope', () => {
   let bob: KeyPair
   let eve: KeyPair
   let msg: ChatMessage
+  const stream = Buffer.alloc(16, 0x5e)
 
   beforeAll(async () => {
     await cryptoReady()
@@ -22,27 +23,37 @@ describe('mailbox envelope', () => {
   })
 
   it('the owner opens it and learns sender and message', () => {
-    const opened = openEnvelope(bob, sealEnvelope(alice, bob.publicKey, msg))
+    const opened = openEnvelope(bob, sealEnvelope(alice, bob.publicKey, stream, msg))
     expect(opened?.from.equals(alice.publicKey)).toBe(true)
     expect(opened?.message).toEqual(msg)
+    expect(opened?.stream.equals(stream)).toBe(true)
+  })
+
+  it('the stream is signed: an envelope whose stream was changed does not verify', () => {
+    const inner = encodeInner({ from: alice.publicKey, stream, ...msg })
+    const signature = sign(signedMessage(bob.publicKey, inner), alice.secretKey)
+    const moved = Buffer.from(inner)
+    moved[32] ^= 1
+    expect(openEnvelope(bob, sealTo(bob.publicKey, encodeSigned(signature, inner)))?.stream.equals(stream)).toBe(true)
+    expect(openEnvelope(bob, sealTo(bob.publicKey, encodeSigned(signature, moved)))).toBeNull()
   })
 
   it('two seals of the same message differ, and neither shows the text or the sender', () => {
-    const a = sealEnvelope(alice, bob.publicKey, msg)
-    const b = sealEnvelope(alice, bob.publicKey, msg)
+    const a = sealEnvelope(alice, bob.publicKey, stream, msg)
+    const b = sealEnvelope(alice, bob.publicKey, stream, msg)
     expect(a.equals(b)).toBe(false)
     expect(a.includes(Buffer.from(msg.body))).toBe(false)
     expect(a.includes(alice.publicKey)).toBe(false)
   })
 
   it('a full-size message fits the relay limit', () => {
-    const big = sealEnvelope(alice, bob.publicKey, { ...msg, body: 'é'.repeat(MAX_MESSAGE_BYTES / 2) })
+    const big = sealEnvelope(alice, bob.publicKey, stream, { ...msg, body: 'é'.repeat(MAX_MESSAGE_BYTES / 2) })
     expect(big.byteLength).toBeLessThanOrEqual(MAX_ENVELOPE_BYTES)
     expect(openEnvelope(bob, big)?.message.body.length).toBe(MAX_MESSAGE_BYTES / 2)
   })
 
   it('nobody else can open it; tampering and garbage give null, never a throw', () => {
-    const sealed = sealEnvelope(alice, bob.publicKey, msg)
+    const sealed = sealEnvelope(alice, bob.publicKey, stream, msg)
     expect(openEnvelope(eve, sealed)).toBeNull()
     for (const i of [0, 40, sealed.byteLength - 1]) {
       const t = Buffer.from(sealed)
@@ -56,13 +67,13 @@ describe('mailbox envelope', () => {
   it('a message re-sealed to someone else does not verify (the signature names the owner)', () => {
     // Eve received a genuine envelope from alice and re-seals its content to carol.
     const carol = generateKeyPair()
-    const inner = encodeInner({ from: alice.publicKey, ...msg })
+    const inner = encodeInner({ from: alice.publicKey, stream, ...msg })
     const signature = sign(signedMessage(eve.publicKey, inner), alice.secretKey)
     expect(openEnvelope(carol, sealTo(carol.publicKey, encodeSigned(signature, inner)))).toBeNull()
   })
 
   it('a forged sender fails verification', () => {
-    const inner = encodeInner({ from: alice.publicKey, ...msg })
+    const inner = encodeInner({ from: alice.publicKey, stream, ...msg })
     const signature = sign(signedMessage(bob.publicKey, inner), eve.secretKey)
     expect(openEnvelope(bob, sealTo(bob.publicKey, encodeSigned(signature, inner)))).toBeNull()
   })

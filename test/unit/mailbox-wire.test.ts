@@ -62,7 +62,7 @@ describe('mailbox wire: frames', () => {
 })
 
 describe('mailbox wire: envelope', () => {
-  const inner = { from: Buffer.alloc(32, 2), id: Buffer.alloc(16, 3), seq: 7, sentAt: 123, kind: 'action' as const, body: 'waves 👋' }
+  const inner = { from: Buffer.alloc(32, 2), stream: Buffer.alloc(16, 4), id: Buffer.alloc(16, 3), seq: 7, sentAt: 123, kind: 'action' as const, body: 'waves 👋' }
 
   it('inner round trip; bad UTF-8, over-long body and trailing bytes are refused', () => {
     const b = encodeInner(inner)
@@ -78,8 +78,10 @@ describe('mailbox wire: envelope', () => {
   it('signed layout: version, 64-byte signature, inner; other versions and short input are null', () => {
     const sig = Buffer.alloc(64, 9)
     const b = encodeSigned(sig, Buffer.from('inner'))
-    expect(decodeSigned(b)).toEqual({ signature: sig, inner: Buffer.from('inner') })
-    b[0] = 2
+    expect(decodeSigned(b)).toEqual({ version: 2, signature: sig, inner: Buffer.from('inner') })
+    b[0] = 1
+    expect(decodeSigned(b)?.version).toBe(1)
+    b[0] = 3
     expect(decodeSigned(b)).toBeNull()
     expect(decodeSigned(Buffer.alloc(65, 1))).toBeNull()
   })

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { OutboxCache } from '../../src/chat/outbox-cache.js'
+import { OutboxCache } from '../../src/streams/outbox-cache.js'
 import type { OutboxRecord } from '../../src/wire/records.js'
 
 const rec = (seq: number): OutboxRecord => ({ id: Buffer.alloc(16), seq, sentAt: 0, kind: 'text', body: `m${seq}`, index: seq })

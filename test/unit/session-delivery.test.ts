@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { judgeIncoming, judgeReceipt, deliveryState, redialDelay, SEQ_WINDOW } from '../../src/chat/decide.js'
+import { judgeIncoming, judgeReceipt, judgeTheirStream, judgeMark, deliveryState, SEQ_WINDOW } from '../../src/streams/decide.js'
+import { redialDelay } from '../../src/net/backoff.js'
 
 describe('judgeIncoming (receiver: recvUpTo = expected)', () => {
   it('the next seq is stored, earlier ones are duplicates, later ones wait for the resend', () => {
@@ -51,5 +52,28 @@ describe('deliveryState and redialDelay', () => {
       expect(d).toBeLessThanOrEqual(60_000)
     }
     expect(redialDelay(1000, 1)).toBe(60_000)
+  })
+})
+
+describe('streams: a hello names the streams it speaks of', () => {
+  const S = Buffer.alloc(16, 1)
+  const T = Buffer.alloc(16, 2)
+
+  it('their stream: the one I count goes on; another is counted from its base; a base above my count skips the gap', () => {
+    expect(judgeTheirStream(S, 5, S, 9)).toBe('same')
+    expect(judgeTheirStream(S, 9, S, 9)).toBe('same')
+    expect(judgeTheirStream(T, 0, S, 9)).toBe('adopt')
+    expect(judgeTheirStream(T, 40, S, 9)).toBe('adopt')
+    expect(judgeTheirStream(S, 12, S, 9)).toBe('skip-gap')
+  })
+
+  it('their mark of my stream: another stream never counts; beyond what I sent means my state was rolled back', () => {
+    expect(judgeMark(T, 3, S, 0, 10)).toBe('other-stream')
+    expect(judgeMark(T, 30, S, 0, 10)).toBe('other-stream')
+    expect(judgeMark(S, 3, S, 0, 10)).toBe('advance')
+    expect(judgeMark(S, 3, S, 3, 10)).toBe('stale')
+    expect(judgeMark(S, 1, S, 3, 10)).toBe('stale')
+    expect(judgeMark(S, 11, S, 3, 10)).toBe('rolled-back')
+    expect(judgeMark(S, Number.NaN, S, 3, 10)).toBe('rolled-back')
   })
 })

@@ -142,3 +142,28 @@ describe('tui commands against the daemon', () => {
     expect(h.exits).toEqual([{ code: 0, message: undefined }])
   })
 })
+
+describe('tui file commands', () => {
+  it('/file offers a file to the window\'s friend; /accept takes the offer of the conversation', async () => {
+    const h = await harness({ friends: [friend(ALICE, 'alice')], requests: [] })
+    await h.line('/query alice')
+    const before = h.client.calls.length
+    await h.line('/file ~/photos/cat.jpg')
+    await h.line('/accept')
+    await h.line('/accept 3fa2c1d0')
+    const calls = h.client.calls.slice(before).map(c => [c.method, c.params])
+    expect(calls).toEqual([
+      ['fileSend', { friend: ALICE, path: `${process.env.HOME ?? ''}/photos/cat.jpg` }],
+      ['fileAccept', { friend: ALICE }],
+      ['fileAccept', { fileId: '3fa2c1d0' }]
+    ])
+    expect(h.log().join('\n')).toMatch(/offered cat\.jpg .* to alice/)
+    expect(last(h.log())).toMatch(/accepted x\.bin — it will be saved as \/dl\/x\.bin/)
+  })
+
+  it('/file outside a conversation says where it works', async () => {
+    const h = await harness(base())
+    await h.line('/file /tmp/x')
+    expect(last(h.log())).toMatch(/\/file works in a conversation window/)
+  })
+})

@@ -3,6 +3,7 @@
  * messages, your own status.
  */
 import { describe, expect, it } from 'vitest'
+import { chatSettings } from '../../src/apps/tui/app.js'
 import { friend } from '../helpers/fake-chat-client.js'
 import { flush, harness } from '../helpers/tui-harness.js'
 
@@ -155,5 +156,14 @@ describe('tui habits', () => {
     expect(styled()).toEqual([])
     await h.line('/search nowhere')
     expect(h.log().at(-1)).toMatch(/no line holds "nowhere"/)
+  })
+
+  it('psst chat --no-notify / --timestamp and PSST_NOTIFY / PSST_TIMESTAMP set the session defaults', () => {
+    expect(chatSettings({}, {})).toEqual({ notify: true })
+    expect(chatSettings({ PSST_NOTIFY: '0' }, {})).toEqual({ notify: false })
+    expect(chatSettings({}, { notify: false })).toEqual({ notify: false })
+    expect(chatSettings({ PSST_TIMESTAMP: '%I:%M %p' }, {})).toEqual({ notify: true, timestamp: '%I:%M %p' })
+    expect(chatSettings({ PSST_TIMESTAMP: '%I:%M %p' }, { timestamp: '%H:%M:%S' })).toEqual({ notify: true, timestamp: '%H:%M:%S' })
+    expect(() => chatSettings({}, { timestamp: '%Q' })).toThrow(/unknown field %Q/)
   })
 })

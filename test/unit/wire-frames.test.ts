@@ -4,19 +4,20 @@ import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUES
 
 const id16 = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex')
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const uintLength = (n: number): number => n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffff_ffff ? 5 : 9
 
 /** One valid frame of every type, with non-trivial values. */
 export const SAMPLE_FRAMES: Frame[] = [
-  { type: 'hello', version: 1, name: 'alice', status: 'away', statusMessage: 'lunch ☕', caps: 3, recvUpTo: 70_000, mailbox: Buffer.alloc(32, 7) },
-  { type: 'hello', version: 1, name: '', status: 'online', statusMessage: '', caps: 0, recvUpTo: 0, mailbox: null },
+  { type: 'hello', version: 1, name: 'alice', status: 'away', statusMessage: 'lunch ☕', recvUpTo: 70_000, mailbox: Buffer.alloc(32, 7), stream: Buffer.alloc(16, 1), base: 3, recvStream: Buffer.alloc(16, 2) },
+  { type: 'hello', version: 1, name: '', status: 'online', statusMessage: '', recvUpTo: 0, mailbox: null, stream: Buffer.alloc(16), base: 0, recvStream: Buffer.alloc(16) },
   { type: 'friendRequest', nospam: Buffer.from('deadbeef', 'hex'), message: 'hi, it is me', name: 'bob' },
   { type: 'friendAccept', name: 'carol' },
   { type: 'friendDecline' },
   { type: 'presence', name: 'dave', status: 'busy', statusMessage: 'in a meeting' },
   { type: 'message', id: id16, seq: 42, sentAt: 1_700_000_000_000, kind: 'text', body: 'hello 🌍 مرحبا' },
   { type: 'message', id: id16, seq: 1, sentAt: 0, kind: 'action', body: 'waves' },
-  { type: 'receipt', upTo: 12, ids: [id16, Buffer.alloc(16, 0xaa)] },
-  { type: 'receipt', upTo: 0, ids: [] },
+  { type: 'receipt', upTo: 12, stream: Buffer.alloc(16, 0xaa) },
+  { type: 'receipt', upTo: 0, stream: Buffer.alloc(16) },
   { type: 'typing', typing: true },
   { type: 'typing', typing: false },
   { type: 'ping', nonce: 123_456 },
@@ -30,8 +31,14 @@ describe('wire frames: round trip', () => {
       expect(decodeFrame(bytes)).toEqual(frame)
       // A frame has one reading: any trailing byte makes it malformed.
       expect(decodeFrame(Buffer.concat([bytes, Buffer.from([0])]))).toBeNull()
-      // Every proper prefix that still has a body is malformed (or, for the empty body, is the type only).
-      for (let n = 1; n < bytes.byteLength; n++) expect(decodeFrame(bytes.subarray(0, n))).toBeNull()
+      // Every proper prefix that still has a body is malformed (or, for the empty body, is the type
+      // only), except a hello or receipt cut just before its stream fields: that is version 1's layout.
+      const v1 = frame.type === 'hello' ? { ...frame, stream: Buffer.alloc(16), base: 0, recvStream: Buffer.alloc(16) } : frame.type === 'receipt' ? { ...frame, stream: Buffer.alloc(16) } : null
+      const v1Length = frame.type === 'hello' ? bytes.byteLength - 32 - (bytes.byteLength > 0 ? uintLength(frame.base) : 0) : bytes.byteLength - 16
+      for (let n = 1; n < bytes.byteLength; n++) {
+        if (v1 !== null && n === v1Length) expect(decodeFrame(bytes.subarray(0, n))).toEqual(v1)
+        else expect(decodeFrame(bytes.subarray(0, n))).toBeNull()
+      }
     })
   }
 
@@ -66,14 +73,23 @@ describe('wire frames: exact bytes (written by hand)', () => {
     expect(hex(bytes)).toBe('06' + '000102030405060708090a0b0c0d0e0f' + '01' + 'fde803' + '01' + '026869')
   })
 
-  it('receipt: upTo | count | ids', () => {
-    const bytes = encodeFrame({ type: 'receipt', upTo: 7, ids: [Buffer.alloc(16, 0xaa)] })
-    expect(hex(bytes)).toBe('070701' + 'aa'.repeat(16))
+  it('receipt: upTo | ids (retired, empty) | stream', () => {
+    const bytes = encodeFrame({ type: 'receipt', upTo: 7, stream: Buffer.alloc(16, 0xaa) })
+    expect(hex(bytes)).toBe('0707' + '00' + 'aa'.repeat(16))
   })
 
-  it('hello: version | name | status | statusMessage | caps | recvUpTo | mailbox?', () => {
-    const bytes = encodeFrame({ type: 'hello', version: 1, name: 'a', status: 'busy', statusMessage: '', caps: 0, recvUpTo: 70_000, mailbox: null })
-    expect(hex(bytes)).toBe('01' + '01' + '0161' + '02' + '00' + '00' + 'fe70110100' + '00')
+  it('a receipt of protocol version 1 (ids, no stream) still reads: the ids are skipped, the stream is all zeros', () => {
+    expect(decodeFrame(Buffer.from('070701' + 'aa'.repeat(16), 'hex'))).toEqual({ type: 'receipt', upTo: 7, stream: Buffer.alloc(16) })
+  })
+
+  it('hello: version | name | status | statusMessage | caps (retired, 0) | recvUpTo | mailbox? | stream | base | recvStream', () => {
+    const bytes = encodeFrame({ type: 'hello', version: 2, name: 'a', status: 'busy', statusMessage: '', recvUpTo: 70_000, mailbox: null, stream: Buffer.alloc(16, 1), base: 5, recvStream: Buffer.alloc(16, 2) })
+    expect(hex(bytes)).toBe('01' + '02' + '0161' + '02' + '00' + '00' + 'fe70110100' + '00' + '01'.repeat(16) + '05' + '02'.repeat(16))
+  })
+
+  it('a hello of protocol version 1 (no stream fields) reads as the all-zero stream at base 0', () => {
+    const v1 = Buffer.from('01' + '01' + '0161' + '02' + '00' + '03' + 'fe70110100' + '00', 'hex')
+    expect(decodeFrame(v1)).toEqual({ type: 'hello', version: 1, name: 'a', status: 'busy', statusMessage: '', recvUpTo: 70_000, mailbox: null, stream: Buffer.alloc(16), base: 0, recvStream: Buffer.alloc(16) })
   })
 
   it('presence: name | status | statusMessage', () => {
@@ -113,9 +129,10 @@ describe('wire frames: limits and bad input', () => {
     const r = (m: string): Frame => ({ type: 'friendRequest', nospam: Buffer.alloc(4), message: m, name: '' })
     expect(decodeFrame(encodeFrame(r(at(MAX_REQUEST_MESSAGE_BYTES))))).not.toBeNull()
     expect(decodeFrame(encodeFrame(r(at(MAX_REQUEST_MESSAGE_BYTES + 1))))).toBeNull()
-    const ids = (n: number): Frame => ({ type: 'receipt', upTo: 1, ids: Array.from({ length: n }, () => id16) })
-    expect(decodeFrame(encodeFrame(ids(MAX_RECEIPT_IDS)))).not.toBeNull()
-    expect(decodeFrame(encodeFrame(ids(MAX_RECEIPT_IDS + 1)))).toBeNull()
+    // A version 1 receipt's id list is still read (and skipped) within its bound.
+    const ids = (n: number): Buffer => Buffer.concat([Buffer.from([7, 1, 0xfd, n & 0xff, n >> 8]), Buffer.alloc(16 * n, 0xaa)])
+    expect(decodeFrame(ids(MAX_RECEIPT_IDS))).not.toBeNull()
+    expect(decodeFrame(ids(MAX_RECEIPT_IDS + 1))).toBeNull()
   })
 
   it('an announced length far beyond the buffer fails without allocating', () => {
@@ -160,7 +177,7 @@ describe('wire frames: limits and bad input', () => {
   it('bad enum values (status, kind) and a bad bool in mailbox? → null', () => {
     expect(decodeFrame(Buffer.from('05000300', 'hex'))).toBeNull() // status 3
     const msg = encodeFrame({ type: 'message', id: id16, seq: 1, sentAt: 1, kind: 'text', body: 'a' })
-    msg[19] = 2 // kind
+    msg[19] = 3 // kind (0 text, 1 action, 2 file)
     expect(decodeFrame(msg)).toBeNull()
   })
 })

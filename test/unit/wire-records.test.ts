@@ -17,11 +17,11 @@ export const SAMPLE_RECORDS = {
     publicKey: k(5), state: 'friends', name: 'bob 🐝', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
     requestNospam: Buffer.from('cafebabe', 'hex'), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999,
     recvUpTo: 77, nextIndex: 1_000_077, unread: 3, mailbox: null,
-    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990
+    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, sendStream: Buffer.alloc(16, 0x51), recvStream: Buffer.alloc(16, 0x52)
   }, {
     publicKey: k(6), state: 'request-sent', name: '', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 0,
     requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0, nextIndex: 0, unread: 0, mailbox: k(8),
-    txnSession: '', txnUpTo: 0, txnSeq: 0
+    txnSession: '', txnUpTo: 0, txnSeq: 0, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16)
   }] satisfies FriendRecord[],
   request: [{ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 }] satisfies RequestRecord[],
   block: [{ publicKey: k(10), declinedOnly: true, at: 5 }, { publicKey: k(11), declinedOnly: false, at: 0 }] satisfies BlockRecord[],
@@ -42,17 +42,24 @@ describe('storage records: round trip, version byte, one reading', () => {
     it(name, () => {
       for (const rec of samples) {
         const bytes = codec.encode(rec)
-        expect(bytes[0]).toBe(1)
+        expect(bytes[0]).toBe(name === 'friend' ? 2 : 1)
         expect(codec.decode(bytes)).toEqual(rec)
         expect(codec.decode(Buffer.concat([bytes, Buffer.from([0])]))).toBeNull()
         expect(codec.decode(bytes.subarray(0, bytes.byteLength - 1))).toBeNull()
         const wrongVersion = Buffer.from(bytes)
-        wrongVersion[0] = 2
+        wrongVersion[0] = name === 'friend' ? 3 : 2
         expect(codec.decode(wrongVersion)).toBeNull()
         expect(codec.decode(Buffer.alloc(0))).toBeNull()
       }
     })
   }
+
+  it('a friend record of version 1 (before stream ids) reads as the all-zero streams', () => {
+    const rec = SAMPLE_RECORDS.friend[0]
+    const v2 = Records.friend.encode(rec)
+    const v1 = Buffer.concat([Buffer.from([1]), v2.subarray(1, v2.byteLength - 32)])
+    expect(Records.friend.decode(v1)).toEqual({ ...rec, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16) })
+  })
 
   it('bounds hold in stored records too', () => {
     const rec = { ...SAMPLE_RECORDS.request[0], name: 'n'.repeat(MAX_NAME_BYTES + 1) }

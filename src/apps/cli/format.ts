@@ -86,6 +86,9 @@ export function deliveryMark (state: DeliveryState): string {
   return MARKS[state] ?? '?'
 }
 
+/** A file offer in a conversation: the manifest is for the daemon; people get the command. */
+const FILE_OFFER_TEXT = '[file offer — psst file list]'
+
 /** One line per message, oldest first: time, who, mark (mine only), text. */
 export function historyLines (entries: HistoryEntry[], friendName: string, c: Colours): string[] {
   const name = sanitizeLine(friendName)
@@ -94,7 +97,7 @@ export function historyLines (entries: HistoryEntry[], friendName: string, c: Co
     const mine = e.from === 'me'
     const who = mine ? 'me' : name
     const mark = mine ? deliveryMark(e.state) : ''
-    const text = e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : sanitizeLine(e.text)
+    const text = e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : e.kind === 'file' ? FILE_OFFER_TEXT : sanitizeLine(e.text)
     const whoCol = mine ? c.bold(padEnd(who, whoWidth)) : padEnd(who, whoWidth)
     return `${c.dim(dateTime(e.sentAt))}  ${whoCol}  ${mark.padEnd(2)}  ${text}`
   })
@@ -107,8 +110,14 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
   switch (e.type) {
     case 'message': {
       const who = e.from === 'me' ? `me → ${nameOf(e.friend)}` : nameOf(e.friend)
+      if (e.kind === 'file') return `${who}: ${FILE_OFFER_TEXT}`
       return e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : `${who}: ${sanitizeLine(e.text)}`
     }
+    case 'file-offer':
+      return `${nameOf(e.friend)} offers ${sanitizeLine(e.name)} (${e.size} bytes) — psst file accept ${e.fileId.slice(0, 8)}`
+    case 'file-progress': return `${sanitizeLine(e.name)} ${e.direction === 'in' ? '←' : '→'} ${nameOf(e.friend)}: ${e.bytes}/${e.size} bytes`
+    case 'file-complete': return `${sanitizeLine(e.name)} ${e.direction === 'in' ? `from ${nameOf(e.friend)} saved as ${sanitizeLine(e.path)}` : `delivered to ${nameOf(e.friend)}`}`
+    case 'file-failed': return `${sanitizeLine(e.name)} ${e.state}${e.reason !== undefined ? `: ${sanitizeLine(e.reason)}` : ''}`
     case 'friend-request':
       return `friend request from ${sanitizeLine(e.name)} (${shortKey(e.publicKey)})` +
         (e.message ? `: ${sanitizeLine(e.message)}` : '') + ` — psst accept ${shortKey(e.publicKey)}`

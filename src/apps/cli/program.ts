@@ -9,6 +9,7 @@ import { registerConfig } from './commands/config.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
+import { registerFiles } from './commands/files.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
 import { examples, takeExitCode } from './commands/run.js'
@@ -43,6 +44,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerProfile(program)
   registerFriends(program)
   registerMessages(program)
+  registerFiles(program)
   registerDaemon(program)
   registerConfig(program)
   registerExtras(program)

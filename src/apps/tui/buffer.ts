@@ -96,7 +96,8 @@ export class MessageBuffer {
       index: typeof m.index === 'number' ? m.index : null,
       seq,
       from: m.from,
-      text: m.text,
+      // A file offer's text is its manifest for the daemon; the file-offer event tells the rest.
+      text: m.kind === 'file' ? '[file offer — /accept saves it]' : m.text,
       action: m.kind === 'action',
       sentAt: m.sentAt,
       state

@@ -74,6 +74,13 @@ function pickRequest (args: string, ctx: CommandContext): string {
   throw new PsstError('AMBIGUOUS', `${pending.length} requests pending — name one: ${pending.map(r => ctx.book.nameOf(r.publicKey)).join(', ')}`)
 }
 
+/** `~/x` as the shell would have it (the daemon resolves nothing relative to the TUI). */
+function expandHome (path: string): string {
+  const home = process.env.HOME ?? ''
+  if (path === '~' || path.startsWith('~/')) return home + path.slice(1)
+  return path
+}
+
 const STATUSES: Presence[] = ['online', 'away', 'busy']
 
 export const COMMANDS: Command[] = [
@@ -86,8 +93,15 @@ export const COMMANDS: Command[] = [
     }
   },
   {
-    name: 'accept', usage: '/accept [friend]', arg: 'request', help: 'accept a friend request (the only one, or the one named)',
+    name: 'accept', usage: '/accept [friend | file id]', arg: 'request', help: 'accept a friend request (the only one, or the one named), or in a conversation the file offered there',
     async run (args, ctx) {
+      const a = args.trim()
+      const isFileId = /^[0-9a-f]{4,32}$/i.test(a) && !ctx.book.requests.has(a)
+      if (isFileId || (a === '' && ctx.book.requests.size === 0 && ctx.window.kind === 'friend')) {
+        const f = await ctx.client.call('fileAccept', isFileId ? { fileId: a } : { friend: ctx.window.key })
+        ctx.print(`accepted ${f.name} — it will be saved as ${f.path}`)
+        return
+      }
       const info = await ctx.client.call('accept', { friend: pickRequest(args, ctx) })
       ctx.friendAdded(info)
       const name = displayName(info.name, info.publicKey)
@@ -158,6 +172,15 @@ export const COMMANDS: Command[] = [
       const friend = friendWindow(ctx, '/me')
       const r = await ctx.client.call('send', { friend, text, action: true })
       ctx.ownMessage(friend, text, true, r)
+    }
+  },
+  {
+    name: 'file', usage: '/file <path>', arg: 'none', help: 'offer a file to the friend of this window (resumable, verified)',
+    async run (args, ctx) {
+      const friend = friendWindow(ctx, '/file')
+      const path = expandHome(need(args, this.usage))
+      const f = await ctx.client.call('fileSend', { friend, path })
+      ctx.print(`offered ${f.name} (${f.size} bytes) to ${ctx.book.nameOf(friend)}; it moves once they accept`)
     }
   },
   {

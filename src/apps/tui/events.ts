@@ -38,6 +38,9 @@ function dispatch (c: ChatController, e: PsstEvent): void {
       c.state.dht = e.state
       break
     case 'warning': c.print(c.state.windows.home, `warning: ${sanitize(String(e.message), true)}`, 'warn'); break
+    case 'file-offer': onFileOffer(c, e); break
+    case 'file-complete': onFileEnd(c, e, e.direction === 'in' ? `saved ${sanitize(e.path, true)}` : `${sanitize(e.name, true)} delivered`, 'info'); break
+    case 'file-failed': onFileEnd(c, e, `${sanitize(e.name, true)} ${e.state}${e.reason !== undefined ? `: ${sanitize(e.reason, true)}` : ''}`, 'warn'); break
     case 'profile': onProfile(c, e); break
   }
 }
@@ -60,6 +63,18 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   if (f !== undefined) f.unread++
   c.bell()
   c.notifyMessage(e.friend, e.text)
+}
+
+function onFileOffer (c: ChatController, e: Of<'file-offer'>): void {
+  const win = c.state.windows.find(e.friend) ?? c.openFriend(e.friend, false)
+  const name = c.state.book.nameOf(e.friend)
+  c.print(win, `${name} offers ${sanitize(e.name, true)} (${e.size} bytes) — /accept to save it, or psst file accept ${e.fileId.slice(0, 8)} --to DIR`, 'hilight')
+  if (win !== c.state.windows.active) { c.state.windows.bump(win, 3); c.bell() }
+}
+
+function onFileEnd (c: ChatController, e: Of<'file-complete'> | Of<'file-failed'>, text: string, level: 'info' | 'warn'): void {
+  const win = c.state.windows.find(e.friend) ?? c.state.windows.home
+  c.print(win, text, level)
 }
 
 function onPresence (c: ChatController, e: Of<'presence'>): void {

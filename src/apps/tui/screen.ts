@@ -73,8 +73,11 @@ export interface Terminal {
   destroy: () => void
 }
 
-/** A paste whose end marker does not come within this time is taken as ended. */
-const PASTE_QUIET_MS = 1000
+/**
+ * A paste whose end marker does not come within this quiet time is taken as ended. Long, because a
+ * paste cut short by a stall (ssh) would let its remaining line breaks act as Enter.
+ */
+const PASTE_QUIET_MS = 5000
 const BRACKETED_PASTE_ON = '\x1b[?2004h'
 const BRACKETED_PASTE_OFF = '\x1b[?2004l'
 

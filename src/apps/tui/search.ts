@@ -7,15 +7,9 @@ import type { Entry } from './buffer.js'
 import type { BodyContext } from './body.js'
 import { entryRows } from './body.js'
 import type { Row } from './wrap.js'
-import type { ChatWindow } from './windows.js'
+import type { ChatWindow, SearchState } from './windows.js'
 
-export interface SearchState {
-  query: string
-  /** Matching entries, oldest first. */
-  matches: Entry[]
-  /** Index in `matches` of the one shown. */
-  at: number
-}
+export type { SearchState } from './windows.js'
 
 function pattern (query: string): RegExp {
   return new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu')

@@ -5,7 +5,15 @@
  */
 import { MessageBuffer } from './buffer.js'
 import type { Entry } from './buffer.js'
-import type { SearchState } from './search.js'
+
+/** A scrollback search in one window (src/apps/tui/search.ts runs it; the window only keeps it). */
+export interface SearchState {
+  query: string
+  /** Matching entries, oldest first. */
+  matches: Entry[]
+  /** Index in `matches` of the one shown. */
+  at: number
+}
 
 export type WindowKind = 'home' | 'friend' | 'requests'
 

@@ -106,10 +106,19 @@ function camel (flag: string): string {
   return flag.split(' ')[0].replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
 }
 
+function registrationText (info: MailboxInfo): string {
+  switch (info.registration) {
+    case 'registered': return ' (registered)'
+    case 'connecting': return ' (connecting)'
+    case 'not-admitted': return ` (not admitted: ask its operator for an invite code, then psst mailbox set ${info.relay ?? ''} --invite CODE)`
+    default: return ''
+  }
+}
+
 function registerMailbox (program: Command): void {
   const show = (ctx: Ctx, info: MailboxInfo): void => ctx.out.result(info, () => [info.relay === null
     ? 'mailbox: none (messages to you wait until you and the sender are online together)'
-    : `mailbox: relay ${info.relay}`])
+    : `mailbox: relay ${info.relay}${registrationText(info)}`])
 
   const mailbox = program.command('mailbox')
     .description('show which relay keeps your mail while you are offline')

@@ -13,12 +13,14 @@ const DEFAULT_NAME = 'anonymous'
 
 export function registerProfile (program: Command): void {
   program.command('init')
-    .description('create your profile: a new identity key pair in the home folder')
+    .description('create your profile (a new identity key pair in the home folder) and go online: its daemon keeps running in the background')
     .option('--name <name>', `the name your friends see (default: ${DEFAULT_NAME}; change it later with psst nick)`)
     .option('--passphrase', 'encrypt the profile; the passphrase is asked twice, or read from --passphrase-file or PSST_PASSPHRASE')
     .addHelpText('after', examples(
       'psst init --name alice',
       'psst init --name alice --passphrase',
+      'psst init --name alice --bootstrap 203.0.113.7:49737   # your own network, kept in the profile',
+      'psst --no-autostart init --name alice                  # create only, stay offline',
       'psst --home /tmp/bob init --name bob --passphrase-file ~/.psst-pass'))
     .action(run(init))
 

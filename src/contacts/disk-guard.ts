@@ -1,7 +1,8 @@
-import type { Messenger } from './messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { WriteQueue } from '../storage/write-queue.js'
+import type { PsstEvent } from '../wire/api.js'
+import type { FriendRuntime } from './friend-runtime.js'
 import type { FriendRecord } from '../wire/records.js'
-import type { StorageInfo } from './api.js'
+import type { StorageInfo } from '../wire/api.js'
 import { isDiskFull } from '../storage/disk.js'
 import { PsstError } from '../errors.js'
 
@@ -16,6 +17,20 @@ const marksOf = (r: FriendRecord): Marks => ({
   recvUpTo: r.recvUpTo, lastSentSeq: r.lastSentSeq, nextIndex: r.nextIndex, unread: r.unread, txnSession: r.txnSession, txnUpTo: r.txnUpTo, txnSeq: r.txnSeq
 })
 
+/** What the guard needs of the messenger (an interface, so the two files do not import each other). */
+export interface GuardedMessenger {
+  readonly friends: Map<string, FriendRuntime>
+  readonly store: { hasRoom (bytes: number): boolean }
+  readonly writes: WriteQueue
+  readonly closing: boolean
+  now (): number
+  count (name: string): void
+  log (line: string): void
+  emitEvent (event: PsstEvent): void
+  save (rt: FriendRuntime): void
+  dial (rt: FriendRuntime): void
+}
+
 /**
  * What the daemon does when the disk refuses a write (full, or failing): nothing that was not
  * stored is acknowledged, shown, or built upon. Every in-memory mark that ran ahead of the disk
@@ -25,7 +40,7 @@ const marksOf = (r: FriendRecord): Marks => ({
  * log) and resumes by itself once a probe write succeeds (docs/design.md, Storage).
  */
 export class DiskGuard {
-  readonly #m: Messenger
+  readonly #m: GuardedMessenger
   /** Per friend, the marks of the last friend record that reached the disk. */
   readonly #saved = new WeakMap<FriendRuntime, Marks>()
   /** Marks of records in the batch being written, saved once it is on disk. */
@@ -33,7 +48,7 @@ export class DiskGuard {
   #state: StorageInfo = { state: 'ok', message: '', since: 0 }
   #probe: NodeJS.Timeout | null = null
 
-  constructor (m: Messenger) {
+  constructor (m: GuardedMessenger) {
     this.#m = m
   }
 
@@ -91,7 +106,7 @@ export class DiskGuard {
       if (rt.sentUpTo > saved.lastSentSeq) rt.sentUpTo = saved.lastSentSeq
     }
     // Everything else in the record (presence, acks) is newer than the disk and still true.
-    rt.dirty = true
+    this.#m.save(rt)
     // The peer resends from what hello says is stored once a link is made again.
     rt.link?.destroy()
   }

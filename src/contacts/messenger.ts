@@ -5,16 +5,15 @@ import type { PeerStream } from '../net/peer-stream.js'
 import type { ProfileRecord, FriendRecord, RequestRecord, BlockRecord } from '../wire/records.js'
 import type { Frame } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
-import type { PsstEvent, DaemonStatus, DhtInfo, NetworkSettings } from './api.js'
-import { REQUEST_FLOOD_ADVICE } from './api.js'
+import type { PsstEvent, DaemonStatus, DhtInfo, NetworkSettings } from '../wire/api.js'
+import { REQUEST_FLOOD_ADVICE } from '../wire/api.js'
 import { WriteQueue } from '../storage/write-queue.js'
 import { StrangerLimiter, DEFAULT_LIMITS } from '../net/stranger-limiter.js'
 import { Link, PING_INTERVAL_MS } from '../net/link.js'
-import { newRuntime, type FriendRuntime } from '../contacts/friend-runtime.js'
+import { newRuntime, type FriendRuntime } from './friend-runtime.js'
 import { toHex } from '../crypto/identity.js'
-import { redialDelay } from '../chat/decide.js'
+import { redialDelay } from '../net/backoff.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
-import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
 import { DiskGuard } from './disk-guard.js'
 
@@ -32,6 +31,8 @@ export const MAX_STRANGER_LINKS = 64
 const FLOOD_QUIET_MS = 10 * 60_000
 /** Two links to one key made this close together are a simultaneous dial (docs/design.md, Network: the tie-break). */
 const RACE_WINDOW_MS = 3000
+
+export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean }
 
 export interface MessengerDeps {
   store: ProfileStore
@@ -74,6 +75,10 @@ export class Messenger extends EventEmitter {
   #heartbeat: NodeJS.Timeout | null = null
   frameHandler: (link: Link, frame: Frame) => void = () => {}
   openHandler: (link: Link) => void = () => {}
+  /** How a friend is dialled: the mailbox module adds the blind-relay fallback (daemon.ts wires it). */
+  dialOptions: (rt: FriendRuntime) => DialOptions = () => ({ relayThrough: null, forceRelay: false })
+  /** A dial's stream error, for the same module to notice holepunch failures. */
+  dialError: (rt: FriendRuntime, err: Error) => void = () => {}
 
   constructor (deps: MessengerDeps) {
     super()
@@ -87,7 +92,6 @@ export class Messenger extends EventEmitter {
     this.log = deps.log ?? (() => {})
     this.disk = new DiskGuard(this)
     this.writes = new WriteQueue((ops) => this.store.apply(ops), {
-      finalize: () => this.#dirtyOps(),
       committed: () => this.disk.committed(),
       failed: (err) => this.disk.failed(err)
     })
@@ -148,11 +152,26 @@ export class Messenger extends EventEmitter {
     this.counters[name] = (this.counters[name] ?? 0) + n
   }
 
-  markDirty (rt: FriendRuntime): void {
-    rt.dirty = true
+  /**
+   * Saves a friend's record with the next batch (with `defer`: with the next batch that comes, or
+   * shortly). Every change to the record asks for this; it is encoded when the batch is made, so a
+   * burst encodes it once. A friend removed meanwhile is not written back.
+   */
+  save (rt: FriendRuntime, defer = false): void {
+    this.writes.save(rt.hex, () => {
+      if (this.friends.get(rt.hex) !== rt) return null
+      this.disk.staged(rt)
+      return this.store.friendOp(rt.rec)
+    }, defer)
   }
 
-  /** Queues ops (plus snapshots of dirty records) and runs `after` once they are on disk. */
+  /** Saves the profile record through the same queue; resolves once it is on disk. */
+  saveProfile (): Promise<void> {
+    this.writes.save('profile', () => this.store.profileOp(this.profile))
+    return this.write([])
+  }
+
+  /** Queues ops (with the records saved so far) and runs `after` once they are on disk. */
   write (ops: Op[], after?: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
       this.writes.push(ops, () => { after?.(); resolve() }, reject)
@@ -167,9 +186,11 @@ export class Messenger extends EventEmitter {
       name: p.name,
       status: p.status,
       statusMessage: p.statusMessage,
-      caps: 0,
       recvUpTo: rt.recvStored,
-      mailbox: p.mailbox
+      mailbox: p.mailbox,
+      stream: rt.rec.sendStream,
+      base: rt.rec.ackedUpTo,
+      recvStream: rt.rec.recvStream
     }
   }
 
@@ -240,9 +261,8 @@ export class Messenger extends EventEmitter {
     if (rt.online) {
       rt.online = false
       rt.rec.lastSeen = this.now()
-      this.markDirty(rt)
+      this.save(rt)
       this.emitEvent({ type: 'presence', publicKey: rt.hex, name: rt.rec.name, online: false, status: rt.rec.status, statusMessage: rt.rec.statusMessage })
-      this.writes.push([])
     }
     this.scheduleDial(rt, true)
   }
@@ -255,7 +275,7 @@ export class Messenger extends EventEmitter {
     rt.dialing = true
     let stream: PeerStream
     try {
-      stream = this.dht.connect(rt.rec.publicKey, this.keyPair, relayOptionsFor(this, rt))
+      stream = this.dht.connect(rt.rec.publicKey, this.keyPair, this.dialOptions(rt))
     } catch {
       rt.dialing = false
       return this.scheduleDial(rt, false)
@@ -267,7 +287,7 @@ export class Messenger extends EventEmitter {
       else this.scheduleDial(rt, false)
     }
     stream.once('open', () => done(true))
-    stream.once('error', (err: Error) => noteDialError(this, rt, err))
+    stream.once('error', (err: Error) => this.dialError(rt, err))
     stream.once('close', () => done(false))
     this.attach(stream)
   }
@@ -321,17 +341,6 @@ export class Messenger extends EventEmitter {
       counters: { ...this.counters, 'corrupt-records': this.store.corrupt },
       storage: this.disk.info()
     }
-  }
-
-  #dirtyOps (): Op[] {
-    const ops: Op[] = []
-    for (const rt of this.friends.values()) {
-      if (!rt.dirty) continue
-      rt.dirty = false
-      this.disk.staged(rt)
-      ops.push(this.store.friendOp(rt.rec))
-    }
-    return ops
   }
 
   #beat (): void {

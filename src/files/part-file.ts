@@ -1,0 +1,247 @@
+/**
+ * The receiver's side of a file: blocks written in place to `<dest>.part`, and a state file that
+ * records which blocks are held. Crash safety: a block's bit is set only after the part file was
+ * fdatasync'ed with its bytes, and the bits only ever go 0 -> 1, so a torn write of the bitmap can
+ * only forget blocks, never claim one. On open, every held block is hashed again (a part file
+ * edited or damaged while we were away loses those blocks instead of poisoning the result), and the
+ * finished file takes its name only once every block hashes to the manifest's root.
+ *
+ * State file layout: MAGIC(8) version(1) hashesValid(1) manifestLength(u32le) manifest
+ *                    hashes(count × 32) bitmap(ceil(count / 8))
+ */
+import { promises as fs } from 'node:fs'
+import { blake2b256, rootOfBlockHashes, HASH_BYTES } from '../crypto/hash.js'
+import { blockCount, decodeManifest, encodeManifest, type Manifest } from '../wire/files.js'
+import { placeFinished } from './naming.js'
+
+const MAGIC = Buffer.from('PSSTPART', 'latin1')
+const STATE_VERSION = 1
+const HEADER_BYTES = MAGIC.length + 1 + 1 + 4
+
+export class PartFileError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'PartFileError'
+  }
+}
+
+export class PartFile {
+  readonly manifest: Manifest
+  readonly partPath: string
+  readonly statePath: string
+  readonly count: number
+  #part: fs.FileHandle
+  #state: fs.FileHandle
+  #hashes: Buffer | null
+  #bitmap: Buffer
+  #hashesAt: number
+  #bitmapAt: number
+  /** Written but not yet synced: not held yet. */
+  #unsynced = new Set<number>()
+  #heldCount = 0
+
+  private constructor (manifest: Manifest, partPath: string, statePath: string, part: fs.FileHandle, state: fs.FileHandle, hashes: Buffer | null, bitmap: Buffer, hashesAt: number) {
+    this.manifest = manifest
+    this.partPath = partPath
+    this.statePath = statePath
+    this.count = blockCount(manifest)
+    this.#part = part
+    this.#state = state
+    this.#hashes = hashes
+    this.#bitmap = bitmap
+    this.#hashesAt = hashesAt
+    this.#bitmapAt = hashesAt + this.count * HASH_BYTES
+    for (let i = 0; i < this.count; i++) if (this.isHeld(i)) this.#heldCount++
+  }
+
+  /** A new, empty part (the part path usually comes from reserveDestination). */
+  static async create (manifest: Manifest, partPath: string, statePath: string): Promise<PartFile> {
+    const count = blockCount(manifest)
+    const m = encodeManifest(manifest)
+    const header = Buffer.alloc(HEADER_BYTES)
+    MAGIC.copy(header, 0)
+    header[MAGIC.length] = STATE_VERSION
+    header[MAGIC.length + 1] = 0
+    header.writeUInt32LE(m.byteLength, MAGIC.length + 2)
+    const bitmap = Buffer.alloc(Math.ceil(count / 8))
+    const whole = Buffer.concat([header, m, Buffer.alloc(count * HASH_BYTES), bitmap])
+    const tmp = statePath + '.tmp'
+    await fs.writeFile(tmp, whole, { mode: 0o600 })
+    await syncPath(tmp)
+    await fs.rename(tmp, statePath)
+    const part = await fs.open(partPath, 'r+').catch(async () => await fs.open(partPath, 'w+', 0o600))
+    await part.truncate(manifest.size)
+    const state = await fs.open(statePath, 'r+')
+    return new PartFile(manifest, partPath, statePath, part, state, count === 0 ? Buffer.alloc(0) : null, bitmap, HEADER_BYTES + m.byteLength)
+  }
+
+  /** Reopens after a restart; held blocks that no longer hash right are forgotten. */
+  static async open (partPath: string, statePath: string): Promise<PartFile> {
+    const bytes = await fs.readFile(statePath)
+    if (bytes.byteLength < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC) || bytes[MAGIC.length] !== STATE_VERSION) {
+      throw new PartFileError(`${statePath} is not a psst transfer state file`)
+    }
+    const hashesValid = bytes[MAGIC.length + 1] === 1
+    const mLength = bytes.readUInt32LE(MAGIC.length + 2)
+    const manifest = decodeManifest(bytes.subarray(HEADER_BYTES, HEADER_BYTES + mLength))
+    if (manifest === null) throw new PartFileError(`${statePath} holds no valid manifest`)
+    const count = blockCount(manifest)
+    const hashesAt = HEADER_BYTES + mLength
+    const bitmapAt = hashesAt + count * HASH_BYTES
+    if (bytes.byteLength !== bitmapAt + Math.ceil(count / 8)) throw new PartFileError(`${statePath} has the wrong length`)
+    let hashes: Buffer | null = Buffer.from(bytes.subarray(hashesAt, bitmapAt))
+    if (!hashesValid || !rootOfBlockHashes(hashes).equals(manifest.root)) hashes = count === 0 ? Buffer.alloc(0) : null
+    const bitmap = hashes === null ? Buffer.alloc(Math.ceil(count / 8)) : Buffer.from(bytes.subarray(bitmapAt))
+    const part = await fs.open(partPath, 'r+')
+    const state = await fs.open(statePath, 'r+')
+    const pf = new PartFile(manifest, partPath, statePath, part, state, hashes, bitmap, hashesAt)
+    await pf.#recheckHeld()
+    return pf
+  }
+
+  get hasHashes (): boolean { return this.#hashes !== null }
+  get heldCount (): number { return this.#heldCount }
+  get heldBytes (): number {
+    if (this.count === 0) return 0
+    const last = this.count - 1
+    return this.#heldCount * this.manifest.blockSize - (this.isHeld(last) ? this.manifest.blockSize - this.blockLength(last) : 0)
+  }
+
+  get complete (): boolean { return this.#heldCount === this.count }
+
+  isHeld (index: number): boolean {
+    return (this.#bitmap[index >> 3] & (1 << (index & 7))) !== 0
+  }
+
+  blockLength (index: number): number {
+    return Math.min(this.manifest.blockSize, this.manifest.size - index * this.manifest.blockSize)
+  }
+
+  /** Indices neither held nor written-and-waiting-for-sync, in order. */
+  missing (limit = Infinity): number[] {
+    const out: number[] = []
+    for (let i = 0; i < this.count && out.length < limit; i++) if (!this.isHeld(i) && !this.#unsynced.has(i)) out.push(i)
+    return out
+  }
+
+  /** Stores the hash list once it matches the root; false (nothing stored) when it does not. */
+  async setHashes (hashes: Buffer): Promise<boolean> {
+    if (hashes.byteLength !== this.count * HASH_BYTES || !rootOfBlockHashes(hashes).equals(this.manifest.root)) return false
+    await this.#state.write(hashes, 0, hashes.byteLength, this.#hashesAt)
+    await this.#state.datasync()
+    await this.#state.write(Buffer.from([1]), 0, 1, MAGIC.length + 1)
+    await this.#state.datasync()
+    this.#hashes = Buffer.from(hashes)
+    return true
+  }
+
+  /** Hash check against the manifest: false for a block that does not belong there. */
+  verify (index: number, data: Uint8Array): boolean {
+    if (this.#hashes === null || !Number.isSafeInteger(index) || index < 0 || index >= this.count) return false
+    if (data.byteLength !== this.blockLength(index)) return false
+    return blake2b256(data).equals(this.#hashes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES))
+  }
+
+  /** Writes a verified block in place; it counts as held after the next `sync()`. */
+  async writeBlock (index: number, data: Uint8Array): Promise<boolean> {
+    if (!this.verify(index, data)) return false
+    if (this.isHeld(index) || this.#unsynced.has(index)) return true
+    this.#unsynced.add(index)
+    try {
+      await this.#part.write(data, 0, data.byteLength, index * this.manifest.blockSize)
+    } catch (err) {
+      this.#unsynced.delete(index)
+      throw err
+    }
+    return true
+  }
+
+  get unsyncedCount (): number { return this.#unsynced.size }
+
+  /** Makes written blocks durable, then records them held; returns how many became held. */
+  async sync (): Promise<number> {
+    if (this.#unsynced.size === 0) return 0
+    const batch = [...this.#unsynced]
+    await this.#part.datasync()
+    let lo = Infinity
+    let hi = -1
+    for (const i of batch) {
+      this.#bitmap[i >> 3] |= 1 << (i & 7)
+      lo = Math.min(lo, i >> 3)
+      hi = Math.max(hi, i >> 3)
+    }
+    await this.#state.write(this.#bitmap, lo, hi - lo + 1, this.#bitmapAt + lo)
+    await this.#state.datasync()
+    for (const i of batch) this.#unsynced.delete(i)
+    this.#heldCount += batch.length
+    return batch.length
+  }
+
+  /**
+   * Reads the whole part back and checks every block against the root, then moves it to `dest`
+   * (or `dest (n)` if that name was taken meanwhile) and removes the state file. Returns the path.
+   */
+  async finish (dest: string): Promise<string> {
+    if (!this.complete) throw new PartFileError(`${this.partPath} is missing ${this.count - this.#heldCount} blocks`)
+    const [bad] = await this.#badHeldBlocks(true)
+    if (bad !== undefined) {
+      this.#forget(bad)
+      await this.#state.write(this.#bitmap, bad >> 3, 1, this.#bitmapAt + (bad >> 3))
+      await this.#state.datasync()
+      throw new PartFileError(`block ${bad} of ${this.partPath} no longer matches its hash; it will be fetched again`)
+    }
+    await this.close()
+    const path = await placeFinished(this.partPath, dest)
+    await fs.unlink(this.statePath).catch(() => {})
+    return path
+  }
+
+  /** Drops the part and its state (a cancelled or failed transfer). */
+  async discard (): Promise<void> {
+    await this.close()
+    await fs.unlink(this.partPath).catch(() => {})
+    await fs.unlink(this.statePath).catch(() => {})
+  }
+
+  async close (): Promise<void> {
+    await this.#part.close().catch(() => {})
+    await this.#state.close().catch(() => {})
+  }
+
+  #forget (index: number): void {
+    if (!this.isHeld(index)) return
+    this.#bitmap[index >> 3] &= ~(1 << (index & 7))
+    this.#heldCount--
+  }
+
+  /** Held blocks whose bytes on disk no longer hash to the manifest. */
+  async #badHeldBlocks (stopAtFirst: boolean): Promise<number[]> {
+    const bad: number[] = []
+    const buf = Buffer.allocUnsafe(this.manifest.blockSize)
+    for (let i = 0; i < this.count; i++) {
+      if (!this.isHeld(i)) continue
+      const length = this.blockLength(i)
+      const { bytesRead } = await this.#part.read(buf, 0, length, i * this.manifest.blockSize)
+      if (bytesRead !== length || !this.verify(i, buf.subarray(0, length))) {
+        bad.push(i)
+        if (stopAtFirst) break
+      }
+    }
+    return bad
+  }
+
+  /** Forgets every held block whose bytes no longer match, and records that. */
+  async #recheckHeld (): Promise<void> {
+    if (this.#hashes === null) return
+    const bad = await this.#badHeldBlocks(false)
+    if (bad.length === 0) return
+    for (const i of bad) this.#forget(i)
+    await this.#state.write(this.#bitmap, 0, this.#bitmap.byteLength, this.#bitmapAt)
+    await this.#state.datasync()
+  }
+}
+
+async function syncPath (path: string): Promise<void> {
+  const fh = await fs.open(path, 'r')
+  try { await fh.sync() } finally { await fh.close() }
+}

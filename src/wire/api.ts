@@ -1,0 +1,218 @@
+/**
+ * The control protocol between a profile's daemon and its clients (CLI, TUI, bench, tests).
+ * Transport: `<home>/control.sock`, newline-delimited JSON.
+ *   request  {"id": 1, "method": "send", "params": {...}}
+ *   response {"id": 1, "result": ...}  or  {"id": 1, "error": {"code": "NOT_FRIEND", "message": "..."}}
+ *   after a `subscribe` request: {"event": {...PsstEvent}} lines, unsolicited, until the socket closes.
+ * JSON shapes follow docs/design.md, CLI and JSON shapes: public keys are 64 lower-case hex, times are ms since the epoch.
+ */
+
+export type Presence = 'online' | 'away' | 'busy'
+export type DeliveryState = 'queued' | 'sent' | 'delivered'
+/** 'file': an offer (its text is the encoded manifest; `psst file list` shows it readably). */
+export type MessageKind = 'text' | 'action' | 'file'
+
+export interface IdInfo {
+  id: string
+  publicKey: string
+  nospam: string
+  name: string
+  /** How friends see me: presence and status message. */
+  status: Presence
+  statusMessage: string
+  protection?: Protection
+}
+
+/** How the profile on disk is protected, from its header (`psst id`). */
+export interface Protection {
+  encrypted: boolean
+  /** Argon2id parameters of an encrypted profile; `strength` names libsodium's set they match. */
+  kdf: { algorithm: 'argon2id', strength: 'interactive' | 'moderate' | 'sensitive' | 'custom', opslimit: number, memlimit: number } | null
+}
+
+export interface FriendInfo {
+  publicKey: string
+  /** "friends", or "request-sent" while our request waits for an answer. */
+  state: 'friends' | 'request-sent'
+  name: string
+  online: boolean
+  status: Presence
+  statusMessage: string
+  lastSeen: number
+  /** Messages from this friend not yet marked read by a client. */
+  unread: number
+  /** Public key of the relay this friend says keeps their mail, or null. */
+  mailbox: string | null
+}
+
+export interface RequestInfo {
+  publicKey: string
+  name: string
+  message: string
+  receivedAt: number
+  /** Set when the requester looks like an existing friend (same name or key prefix): check before accepting. */
+  lookalike?: string
+}
+
+export interface OutgoingRequestInfo { publicKey: string, message: string, sentAt: number }
+
+export interface SendResult { id: string, seq: number, state: DeliveryState, duplicate?: boolean }
+
+export interface HistoryEntry {
+  id: string
+  seq: number
+  /** "me" or the friend's public key. */
+  from: string
+  text: string
+  kind: MessageKind
+  sentAt: number
+  /** For messages from me: queued | sent | delivered. For received ones: always "delivered". */
+  state: DeliveryState
+  /** Position in the local history of this friendship; pass as `before` to page backwards. */
+  index: number
+}
+
+export interface DhtInfo {
+  state: 'offline' | 'bootstrapping' | 'online'
+  host: string | null
+  port: number | null
+  bootstrap: string[]
+}
+
+/**
+ * The daemon's network settings: null = the default (hyperdht's public bootstrap nodes; the bind
+ * address chosen from the bootstrap list). Stored in the profile; a flag or env var overrides.
+ */
+export interface NetworkSettings { bootstrap: string | null, dhtHost: string | null }
+
+export interface DaemonStatus {
+  running: boolean
+  /** What this daemon runs with (stored settings, or the flags it was started with). */
+  network: NetworkSettings
+  pid: number
+  publicKey: string
+  dht: DhtInfo
+  friendsOnline: number
+  /** Set while many unknown keys send friend requests at once (ms timestamps); see REQUEST_FLOOD_ADVICE. */
+  requestFlood?: { since: number, last: number }
+  /** Counters of dropped or refused input; see docs/reliability.md. */
+  counters: Record<string, number>
+  /** Whether the profile can be written ("full": the disk is full; messages are refused until it is not). */
+  storage?: StorageInfo
+}
+
+export interface StorageInfo {
+  state: 'ok' | 'full' | 'failed'
+  /** One line for people; empty when ok. */
+  message: string
+  /** When the state last changed (ms since the epoch; 0 since start). */
+  since: number
+}
+
+export interface MailboxInfo {
+  relay: string | null
+  /** The running daemon's standing at that relay (absent when no daemon runs or no relay is set). */
+  registration?: 'registered' | 'connecting' | 'not-admitted'
+}
+
+/** Methods and their params/results. */
+export interface Methods {
+  id: { params: Record<string, never>, result: IdInfo }
+  nospam: { params: { new?: boolean }, result: IdInfo }
+  status: { params: Record<string, never>, result: DaemonStatus }
+  stop: { params: Record<string, never>, result: { stopping: true } }
+  add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' } }
+  requests: { params: Record<string, never>, result: RequestInfo[] }
+  accept: { params: { friend: string }, result: FriendInfo }
+  decline: { params: { friend: string }, result: { publicKey: string } }
+  friends: { params: Record<string, never>, result: FriendInfo[] }
+  remove: { params: { friend: string }, result: { publicKey: string } }
+  block: { params: { key: string }, result: { publicKey: string } }
+  unblock: { params: { key: string }, result: { publicKey: string } }
+  blocked: { params: Record<string, never>, result: string[] }
+  nick: { params: { name: string }, result: IdInfo }
+  setStatus: { params: { status: Presence, message?: string }, result: { status: Presence, statusMessage: string } }
+  send: { params: { friend: string, text: string, action?: boolean }, result: SendResult }
+  /**
+   * `txn` makes the call idempotent: texts[i] carries transaction number first+i of the client's
+   * session; numbers the daemon already stored for that session are skipped (their result has
+   * `duplicate: true`), so a client may resend a batch after losing its daemon.
+   */
+  sendMany: { params: { friend: string, texts: string[], action?: boolean, txn?: { session: string, first: number } }, result: SendResult[] }
+  /** Drops the connection to one friend (or all) so it is made again: resumption in action. */
+  reconnect: { params: { friend?: string }, result: { dropped: number } }
+  /** Resolves when my messages up to `seq` are delivered, or when the timeout passes (delivered: false). */
+  waitDelivered: { params: { friend: string, seq: number, timeoutMs: number }, result: { delivered: boolean } }
+  history: { params: { friend: string, limit?: number, before?: number }, result: HistoryEntry[] }
+  markRead: { params: { friend: string }, result: { unread: 0 } }
+  typing: { params: { friend: string, typing: boolean }, result: { ok: true } }
+  /** Events on this socket from now on; `types` limits them to those kinds. */
+  subscribe: { params: { types?: EventType[] }, result: { subscribed: true } }
+  mailbox: { params: Record<string, never>, result: MailboxInfo }
+  mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
+  mailboxClear: { params: Record<string, never>, result: MailboxInfo }
+  /** The settings stored in the profile (what a daemon started later uses). */
+  config: { params: Record<string, never>, result: NetworkSettings }
+  /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
+  configSet: { params: Partial<NetworkSettings>, result: NetworkSettings }
+  /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
+  fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
+  fileList: { params: Record<string, never>, result: FileInfo[] }
+  /** `fileId` may be a unique prefix (at least 4 hex characters); or `friend` alone: their only pending offer. */
+  fileAccept: { params: { fileId?: string, friend?: string, to?: string }, result: FileInfo }
+  fileCancel: { params: { fileId: string }, result: FileInfo }
+}
+
+export type FileState = 'offered' | 'accepted' | 'active' | 'paused' | 'complete' | 'failed' | 'cancelled'
+
+/** One file transfer (`psst file list --json`); `bytes` counts what has moved so far. */
+export interface FileInfo {
+  fileId: string
+  friend: string
+  direction: 'in' | 'out'
+  name: string
+  size: number
+  bytes: number
+  state: FileState
+  /** Sender: the offered file. Receiver: where it lands ('' until accepted). */
+  path: string
+  reason?: string
+}
+
+export type Method = keyof Methods
+export type Params<M extends Method> = Methods[M]['params']
+export type Result<M extends Method> = Methods[M]['result']
+
+export type PsstEvent =
+  | { type: 'friend-request' } & RequestInfo
+  | { type: 'friend-added', publicKey: string, name: string }
+  | { type: 'friend-removed', publicKey: string }
+  | { type: 'presence', publicKey: string, name: string, online: boolean, status: Presence, statusMessage: string }
+  | { type: 'message', friend: string } & HistoryEntry
+  /** My messages to `friend` with seq <= upTo were written to the connection (`ids`: those known). */
+  | { type: 'sent', friend: string, upTo: number, ids: string[] }
+  /** My messages to `friend` with seq <= upTo are delivered (stored by the friend). */
+  | { type: 'receipt', friend: string, upTo: number, ids: string[] }
+  | { type: 'typing', friend: string, typing: boolean }
+  | { type: 'dht', state: DhtInfo['state'] }
+  | { type: 'warning', message: string }
+  /** My own name or status changed (by this or another client). */
+  | { type: 'profile', name: string, status: Presence, statusMessage: string }
+  /** The profile stopped (or started again) being writable: see DaemonStatus.storage. */
+  | { type: 'storage' } & StorageInfo
+  | { type: 'file-offer' } & FileInfo
+  /** At most a few a second per transfer. */
+  | { type: 'file-progress' } & FileInfo
+  | { type: 'file-complete' } & FileInfo
+  | { type: 'file-failed' } & FileInfo
+
+export type EventType = PsstEvent['type']
+
+/** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
+type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
+const everyEventTypeListed: MissingEventType extends never ? true : never = true
+void everyEventTypeListed
+
+/** What the user is told once per friend-request flood (event, and under `psst requests`). */
+export const REQUEST_FLOOD_ADVICE = 'many friend requests from unknown keys at once: psst still takes every request, but if one you expect does not arrive, change your nospam (psst nospam --new) and give that person your new ID (psst id); your friends are not affected'
