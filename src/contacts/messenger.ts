@@ -15,6 +15,7 @@ import { toHex } from '../crypto/identity.js'
 import { redialDelay } from '../net/backoff.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
+import { DiskGuard } from './disk-guard.js'
 
 /** Pending incoming requests kept at most (docs/reliability.md, policy 5). */
 export const MAX_PENDING_REQUESTS = 100
@@ -65,6 +66,8 @@ export class Messenger extends EventEmitter {
   readonly counters: Record<string, number> = {}
   readonly limiter = new StrangerLimiter()
   readonly writes: WriteQueue
+  /** Rolls in-memory marks back to the disk when a write fails, and resumes when it can (disk-guard.ts). */
+  readonly disk: DiskGuard
   profileDirty = false
   /** A friend-request flood in progress (issue 15): when it began, when it was last seen. */
   requestFlood: { since: number, last: number } | null = null
@@ -87,7 +90,11 @@ export class Messenger extends EventEmitter {
     this.now = deps.now ?? Date.now
     this.random = deps.random ?? Math.random
     this.log = deps.log ?? (() => {})
-    this.writes = new WriteQueue((ops) => this.store.apply(ops))
+    this.disk = new DiskGuard(this)
+    this.writes = new WriteQueue((ops) => this.store.apply(ops), {
+      committed: () => this.disk.committed(),
+      failed: (err) => this.disk.failed(err)
+    })
   }
 
   /** The DHT arrives after the control socket answers, so commands never wait on bootstrap. */
@@ -105,12 +112,14 @@ export class Messenger extends EventEmitter {
   async load (): Promise<void> {
     for (const rec of await this.store.loadFriends()) {
       const rt = newRuntime(rec)
+      this.disk.loaded(rt)
       // Only a friend with messages in flight has outbox entries (a receipt deletes what it covers).
       if (rec.ackedUpTo < rec.lastSentSeq) rt.outboxRanges = (await this.store.outboxRanges(rec.publicKey)).map((r) => ({ seq: r.seq, count: r.count }))
       this.friends.set(rt.hex, rt)
     }
     for (const rec of await this.store.loadRequests()) this.requests.set(toHex(rec.publicKey), rec)
     for (const rec of await this.store.loadBlocks()) this.blocks.set(toHex(rec.publicKey), rec)
+    this.disk.checkAtStart()
     this.#heartbeat = setInterval(() => this.#beat(), PING_INTERVAL_MS)
     this.#heartbeat.unref()
   }
@@ -149,7 +158,11 @@ export class Messenger extends EventEmitter {
    * burst encodes it once. A friend removed meanwhile is not written back.
    */
   save (rt: FriendRuntime, defer = false): void {
-    this.writes.save(rt.hex, () => this.friends.get(rt.hex) === rt ? this.store.friendOp(rt.rec) : null, defer)
+    this.writes.save(rt.hex, () => {
+      if (this.friends.get(rt.hex) !== rt) return null
+      this.disk.staged(rt)
+      return this.store.friendOp(rt.rec)
+    }, defer)
   }
 
   /** Saves the profile record through the same queue; resolves once it is on disk. */
@@ -185,6 +198,8 @@ export class Messenger extends EventEmitter {
   attach (stream: PeerStream): void {
     const hex = toHex(stream.remotePublicKey)
     if (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) return stream.destroy()
+    // Nothing could be stored: friends keep their messages queued until the disk takes them.
+    if (this.disk.refusing) return stream.destroy()
     const rt = this.friends.get(hex)
     const handlers = {
       onOpen: (l: Link) => this.openHandler(l),
@@ -323,7 +338,8 @@ export class Messenger extends EventEmitter {
       dht: this.dhtInfo(),
       friendsOnline: online,
       ...(this.requestFlood !== null && this.now() - this.requestFlood.last <= FLOOD_QUIET_MS ? { requestFlood: { ...this.requestFlood } } : {}),
-      counters: { ...this.counters, 'corrupt-records': this.store.corrupt }
+      counters: { ...this.counters, 'corrupt-records': this.store.corrupt },
+      storage: this.disk.info()
     }
   }
 
@@ -334,6 +350,7 @@ export class Messenger extends EventEmitter {
 
   async close (): Promise<void> {
     this.closing = true
+    this.disk.close()
     if (this.#heartbeat) clearInterval(this.#heartbeat)
     for (const rt of this.friends.values()) {
       if (rt.dialTimer) clearTimeout(rt.dialTimer)

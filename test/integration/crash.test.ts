@@ -64,7 +64,7 @@ describe('crash safety with kill -9', () => {
       const r = await sending
       expect(r.code, r.stderr).toBe(0)
       // If the CLI had already finished, the next command would start the daemon: do that.
-      if (finished && !(await alice.json<any>(['daemon', 'status'])).running) expect((await alice.cli(['daemon', '--detach'])).code).toBe(0)
+      if (finished && (await alice.cli(['daemon', 'status', '--json'])).code === 3) expect((await alice.cli(['daemon', '--detach'])).code).toBe(0)
       const t1 = Date.now()
       await expectAllDelivered(alice, bob, round)
       if (process.env.PSST_TEST_TIMING) console.log(`round ${round}: send ${t1 - t0} ms, delivered ${Date.now() - t1} ms, killed at ${killAt - base}`)
