@@ -27,7 +27,8 @@ async function maybePause (phase: 'copy' | 'swap', n: number): Promise<void> {
   const want = process.env.PSST_TEST_REKEY_PAUSE
   if (want !== `${phase}:${n}`) return
   process.stderr.write(`psst-test: rekey paused at ${phase}:${n}\n`)
-  await new Promise(() => {})
+  // A timer keeps the process alive (an empty event loop would exit): it waits here for the kill.
+  await new Promise(() => { setInterval(() => {}, 60_000) })
 }
 
 export interface RekeyResult { records: number, skipped: number, encrypted: boolean }

@@ -75,6 +75,7 @@ describe('psst passwd', () => {
     child.stderr!.on('data', (d) => { err += d })
     await waitFor(() => err.includes('rekey paused') || child.exitCode !== null, `passwd to reach ${point}`, 60_000)
     expect(err).toContain(`rekey paused at ${point}`)
+    expect(child.exitCode, 'passwd must still run when it is killed').toBeNull()
     await new Promise((r) => { child.once('exit', r); child.kill('SIGKILL') })
   }
 
