@@ -69,6 +69,13 @@ describe('tui commands against the daemon', () => {
     expect(last(h.log())).toMatch(/you and dave are now friends/)
   })
 
+  it('/accept <key prefix of a request> accepts that request (a hex word is not taken as a file id)', async () => {
+    const h = await harness(base())
+    await h.line(`/accept ${DAVE.slice(0, 8)}`)
+    expect(h.client.callsOf('fileAccept')).toEqual([])
+    expect(h.client.callsOf('accept')).toEqual([{ friend: DAVE, force: false }])
+  })
+
   it('/accept of a look-alike request warns and asks for --force; the key prefix tells same names apart', async () => {
     const EVE = '55555555' + 'f'.repeat(56)
     const h = await harness({ ...base(), requests: [{ publicKey: EVE, name: 'Alice', message: 'new phone', receivedAt: 0 }] })

@@ -96,7 +96,8 @@ export const COMMANDS: Command[] = [
     name: 'accept', usage: '/accept [friend | file id] [--force]', arg: 'request', help: 'accept a friend request (the only one, or the one named; --force confirms a look-alike), or in a conversation the file offered there',
     async run (args, ctx) {
       const a = args.trim()
-      const isFileId = /^[0-9a-f]{4,32}$/i.test(a) && !ctx.book.requests.has(a)
+      // A hex word is a file id unless it starts the key of a pending request (the look-alike hint prints one).
+      const isFileId = /^[0-9a-f]{4,32}$/i.test(a) && ![...ctx.book.requests.keys()].some((k) => k.startsWith(a.toLowerCase()))
       if (isFileId || (a === '' && ctx.book.requests.size === 0 && ctx.window.kind === 'friend')) {
         const f = await ctx.client.call('fileAccept', isFileId ? { fileId: a } : { friend: ctx.window.key })
         ctx.print(`accepted ${f.name} — it will be saved as ${f.path}`)
