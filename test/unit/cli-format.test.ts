@@ -133,8 +133,8 @@ describe('cli format: relay status for people', () => {
   it('says times and sizes in words, never a raw epoch or JSON', () => {
     const startedAt = NOW - 2 * 3_600_000
     const lines = relayStatusLines({
-      pid: 42, publicKey: 'ab'.repeat(32), host: '127.0.0.1', port: 49737, dht: 'online', bootstrap: [], helpers: [49738, 49739],
-      relayed: 3, relayedActive: 1, relayedBytes: 5 * 1024 * 1024, ownerPolicy: 'open', allowedOwners: 0, owners: 2, held: 7, bytes: 2048,
+      running: true, pid: 42, publicKey: 'ab'.repeat(32), host: '127.0.0.1', port: 49737, dht: 'online', bootstrap: [], helpers: [49738, 49739],
+      relayed: 3, relayedActive: 1, relayedBytes: 5 * 1024 * 1024, ownerPolicy: 'open', allowedOwners: 0, owners: 2, capabilities: 2, held: 7, bytes: 2048,
       refused: 2, refusedBy: { quota: 2 }, deposits: 9, fetched: 2, deleted: 2, expired: 0, connections: 1, startedAt,
       limits: { ownerBytes: 64 * 1024 * 1024, depositsPerMinute: 60, retentionMs: 7 * 86_400_000, diskBytes: 1024 ** 3, maxOwners: 1000 }
     }, NOW)

@@ -6,6 +6,7 @@ import type { BlockedInfo, DaemonStatus, DeliveryState, FriendInfo, HistoryEntry
 import { table, type Colours } from './text.js'
 import { padEnd, stringWidth, truncate } from '../text/width.js'
 import { sanitizeLine } from '../text/sanitize.js'
+import type { RelayStatus } from '../../relay/index.js'
 
 export const SHORT_KEY = 8
 const STATUS_MESSAGE_COLUMNS = 40
@@ -198,32 +199,7 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
 }
 
 /** What `psst relay status` reports, for people: sizes and times in words, no raw JSON. */
-export interface RelayStatusView {
-  pid: number
-  publicKey: string
-  host: string | null
-  port: number | null
-  dht: string
-  bootstrap: string[]
-  helpers: number[]
-  relayed: number
-  relayedActive: number
-  relayedBytes: number
-  ownerPolicy: string
-  allowedOwners: number
-  owners: number
-  held: number
-  bytes: number
-  refused: number
-  refusedBy: Partial<Record<string, number>>
-  deposits: number
-  fetched: number
-  deleted: number
-  expired: number
-  connections: number
-  startedAt: number
-  limits: { ownerBytes: number, depositsPerMinute: number, retentionMs: number, diskBytes: number, maxOwners: number }
-}
+export type RelayStatusView = RelayStatus
 
 export function bytesText (n: number): string {
   if (n < 1024) return `${n} B`
