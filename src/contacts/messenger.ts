@@ -33,7 +33,7 @@ export interface MessengerDeps {
 /**
  * The state every part of the core shares: identity, friends, requests, blocks, links,
  * counters, the write queue and the event stream. Behaviour lives in the modules that take
- * a Messenger (friends-service, delivery, connections); this class keeps the plumbing.
+ * a Messenger (friends-service, delivery; dialling is src/net/connections.ts); this class keeps the plumbing.
  */
 export class Messenger extends EventEmitter {
   readonly store: ProfileStore
