@@ -214,6 +214,7 @@ async function main (): Promise<void> {
   }
   const relay = !runs('relay') ? null : await phase(`relay: ${p.relay.bytes / 2 ** 20} MiB relayed vs direct, RSS with ${p.relay.owners} owners × ${p.relay.perOwner} messages`, () => measureRelay(host, p.relay))
   ms.push(...relayMetrics(p.relay, relay))
+  for (const m of relay?.missing ?? []) errors.push(`${m.figure} was not measured: ${m.reason}`)
   const took = (Date.now() - t0) / 1000
   const load = `load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (${cpus().length} CPUs)`
   console.log(`\npsst bench (${quick ? 'quick' : 'full'}${profiling ? ', PROFILED' : ''}), ${took.toFixed(0)} s, node ${process.version}, loopback ${host}, ${load}`)

@@ -55,7 +55,11 @@ export interface RelayResults {
   heldBytes: number
   /** Time to register the owners and deposit their messages. */
   fillMs: number
+  /** Figures that could not be measured, each with why (the run says so and exits 1). */
+  missing: MissingFigure[]
 }
+
+export interface MissingFigure { figure: string, reason: string }
 
 /** The relay's default port; it also binds port + 1 and + 2 for its helper DHT nodes. */
 const RELAY_PORT = 49737
@@ -135,6 +139,19 @@ async function startRelay (benchHost: string): Promise<RelayChild> {
   throw new Error(`psst relay did not start on ${HOST_TRIES} addresses after ${benchHost}: ${(last as Error).message}`)
 }
 
+/**
+ * Makes a node look firewalled to hyperdht for good: it never reports a public address, so a
+ * peer never gets a direct path to it (hyperdht connects straight to a node it sees as OPEN,
+ * relayThrough or not, and on loopback every node is OPEN once it has checked). Two such nodes
+ * with holepunching off can only meet through the relay: "relayed" is so by construction, not
+ * by luck (issue 15, item 10).
+ */
+function neverReachable (node: DhtNode): void {
+  const raw = node.dht as unknown as { firewalled: boolean, io: { firewalled: boolean }, _updateNetworkState: () => Promise<boolean> }
+  raw._updateNetworkState = async () => false
+  raw.firewalled = raw.io.firewalled = true
+}
+
 /** One transfer of plan.bytes, A → B, timed from the stream's open to the last byte received. */
 async function transfer (a: DhtNode, b: DhtNode, relayKey: Buffer | null, plan: RelayPlan, chunk: Buffer): Promise<number> {
   const kp = generateKeyPair()
@@ -174,7 +191,7 @@ async function transfer (a: DhtNode, b: DhtNode, relayKey: Buffer | null, plan: 
 /** Tries per relayed sample before the phase gives up; the pause before a retry grows by a second each time. */
 const RELAYED_ATTEMPTS = 6
 
-async function throughputs (relay: RelayChild, a: DhtNode, b: DhtNode, plan: RelayPlan): Promise<{ direct: number[], relayed: number[], carried: number, bypassed: number }> {
+async function throughputs (relay: RelayChild, nodes: { a: DhtNode, b: DhtNode, ra: DhtNode, rb: DhtNode }, plan: RelayPlan): Promise<{ direct: number[], relayed: number[], carried: number, bypassed: number }> {
   const relayKey = Buffer.from(relay.publicKey, 'hex')
   const chunk = randomBytes(plan.chunk)
   const out = { direct: [] as number[], relayed: [] as number[], carried: 0, bypassed: 0 }
@@ -182,11 +199,11 @@ async function throughputs (relay: RelayChild, a: DhtNode, b: DhtNode, plan: Rel
     for (const mode of ['direct', 'relayed'] as const) {
       let mbs = 0
       let carried = 0
-      // Now and then hyperdht opens the "relayed" stream directly (a loopback peer needs no
-      // holepunch); such a transfer is retried, counted in the note, and never taken as a figure.
+      // The relayed ends cannot reach each other (neverReachable); should a transfer still not
+      // go through the relay, it is retried, counted in the note, and never taken as a figure.
       for (let attempt = 1; ; attempt++) {
         const before = (await relay.status()).relayedBytes
-        mbs = await transfer(a, b, mode === 'relayed' ? relayKey : null, plan, chunk)
+        mbs = mode === 'relayed' ? await transfer(nodes.ra, nodes.rb, relayKey, plan, chunk) : await transfer(nodes.a, nodes.b, null, plan, chunk)
         carried = (await relay.status()).relayedBytes - before
         if (mode === 'direct' || carried >= plan.bytes) break
         out.bypassed++
@@ -249,25 +266,49 @@ export async function measureRelay (benchHost: string, plan: RelayPlan): Promise
   const relay = await startRelay(benchHost)
   let a: DhtNode | null = null
   let b: DhtNode | null = null
+  let ra: DhtNode | null = null
+  let rb: DhtNode | null = null
+  const missing: MissingFigure[] = []
   try {
     const idle = (await rssSamples(relay.pid, { ...plan, samples: 1 }))[0]
     const bootstrap = [{ host: relay.host, port: RELAY_PORT }]
     a = await DhtNode.create({ bootstrap, host: relay.host })
     b = await DhtNode.create({ bootstrap, host: relay.host })
-    const { direct, relayed, carried, bypassed } = await throughputs(relay, a, b, plan)
-    const t0 = performance.now()
-    await fill(relay, a, plan)
-    const fillMs = performance.now() - t0
-    await Promise.all([a.destroy(), b.destroy()])
-    a = b = null
-    const held = await rssSamples(relay.pid, plan)
-    const s = await relay.status()
-    await relay.stop()
-    await relay.start()
-    const afterRestart = (await rssSamples(relay.pid, { ...plan, samples: 1 }))[0]
-    return { host: relay.host, bytes: plan.bytes, direct, relayed, carried, bypassed, idle, held, afterRestart, owners: s.owners, messages: s.held, heldBytes: s.bytes, fillMs }
+    ra = await DhtNode.create({ bootstrap, host: relay.host })
+    rb = await DhtNode.create({ bootstrap, host: relay.host })
+    neverReachable(ra)
+    neverReachable(rb)
+    // A figure that cannot be measured is reported by name with its reason; the others still are.
+    let speeds = { direct: [] as number[], relayed: [] as number[], carried: 0, bypassed: 0 }
+    try {
+      speeds = await throughputs(relay, { a, b, ra, rb }, plan)
+    } catch (err) {
+      missing.push({ figure: 'relay_mb_per_s', reason: (err as Error).message })
+    }
+    const { direct, relayed, carried, bypassed } = speeds
+    await Promise.all([ra.destroy(), rb.destroy()])
+    ra = rb = null
+    let fillMs = 0
+    let held: Memory[] = []
+    let afterRestart: Memory | null = null
+    let s: RelayStatus = await relay.status()
+    try {
+      const t0 = performance.now()
+      await fill(relay, a, plan)
+      fillMs = performance.now() - t0
+      await Promise.all([a.destroy(), b.destroy()])
+      a = b = null
+      held = await rssSamples(relay.pid, plan)
+      s = await relay.status()
+      await relay.stop()
+      await relay.start()
+      afterRestart = (await rssSamples(relay.pid, { ...plan, samples: 1 }))[0]
+    } catch (err) {
+      missing.push({ figure: 'relay_rss_mb', reason: (err as Error).message })
+    }
+    return { host: relay.host, bytes: plan.bytes, direct, relayed, carried, bypassed, idle, held, afterRestart, owners: s.owners, messages: s.held, heldBytes: s.bytes, fillMs, missing }
   } finally {
-    await Promise.all([a?.destroy(), b?.destroy()])
+    await Promise.all([a?.destroy(), b?.destroy(), ra?.destroy(), rb?.destroy()])
     await relay.stop()
   }
 }
@@ -279,9 +320,9 @@ export function relayMetrics (plan: RelayPlan, r: RelayResults | null): Metric[]
   const mb = (m: Memory | null | undefined): string => fmt(m?.rss)
   const last = r?.held.at(-1)
   return [
-    { name: 'relay_mb_per_s', unit: 'MB/s', psst: r === null ? NONE : summarize(r.relayed), baseline: r === null ? null : summarize(r.direct), bare: null, target: null,
-      note: `${plan.bytes / MiB} MiB one way over a raw hyperdht stream through \`psst relay\`'s blind relay (a child process on ${r?.host ?? '—'}; holepunching off on both ends, as PSST_FORCE_RELAY does), timed from 'open' to the last byte received; baseline: the same transfer over a direct stream, alternating with the relayed ones in this run (${plan.warmup} warm-up each). Both ends are hyperdht nodes in the bench process. The relay counted ${fmt(r === null ? null : r.carried / 1e6)} MB relayed per transfer; relayed attempts that went direct and were retried: ${r?.bypassed ?? '—'}.` },
-    { name: 'relay_rss_mb', unit: 'MB', psst: r === null ? NONE : summarize(r.held.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: null,
+    { name: 'relay_mb_per_s', unit: 'MB/s', psst: r === null || r.relayed.length === 0 ? NONE : summarize(r.relayed), baseline: r === null ? null : summarize(r.direct), bare: null, target: null,
+      note: `${plan.bytes / MiB} MiB one way over a raw hyperdht stream through \`psst relay\`'s blind relay (a child process on ${r?.host ?? '—'}; holepunching off on both ends, as PSST_FORCE_RELAY does, and both ends kept from ever offering a direct path, so the transfer can only go through the relay), timed from 'open' to the last byte received; baseline: the same transfer over a direct stream, alternating with the relayed ones in this run (${plan.warmup} warm-up each). Both ends are hyperdht nodes in the bench process. The relay counted ${fmt(r === null ? null : r.carried / 1e6)} MB relayed per transfer; relayed attempts that went direct and were retried: ${r?.bypassed ?? '—'}.` },
+    { name: 'relay_rss_mb', unit: 'MB', psst: r === null || r.held.length === 0 ? NONE : summarize(r.held.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: null,
       note: `VmRSS of the \`psst relay\` process holding ${r?.messages ?? plan.owners * plan.perOwner} sealed messages (${fmt(r === null ? null : r.heldBytes / 1e6)} MB) for ${r?.owners ?? plan.owners} registered owners, deposited over the mailbox protocol (${fmt(r === null ? null : r.fillMs / 1000)} s), ${plan.settleMs / 1000} s after the last; of the last sample ${fmt(last?.anon)} MB anonymous, ${fmt(last?.file)} MB file-backed. The same relay idle before any traffic ${mb(r?.idle)} MB; restarted with that mail held ${mb(r?.afterRestart)} MB.` }
   ]
 }

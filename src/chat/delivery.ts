@@ -11,6 +11,8 @@ import { Records, messageRecordFromFrame, messageFrameFromRecord } from '../wire
 import { utf8Length } from '../wire/codec.js'
 import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
+import { saneSentAt } from './clock.js'
+import { throttleIntake } from './intake-limit.js'
 import { beginResync, checkResync, hasResync } from './resync.js'
 
 export interface Txn { session: string, first: number }
@@ -91,6 +93,11 @@ export async function pump (m: Messenger, rt: FriendRuntime): Promise<void> {
       rt.repump = false
       await pumpOnce(m, rt)
     } while (rt.repump)
+  } catch (err) {
+    // The outbox could not be read (the store is failing): the messages stay queued and go
+    // with the next pump (a new link, a new message).
+    m.count('pump-failed')
+    m.log(`cannot read the outbox: ${(err as Error).message}`)
   } finally {
     rt.pumping = false
   }
@@ -140,10 +147,12 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
   const verdict = judgeIncoming(msg.seq, rt.rec.recvUpTo)
   if (verdict !== 'store') return verdict
   const index = rt.rec.nextIndex++
+  const sentAt = saneSentAt(msg.sentAt, m.now())
+  if (sentAt !== msg.sentAt) m.count('clock-clamped')
   // A frame off the wire becomes the record by copying (no second encoding of the body).
-  const bytes = msg.wire !== undefined
+  const bytes = msg.wire !== undefined && sentAt === msg.sentAt
     ? messageRecordFromFrame(msg.wire, false)
-    : Records.message.encode({ outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body })
+    : Records.message.encode({ outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body })
   rt.rec.recvUpTo = msg.seq
   rt.rec.unread++
   m.save(rt)
@@ -154,7 +163,7 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
     if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, upTo)
     if (msg.kind === 'file') m.emit('file-offer', rt.hex, msg.body)
     if (m.wantsEvents) {
-      const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt: msg.sentAt, kind: msg.kind, body: msg.body }
+      const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body }
       m.emitEvent({ type: 'message', friend: rt.hex, ...historyEntry(rt, record, index) })
     }
     onStored?.()
@@ -170,10 +179,11 @@ export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: Cha
     if (r === 'known') return skipKnown(m, rt, link, msg.seq)
   }
   const verdict = storeIncoming(m, rt, msg, () => scheduleReceipt(rt, link))
+  if (verdict === 'store') throttleIntake(m, rt, link, msg.body.length)
   if (verdict === 'duplicate') {
     m.count('duplicate-messages')
     // Acknowledge again, but never claim more than is on disk.
-    void m.write([], () => { link.send(receiptFrame(rt)) })
+    m.writes.push([], () => { link.send(receiptFrame(rt)) })
   } else if (verdict === 'out-of-order') {
     m.count('out-of-order-messages')
   }

@@ -14,6 +14,7 @@ import { newRuntime, type FriendRuntime } from './friend-runtime.js'
 import { toHex } from '../crypto/identity.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
+import { DiskGuard } from './disk-guard.js'
 
 /** Pending incoming requests kept at most (docs/reliability.md, policy 5). */
 export const MAX_PENDING_REQUESTS = 100
@@ -52,6 +53,8 @@ export class Messenger extends EventEmitter {
   /** Dialling, the tie-break, strangers' slots and the firewall (src/net/connections.ts). */
   readonly connections: Connections<FriendRuntime>
   readonly writes: WriteQueue
+  /** Rolls in-memory marks back to the disk when a write fails, and resumes when it can (disk-guard.ts). */
+  readonly disk: DiskGuard
   profileDirty = false
   /** A friend-request flood in progress (issue 15): when it began, when it was last seen. */
   requestFlood: { since: number, last: number } | null = null
@@ -70,7 +73,11 @@ export class Messenger extends EventEmitter {
     this.now = deps.now ?? Date.now
     this.random = deps.random ?? Math.random
     this.log = deps.log ?? (() => {})
-    this.writes = new WriteQueue((ops) => this.store.apply(ops))
+    this.disk = new DiskGuard(this)
+    this.writes = new WriteQueue((ops) => this.store.apply(ops), {
+      committed: () => this.disk.committed(),
+      failed: (err) => this.disk.failed(err)
+    })
     this.connections = this.#connections()
   }
 
@@ -86,7 +93,8 @@ export class Messenger extends EventEmitter {
       },
       peer: (hex) => this.friends.get(hex),
       remoteKey: (rt) => rt.rec.publicKey,
-      refused: (hex) => this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly,
+      // While nothing can be stored, friends keep their messages queued until the disk takes them.
+      refused: (hex) => (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) || this.disk.refusing,
       blocked: (hex) => this.blocks.has(hex),
       slowRedial: (rt) => rt.rec.state === 'request-sent',
       handlers: {
@@ -119,12 +127,14 @@ export class Messenger extends EventEmitter {
   async load (): Promise<void> {
     for (const rec of await this.store.loadFriends()) {
       const rt = newRuntime(rec)
+      this.disk.loaded(rt)
       // Only a friend with messages in flight has outbox entries (a receipt deletes what it covers).
       if (rec.ackedUpTo < rec.lastSentSeq) rt.outboxRanges = (await this.store.outboxRanges(rec.publicKey)).map((r) => ({ seq: r.seq, count: r.count }))
       this.friends.set(rt.hex, rt)
     }
     for (const rec of await this.store.loadRequests()) this.requests.set(toHex(rec.publicKey), rec)
     for (const rec of await this.store.loadBlocks()) this.blocks.set(toHex(rec.publicKey), rec)
+    this.disk.checkAtStart()
     this.#heartbeat = setInterval(() => this.#beat(), PING_INTERVAL_MS)
     this.#heartbeat.unref()
   }
@@ -163,7 +173,11 @@ export class Messenger extends EventEmitter {
    * burst encodes it once. A friend removed meanwhile is not written back.
    */
   save (rt: FriendRuntime, defer = false): void {
-    this.writes.save(rt.hex, () => this.friends.get(rt.hex) === rt ? this.store.friendOp(rt.rec) : null, defer)
+    this.writes.save(rt.hex, () => {
+      if (this.friends.get(rt.hex) !== rt) return null
+      this.disk.staged(rt)
+      return this.store.friendOp(rt.rec)
+    }, defer)
   }
 
   /** Saves the profile record through the same queue; resolves once it is on disk. */
@@ -247,7 +261,8 @@ export class Messenger extends EventEmitter {
       dht: this.dhtInfo(),
       friendsOnline: online,
       ...(this.requestFlood !== null && this.now() - this.requestFlood.last <= FLOOD_QUIET_MS ? { requestFlood: { ...this.requestFlood } } : {}),
-      counters: { ...this.counters, 'corrupt-records': this.store.corrupt }
+      counters: { ...this.counters, 'corrupt-records': this.store.corrupt },
+      storage: this.disk.info()
     }
   }
 
@@ -258,6 +273,7 @@ export class Messenger extends EventEmitter {
 
   async close (): Promise<void> {
     this.closing = true
+    this.disk.close()
     if (this.#heartbeat) clearInterval(this.#heartbeat)
     for (const rt of this.friends.values()) {
       if (rt.dialTimer) clearTimeout(rt.dialTimer)

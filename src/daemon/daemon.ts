@@ -11,6 +11,7 @@ import { serveControl, type ControlServer } from './control-server.js'
 import { startMailbox, stopMailbox, listenOptions } from '../mailbox/mailbox.js'
 import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
+import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
@@ -39,6 +40,7 @@ export interface RunningDaemon {
  * Resolves after a clean stop on SIGINT/SIGTERM or a `stop` request.
  */
 export async function runDaemon (opts: DaemonOptions): Promise<void> {
+  survivesStorageRejections(opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)))
   const daemon = await startDaemon(opts)
   const onSignal = (): void => { void daemon.stop() }
   process.once('SIGINT', onSignal)
@@ -53,8 +55,8 @@ export async function runDaemon (opts: DaemonOptions): Promise<void> {
  * friends are being dialled when it resolves. Signals are left to the caller.
  */
 export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
   const encrypted = ProfileStore.isEncrypted(opts.home)
+  const log = safeLogger(opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)), encrypted)
   // libsodium (~12 MB) is loaded only when something needs it: unlocking here, sealing mail later.
   if (encrypted) await cryptoReady()
   const secret = encrypted ? (await opts.passphrase?.()) ?? null : null
@@ -125,6 +127,19 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     },
     stopped
   }
+}
+
+/**
+ * A write the disk refused is handled where it matters (disk-guard.ts rolls state back and
+ * reports it once); a caller that only fired it off must not take the daemon down with it.
+ * Anything else unhandled is still a crash: its state is unknown.
+ */
+function survivesStorageRejections (log: (line: string) => void): void {
+  process.on('unhandledRejection', (err) => {
+    if (err instanceof PsstError && (err.code === 'DISK_FULL' || err.code === 'STORE_FAILED')) return
+    log(`internal error: ${(err as Error)?.stack ?? String(err)}`)
+    process.exit(70)
+  })
 }
 
 /** The socket's path, its folder made private, and the home's link to it when it lives elsewhere. */

@@ -1,3 +1,4 @@
+import { personal } from '../wire/log-line.js'
 import type { Messenger } from '../contacts/messenger.js'
 import type { Link } from '../net/link.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
@@ -98,7 +99,7 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
   rt.rec.lastSeen = m.now()
   m.save(rt)
   m.emitEvent(presenceEvent(rt))
-  if (cameOnline) m.log(`online: ${rt.rec.name || rt.hex.slice(0, 12)}`)
+  if (cameOnline) m.log(`online: ${personal(rt.rec.name || rt.hex.slice(0, 12))}`)
   // Resumption (docs/design.md, Delivery): their mark acknowledges what they already have; resend the rest.
   rt.sentUpTo = rt.rec.ackedUpTo
   onHelloStreams(m, rt, link, hello)

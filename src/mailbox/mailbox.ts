@@ -14,6 +14,7 @@
  * All per-daemon state lives in a WeakMap beside the Messenger, so the rest of the core only calls
  * startMailbox / stopMailbox (daemon.ts) and relayOptionsFor / listenOptions (messenger, daemon).
  */
+import { personal } from '../wire/log-line.js'
 import type { Messenger } from '../contacts/messenger.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { OutboxRecord } from '../wire/records.js'
@@ -204,13 +205,13 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
   } catch (err) {
     m.count('mailbox-deposit-errors')
     unreachable(m, fm)
-    m.log(`mailbox deposit to ${rt.rec.name || rt.hex.slice(0, 12)} failed: ${(err as Error).message}`)
+    m.log(`mailbox deposit to ${personal(rt.rec.name || rt.hex.slice(0, 12))} failed: ${(err as Error).message}`)
   } finally {
     fm.busy = false
     if (d !== null) release(m, relayHex + rt.hex, d)
   }
   if (count > 0) {
-    m.log(`mailbox: ${count} messages for ${rt.rec.name || rt.hex.slice(0, 12)} left at relay ${relayHex.slice(0, 12)}`)
+    m.log(`mailbox: ${count} messages for ${personal(rt.rec.name || rt.hex.slice(0, 12))} left at relay ${relayHex.slice(0, 12)}`)
     m.emit('mailbox-deposited', { friend: rt.hex, upTo: fm.depositedUpTo })
   }
   return count

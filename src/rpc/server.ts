@@ -6,6 +6,11 @@ import { socketAnswers } from './client.js'
 
 /** A slow reader holding more than this much unread output is disconnected. */
 const MAX_BUFFERED = 64 * 1024 * 1024
+/**
+ * Past this much unread output, requests from that client are not read any more until it
+ * reads: a client that sends without reading fills its own socket, not the daemon's memory.
+ */
+const PAUSE_BUFFERED = 1024 * 1024
 
 /** One client's connection, as a method handler sees it. */
 export interface Connection {
@@ -71,7 +76,17 @@ function serveConnection (socket: Socket, open: (conn: Connection) => Handler, o
     }
   })
   const reader = new LineReader((line) => void answer(line), () => socket.destroy())
-  socket.on('data', (chunk) => reader.push(chunk))
+  socket.on('data', (chunk) => {
+    reader.push(chunk)
+    if (socket.writableLength > PAUSE_BUFFERED) socket.pause()
+  })
+  socket.on('drain', () => { if (socket.isPaused()) socket.resume() })
+  const reply = (value: unknown): void => {
+    if (socket.destroyed) return
+    if (socket.writableLength > MAX_BUFFERED) return void socket.destroy()
+    writeJson(socket, value)
+    if (socket.writableLength > PAUSE_BUFFERED) socket.pause()
+  }
 
   async function answer (line: string): Promise<void> {
     let id: unknown = null
@@ -80,9 +95,9 @@ function serveConnection (socket: Socket, open: (conn: Connection) => Handler, o
       if (typeof req !== 'object' || req === null) throw PsstError.usage('a request is a JSON object')
       id = req.id ?? null
       if (typeof req.method !== 'string') throw PsstError.usage('request needs a method')
-      writeJson(socket, { id, result: await handler(req.method, req.params) })
+      reply({ id, result: await handler(req.method, req.params) })
     } catch (err) {
-      writeJson(socket, { id, error: errorJson(err, opts) })
+      reply({ id, error: errorJson(err, opts) })
     }
   }
 }

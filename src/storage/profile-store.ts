@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { LevelStore, SUBLEVELS, type Op, type Sub } from './level-store.js'
 import { Journal } from './journal.js'
 import { encodeJournalRecord, type JournalOp, type JournalRecord } from '../wire/journal.js'
-import { storeError } from './disk.js'
+import { storeError, SpaceWatch, freeBytes, mib } from './disk.js'
 import { createVault, readHeader, unlockVault, type Vault } from './vault.js'
 import { acquireLock, type Lock } from './lock.js'
 import { ensurePrivateDir, paths } from './home.js'
@@ -70,15 +71,35 @@ export interface MessagePut { type: 'message', friend: Buffer, index: number, re
 export type StoreOp = Op | MessagePut
 
 /**
+ * LevelDB replays its log into a new table at every open: on a disk without room for that it
+ * fails half way, and was seen to lose data doing so. Refuse before touching it.
+ */
+function requireRoomToOpen (home: string): void {
+  const free = freeBytes(home)
+  if (free === null) return
+  let need = 256 * 1024
+  for (const dir of [paths.db(home)]) {
+    try {
+      for (const f of readdirSync(dir)) if (f.endsWith('.log')) need += statSync(join(dir, f)).size
+    } catch {}
+  }
+  try { need += statSync(paths.journal(home)).size } catch {}
+  if (free < need) throw new PsstError('DISK_FULL', `disk full: ${home} needs ${mib(need)} free to open its database safely, ${mib(free)} are; free some space and try again (nothing is damaged)`)
+}
+
+/**
  * A profile's persistent state over LevelDB: the domain operations the core needs, each
  * one batch. Holds the pid lock for as long as it is open, so one process owns a profile.
  */
 export class ProfileStore {
   readonly home: string
-  readonly #db: LevelStore
+  #db: LevelStore
+  /** Set when LevelDB refused a write: it is closed and opened again before the next one. */
+  #reopen = false
   readonly #vault: Vault
   readonly #lock: Lock
   readonly #journal: Journal
+  readonly #space: SpaceWatch
   /** Batches in the journal that LevelDB does not hold yet, oldest first. */
   #pending: Array<{ seq: number, ops: Op[] }> = []
   /** The seq of the last batch journaled. */
@@ -102,6 +123,7 @@ export class ProfileStore {
     this.#vault = vault
     this.#lock = lock
     this.#journal = journal
+    this.#space = new SpaceWatch(home)
   }
 
   /**
@@ -110,6 +132,7 @@ export class ProfileStore {
    * that is damaged, cut short or older than the database never moves state backwards.
    */
   static async #openFiles (home: string, vault: Vault, lock: Lock): Promise<ProfileStore> {
+    requireRoomToOpen(home)
     const db = await LevelStore.open(paths.db(home), home)
     try {
       const { journal, contents } = Journal.open(paths.journal(home))
@@ -160,6 +183,9 @@ export class ProfileStore {
   }
 
   get encrypted (): boolean { return this.#vault.encrypted }
+
+  /** True when `bytes` can be written without eating into the space kept free for LevelDB. */
+  hasRoom (bytes: number): boolean { return this.#space.hasRoom(bytes) }
 
   static exists (home: string): boolean {
     return existsSync(paths.header(home))
@@ -223,7 +249,10 @@ export class ProfileStore {
     if (batch.length === 0) return Promise.resolve()
     const ops = this.pack(batch)
     const seq = this.#seq + 1
-    this.#journal.append(encodeJournalRecord(seq, ops.map(toJournal)))
+    const record = encodeJournalRecord(seq, ops.map(toJournal))
+    // Journal and LevelDB each take the bytes once.
+    this.#space.check(2 * record.byteLength)
+    this.#journal.append(record)
     this.#seq = seq
     this.#pending.push({ seq, ops })
     this.#pendingOps += ops.length
@@ -277,6 +306,8 @@ export class ProfileStore {
   async #drain (): Promise<void> {
     this.#failure = null
     while (this.#pending.length > 0) {
+      if (this.#reopen && !await this.#reopenDb()) break
+      if (this.#pending.length === 0) break
       const n = this.#pending.length
       const ops = n === 1 ? this.#pending[0].ops.slice() : this.#pending.flatMap((b) => b.ops)
       ops.push(this.#appliedOp(this.#pending[n - 1].seq))
@@ -285,6 +316,7 @@ export class ProfileStore {
       } catch (err) {
         // Kept in the journal (and in #pending): applied by a later drain, or at the next start.
         this.#failure = err as Error
+        this.#reopen = true
         break
       }
       this.#pending.splice(0, n)
@@ -295,6 +327,29 @@ export class ProfileStore {
     if (this.#failure !== null && this.#drainTimer === null) {
       this.#drainTimer = setTimeout(() => this.#drainNow(), DRAIN_RETRY_MS)
       this.#drainTimer.unref()
+    }
+  }
+
+  /**
+   * LevelDB does not stop after a failed write to its log: a record cut short by ENOSPC stays
+   * in the middle of the log, later batches go after it, and at the next open LevelDB skips the
+   * rest of that 32 KB block, with them (seen: acknowledged messages gone after a kill -9).
+   * Closing and opening it again ends the log at the cut record, where recovery drops it
+   * cleanly; the batches LevelDB did not take are then written again from #pending.
+   */
+  async #reopenDb (): Promise<boolean> {
+    try {
+      requireRoomToOpen(this.home)
+      await this.#db.close().catch(() => {})
+      this.#db = await LevelStore.open(paths.db(this.home), this.home)
+      const applied = await this.#appliedSeq()
+      this.#pending = this.#pending.filter((b) => b.seq > applied)
+      this.#pendingOps = this.#pending.reduce((sum, b) => sum + b.ops.length, 0)
+      this.#reopen = false
+      return true
+    } catch (err) {
+      this.#failure = err as Error
+      return false
     }
   }
 

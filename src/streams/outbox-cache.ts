@@ -34,6 +34,11 @@ export class OutboxCache {
     return i >= 0 && i < n ? this.#items[this.#head + i] : undefined
   }
 
+  /** Drops every cached message with seq > seq (they were never stored: a write failed). */
+  dropAbove (seq: number): void {
+    while (this.size > 0 && this.#items[this.#items.length - 1]!.seq > seq) this.#items.pop()
+  }
+
   /** Drops every cached message with seq ≤ upTo, calling `each` on them in seq order. */
   dropUpTo (upTo: number, each?: (rec: OutboxRecord) => void): void {
     while (this.#head < this.#items.length && this.#items[this.#head]!.seq <= upTo) {

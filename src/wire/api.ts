@@ -97,6 +97,16 @@ export interface DaemonStatus {
   requestFlood?: { since: number, last: number }
   /** Counters of dropped or refused input; see docs/reliability.md. */
   counters: Record<string, number>
+  /** Whether the profile can be written ("full": the disk is full; messages are refused until it is not). */
+  storage?: StorageInfo
+}
+
+export interface StorageInfo {
+  state: 'ok' | 'full' | 'failed'
+  /** One line for people; empty when ok. */
+  message: string
+  /** When the state last changed (ms since the epoch; 0 since start). */
+  since: number
 }
 
 export interface MailboxInfo {
@@ -188,6 +198,8 @@ export type PsstEvent =
   | { type: 'warning', message: string }
   /** My own name or status changed (by this or another client). */
   | { type: 'profile', name: string, status: Presence, statusMessage: string }
+  /** The profile stopped (or started again) being writable: see DaemonStatus.storage. */
+  | { type: 'storage' } & StorageInfo
   | { type: 'file-offer' } & FileInfo
   /** At most a few a second per transfer. */
   | { type: 'file-progress' } & FileInfo
@@ -197,7 +209,7 @@ export type PsstEvent =
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

@@ -68,10 +68,10 @@ export class Profile {
   log = ''
   #clients: Client[] = []
 
-  constructor (net: TestNet, name: string) {
+  constructor (net: TestNet, name: string, home?: string) {
     this.net = net
     this.name = name
-    this.home = mkdtempSync(join(tmpdir(), `psst-${name}-`))
+    this.home = home ?? mkdtempSync(join(tmpdir(), `psst-${name}-`))
   }
 
   /** psst with this profile's home and the test network. */
@@ -156,8 +156,9 @@ export class TestNet {
 
   get bootstrap (): string { return this.network.bootstrapString }
 
-  async profile (name: string, opts: { start?: boolean } = {}): Promise<Profile> {
-    const p = new Profile(this, name)
+  /** A new profile; `home` puts it in a folder of the test's choosing (e.g. on a small tmpfs). */
+  async profile (name: string, opts: { start?: boolean, home?: string } = {}): Promise<Profile> {
+    const p = new Profile(this, name, opts.home)
     this.profiles.push(p)
     await p.init()
     if (opts.start !== false) await p.start()

@@ -32,7 +32,7 @@ describe('a daemon.pid naming another process', () => {
 
   it('psst daemon stop leaves it alone and says no daemon was running', async () => {
     const pid = await homeWithStalePid()
-    const r = await psst(['--home', home, 'daemon', 'stop', '--json'])
+    const r = await psst(['--home', home, '--no-autostart', 'daemon', 'stop', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual({ stopped: false })
     // Give a SIGTERM time to land before looking.

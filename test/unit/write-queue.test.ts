@@ -69,3 +69,36 @@ describe('write queue (group commit)', () => {
     expect(seen).toEqual(['disk full'])
   })
 })
+
+describe('write queue after a failed batch', () => {
+  it('fails what queued behind it, refuses new writes until resume(), keeps deferred bookkeeping', async () => {
+    let fail = true
+    const batches: string[][] = []
+    const seen: string[] = []
+    let failures = 0
+    const q = new WriteQueue(async (ops) => {
+      if (fail) throw new Error('disk full')
+      batches.push(keys(ops))
+    }, { failed: () => failures++ })
+    q.defer([put('receipt')])
+    q.push([put('a')], () => seen.push('a ok'), () => seen.push('a failed'))
+    // Queued while the first batch is on its way: it was decided assuming 'a' is stored.
+    await Promise.resolve()
+    q.push([put('b')], () => seen.push('b ok'), () => seen.push('b failed'))
+    await q.flushed()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toEqual(['a failed', 'b failed'])
+    expect(failures).toBe(1)
+    expect(q.refusing?.message).toBe('disk full')
+    q.push([put('c')], () => seen.push('c ok'), () => seen.push('c failed'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toEqual(['a failed', 'b failed', 'c failed'])
+    expect(batches).toEqual([])
+    fail = false
+    q.resume()
+    q.push([put('d')], () => seen.push('d ok'))
+    await q.flushed()
+    expect(seen.at(-1)).toBe('d ok')
+    expect(batches.flat()).toEqual(['receipt', 'd'])
+  })
+})

@@ -133,6 +133,7 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
     case 'dht': return `network: ${e.state}`
     case 'warning': return `warning: ${sanitizeLine(e.message)}`
     case 'profile': return `you are ${e.status}${e.statusMessage === '' ? '' : ` — ${sanitizeLine(e.statusMessage)}`} as ${sanitizeLine(e.name)}`
+    case 'storage': return e.state === 'ok' ? 'storage: writable again' : `storage: ${sanitizeLine(e.message)}`
     default: return `event: ${sanitizeLine(JSON.stringify(e))}`
   }
 }
@@ -149,6 +150,7 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `daemon   running (pid ${s.pid})`,
     `key      ${s.publicKey}`,
     `network  ${s.dht.state}${where}`,
-    `friends  ${s.friendsOnline} online`
+    `friends  ${s.friendsOnline} online`,
+    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`])
   ]
 }

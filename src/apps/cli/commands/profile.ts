@@ -31,7 +31,7 @@ export function registerProfile (program: Command): void {
     .action(run(async (ctx, opts) => {
       const info = { ...await (await ctx.client('background', { announce: true })).call('id', {}), protection: ctx.core.profileProtection(ctx.home) }
       if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id)])
-      ctx.out.result(info, () => [...idLines(info), protectionLine(info.protection)])
+      ctx.out.result(info, () => [...idLines(info), ...protectionLines(info.protection)])
       if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst init --passphrase to protect it)')
     }))
 
@@ -92,17 +92,17 @@ async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
   ctx.knowPassphrase(passphrase)
   const daemon = ctx.autostart ? await goOnline(ctx) : null
   ctx.out.result(daemon === null ? info : { ...info, daemon }, () => [
-    `created a profile in ${ctx.home}`, ...idLines(info), protectionLine(info.protection!),
+    `created a profile in ${ctx.home}`, ...idLines(info), ...protectionLines(info.protection!),
     ...(daemon !== null ? [`you are online: the daemon runs in the background (pid ${daemon.pid}); psst daemon stop takes you offline`] : [])
   ])
   if (!encrypt) ctx.out.warn(`this profile is not encrypted: anyone who can read ${ctx.home} can use your identity`)
 }
 
-/** One line saying how the profile is kept on disk. */
-function protectionLine (p: Protection): string {
-  if (!p.encrypted || p.kdf === null) return 'disk  not encrypted'
+/** How an encrypted profile is kept on disk (a plain one gets its warning on stderr). */
+function protectionLines (p: Protection): string[] {
+  if (!p.encrypted || p.kdf === null) return []
   const weak = p.kdf.strength === 'interactive' ? ' (test strength: faster to guess)' : ''
-  return `disk  encrypted, passphrase through Argon2id ${p.kdf.strength}${weak}: ${p.kdf.opslimit} passes, ${Math.round(p.kdf.memlimit / 1048576)} MiB`
+  return [`disk  encrypted, passphrase through Argon2id ${p.kdf.strength}${weak}: ${p.kdf.opslimit} passes, ${Math.round(p.kdf.memlimit / 1048576)} MiB`]
 }
 
 /** A new profile goes online at once, so requests sent to its ID arrive before any other command. */
