@@ -31,6 +31,10 @@ export type PsstErrorCode =
   | 'QUOTA'
   | 'RATE_LIMITED'
   | 'INTERNAL'
+  | 'LOOKALIKE'
+  | 'ALIAS_TAKEN'
+  | 'NOT_A_RELAY'
+  | 'READ_ONLY'
 
 /** Exit status for a code: 2 for usage errors, 1 for everything else (docs/design.md, CLI and JSON shapes). */
 export function exitCodeFor (code: PsstErrorCode): number {

@@ -6,7 +6,6 @@ const OUTBOX_CACHE_LIMIT = 20_000
 import type { FriendInfo, RequestInfo } from '../wire/api.js'
 import type { Link } from '../net/link.js'
 import { toHex } from '../crypto/identity.js'
-import { PsstError } from '../errors.js'
 
 /** What the daemon keeps in memory for one friend (or one key we sent a request to). */
 export interface FriendRuntime {
@@ -62,6 +61,8 @@ export function friendInfo (rt: FriendRuntime): FriendInfo {
     publicKey: rt.hex,
     state: r.state,
     name: r.name,
+    alias: r.alias ?? '',
+    renames: r.renames ?? [],
     online: rt.online,
     status: r.status,
     statusMessage: r.statusMessage,
@@ -73,32 +74,4 @@ export function friendInfo (rt: FriendRuntime): FriendInfo {
 
 export function requestInfo (r: RequestRecord): RequestInfo {
   return { publicKey: toHex(r.publicKey), name: r.name, message: r.message, receivedAt: r.receivedAt }
-}
-
-export interface Named { hex: string, name: string }
-
-/**
- * Finds one entry by full key, unique name (case-insensitive) or unique key prefix of at
- * least 8 hex characters (docs/design.md, Identity and IDs). Ambiguity is a usage error listing the candidates.
- */
-export function resolveOne<T extends Named> (query: string, items: T[], what: string): T {
-  const q = query.trim()
-  const lower = q.toLowerCase()
-  const exact = items.find((i) => i.hex === lower)
-  if (exact) return exact
-  const byName = items.filter((i) => i.name.toLowerCase() === lower)
-  if (byName.length === 1) return byName[0]
-  if (byName.length > 1) throw ambiguous(q, byName)
-  if (/^[0-9a-f]{8,64}$/.test(lower)) {
-    const byPrefix = items.filter((i) => i.hex.startsWith(lower))
-    if (byPrefix.length === 1) return byPrefix[0]
-    if (byPrefix.length > 1) throw ambiguous(q, byPrefix)
-  }
-  const hint = /^[0-9a-f]{1,7}$/i.test(q) ? ' (a key prefix needs at least 8 hex characters)' : ''
-  throw new PsstError('NOT_FOUND', `no ${what} matches "${q}"${hint}`)
-}
-
-function ambiguous (q: string, items: Named[]): PsstError {
-  const list = items.slice(0, 5).map((i) => `${i.name || '?'} (${i.hex.slice(0, 12)})`).join(', ')
-  return new PsstError('AMBIGUOUS', `"${q}" matches ${items.length}: ${list}; use a longer key prefix`)
 }

@@ -1,15 +1,16 @@
 import type { Messenger } from './messenger.js'
 import type { Link } from '../net/link.js'
-import type { FriendRecord, RequestRecord } from '../wire/records.js'
+import { MAX_RENAMES, type FriendRecord, type RequestRecord } from '../wire/records.js'
 import { noStream, STREAM_ID_BYTES, type FriendRequest } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
-import { newRuntime, friendInfo, requestInfo, resolveOne, type FriendRuntime } from './friend-runtime.js'
+import { newRuntime, friendInfo, requestInfo, type FriendRuntime } from './friend-runtime.js'
+import { resolveName, lookalikeReason, shownName, type NameEntry } from './names.js'
 import { step, type FriendshipState, type FriendshipInput, type Step } from './friendship.js'
 import { parseId } from '../crypto/id.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { fromHex, toHex, randomBytes } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
-import { MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
+import { MAX_NAME_BYTES, MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { MAX_PENDING_REQUESTS } from './messenger.js'
 import type { FriendInfo } from '../wire/api.js'
@@ -33,8 +34,40 @@ function newFriendRecord (publicKey: Buffer, name: string, now: number): FriendR
   }
 }
 
-/** `add <ID> [message]`: a request queued in the DB and retried until answered. */
-export async function addFriend (m: Messenger, idText: string, message: string): Promise<{ publicKey: string, state: 'request-sent' | 'friends' }> {
+/** A bare public key (64 hex, `psst:` and white space allowed), or null for anything else. */
+export function publicKeyOnly (text: string): Buffer | null {
+  const t = text.replace(/^\s*psst:/i, '').replace(/[\s\u200b-\u200d\ufeff]+/g, '')
+  return /^[0-9a-f]{64}$/i.test(t) ? fromHex(t.toLowerCase()) : null
+}
+
+/**
+ * `add <public key>`: Tox's add without a request. Nothing is sent that the other side would
+ * show: we dial and say hello, and their daemon drops a hello from a key it did not add. Once
+ * both added each other, the hellos meet and both become friends.
+ */
+async function addByKey (m: Messenger, publicKey: Buffer, message: string): Promise<{ publicKey: string, state: 'request-sent' | 'friends' | 'key-added' }> {
+  if (publicKey.equals(m.profile.publicKey)) throw new PsstError('OWN_ID', 'that is your own public key; ask your friend for theirs')
+  if (message !== '') throw PsstError.usage('a message goes with a request (psst add <ID> …); adding a public key sends nothing to them')
+  const hex = toHex(publicKey)
+  const before = stateOf(m, hex)
+  const next = transition(m, hex, { type: 'add-key' })
+  if (before === 'request-received') {
+    await acceptRequest(m, m.requests.get(hex)!)
+    return { publicKey: hex, state: 'friends' }
+  }
+  if (next.state === before) return { publicKey: hex, state: m.friends.get(hex)!.rec.state }
+  m.blocks.delete(hex)
+  const rt = newRuntime({ ...newFriendRecord(publicKey, '', m.now()), state: 'key-added' })
+  m.friends.set(hex, rt)
+  await m.write([m.store.friendOp(rt.rec), m.store.delOp('blocked', publicKey)])
+  m.dial(rt)
+  return { publicKey: hex, state: 'key-added' }
+}
+
+/** `add <ID> [message]`: a request queued in the DB and retried until answered; `add <key>`: see addByKey. */
+export async function addFriend (m: Messenger, idText: string, message: string): Promise<{ publicKey: string, state: 'request-sent' | 'friends' | 'key-added' }> {
+  const keyOnly = publicKeyOnly(idText)
+  if (keyOnly !== null) return await addByKey(m, keyOnly, message)
   const { publicKey, nospam } = parseId(idText)
   if (publicKey.equals(m.profile.publicKey)) throw new PsstError('OWN_ID', 'that is your own psst ID; ask your friend for theirs')
   if (utf8Length(message) > MAX_REQUEST_MESSAGE_BYTES) throw new PsstError('TOO_LONG', `request message is too long (at most ${MAX_REQUEST_MESSAGE_BYTES} bytes)`)
@@ -51,6 +84,8 @@ export async function addFriend (m: Messenger, idText: string, message: string):
   m.blocks.delete(hex)
   const existing = m.friends.get(hex)
   const rec = existing?.rec ?? { ...newFriendRecord(publicKey, '', m.now()), state: 'request-sent' as const }
+  // A key added alone becomes a request once we have their ID: they will see it now.
+  rec.state = 'request-sent'
   rec.requestNospam = nospam
   rec.requestMessage = message
   const rt = existing ?? newRuntime(rec)
@@ -86,10 +121,52 @@ function transition (m: Messenger, hex: string, input: FriendshipInput): Step {
   throw new PsstError('NOT_FOUND', `nothing to ${input.type} for ${who}`)
 }
 
-export async function accept (m: Messenger, query: string): Promise<FriendInfo> {
+export async function accept (m: Messenger, query: string, force = false): Promise<FriendInfo> {
   const req = findRequest(m, query)
-  transition(m, toHex(req.publicKey), { type: 'accept' })
+  const hex = toHex(req.publicKey)
+  transition(m, hex, { type: 'accept' })
+  const lookalike = lookalikeOf(m, hex, req.name)
+  if (lookalike !== undefined && !force) {
+    throw new PsstError('LOOKALIKE', `${req.name || hex.slice(0, 8)} (${hex.slice(0, 8)}) ${lookalike}; compare the keys, then accept with --force`)
+  }
   return friendInfo(await acceptRequest(m, req))
+}
+
+/** `alias <friend> [name]`: the name I chose for a friend, matched and shown before theirs. */
+export async function setAlias (m: Messenger, query: string, alias: string | null | undefined): Promise<FriendInfo> {
+  const rt = findFriend(m, query, true)
+  if (alias === undefined) return friendView(m, rt)
+  const next = alias === null ? '' : checkAlias(alias)
+  const clash = next === '' ? undefined : [...m.friends.values()].find((o) => o !== rt && (o.rec.alias ?? '').toLowerCase() === next.toLowerCase())
+  if (clash !== undefined) throw new PsstError('ALIAS_TAKEN', `"${next}" is already your name for ${clash.rec.name || clash.hex.slice(0, 8)} (${clash.hex.slice(0, 8)})`)
+  rt.rec.alias = next
+  await m.write([m.store.friendOp(rt.rec)])
+  return friendView(m, rt)
+}
+
+function checkAlias (alias: string): string {
+  const trimmed = alias.trim()
+  if (utf8Length(trimmed) > MAX_NAME_BYTES) throw new PsstError('TOO_LONG', `an alias is at most ${MAX_NAME_BYTES} bytes`)
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw PsstError.usage('an alias must not contain control characters')
+  if (/^[0-9a-f]{8,64}$/i.test(trimmed)) throw PsstError.usage('an alias must not look like a key prefix (it would hide one)')
+  return trimmed
+}
+
+/** A friend as clients see it, with the look-alike warning when another friend looks the same. */
+export function friendView (m: Messenger, rt: FriendRuntime): FriendInfo {
+  const info = friendInfo(rt)
+  const others = [...m.friends.values()].filter((o) => o !== rt).map(nameEntry)
+  const lookalike = lookalikeReason({ hex: rt.hex, name: shownName(nameEntry(rt)) }, others) ??
+    lookalikeReason({ hex: rt.hex, name: rt.rec.name }, others)
+  return lookalike === undefined ? info : { ...info, lookalike }
+}
+
+/** The peer chose another name: kept (bounded) so history can say "bob is now known as bobby". */
+export function noteRename (m: Messenger, rt: FriendRuntime, to: string): void {
+  const from = rt.rec.name
+  if (from === to || from === '' || rt.rec.state !== 'friends') return
+  rt.rec.renames = [...(rt.rec.renames ?? []), { at: m.now(), from, to }].slice(-MAX_RENAMES)
+  m.emitEvent({ type: 'rename', publicKey: rt.hex, from, to, alias: rt.rec.alias ?? '' })
 }
 
 export async function decline (m: Messenger, query: string): Promise<{ publicKey: string }> {
@@ -97,7 +174,7 @@ export async function decline (m: Messenger, query: string): Promise<{ publicKey
   const hex = toHex(req.publicKey)
   transition(m, hex, { type: 'decline' })
   m.requests.delete(hex)
-  const block = { publicKey: req.publicKey, declinedOnly: true, at: m.now() }
+  const block = { publicKey: req.publicKey, declinedOnly: true, at: m.now(), name: req.name }
   m.blocks.set(hex, block)
   await m.write([m.store.delOp('requests', req.publicKey), m.store.blockOp(block)])
   for (const link of m.strangers) if (link.hex === hex) { link.send({ type: 'friendDecline' }); link.destroy() }
@@ -107,14 +184,19 @@ export async function decline (m: Messenger, query: string): Promise<{ publicKey
 function findRequest (m: Messenger, query: string): RequestRecord {
   const items = [...m.requests.values()].map((r) => ({ hex: toHex(r.publicKey), name: r.name, r }))
   if (items.length === 0) throw new PsstError('NOT_FOUND', 'there are no pending friend requests')
-  return resolveOne(query, items, 'pending request').r
+  return resolveName(query, items, 'pending request').r
 }
 
 export function findFriend (m: Messenger, query: string, includePending = false): FriendRuntime {
   const items = [...m.friends.values()]
     .filter((rt) => includePending || rt.rec.state === 'friends')
-    .map((rt) => ({ hex: rt.hex, name: rt.rec.name, rt }))
-  return resolveOne(query, items, 'friend').rt
+    .map((rt) => ({ ...nameEntry(rt), rt }))
+  return resolveName(query, items, 'friend').rt
+}
+
+/** A friend as the naming rules see it. */
+export function nameEntry (rt: FriendRuntime): NameEntry {
+  return { hex: rt.hex, name: rt.rec.name, alias: rt.rec.alias ?? '' }
 }
 
 /** The other side accepted (or asked too): the pending entry becomes a friend. */
@@ -157,10 +239,11 @@ export async function block (m: Messenger, query: string): Promise<{ publicKey: 
   const next = transition(m, hex, { type: 'block' })
   if (next.effects.length === 0) return { publicKey: hex }
   const rt = m.friends.get(hex)
+  const known = rt !== undefined ? shownName(nameEntry(rt)) : m.requests.get(hex)?.name ?? m.blocks.get(hex)?.name ?? ''
   if (rt !== undefined) await forget(m, rt)
   const ops: Op[] = []
   if (m.requests.delete(hex)) ops.push(m.store.delOp('requests', publicKey))
-  const rec = { publicKey, declinedOnly: false, at: m.now() }
+  const rec = { publicKey, declinedOnly: false, at: m.now(), name: known === '?' ? '' : known }
   m.blocks.set(hex, rec)
   ops.push(m.store.blockOp(rec))
   await m.write(ops)
@@ -169,8 +252,9 @@ export async function block (m: Messenger, query: string): Promise<{ publicKey: 
 }
 
 export async function unblock (m: Messenger, query: string): Promise<{ publicKey: string }> {
-  const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: '', b }))
-  const found = resolveOne(query, items, 'blocked key')
+  const items = [...m.blocks.values()].map((b) => ({ hex: toHex(b.publicKey), name: b.name ?? '', b }))
+  if (items.length === 0) throw new PsstError('NOT_FOUND', 'no key is blocked or declined')
+  const found = resolveName(query, items, 'blocked key')
   transition(m, found.hex, { type: 'unblock' })
   m.blocks.delete(found.hex)
   await m.write([m.store.delOp('blocked', found.b.publicKey)])
@@ -183,10 +267,10 @@ function keyFromQuery (m: Messenger, query: string): Buffer {
   if (full !== null) return full
   if (/^[0-9a-f]{76}$/.test(q)) return parseId(q).publicKey
   const items = [
-    ...[...m.friends.values()].map((rt) => ({ hex: rt.hex, name: rt.rec.name, pk: rt.rec.publicKey })),
+    ...[...m.friends.values()].map((rt) => ({ ...nameEntry(rt), pk: rt.rec.publicKey })),
     ...[...m.requests.values()].map((r) => ({ hex: toHex(r.publicKey), name: r.name, pk: r.publicKey }))
   ]
-  return resolveOne(query, items, 'friend or request').pk
+  return resolveName(query, items, 'friend or request').pk
 }
 
 /** A friend request from a stranger's link (firewall already rate-limited it). */
@@ -228,19 +312,9 @@ function evictPending (m: Messenger): Op {
   return m.store.delOp('requests', gone.publicKey)
 }
 
-/**
- * A request from a key that imitates a friend — the same display name, or the same first
- * 8 hex characters people compare by eye — gets an explicit warning (docs/reliability.md, case 15).
- */
+/** Why a request's sender could pass for one of my friends (docs/design.md, Names), or undefined. */
 export function lookalikeOf (m: Messenger, hex: string, name: string): string | undefined {
-  const wanted = name.trim().toLowerCase()
-  for (const rt of m.friends.values()) {
-    if (rt.hex === hex) continue
-    const shown = rt.rec.name || rt.hex.slice(0, 8)
-    if (wanted !== '' && rt.rec.name.trim().toLowerCase() === wanted) return `has the same name as your friend ${shown} (${rt.hex.slice(0, 12)}) but a different key`
-    if (rt.hex.slice(0, 8) === hex.slice(0, 8)) return `its key starts like your friend ${shown}'s (${rt.hex.slice(0, 8)}) but is a different key`
-  }
-  return undefined
+  return lookalikeReason({ hex, name }, [...m.friends.values()].map(nameEntry))
 }
 
 export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeof requestInfo> {

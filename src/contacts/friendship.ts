@@ -8,12 +8,18 @@
  *   request-received ──add──▶ friends
  *   request-received ──decline──▶ declined        (further requests from the key are dropped)
  *   any ──block──▶ blocked ──unblock──▶ none
- *   friends | request-sent ──remove──▶ none
+ *   friends | request-sent | key-added ──remove──▶ none
+ *
+ * Adding by public key alone (Tox's add-without-request) sends nothing the other side is told of:
+ *   none ──add-key──▶ key-added ──remote hello | request | accept──▶ friends
+ * A peer that added my key but I did not add theirs is a stranger whose hello is dropped.
  */
-export type FriendshipState = 'none' | 'request-sent' | 'request-received' | 'friends' | 'declined' | 'blocked'
+export type FriendshipState = 'none' | 'request-sent' | 'request-received' | 'friends' | 'declined' | 'blocked' | 'key-added'
 
 export type FriendshipInput =
   | { type: 'add' }
+  | { type: 'add-key' }
+  | { type: 'remote-hello' }
   | { type: 'accept' }
   | { type: 'decline' }
   | { type: 'remove' }
@@ -42,6 +48,11 @@ const same = (state: FriendshipState, error?: FriendshipError): Step => ({ state
 export function step (state: FriendshipState, input: FriendshipInput): Step {
   switch (input.type) {
     case 'add': return onAdd(state)
+    case 'add-key': return onAddKey(state)
+    case 'remote-hello':
+      return state === 'key-added'
+        ? { state: 'friends', effects: ['store-friend', 'emit-added'] }
+        : same(state)
     case 'accept':
       return state === 'request-received'
         ? { state: 'friends', effects: ['store-friend', 'drop-request', 'send-accept', 'emit-added', 'connect'] }
@@ -51,7 +62,7 @@ export function step (state: FriendshipState, input: FriendshipInput): Step {
         ? { state: 'declined', effects: ['drop-request', 'store-block', 'send-decline', 'disconnect'] }
         : same(state, 'NOT_FOUND')
     case 'remove':
-      return state === 'friends' || state === 'request-sent'
+      return state === 'friends' || state === 'request-sent' || state === 'key-added'
         ? { state: 'none', effects: ['delete-friend', 'emit-removed', 'disconnect'] }
         : same(state, 'NOT_FOUND')
     case 'block':
@@ -62,7 +73,7 @@ export function step (state: FriendshipState, input: FriendshipInput): Step {
         : same(state, 'NOT_FOUND')
     case 'remote-request': return onRemoteRequest(state, input.nospamOk)
     case 'remote-accept':
-      return state === 'request-sent'
+      return state === 'request-sent' || state === 'key-added'
         ? { state: 'friends', effects: ['store-friend', 'emit-added'] }
         : same(state)
     case 'remote-decline':
@@ -72,8 +83,20 @@ export function step (state: FriendshipState, input: FriendshipInput): Step {
   }
 }
 
+function onAddKey (state: FriendshipState): Step {
+  switch (state) {
+    case 'none':
+    case 'declined': return { state: 'key-added', effects: ['delete-block', 'store-friend', 'connect'] }
+    // A request already asks for more than a key-add would; keep waiting for its answer.
+    case 'request-sent':
+    case 'key-added': return same(state)
+    default: return onAdd(state)
+  }
+}
+
 function onAdd (state: FriendshipState): Step {
   switch (state) {
+    case 'key-added': return { state: 'request-sent', effects: ['store-friend', 'send-request', 'connect'] }
     case 'none':
     case 'declined': return { state: 'request-sent', effects: ['delete-block', 'store-friend', 'send-request', 'connect'] }
     case 'request-sent': return { state, effects: ['store-friend', 'send-request', 'connect'] }
@@ -87,7 +110,8 @@ function onRemoteRequest (state: FriendshipState, nospamOk: boolean): Step {
   switch (state) {
     // A friend who lost our friendship (reinstall, restore) asks again: answer, whatever the nospam.
     case 'friends': return { state, effects: ['send-accept'] }
-    case 'request-sent': return { state: 'friends', effects: ['store-friend', 'send-accept', 'emit-added'] }
+    case 'request-sent':
+    case 'key-added': return { state: 'friends', effects: ['store-friend', 'send-accept', 'emit-added'] }
     case 'none': return nospamOk ? { state: 'request-received', effects: ['store-request', 'emit-request'] } : same(state)
     // A repeated request refreshes the stored one but does not notify again.
     case 'request-received': return nospamOk ? { state, effects: ['store-request'] } : same(state)
@@ -98,7 +122,7 @@ function onRemoteRequest (state: FriendshipState, nospamOk: boolean): Step {
 
 function blockEffects (state: FriendshipState): FriendshipEffect[] {
   const fx: FriendshipEffect[] = ['store-block', 'disconnect']
-  if (state === 'friends' || state === 'request-sent') fx.unshift('delete-friend', 'emit-removed')
+  if (state === 'friends' || state === 'request-sent' || state === 'key-added') fx.unshift('delete-friend', 'emit-removed')
   if (state === 'request-received') fx.unshift('drop-request')
   return fx
 }

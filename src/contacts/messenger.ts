@@ -96,7 +96,8 @@ export class Messenger extends EventEmitter {
       // While nothing can be stored, friends keep their messages queued until the disk takes them.
       refused: (hex) => (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) || this.disk.refusing,
       blocked: (hex) => this.blocks.has(hex),
-      slowRedial: (rt) => rt.rec.state === 'request-sent',
+      // Until they accept (or while the friendship is not settled) I am a stranger to them.
+      slowRedial: (rt) => rt.rec.state !== 'friends',
       handlers: {
         onOpen: (l: Link) => this.openHandler(l),
         onFrame: (l: Link, f: Frame) => this.frameHandler(l, f),

@@ -6,6 +6,8 @@ import QRCode from 'qrcode'
  * stays square-ish, fits an 80-column terminal, and scans on dark themes too. Level L keeps it small:
  * a screen is not a scratched label, and the ID has its own checksum.
  */
-export async function qrText (text: string): Promise<string> {
+export async function qrText (text: string, ansi = true): Promise<string> {
+  // Without a terminal (a pipe, a file) the same blocks come without colour codes.
+  if (!ansi) return await QRCode.toString(text, { type: 'utf8', errorCorrectionLevel: 'L' })
   return await QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' })
 }

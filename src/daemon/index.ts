@@ -16,6 +16,13 @@ export async function runDaemon (opts: import('./daemon.js').DaemonOptions): Pro
   return await run(opts)
 }
 export { startDaemonDetached, daemonStatus, stopDaemon } from './daemon-process.js'
+
+/** `psst passwd`: re-encrypts the profile (the daemon must not run); loaded on use. */
+export async function changePassphrase (home: string, oldPassphrase: string | null, newPassphrase: string | null): Promise<import('../storage/rekey.js').RekeyResult> {
+  const [{ rekeyProfile }, { cryptoReady }] = await Promise.all([import('../storage/rekey.js'), import('../crypto/sodium.js')])
+  await cryptoReady()
+  return await rekeyProfile(home, oldPassphrase, newPassphrase)
+}
 export { installUnit, uninstallUnit } from './service-unit.js'
 export { fileLogger } from './log-file.js'
 export { checkRunningMatches } from './settings.js'

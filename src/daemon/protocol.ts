@@ -5,7 +5,7 @@ import type { FriendRuntime } from '../contacts/friend-runtime.js'
 import type { Frame, FriendRequest, Hello, PresenceUpdate } from '../wire/frames.js'
 import { onMessage, onReceipt, onHelloStreams, pump } from '../chat/delivery.js'
 import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
-import { becomeFriends, onRemoteRequest, onRemoteDecline } from '../contacts/friends-service.js'
+import { becomeFriends, onRemoteRequest, onRemoteDecline, noteRename } from '../contacts/friends-service.js'
 
 /** How long a typing indicator lasts without a refresh. */
 const TYPING_TTL_MS = 6000
@@ -21,7 +21,8 @@ export function installProtocol (m: Messenger): void {
 function onOpen (m: Messenger, link: Link): void {
   const rt = m.friends.get(link.hex)
   if (rt === undefined || rt.link !== link) return
-  if (rt.rec.state === 'friends') {
+  // A key added alone says hello as a friend would: only a peer that added ours too answers.
+  if (rt.rec.state === 'friends' || rt.rec.state === 'key-added') {
     link.send(m.hello(rt))
   } else {
     link.send({ type: 'friendRequest', nospam: rt.rec.requestNospam, message: rt.rec.requestMessage, name: m.profile.name })
@@ -33,7 +34,7 @@ function onFrame (m: Messenger, link: Link, frame: Frame): void {
   if (frame.type === 'pong') return
   const rt = m.friends.get(link.hex)
   if (rt === undefined || rt.link !== link) return onStrangerFrame(m, link, frame)
-  if (rt.rec.state === 'request-sent') return onPendingFrame(m, rt, link, frame)
+  if (rt.rec.state !== 'friends') return onPendingFrame(m, rt, link, frame)
   switch (frame.type) {
     case 'hello': return onHello(m, rt, link, frame)
     case 'friendRequest': link.send({ type: 'friendAccept', name: m.profile.name }); return
@@ -56,7 +57,10 @@ function onStrangerFrame (m: Messenger, link: Link, frame: Frame): void {
   void onRemoteRequest(m, link, frame as FriendRequest)
 }
 
-/** We asked them: a hello or an accept means yes, a request means they asked too. */
+/**
+ * We asked them, or added their key: a hello or an accept means yes, a request means they asked
+ * too. A decline only answers a request, so a key-added entry ignores it.
+ */
 function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Frame): void {
   switch (frame.type) {
     case 'hello':
@@ -73,6 +77,7 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
       })
       return
     case 'friendDecline':
+      if (rt.rec.state === 'key-added') return
       m.emitEvent({ type: 'warning', message: `${rt.rec.name || rt.hex.slice(0, 12)} declined your friend request` })
       void onRemoteDecline(m, rt)
       return
@@ -82,7 +87,7 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
 }
 
 function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
-  applyPresence(rt, hello)
+  applyPresence(m, rt, hello)
   // A copy: the decoded field is a view into the received chunk, which must not stay alive.
   rt.rec.mailbox = hello.mailbox === null ? null : Buffer.from(hello.mailbox)
   if (link.ready) {
@@ -107,12 +112,13 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
 }
 
 function onPresence (m: Messenger, rt: FriendRuntime, p: PresenceUpdate): void {
-  applyPresence(rt, p)
+  applyPresence(m, rt, p)
   m.save(rt)
   m.emitEvent(presenceEvent(rt))
 }
 
-function applyPresence (rt: FriendRuntime, p: { name: string, status: PresenceUpdate['status'], statusMessage: string }): void {
+function applyPresence (m: Messenger, rt: FriendRuntime, p: { name: string, status: PresenceUpdate['status'], statusMessage: string }): void {
+  noteRename(m, rt, p.name)
   rt.rec.name = p.name
   rt.rec.status = p.status
   rt.rec.statusMessage = p.statusMessage

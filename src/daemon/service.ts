@@ -3,10 +3,11 @@ import type { Method, Params, Result, Presence } from './api.js'
 import { idInfo, checkName } from './profile.js'
 import { friendInfo } from '../contacts/friend-runtime.js'
 import {
-  addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView
+  addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
 import { send, waitDelivered, history } from '../chat/delivery.js'
 import { presenceEvent } from './protocol.js'
+import { shownName } from '../contacts/names.js'
 import { toHex, fromHex } from '../crypto/identity.js'
 import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
@@ -34,6 +35,24 @@ async function broadcastPresence (m: Messenger): Promise<void> {
   }
 }
 
+/** A message of only white space shows as nothing at the other end: refused, as IRC clients do. */
+function notBlank (text: string): string {
+  if (text.trim() === '') throw new PsstError('EMPTY', 'the message is empty (only spaces); nothing was sent')
+  return text
+}
+
+/** History is deleted with the friend (psst remove): say so instead of a bare "no friend matches". */
+function friendForHistory (m: Messenger, query: string): ReturnType<typeof findFriend> {
+  try {
+    return findFriend(m, query)
+  } catch (err) {
+    if (err instanceof PsstError && err.code === 'NOT_FOUND') {
+      throw new PsstError('NOT_FOUND', `${err.message}; a removed friend's history is deleted with them (psst friends lists who is left)`)
+    }
+    throw err
+  }
+}
+
 /** Tells every client (the TUI shows it in its bars) that my name or status changed. */
 function profileChanged (m: Messenger): void {
   const p = m.profile
@@ -51,13 +70,17 @@ export const handlers: Handlers = {
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
   requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
-  accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)')),
+  accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
+  alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map(friendInfo).sort((a, b) => a.name.localeCompare(b.name) || a.publicKey.localeCompare(b.publicKey)),
+  friends: (m) => [...m.friends.values()].map((rt) => friendView(m, rt))
+    .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
   unblock: (m, p) => unblock(m, str(p.key, 'a key')),
-  blocked: (m) => [...m.blocks.values()].filter((b) => !b.declinedOnly).map((b) => toHex(b.publicKey)),
+  blocked: (m) => [...m.blocks.values()]
+    .map((b) => ({ publicKey: toHex(b.publicKey), name: b.name ?? '', declined: b.declinedOnly, at: b.at }))
+    .sort((a, b) => a.at - b.at),
   nick: async (m, p) => {
     m.profile = { ...m.profile, name: checkName(str(p.name, 'a name')) }
     await broadcastPresence(m)
@@ -73,9 +96,10 @@ export const handlers: Handlers = {
     profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [str(p.text, 'message text')], p.action === true ? 'action' : 'text'))[0],
+  send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
   sendMany: (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
+    p.texts.forEach((t) => notBlank(str(t, 'message text')))
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
@@ -94,7 +118,7 @@ export const handlers: Handlers = {
   history: (m, p) => {
     const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
     const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
-    return history(m, findFriend(m, str(p.friend, 'a friend')), limit, before)
+    return history(m, friendForHistory(m, str(p.friend, 'a friend')), limit, before)
   },
   markRead: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))

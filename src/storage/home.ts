@@ -2,6 +2,7 @@ import { mkdirSync, chmodSync, existsSync, statSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { homedir, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { PsstError } from '../errors.js'
 
 /** Where a profile lives: --home, then PSST_HOME, then $XDG_DATA_HOME/psst, then ~/.local/share/psst. */
 export function resolveHome (explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -18,9 +19,21 @@ export function defaultHome (env: NodeJS.ProcessEnv = process.env): string {
 
 /** Creates the folder readable by its owner only (0700), also when it already existed. */
 export function ensurePrivateDir (dir: string): void {
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
-  chmodSync(dir, 0o700)
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
+    chmodSync(dir, 0o700)
+  } catch (err) {
+    throw readOnly((err as NodeJS.ErrnoException).code, dir) ?? err
+  }
 }
+
+/** A folder psst cannot write to is said as such, not as a lock held by someone else. */
+export function readOnly (code: string | undefined, home: string): PsstError | null {
+  if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return null
+  const why = code === 'EROFS' ? 'it is on a read-only file system' : 'permission denied'
+  return new PsstError('READ_ONLY', `cannot write in ${home} (${why}): psst keeps its lock, database and socket there; make it writable, or copy it and use --home <copy>`)
+}
+
 
 /** sun_path holds 108 bytes with its terminating NUL. */
 const MAX_SOCKET_PATH = 107

@@ -30,6 +30,9 @@ export class LevelStore {
       await db.open()
     } catch (err) {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message
+      if (/read-only file system|permission denied/i.test(cause)) {
+        throw new PsstError('READ_ONLY', `cannot write in ${label} (${/read-only/i.test(cause) ? 'it is on a read-only file system' : 'permission denied'}): psst keeps its database there; make it writable, or copy it and use --home <copy>`)
+      }
       if (/lock/i.test(cause)) throw new PsstError('PROFILE_IN_USE', `profile ${label} is in use by another process`)
       // LevelDB writes a new log at every open: on a full disk that fails, and the data is fine.
       if (isDiskFull(err)) throw new PsstError('DISK_FULL', `disk full: cannot open the database of ${label}; nothing is damaged, free some space and try again`)

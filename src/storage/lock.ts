@@ -1,6 +1,7 @@
 import { openSync, writeSync, closeSync, readFileSync, readdirSync, readlinkSync, unlinkSync, existsSync, constants } from 'node:fs'
 import { resolve } from 'node:path'
 import { PsstError } from '../errors.js'
+import { readOnly } from './home.js'
 
 /**
  * True if a process with this pid runs. A killed daemon whose parent has not reaped it yet is a
@@ -90,12 +91,13 @@ export function acquireLock (file: string, home: string): Lock {
       // Kept open while the lock is held: that is how holdsLock() recognises the holder.
       return { release: () => { try { closeSync(fd) } catch {} releaseIfOurs(file) } }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'EEXIST') throw readOnly(code, home) ?? err
       const pid = readLockPid(file)
       if (pid !== null && pid !== process.pid && holdsLock(pid, file)) {
         throw new PsstError('PROFILE_IN_USE', `profile ${home} is in use by pid ${pid}; use that process (or stop it with: psst daemon stop)`)
       }
-      try { unlinkSync(file) } catch {}
+      try { unlinkSync(file) } catch (e) { const ro = readOnly((e as NodeJS.ErrnoException).code, home); if (ro !== null) throw ro }
     }
   }
   throw new PsstError('PROFILE_IN_USE', `profile ${home} is locked by ${file}; remove it if no psst process runs`)

@@ -6,6 +6,7 @@ import { encodeJournalRecord, type JournalOp, type JournalRecord } from '../wire
 import { storeError, SpaceWatch, freeBytes, mib } from './disk.js'
 import { createVault, readHeader, unlockVault, type Vault } from './vault.js'
 import { acquireLock, type Lock } from './lock.js'
+import { recoverRekey } from './rekey-files.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
   Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
@@ -188,6 +189,7 @@ export class ProfileStore {
   hasRoom (bytes: number): boolean { return this.#space.hasRoom(bytes) }
 
   static exists (home: string): boolean {
+    recoverRekey(home)
     return existsSync(paths.header(home))
   }
 

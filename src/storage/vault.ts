@@ -3,6 +3,7 @@ import { deriveKey, newKdfParams } from '../crypto/kdf.js'
 import { encrypt, decrypt, keyedHash, subkey } from '../crypto/aead.js'
 import { HeaderFile, type HeaderRecord } from '../wire/records.js'
 import { PsstError } from '../errors.js'
+import { recoverRekey } from './rekey-files.js'
 
 /**
  * What separates a plain profile from an encrypted one. Values are sealed with the
@@ -50,6 +51,8 @@ export function createVault (headerPath: string, passphrase: string | null): Vau
 }
 
 export function readHeader (headerPath: string, home: string): HeaderRecord {
+  // An interrupted passphrase change is finished (or undone) before anyone reads the header.
+  recoverRekey(home)
   if (!existsSync(headerPath)) throw new PsstError('NO_PROFILE', `no psst profile in ${home}; create one with: psst init`)
   const header = HeaderFile.decode(readFileSync(headerPath))
   if (header === null) throw new PsstError('PROFILE_CORRUPT', `the profile header ${headerPath} is damaged; restore it from a backup`)

@@ -32,9 +32,19 @@ export interface Protection {
 
 export interface FriendInfo {
   publicKey: string
-  /** "friends", or "request-sent" while our request waits for an answer. */
-  state: 'friends' | 'request-sent'
+  /**
+   * "friends"; "request-sent" while our request waits for an answer; "key-added" when I added
+   * their public key alone and wait for them to add mine.
+   */
+  state: 'friends' | 'request-sent' | 'key-added'
+  /** The name they chose. */
   name: string
+  /** The name I chose for them ('' when none): shown and matched before `name`. */
+  alias?: string
+  /** Their recent name changes, oldest first (at: ms since the epoch). */
+  renames?: Array<{ at: number, from: string, to: string }>
+  /** Set when this friend's name or key start looks like another friend's: shown with the key. */
+  lookalike?: string
   online: boolean
   status: Presence
   statusMessage: string
@@ -53,6 +63,8 @@ export interface RequestInfo {
   /** Set when the requester looks like an existing friend (same name or key prefix): check before accepting. */
   lookalike?: string
 }
+
+export interface BlockedInfo { publicKey: string, name: string, declined: boolean, at: number }
 
 export interface OutgoingRequestInfo { publicKey: string, message: string, sentAt: number }
 
@@ -121,15 +133,20 @@ export interface Methods {
   nospam: { params: { new?: boolean }, result: IdInfo }
   status: { params: Record<string, never>, result: DaemonStatus }
   stop: { params: Record<string, never>, result: { stopping: true } }
-  add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' } }
+  /** `id` is a psst ID (sends a request) or a 64-hex public key alone (no request: see FriendInfo.state). */
+  add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' | 'key-added' } }
   requests: { params: Record<string, never>, result: RequestInfo[] }
-  accept: { params: { friend: string }, result: FriendInfo }
+  /** A request with a `lookalike` warning is refused (LOOKALIKE) unless `force`. */
+  accept: { params: { friend: string, force?: boolean }, result: FriendInfo }
+  /** Sets (a string), clears (null) or just reads (absent) the name I chose for a friend. */
+  alias: { params: { friend: string, alias?: string | null }, result: FriendInfo }
   decline: { params: { friend: string }, result: { publicKey: string } }
   friends: { params: Record<string, never>, result: FriendInfo[] }
   remove: { params: { friend: string }, result: { publicKey: string } }
   block: { params: { key: string }, result: { publicKey: string } }
   unblock: { params: { key: string }, result: { publicKey: string } }
-  blocked: { params: Record<string, never>, result: string[] }
+  /** Blocked keys and declined requesters (`declined`: only declined; its requests are dropped unseen). */
+  blocked: { params: Record<string, never>, result: BlockedInfo[] }
   nick: { params: { name: string }, result: IdInfo }
   setStatus: { params: { status: Presence, message?: string }, result: { status: Presence, statusMessage: string } }
   send: { params: { friend: string, text: string, action?: boolean }, result: SendResult }
@@ -187,6 +204,8 @@ export type PsstEvent =
   | { type: 'friend-request' } & RequestInfo
   | { type: 'friend-added', publicKey: string, name: string }
   | { type: 'friend-removed', publicKey: string }
+  /** A friend changed the name they chose (`alias` is mine for them, '' when none). */
+  | { type: 'rename', publicKey: string, from: string, to: string, alias: string }
   | { type: 'presence', publicKey: string, name: string, online: boolean, status: Presence, statusMessage: string }
   | { type: 'message', friend: string } & HistoryEntry
   /** My messages to `friend` with seq <= upTo were written to the connection (`ids`: those known). */
@@ -209,7 +228,7 @@ export type PsstEvent =
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

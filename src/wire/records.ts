@@ -4,7 +4,7 @@
  */
 import c from 'compact-encoding'
 import {
-  struct, boundedString, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
+  struct, boundedString, boundedArray, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
   optionalFixed32, type Codec
 } from './codec.js'
 import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, noStream, type WirePresence, type WireKind } from './frames.js'
@@ -32,7 +32,11 @@ const profile = struct<ProfileRecord>([
   ['createdAt', uint]
 ])
 
-export const FRIEND_STATES = ['request-sent', 'friends'] as const
+/**
+ * `key-added`: I added their public key (no request, as Tox's add-by-key); they become a friend
+ * once they added mine too. New states go at the end: old records keep their numbers.
+ */
+export const FRIEND_STATES = ['request-sent', 'friends', 'key-added'] as const
 export type FriendState = typeof FRIEND_STATES[number]
 
 /** A friend, or someone we sent a request to. Counters drive delivery (docs/design.md, Delivery). */
@@ -69,7 +73,15 @@ export interface FriendRecord {
   sendStream: Buffer
   /** Their stream to me that recvUpTo counts (all zeros until their hello names one). */
   recvStream: Buffer
+  /** The name I chose for them (version 3); '' when none. Shown and matched before theirs. */
+  alias?: string
+  /** Their last name changes, oldest first (version 3): history shows "bob is now known as bobby". */
+  renames?: Rename[]
 }
+export interface Rename { at: number, from: string, to: string }
+/** Renames kept per friend: enough to explain a recent history, bounded like every record. */
+export const MAX_RENAMES = 8
+const rename = struct<Rename>([['at', uint], ['from', name], ['to', name]])
 const friendV1Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [
   ['publicKey', fixed32], ['state', enumOf(FRIEND_STATES)], ['name', name],
   ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['lastSeen', uint],
@@ -80,8 +92,11 @@ const friendV1Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [
 ]
 /** Version 1 had no stream ids: it reads as the all-zero stream both ways, which is what the peer's old record holds too. */
 const friendV1 = struct<FriendRecord>(friendV1Fields)
-const friend = struct<FriendRecord>([...friendV1Fields, ['sendStream', fixed16], ['recvStream', fixed16]])
-const FRIEND_VERSION = 2
+const friendV2Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [...friendV1Fields, ['sendStream', fixed16], ['recvStream', fixed16]]
+const friendV2 = struct<FriendRecord>(friendV2Fields)
+/** Version 3 added alias and renames; versions 1 and 2 read as having neither. */
+const friend = struct<FriendRecord>([...friendV2Fields, ['alias', name], ['renames', boundedArray(rename, MAX_RENAMES)]])
+const FRIEND_VERSION = 3
 
 /** An incoming friend request waiting for accept/decline. */
 export interface RequestRecord { publicKey: Buffer, name: string, message: string, receivedAt: number }
@@ -90,8 +105,11 @@ const request = struct<RequestRecord>([
 ])
 
 /** A key we refuse, or a request we declined (kept so it is not prompted again). */
-export interface BlockRecord { publicKey: Buffer, declinedOnly: boolean, at: number }
-const block = struct<BlockRecord>([['publicKey', fixed32], ['declinedOnly', bool], ['at', uint]])
+/** `name` (version 2) is the name it had when blocked, so `unblock dave` works where `block dave` did. */
+export interface BlockRecord { publicKey: Buffer, declinedOnly: boolean, at: number, name?: string }
+const BLOCK_V1_FIELDS: Array<[keyof BlockRecord & string, Codec<any>]> = [['publicKey', fixed32], ['declinedOnly', bool], ['at', uint]]
+const blockV1 = struct<BlockRecord>(BLOCK_V1_FIELDS)
+const block = struct<BlockRecord>([...BLOCK_V1_FIELDS, ['name', name]])
 
 /**
  * The daemon's network settings, kept with the profile so a daemon started later by any command
@@ -237,13 +255,34 @@ function encodeMessageRecord (r: MessageRecord): Buffer {
 }
 
 const friendRecord = {
-  encode (v: FriendRecord): Buffer { return encodeTagged(friend, FRIEND_VERSION, v) },
+  encode (v: FriendRecord): Buffer { return encodeTagged(friend, FRIEND_VERSION, { ...v, alias: v.alias ?? '', renames: v.renames ?? [] }) },
   decode (b: Uint8Array): FriendRecord | null {
     if (b.byteLength < 1) return null
     if (b[0] === FRIEND_VERSION) return decodeOrNull(friend, b.subarray(1))
+    const noNames = { alias: '', renames: [] }
+    if (b[0] === 2) {
+      const v2 = decodeOrNull(friendV2, b.subarray(1))
+      return v2 === null ? null : { ...v2, ...noNames }
+    }
     if (b[0] !== VERSION) return null
     const old = decodeOrNull(friendV1, b.subarray(1))
-    return old === null ? null : { ...old, sendStream: noStream(), recvStream: noStream() }
+    return old === null ? null : { ...old, sendStream: noStream(), recvStream: noStream(), ...noNames }
+  },
+  /** Version 2 bytes (before aliases), for the test that such a profile still opens. */
+  encodeV2 (v: FriendRecord): Buffer { return encodeTagged(friendV2, 2, v) }
+}
+
+/** A record type at version 2 whose version 1 still reads (`fill` gives the new fields their defaults). */
+function upgraded<T> (v1: Codec<T>, v2: Codec<T>, complete: (v: T) => T, fill: (old: T) => T): { encode: (v: T) => Buffer, decode: (b: Uint8Array) => T | null } {
+  return {
+    encode (v) { return encodeTagged(v2, 2, complete(v)) },
+    decode (b) {
+      if (b.byteLength < 1) return null
+      if (b[0] === 2) return decodeOrNull(v2, b.subarray(1))
+      if (b[0] !== VERSION) return null
+      const old = decodeOrNull(v1, b.subarray(1))
+      return old === null ? null : fill(old)
+    }
   }
 }
 
@@ -251,7 +290,7 @@ export const Records = {
   profile: versioned(profile),
   friend: friendRecord,
   request: versioned(request),
-  block: versioned(block),
+  block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
   settings: versioned(settings),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode }
 }

@@ -162,6 +162,11 @@ export class FakeChatClient implements ChatClient {
         return f
       }
       case 'decline': return { publicKey: p.friend }
+      case 'alias': {
+        const f = this.#find(String(p.friend))
+        if (p.alias !== undefined) f.alias = p.alias === null ? '' : String(p.alias)
+        return { ...f }
+      }
       case 'remove': return { publicKey: this.#find(String(p.friend)).publicKey }
       case 'block': case 'unblock': return { publicKey: String(p.key) }
       case 'send': return this.#send(params as Params<'send'>)

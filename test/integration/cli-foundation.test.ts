@@ -92,8 +92,8 @@ describe('psst init / id / nospam', () => {
     expect((await psst(['init', '--name', 'bob', '--home', home])).code).toBe(0)
     const r = await psst(['id', '--home', home])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/^ID {4}[0-9A-F]{76}\nname {2}bob\ndisk {2}not encrypted\n$/)
-    expect(stderrLines(r)).toEqual(['warning: this profile is not encrypted (psst init --passphrase to protect it)'])
+    expect(r.stdout).toMatch(/^ID {4}[0-9A-F]{76}\nkey {3}[0-9a-f]{64}\nname {2}bob\n$/)
+    expect(stderrLines(r)).toEqual(['warning: this profile is not encrypted (psst passwd adds a passphrase)'])
   })
 
   it('nospam --new changes nospam and checksum; the key stays; the old ID stays parseable', async () => {

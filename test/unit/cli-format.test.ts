@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import type { FriendInfo, HistoryEntry, RequestInfo } from '../../src/daemon/api.js'
-import { dateTime, deliveryMark, eventText, friendsLines, historyLines, relativeTime, requestsLines, shortKey, daemonStatusLines } from '../../src/apps/cli/format.js'
+import { dateTime, deliveryMark, eventText, friendsLines, historyLines, relativeTime, requestsLines, shortKey, daemonStatusLines, relayStatusLines } from '../../src/apps/cli/format.js'
 import { noColours } from '../../src/apps/cli/text.js'
 import { displayName } from '../../src/apps/cli/commands/messages.js'
 
@@ -42,10 +42,19 @@ describe('cli format: friends and requests', () => {
       friend({ publicKey: KEY_B, name: 'carolyn', lastSeen: NOW - 3 * 3_600_000, unread: 2 })
     ], NOW, noColours)
     expect(lines).toEqual([
-      'NAME             KEY       STATUS   MESSAGE  LAST SEEN',
-      'bob              a1a1a1a1  away     lunch    now',
-      'carolyn (2 new)  b2b2b2b2  offline           3h ago'
+      'NAME     KEY       STATUS   NEW  MESSAGE  LAST SEEN',
+      'bob      a1a1a1a1  away          lunch    now',
+      'carolyn  b2b2b2b2  offline  2             3h ago'
     ])
+  })
+  it('shows my alias first with their name after it, and warns under the table about look-alikes', () => {
+    const lines = friendsLines([
+      friend({ name: 'bob', alias: 'bobby-work' }),
+      friend({ publicKey: KEY_B, name: 'bob', lookalike: 'looks like your friend bobby-work (a1a1a1a1): same name, different key' })
+    ], NOW, noColours)
+    expect(lines[1]).toMatch(/^bobby-work \(bob\) +a1a1a1a1/)
+    expect(lines[2]).toMatch(/^bob +b2b2b2b2/)
+    expect(lines[3]).toMatch(/^warning: bob \(b2b2b2b2\) looks like your friend bobby-work/)
   })
   it('shows pending outgoing requests and an empty list helpfully', () => {
     const lines = friendsLines([friend({ name: '', state: 'request-sent' })], NOW, noColours)
@@ -66,6 +75,12 @@ describe('cli format: friends and requests', () => {
     const reqs: RequestInfo[] = [{ publicKey: KEY_B, name: 'eve', message: 'hi it is eve', receivedAt: NOW - 120_000 }]
     expect(requestsLines(reqs, NOW, noColours)).toEqual(['NAME  KEY       RECEIVED  MESSAGE', 'eve   b2b2b2b2  2m ago    hi it is eve'])
     expect(requestsLines([], NOW, noColours)).toEqual(['no pending friend requests'])
+  })
+  it('flags a look-alike request in the table and says what to do', () => {
+    const reqs: RequestInfo[] = [{ publicKey: KEY_B, name: 'bob', message: 'hi', receivedAt: NOW, lookalike: 'looks like your friend bob (a1a1a1a1): same name, different key' }]
+    const lines = requestsLines(reqs, NOW, noColours)
+    expect(lines[1]).toMatch(/^bob \(!\) +b2b2b2b2/)
+    expect(lines[2]).toMatch(/^\(!\) bob \(b2b2b2b2\) looks like your friend bob \(a1a1a1a1\).*--force/)
   })
 })
 
@@ -111,5 +126,24 @@ describe('cli format: history and events', () => {
     const up = daemonStatusLines({ running: true, network: { bootstrap: null, dhtHost: null }, pid: 42, publicKey: KEY_A, dht: { state: 'online', host: '127.0.0.9', port: 5000, bootstrap: [] }, friendsOnline: 1, counters: {} })
     expect(up[0]).toBe('daemon   running (pid 42)')
     expect(up[2]).toBe('network  online on 127.0.0.9:5000')
+  })
+})
+
+describe('cli format: relay status for people', () => {
+  it('says times and sizes in words, never a raw epoch or JSON', () => {
+    const startedAt = NOW - 2 * 3_600_000
+    const lines = relayStatusLines({
+      pid: 42, publicKey: 'ab'.repeat(32), host: '127.0.0.1', port: 49737, dht: 'online', bootstrap: [], helpers: [49738, 49739],
+      relayed: 3, relayedActive: 1, relayedBytes: 5 * 1024 * 1024, ownerPolicy: 'open', allowedOwners: 0, owners: 2, held: 7, bytes: 2048,
+      refused: 2, refusedBy: { quota: 2 }, deposits: 9, fetched: 2, deleted: 2, expired: 0, connections: 1, startedAt,
+      limits: { ownerBytes: 64 * 1024 * 1024, depositsPerMinute: 60, retentionMs: 7 * 86_400_000, diskBytes: 1024 ** 3, maxOwners: 1000 }
+    }, NOW)
+    const text = lines.join('\n')
+    expect(text).not.toContain(String(startedAt))
+    expect(text).not.toMatch(/[{}[\]]/)
+    expect(lines[0]).toMatch(/^relay {6}running \(pid 42\), started \d{4}-\d\d-\d\d \d\d:\d\d \(2h ago\)$/)
+    expect(text).toContain('5.0 MiB')
+    expect(text).toContain('refused (quota 2)')
+    expect(text).toContain('kept 7 d')
   })
 })

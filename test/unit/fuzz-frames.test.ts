@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest'
 import { isDeepStrictEqual } from 'node:util'
 import { encodeFrame, decodeFrame, decodeFrameGeneric, MESSAGE_FRAME_CODE, PRESENCE_VALUES, KIND_VALUES, type Frame, type DecodedFrame } from '../../src/wire/frames.js'
-import { Records, HeaderFile, FRIEND_STATES, encodeSegment, decodeSegment } from '../../src/wire/records.js'
+import { Records, HeaderFile, FRIEND_STATES, MAX_RENAMES, encodeSegment, decodeSegment } from '../../src/wire/records.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES, MAX_RECEIPT_IDS, MAX_FRAME_BYTES } from '../../src/wire/limits.js'
 import { step, type FriendshipState, type FriendshipInput } from '../../src/contacts/friendship.js'
 import { judgeIncoming, judgeReceipt } from '../../src/streams/decide.js'
@@ -59,7 +59,8 @@ const RECORD_SAMPLES: Record<keyof typeof Records, Buffer[]> = {
   friend: [Records.friend.encode({
     publicKey: k(5), state: 'friends', name: 'bob', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
     requestNospam: Buffer.alloc(4, 1), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999, recvUpTo: 77,
-    nextIndex: 1_000_077, unread: 3, mailbox: null, txnSession: 's1', txnUpTo: 5, txnSeq: 9, sendStream: Buffer.alloc(16, 1), recvStream: Buffer.alloc(16, 2)
+    nextIndex: 1_000_077, unread: 3, mailbox: null, txnSession: 's1', txnUpTo: 5, txnSeq: 9, sendStream: Buffer.alloc(16, 1), recvStream: Buffer.alloc(16, 2),
+    alias: 'bobby', renames: [{ at: 7, from: 'rob', to: 'bob' }]
   } as any)],
   request: [Records.request.encode({ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 })],
   block: [Records.block.encode({ publicKey: k(10), declinedOnly: true, at: 5 })],
@@ -120,6 +121,9 @@ const STRING_BOUNDS: Record<string, number> = {
   requestMessage: MAX_REQUEST_MESSAGE_BYTES,
   body: MAX_MESSAGE_BYTES,
   txnSession: 64,
+  alias: MAX_NAME_BYTES,
+  from: MAX_NAME_BYTES,
+  to: MAX_NAME_BYTES,
   bootstrap: 4096,
   dhtHost: 255
 }
@@ -159,6 +163,9 @@ function outOfBounds (value: Record<string, unknown>): string | null {
       if (lengths !== undefined && !lengths.includes(v.byteLength)) return `${key}: ${v.byteLength} bytes`
     } else if (v === null) {
       if (key !== 'mailbox') return `${key}: null`
+    } else if (Array.isArray(v) && key === 'renames') {
+      if (v.length > MAX_RENAMES) return `${key}: array of ${v.length}`
+      for (const x of v) { const bad = outOfBounds(x); if (bad !== null) return `${key}.${bad}` }
     } else if (Array.isArray(v)) {
       if (key !== 'ids' || v.length > MAX_RECEIPT_IDS) return `${key}: array of ${v.length}`
       if (!v.every((x) => Buffer.isBuffer(x) && x.byteLength === 16)) return `${key}: bad id`
@@ -263,8 +270,8 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
   })
 })
 
-const STATES: FriendshipState[] = ['none', 'request-sent', 'request-received', 'friends', 'declined', 'blocked']
-const INPUT_TYPES = ['add', 'accept', 'decline', 'remove', 'block', 'unblock', 'remote-request', 'remote-accept', 'remote-decline'] as const
+const STATES: FriendshipState[] = ['none', 'request-sent', 'request-received', 'friends', 'declined', 'blocked', 'key-added']
+const INPUT_TYPES = ['add', 'add-key', 'remote-hello', 'accept', 'decline', 'remove', 'block', 'unblock', 'remote-request', 'remote-accept', 'remote-decline'] as const
 const EFFECTS = new Set(['send-request', 'send-accept', 'send-decline', 'store-request', 'drop-request', 'store-friend', 'delete-friend', 'store-block', 'delete-block', 'emit-request', 'emit-added', 'emit-removed', 'connect', 'disconnect'])
 
 /** Odd numbers a peer (or a bug) could hand the delivery rules. */

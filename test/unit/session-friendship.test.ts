@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import { step, type FriendshipState, type FriendshipInput, type FriendshipEffect, type FriendshipError } from '../../src/contacts/friendship.js'
 
-export const STATES: FriendshipState[] = ['none', 'request-sent', 'request-received', 'friends', 'declined', 'blocked']
+export const STATES: FriendshipState[] = ['none', 'request-sent', 'request-received', 'friends', 'declined', 'blocked', 'key-added']
 export const INPUTS: FriendshipInput[] = [
-  { type: 'add' }, { type: 'accept' }, { type: 'decline' }, { type: 'remove' }, { type: 'block' }, { type: 'unblock' },
+  { type: 'add' }, { type: 'add-key' }, { type: 'remote-hello' }, { type: 'accept' }, { type: 'decline' }, { type: 'remove' }, { type: 'block' }, { type: 'unblock' },
   { type: 'remote-request', nospamOk: true }, { type: 'remote-request', nospamOk: false },
   { type: 'remote-accept' }, { type: 'remote-decline' }
 ]
@@ -22,6 +22,8 @@ const REMOVE: FriendshipEffect[] = ['delete-friend', 'emit-removed', 'disconnect
 const TABLE: Record<FriendshipState, Record<string, Row>> = {
   none: {
     add: ['request-sent', ['delete-block', 'store-friend', 'send-request', 'connect']],
+    'add-key': ['key-added', ['delete-block', 'store-friend', 'connect']],
+    'remote-hello': stay('none'),
     accept: stay('none', 'NOT_FOUND'),
     decline: stay('none', 'NOT_FOUND'),
     remove: stay('none', 'NOT_FOUND'),
@@ -34,6 +36,8 @@ const TABLE: Record<FriendshipState, Record<string, Row>> = {
   },
   'request-sent': {
     add: ['request-sent', ['store-friend', 'send-request', 'connect']],
+    'add-key': stay('request-sent'),
+    'remote-hello': stay('request-sent'),
     accept: stay('request-sent', 'NOT_FOUND'),
     decline: stay('request-sent', 'NOT_FOUND'),
     remove: ['none', REMOVE],
@@ -47,6 +51,8 @@ const TABLE: Record<FriendshipState, Record<string, Row>> = {
   },
   'request-received': {
     add: ['friends', REQUEST_TO_FRIENDS],
+    'add-key': ['friends', REQUEST_TO_FRIENDS],
+    'remote-hello': stay('request-received'),
     accept: ['friends', REQUEST_TO_FRIENDS],
     decline: ['declined', ['drop-request', 'store-block', 'send-decline', 'disconnect']],
     remove: stay('request-received', 'NOT_FOUND'),
@@ -60,6 +66,8 @@ const TABLE: Record<FriendshipState, Record<string, Row>> = {
   },
   friends: {
     add: stay('friends', 'ALREADY_FRIENDS'),
+    'add-key': stay('friends', 'ALREADY_FRIENDS'),
+    'remote-hello': stay('friends'),
     accept: stay('friends', 'ALREADY_FRIENDS'),
     decline: stay('friends', 'NOT_FOUND'),
     remove: ['none', REMOVE],
@@ -73,6 +81,8 @@ const TABLE: Record<FriendshipState, Record<string, Row>> = {
   },
   declined: {
     add: ['request-sent', ['delete-block', 'store-friend', 'send-request', 'connect']],
+    'add-key': ['key-added', ['delete-block', 'store-friend', 'connect']],
+    'remote-hello': stay('declined'),
     accept: stay('declined', 'NOT_FOUND'),
     decline: stay('declined', 'NOT_FOUND'),
     remove: stay('declined', 'NOT_FOUND'),
@@ -86,6 +96,8 @@ const TABLE: Record<FriendshipState, Record<string, Row>> = {
   },
   blocked: {
     add: stay('blocked', 'BLOCKED'),
+    'add-key': stay('blocked', 'BLOCKED'),
+    'remote-hello': stay('blocked'),
     accept: stay('blocked', 'NOT_FOUND'),
     decline: stay('blocked', 'NOT_FOUND'),
     remove: stay('blocked', 'NOT_FOUND'),
@@ -95,6 +107,21 @@ const TABLE: Record<FriendshipState, Record<string, Row>> = {
     'remote-request(nospam bad)': stay('blocked'),
     'remote-accept': stay('blocked'),
     'remote-decline': stay('blocked')
+  },
+  // added by public key, waiting for them to add mine: they never hear of it until they do
+  'key-added': {
+    add: ['request-sent', ['store-friend', 'send-request', 'connect']],
+    'add-key': stay('key-added'),
+    'remote-hello': ['friends', ['store-friend', 'emit-added']],
+    accept: stay('key-added', 'NOT_FOUND'),
+    decline: stay('key-added', 'NOT_FOUND'),
+    remove: ['none', REMOVE],
+    block: ['blocked', ['delete-friend', 'emit-removed', 'store-block', 'disconnect']],
+    unblock: stay('key-added', 'NOT_FOUND'),
+    'remote-request(nospam ok)': ['friends', ['store-friend', 'send-accept', 'emit-added']],
+    'remote-request(nospam bad)': ['friends', ['store-friend', 'send-accept', 'emit-added']],
+    'remote-accept': ['friends', ['store-friend', 'emit-added']],
+    'remote-decline': stay('key-added')
   }
 }
 

@@ -63,10 +63,39 @@ describe('tui commands against the daemon', () => {
     const h = await harness(base())
     expect(h.c.state.windows.find('requests')).toBeDefined()
     await h.line('/accept')
-    expect(h.client.callsOf('accept')).toEqual([{ friend: DAVE }])
+    expect(h.client.callsOf('accept')).toEqual([{ friend: DAVE, force: false }])
     expect(h.c.state.windows.find('requests')).toBeUndefined()
     expect(h.c.state.book.get(DAVE)?.name).toBe('dave')
     expect(last(h.log())).toMatch(/you and dave are now friends/)
+  })
+
+  it('/accept <key prefix of a request> accepts that request (a hex word is not taken as a file id)', async () => {
+    const h = await harness(base())
+    await h.line(`/accept ${DAVE.slice(0, 8)}`)
+    expect(h.client.callsOf('fileAccept')).toEqual([])
+    expect(h.client.callsOf('accept')).toEqual([{ friend: DAVE, force: false }])
+  })
+
+  it('/accept of a look-alike request warns and asks for --force; the key prefix tells same names apart', async () => {
+    const EVE = '55555555' + 'f'.repeat(56)
+    const h = await harness({ ...base(), requests: [{ publicKey: EVE, name: 'Alice', message: 'new phone', receivedAt: 0 }] })
+    await h.line('/accept alice')
+    expect(h.client.callsOf('accept')).toEqual([])
+    expect(last(h.log())).toMatch(/looks like your friend alice \(11111111\).*\/accept 55555555 --force/)
+    await h.line('/accept 55555555 --force')
+    expect(h.client.callsOf('accept')).toEqual([{ friend: EVE, force: true }])
+    expect(h.c.state.book.nameOf(EVE)).toBe('Alice#55555555')
+    expect(h.c.state.book.nameOf(ALICE)).toBe('alice#11111111')
+  })
+
+  it('/alias names a friend: shown and matched first, "-" removes it', async () => {
+    const h = await harness(base())
+    await h.line('/alias bob robert')
+    expect(h.client.callsOf('alias')).toEqual([{ friend: BOB, alias: 'robert' }])
+    expect(h.c.state.book.nameOf(BOB)).toBe('robert')
+    expect(h.c.state.book.resolveFriend('rob').publicKey).toBe(BOB)
+    await h.line('/alias robert -')
+    expect(h.c.state.book.nameOf(BOB)).toBe('bob')
   })
 
   it('/query opens and switches, /me sends an action, /close closes', async () => {

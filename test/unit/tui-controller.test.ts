@@ -123,6 +123,14 @@ describe('tui controller', () => {
     expect(h.log().pop()).toBe('李小龍🐉 is offline')
   })
 
+  it('says a rename in the friend\'s window once, with my alias when I chose one', async () => {
+    const h = await harness(opts())
+    await h.line('/q 22222222')
+    h.client.emit({ type: 'rename', publicKey: BOB, from: '李小龍🐉', to: 'bruce', alias: 'sifu' })
+    expect(h.log().pop()).toBe('李小龍🐉 is now known as bruce (your alias for them: sifu)')
+    expect(h.c.state.book.get(BOB)?.name).toBe('bruce')
+  })
+
   it('keeps a scrolled-up view still while lines arrive, follows the bottom otherwise', async () => {
     const h = await harness(opts())
     await h.line('/q alice')

@@ -17,14 +17,15 @@ export const SAMPLE_RECORDS = {
     publicKey: k(5), state: 'friends', name: 'bob 🐝', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
     requestNospam: Buffer.from('cafebabe', 'hex'), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999,
     recvUpTo: 77, nextIndex: 1_000_077, unread: 3, mailbox: null,
-    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, sendStream: Buffer.alloc(16, 0x51), recvStream: Buffer.alloc(16, 0x52)
+    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, sendStream: Buffer.alloc(16, 0x51), recvStream: Buffer.alloc(16, 0x52),
+    alias: 'robert', renames: [{ at: 1, from: 'rob', to: 'bob 🐝' }]
   }, {
     publicKey: k(6), state: 'request-sent', name: '', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 0,
     requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0, nextIndex: 0, unread: 0, mailbox: k(8),
-    txnSession: '', txnUpTo: 0, txnSeq: 0, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16)
+    txnSession: '', txnUpTo: 0, txnSeq: 0, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16), alias: '', renames: []
   }] satisfies FriendRecord[],
   request: [{ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 }] satisfies RequestRecord[],
-  block: [{ publicKey: k(10), declinedOnly: true, at: 5 }, { publicKey: k(11), declinedOnly: false, at: 0 }] satisfies BlockRecord[],
+  block: [{ publicKey: k(10), declinedOnly: true, at: 5, name: 'dave' }, { publicKey: k(11), declinedOnly: false, at: 0, name: '' }] satisfies BlockRecord[],
   message: [
     { outgoing: true, id: id16, seq: 1, sentAt: 2, kind: 'text', body: 'hi' },
     { outgoing: false, id: id16, seq: 2 ** 40, sentAt: 2 ** 45, kind: 'action', body: 'x'.repeat(MAX_MESSAGE_BYTES) }
@@ -36,29 +37,35 @@ export const SAMPLE_HEADERS: HeaderRecord[] = [
   { encrypted: false, salt: Buffer.alloc(16), opslimit: 0, memlimit: 0, verifier: Buffer.alloc(0) }
 ]
 
+/** Records whose current version is not 1 (friend: 2 added alias and renames). */
+const VERSIONS: Record<string, number> = { friend: 3, block: 2 }
+
 describe('storage records: round trip, version byte, one reading', () => {
   for (const [name, samples] of Object.entries(SAMPLE_RECORDS)) {
     const codec = (Records as Record<string, { encode: (v: any) => Buffer, decode: (b: Uint8Array) => unknown }>)[name]
     it(name, () => {
       for (const rec of samples) {
         const bytes = codec.encode(rec)
-        expect(bytes[0]).toBe(name === 'friend' ? 2 : 1)
+        expect(bytes[0]).toBe(VERSIONS[name] ?? 1)
         expect(codec.decode(bytes)).toEqual(rec)
         expect(codec.decode(Buffer.concat([bytes, Buffer.from([0])]))).toBeNull()
         expect(codec.decode(bytes.subarray(0, bytes.byteLength - 1))).toBeNull()
         const wrongVersion = Buffer.from(bytes)
-        wrongVersion[0] = name === 'friend' ? 3 : 2
+        wrongVersion[0] = 9
         expect(codec.decode(wrongVersion)).toBeNull()
         expect(codec.decode(Buffer.alloc(0))).toBeNull()
       }
     })
   }
 
-  it('a friend record of version 1 (before stream ids) reads as the all-zero streams', () => {
-    const rec = SAMPLE_RECORDS.friend[0]
-    const v2 = Records.friend.encode(rec)
+  it('older friend records still read: version 2 (before aliases) and version 1 (before stream ids)', () => {
+    const { alias: _a, renames: _r, ...v2rec } = SAMPLE_RECORDS.friend[0]
+    const v2 = Records.friend.encodeV2(v2rec)
+    expect(v2[0]).toBe(2)
+    expect(Records.friend.decode(v2)).toEqual({ ...v2rec, alias: '', renames: [] })
+    expect(Records.friend.decode(Buffer.concat([v2, Buffer.from([0])]))).toBeNull()
     const v1 = Buffer.concat([Buffer.from([1]), v2.subarray(1, v2.byteLength - 32)])
-    expect(Records.friend.decode(v1)).toEqual({ ...rec, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16) })
+    expect(Records.friend.decode(v1)).toEqual({ ...v2rec, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16), alias: '', renames: [] })
   })
 
   it('bounds hold in stored records too', () => {
@@ -82,9 +89,11 @@ describe('storage records: round trip, version byte, one reading', () => {
     expect(HeaderFile.decode(Buffer.from('PSST'))).toBeNull()
   })
 
-  it('exact bytes of a block record (by hand): version | key(32) | bool | uint', () => {
-    expect(Records.block.encode({ publicKey: k(0xab), declinedOnly: true, at: 300 }).toString('hex'))
-      .toBe('01' + 'ab'.repeat(32) + '01' + 'fd2c01')
+  it('exact bytes of a block record (by hand): version 2 | key(32) | bool | uint | name; version 1 still reads', () => {
+    expect(Records.block.encode({ publicKey: k(0xab), declinedOnly: true, at: 300, name: 'dave' }).toString('hex'))
+      .toBe('02' + 'ab'.repeat(32) + '01' + 'fd2c01' + '04' + Buffer.from('dave').toString('hex'))
+    const v1 = Buffer.from('01' + 'ab'.repeat(32) + '01' + 'fd2c01', 'hex')
+    expect(Records.block.decode(v1)).toEqual({ publicKey: k(0xab), declinedOnly: true, at: 300, name: '' })
   })
 
   it('settings: exact bytes (version | bootstrap | dht host), round trip, and refusal of other versions', () => {

@@ -2,7 +2,7 @@
  * Human output of the CLI as pure functions (data in, lines out), so it can be tested without a daemon.
  * Stable when not a terminal: colour comes only from the `Colours` passed in.
  */
-import type { DaemonStatus, DeliveryState, FriendInfo, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
+import type { BlockedInfo, DaemonStatus, DeliveryState, FriendInfo, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
 import { table, type Colours } from './text.js'
 import { padEnd, stringWidth, truncate } from '../text/width.js'
 import { sanitizeLine } from '../text/sanitize.js'
@@ -44,19 +44,25 @@ export function relativeTime (ms: number, now: number): string {
 }
 
 export function idLines (info: IdInfo): string[] {
-  return [`ID    ${info.id}`, `name  ${sanitizeLine(info.name)}`]
+  return [`ID    ${info.id}`, `key   ${info.publicKey}`, `name  ${sanitizeLine(info.name)}`]
 }
 
 function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: string) => string } {
   if (f.state === 'request-sent') return { text: 'request sent', paint: c.dim }
+  if (f.state === 'key-added') return { text: 'waiting for them to add you', paint: c.dim }
   if (!f.online) return { text: 'offline', paint: c.dim }
   return { text: f.status, paint: f.status === 'online' ? c.green : c.yellow }
 }
 
-/** Name with the unread count; a friend whose name we do not know yet (request sent) shows as '?'. */
-function friendLabel (f: FriendInfo): string {
-  const name = f.name === '' ? '?' : sanitizeLine(f.name)
-  return f.unread > 0 ? `${name} (${f.unread} new)` : name
+/**
+ * The name to show: my alias for them, else their name, else '?' (a request not answered yet).
+ * With an alias their own name follows in parentheses, so a rename on their side stays visible.
+ */
+export function friendLabel (f: Pick<FriendInfo, 'name' | 'alias'>): string {
+  const alias = sanitizeLine(f.alias ?? '').trim()
+  const name = sanitizeLine(f.name).trim()
+  if (alias === '') return name === '' ? '?' : name
+  return name === '' || name.toLowerCase() === alias.toLowerCase() ? alias : `${alias} (${name})`
 }
 
 export function friendsLines (friends: FriendInfo[], now: number, c: Colours): string[] {
@@ -65,18 +71,30 @@ export function friendsLines (friends: FriendInfo[], now: number, c: Colours): s
     friendLabel(f),
     shortKey(f.publicKey),
     presenceLabel(f, c),
+    f.unread > 0 ? { text: String(f.unread), paint: c.bold } : '',
     truncate(sanitizeLine(f.statusMessage), STATUS_MESSAGE_COLUMNS),
     f.online ? 'now' : relativeTime(f.lastSeen, now)
   ])
-  return table(['NAME', 'KEY', 'STATUS', 'MESSAGE', 'LAST SEEN'], rows, c.bold)
+  const warnings = friends.filter((f) => f.lookalike !== undefined)
+    .map((f) => c.yellow(`warning: ${friendLabel(f)} (${shortKey(f.publicKey)}) ${sanitizeLine(f.lookalike ?? '')}; psst alias ${shortKey(f.publicKey)} <name> tells them apart`))
+  return [...table(['NAME', 'KEY', 'STATUS', 'NEW', 'MESSAGE', 'LAST SEEN'], rows, c.bold), ...warnings]
 }
 
 export function requestsLines (requests: RequestInfo[], now: number, c: Colours): string[] {
   if (requests.length === 0) return ['no pending friend requests']
   const rows = requests.map((r) => [
-    sanitizeLine(r.name), shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitizeLine(r.message)
+    r.lookalike === undefined ? sanitizeLine(r.name) : { text: `${sanitizeLine(r.name)} (!)`, paint: c.yellow },
+    shortKey(r.publicKey), relativeTime(r.receivedAt, now), sanitizeLine(r.message)
   ])
-  return table(['NAME', 'KEY', 'RECEIVED', 'MESSAGE'], rows, c.bold)
+  const warnings = requests.filter((r) => r.lookalike !== undefined)
+    .map((r) => c.yellow(`(!) ${sanitizeLine(r.name)} (${shortKey(r.publicKey)}) ${sanitizeLine(r.lookalike ?? '')}: compare the keys; accepting needs --force`))
+  return [...table(['NAME', 'KEY', 'RECEIVED', 'MESSAGE'], rows, c.bold), ...warnings]
+}
+
+export function blockedLines (list: BlockedInfo[], now: number, c: Colours): string[] {
+  if (list.length === 0) return ['no blocked or declined keys']
+  const rows = list.map((b) => [b.name === '' ? '?' : sanitizeLine(b.name), b.publicKey, b.declined ? 'declined' : 'blocked', relativeTime(b.at, now)])
+  return table(['NAME', 'KEY', 'WHY', 'SINCE'], rows, c.bold)
 }
 
 const MARKS: Record<DeliveryState, string> = { queued: '·', sent: '✓', delivered: '✓✓' }
@@ -103,6 +121,23 @@ export function historyLines (entries: HistoryEntry[], friendName: string, c: Co
   })
 }
 
+/** History lines with the friend's renames placed by time, each as "-- bob is now known as bobby". */
+export function historyWithRenames (entries: HistoryEntry[], renames: Array<{ at: number, from: string, to: string, alias?: string }>, friendName: string, c: Colours): string[] {
+  const lines = historyLines(entries, friendName, c)
+  const out: string[] = []
+  let r = 0
+  for (let i = 0; i < entries.length; i++) {
+    for (; r < renames.length && renames[r].at < entries[i].sentAt; r++) out.push(renameLine(renames[r], c))
+    out.push(lines[i])
+  }
+  for (; r < renames.length; r++) out.push(renameLine(renames[r], c))
+  return out
+}
+
+function renameLine (r: { at: number, from: string, to: string, alias?: string }, c: Colours): string {
+  return c.dim(`${dateTime(r.at)}  -- ${renameText(r)}`)
+}
+
 /** Resolves a public key to a display name for events; falls back to the short key. */
 export type NameOf = (publicKey: string) => string
 
@@ -123,6 +158,7 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
         (e.message ? `: ${sanitizeLine(e.message)}` : '') + ` — psst accept ${shortKey(e.publicKey)}`
     case 'friend-added': return `${sanitizeLine(e.name)} (${shortKey(e.publicKey)}) is now your friend`
     case 'friend-removed': return `${nameOf(e.publicKey)} was removed`
+    case 'rename': return renameText(e)
     case 'presence': {
       const state = e.online ? e.status : 'offline'
       return `${sanitizeLine(e.name)} is ${state}` + (e.statusMessage ? ` — ${sanitizeLine(e.statusMessage)}` : '')
@@ -136,6 +172,12 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
     case 'storage': return e.state === 'ok' ? 'storage: writable again' : `storage: ${sanitizeLine(e.message)}`
     default: return `event: ${sanitizeLine(JSON.stringify(e))}`
   }
+}
+
+/** "bob is now known as bobby", with my alias for them when I chose one. */
+export function renameText (e: { from: string, to: string, alias?: string }): string {
+  const alias = sanitizeLine(e.alias ?? '').trim()
+  return `${sanitizeLine(e.from)} is now known as ${sanitizeLine(e.to)}` + (alias === '' ? '' : ` (your alias for them: ${alias})`)
 }
 
 /** `watch` line: local time, event type, text. */
@@ -152,5 +194,63 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `network  ${s.dht.state}${where}`,
     `friends  ${s.friendsOnline} online`,
     ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`])
+  ]
+}
+
+/** What `psst relay status` reports, for people: sizes and times in words, no raw JSON. */
+export interface RelayStatusView {
+  pid: number
+  publicKey: string
+  host: string | null
+  port: number | null
+  dht: string
+  bootstrap: string[]
+  helpers: number[]
+  relayed: number
+  relayedActive: number
+  relayedBytes: number
+  ownerPolicy: string
+  allowedOwners: number
+  owners: number
+  held: number
+  bytes: number
+  refused: number
+  refusedBy: Partial<Record<string, number>>
+  deposits: number
+  fetched: number
+  deleted: number
+  expired: number
+  connections: number
+  startedAt: number
+  limits: { ownerBytes: number, depositsPerMinute: number, retentionMs: number, diskBytes: number, maxOwners: number }
+}
+
+export function bytesText (n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`
+  return `${(n / 1024 ** 3).toFixed(1)} GiB`
+}
+
+function durationText (ms: number): string {
+  if (ms % DAY === 0) return `${ms / DAY} d`
+  if (ms % HOUR === 0) return `${ms / HOUR} h`
+  return `${Math.round(ms / MINUTE)} min`
+}
+
+export function relayStatusLines (s: RelayStatusView, now: number): string[] {
+  const refusedBy = Object.entries(s.refusedBy).filter(([, n]) => (n ?? 0) > 0).map(([why, n]) => `${why} ${n ?? 0}`).join(', ')
+  const network = s.bootstrap.length === 0
+    ? `its own network${s.helpers.length > 0 ? ` (with ${s.helpers.length} helper nodes on ports ${s.helpers.join(', ')})` : ''}`
+    : `joined ${s.bootstrap.join(', ')}`
+  const l = s.limits
+  return [
+    `relay      running (pid ${s.pid}), started ${dateTime(s.startedAt)} (${relativeTime(s.startedAt, now)})`,
+    `key        ${s.publicKey}`,
+    `address    ${s.host ?? '?'}:${s.port ?? '?'} — network ${s.dht}, ${network}`,
+    `relayed    ${s.relayed} connections (${s.relayedActive} open now), ${bytesText(s.relayedBytes)}; ${s.connections} connections to the mailbox now`,
+    `mailboxes  ${s.owners} owners (admission: ${s.ownerPolicy}${s.allowedOwners > 0 ? `, ${s.allowedOwners} keys allowed` : ''}), ${s.held} messages held, ${bytesText(s.bytes)}`,
+    `mail       ${s.deposits} deposited, ${s.fetched} fetched, ${s.deleted} deleted, ${s.expired} expired; ${s.refused} refused${refusedBy === '' ? '' : ` (${refusedBy})`}`,
+    `limits     ${bytesText(l.ownerBytes)} per owner, ${bytesText(l.diskBytes)} in all, ${l.maxOwners} owners, ${l.depositsPerMinute} deposits a minute per sender, kept ${durationText(l.retentionMs)}`
   ]
 }

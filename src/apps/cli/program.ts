@@ -12,6 +12,8 @@ import { registerFriends } from './commands/friends.js'
 import { registerFiles } from './commands/files.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
+import { registerShell } from './commands/shell.js'
+import { registerDesktop } from './commands/desktop.js'
 import { examples, takeExitCode } from './commands/run.js'
 import { errorReport } from './output.js'
 import { packageVersion } from './version.js'
@@ -48,6 +50,8 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerDaemon(program)
   registerConfig(program)
   registerExtras(program)
+  registerDesktop(program)
+  registerShell(program)
   forEachCommand(program, (cmd) => {
     cmd.exitOverride()
     cmd.configureOutput({
@@ -70,11 +74,45 @@ export async function main (argv: string[], env: NodeJS.ProcessEnv = process.env
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0 // --help, --version, `psst help`
-      const message = err.code === 'commander.help' ? 'no command given' : err.message.replace(/^error:\s*/, '')
+      const message = err.code === 'commander.help' ? helpTopicError(argv.slice(2)) : err.message.replace(/^error:\s*/, '')
       return report(PsstError.usage(message), json, state.command, env)
     }
     return report(err, json, state.command, env)
   }
+}
+
+/** `psst help sned` lands in commander's "no command" help: name the unknown topic and the nearest command. */
+function helpTopicError (args: string[]): string {
+  const at = args.indexOf('help')
+  const topic = at >= 0 ? args.slice(at + 1).find((a) => !a.startsWith('-')) : undefined
+  if (topic === undefined) return 'no command given'
+  const names = buildProgram().commands.flatMap((c) => [c.name(), ...c.aliases()])
+  const near = nearest(topic, names)
+  return `unknown command '${topic}'${near === null ? '' : ` (Did you mean ${near}?)`}`
+}
+
+/** The name within edit distance 2 of `word` (as commander suggests for a mistyped command). */
+export function nearest (word: string, names: string[]): string | null {
+  let best: string | null = null
+  let bestDistance = 3
+  for (const n of names) {
+    const d = editDistance(word.toLowerCase(), n)
+    if (d < bestDistance) { best = n; bestDistance = d }
+  }
+  return best
+}
+
+function editDistance (a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const swap = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? prev[j - 2] + 1 : Infinity
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1), swap)
+    }
+    prev = row
+  }
+  return prev[b.length]
 }
 
 function report (err: unknown, json: boolean, command: string, env: NodeJS.ProcessEnv): number {

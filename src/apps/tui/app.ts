@@ -19,7 +19,7 @@ const MIN_PAINT_MS = 30
  * Runs the chat UI until the user quits (/quit or Ctrl+C twice → 0) or the daemon connection closes
  * (→ 1). Takes ownership of `client` and closes it before returning.
  */
-export async function runChat (client: ChatClient, opts: { title?: string, open?: string, settings?: Partial<ChatSettings> } = {}): Promise<number> {
+export async function runChat (client: ChatClient, opts: { title?: string, open?: string, settings?: Partial<ChatSettings>, draft?: string } = {}): Promise<number> {
   if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
     process.stderr.write('psst chat: needs a terminal (stdin and stdout must be a TTY)\n')
     closeQuietly(client)
@@ -89,6 +89,8 @@ export async function runChat (client: ChatClient, opts: { title?: string, open?
       t.onInput(piece => guard(() => c.handleInput(piece)))
       t.onResize(() => guard(() => { c.resize(t.cols, t.rows); paintNow(true) }))
       c.resize(t.cols, t.rows)
+      // `psst open psst:<ID>`: the command is typed for the user, who reads it and presses Enter.
+      if (opts.draft !== undefined) c.input.insert(opts.draft)
       paintNow(true)
       c.start().catch(fatal)
     })

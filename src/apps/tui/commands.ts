@@ -93,19 +93,31 @@ export const COMMANDS: Command[] = [
     }
   },
   {
-    name: 'accept', usage: '/accept [friend | file id]', arg: 'request', help: 'accept a friend request (the only one, or the one named), or in a conversation the file offered there',
+    name: 'accept', usage: '/accept [friend | file id] [--force]', arg: 'request', help: 'accept a friend request (the only one, or the one named; --force confirms a look-alike), or in a conversation the file offered there',
     async run (args, ctx) {
       const a = args.trim()
-      const isFileId = /^[0-9a-f]{4,32}$/i.test(a) && !ctx.book.requests.has(a)
+      // A hex word is a file id unless it starts the key of a pending request (the look-alike hint prints one).
+      const isFileId = /^[0-9a-f]{4,32}$/i.test(a) && ![...ctx.book.requests.keys()].some((k) => k.startsWith(a.toLowerCase()))
       if (isFileId || (a === '' && ctx.book.requests.size === 0 && ctx.window.kind === 'friend')) {
         const f = await ctx.client.call('fileAccept', isFileId ? { fileId: a } : { friend: ctx.window.key })
         ctx.print(`accepted ${f.name} — it will be saved as ${f.path}`)
         return
       }
-      const info = await ctx.client.call('accept', { friend: pickRequest(args, ctx) })
+      const force = /(^|\s)--force(\s|$)/.test(args)
+      const key = pickRequest(args.replace(/(^|\s)--force(?=\s|$)/, ' ').trim(), ctx)
+      const r = ctx.book.requests.get(key)
+      const like = r === undefined ? [] : ctx.book.lookAlikes(r)
+      if (like.length > 0 && !force) {
+        const f = like[0]
+        ctx.print(`${ctx.book.nameOf(key)} (${shortKey(key)}) looks like your friend ${ctx.book.nameOf(f.publicKey)} (${shortKey(f.publicKey)}) — compare the keys; /accept ${shortKey(key)} --force accepts anyway`, 'warn')
+        return
+      }
+      const info = await ctx.client.call('accept', { friend: key, force })
+      // The friend-added event may come before this answer and has said it already.
+      const told = ctx.book.get(info.publicKey)?.state === 'friends'
       ctx.friendAdded(info)
       const name = displayName(info.name, info.publicKey)
-      ctx.print(`you and ${name} are now friends — /query ${name} to talk`)
+      if (!told) ctx.print(`you and ${name} are now friends — /query ${name} to talk`)
     }
   },
   {
@@ -138,6 +150,17 @@ export const COMMANDS: Command[] = [
       ctx.book.setRequests(list)
       if (list.length === 0) ctx.print('no pending friend requests')
       for (const r of list) ctx.print(`${ctx.book.nameOf(r.publicKey)} (${shortKey(r.publicKey)}): ${r.message}`)
+    }
+  },
+  {
+    name: 'alias', usage: '/alias <friend> [name|-]', arg: 'friend', help: 'your own name for a friend, shown and matched first; "-" removes it',
+    async run (args, ctx) {
+      const [who, name] = splitFirst(need(args, this.usage))
+      const f = ctx.book.resolveFriend(who)
+      const info = await ctx.client.call('alias', name === '' ? { friend: f.publicKey } : { friend: f.publicKey, alias: name === '-' ? null : name })
+      ctx.book.upsert(info.publicKey, { alias: info.alias ?? '' })
+      const theirs = displayName(info.name, info.publicKey)
+      ctx.print((info.alias ?? '') === '' ? `${theirs} (${shortKey(info.publicKey)}) has no alias` : `${theirs} (${shortKey(info.publicKey)}) is now shown as ${info.alias ?? ''}`)
     }
   },
   {

@@ -33,6 +33,7 @@ function dispatch (c: ChatController, e: PsstEvent): void {
     case 'friend-request': onRequest(c, e); break
     case 'friend-added': onFriendAdded(c, e); break
     case 'friend-removed': onFriendRemoved(c, e); break
+    case 'rename': onRename(c, e); break
     case 'dht':
       if (c.state.dht !== e.state) c.print(c.state.windows.home, `DHT: ${e.state}`, e.state === 'online' ? 'info' : 'warn')
       c.state.dht = e.state
@@ -65,6 +66,16 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   c.notifyMessage(e.friend, e.text)
 }
 
+/** Their chosen name changed (the daemon tells once, also when my alias hides it). */
+function onRename (c: ChatController, e: Of<'rename'>): void {
+  c.state.book.upsert(e.publicKey, { name: e.to })
+  const alias = sanitize(e.alias, true).trim()
+  const text = `${sanitize(e.from, true)} is now known as ${sanitize(e.to, true)}` + (alias === '' ? '' : ` (your alias for them: ${alias})`)
+  const win = c.state.windows.find(e.publicKey)
+  if (win !== undefined) c.print(win, text, 'dim')
+  c.print(c.state.windows.home, text, 'dim')
+}
+
 function onFileOffer (c: ChatController, e: Of<'file-offer'>): void {
   const win = c.state.windows.find(e.friend) ?? c.openFriend(e.friend, false)
   const name = c.state.book.nameOf(e.friend)
@@ -80,7 +91,6 @@ function onFileEnd (c: ChatController, e: Of<'file-complete'> | Of<'file-failed'
 function onPresence (c: ChatController, e: Of<'presence'>): void {
   const book = c.state.book
   const before = book.get(e.publicKey)
-  const oldName = before === undefined ? null : book.nameOf(e.publicKey)
   const wentOffline = before?.online === true && !e.online
   book.upsert(e.publicKey, {
     name: e.name, online: e.online, status: e.status, statusMessage: e.statusMessage,
@@ -91,7 +101,6 @@ function onPresence (c: ChatController, e: Of<'presence'>): void {
   if (win === undefined || before === undefined) return
   const name = book.nameOf(e.publicKey)
   const lines: string[] = []
-  if (oldName !== null && oldName !== name) lines.push(`${oldName} is now known as ${name}`)
   if (before.online !== e.online || (e.online && before.status !== e.status)) lines.push(`${name} is ${presenceLabel(e)}`)
   if (before.statusMessage !== e.statusMessage && e.statusMessage.trim() !== '') {
     lines.push(`${name} changed the status message to "${sanitize(e.statusMessage, true)}"`)

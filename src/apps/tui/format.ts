@@ -164,6 +164,7 @@ export function formatSystem (text: string, level: SystemLevel, at: number, time
 
 export function presenceLabel (f: Pick<FriendInfo, 'online' | 'status'> & { state?: FriendInfo['state'] }): string {
   if (f.state === 'request-sent') return 'request sent'
+  if (f.state === 'key-added') return 'waiting for them to add you'
   if (!f.online) return 'offline'
   return f.status
 }
@@ -183,7 +184,7 @@ export function formatFriendRow (f: FriendInfo, nameWidth: number, glyphs: Glyph
     seg(' '),
     seg(name, nickStyle(f.publicKey)),
     seg(' '.repeat(Math.max(1, nameWidth - stringWidth(name) + 1))),
-    seg(presenceLabel(f).padEnd(8), f.state === 'request-sent' ? 'dim' : presenceStyle(f))
+    seg(presenceLabel(f).padEnd(8), f.state !== 'friends' ? 'dim' : presenceStyle(f))
   ]
   const status = sanitize(f.statusMessage, true).trim()
   if (status !== '') row.push(seg(` "${truncate(status, 40, glyphs.ellipsis)}"`, 'dim'))

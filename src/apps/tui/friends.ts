@@ -1,40 +1,23 @@
 /**
  * What the TUI knows about friends and pending requests, kept current from events, and how a
- * name or key prefix typed in a command is resolved (docs/design.md, Identity and IDs: a unique name/alias, or a unique
- * public-key prefix of at least 8 hex characters).
+ * name or key prefix typed in a command is resolved (the daemon's rule: docs/design.md, Names).
  */
-import { PsstError } from '../../errors.js'
+import { resolveName, lookalikeReason, sharedNames, type NameEntry } from '../../daemon/api.js'
 import type { FriendInfo, RequestInfo } from './client.js'
 import { displayName, shortKey } from './format.js'
 import { sanitize } from '../text/sanitize.js'
 
 export interface Named { publicKey: string, name: string }
 
-/**
- * Finds the one entry meant by `query`: an exact name (case-insensitive), else a key prefix of at least
- * 8 hex characters, else a unique name prefix. Throws NOT_FOUND or AMBIGUOUS naming the candidates.
- */
+/** A book entry as the shared naming rules see it (src/contacts/names.ts, through the API). */
+function entry<T extends Named> (f: T): T & NameEntry {
+  return { ...f, hex: f.publicKey, alias: (f as { alias?: string }).alias }
+}
+
+/** Finds the one entry meant by `query` with the daemon's own rule, so /query and psst send agree. */
 export function resolveKey<T extends Named> (query: string, list: readonly T[], what = 'friend'): T {
-  const q = query.trim()
-  if (q === '') throw PsstError.usage(`which ${what}?`)
-  const lower = q.toLowerCase()
-  const pick = (found: T[]): T | null => {
-    if (found.length === 1) return found[0]
-    if (found.length > 1) {
-      const names = found.map(f => `${displayName(f.name, f.publicKey)} (${shortKey(f.publicKey)})`).join(', ')
-      throw new PsstError('AMBIGUOUS', `"${q}" matches ${found.length} ${what}s: ${names}`)
-    }
-    return null
-  }
-  const exact = pick(list.filter(f => f.name.toLowerCase() === lower))
-  if (exact !== null) return exact
-  if (/^[0-9a-f]{8,64}$/i.test(q)) {
-    const byKey = pick(list.filter(f => f.publicKey.startsWith(lower)))
-    if (byKey !== null) return byKey
-  }
-  const byPrefix = pick(list.filter(f => f.name.toLowerCase().startsWith(lower)))
-  if (byPrefix !== null) return byPrefix
-  throw PsstError.notFound(`no ${what} matches "${q}"`)
+  const found = resolveName(query, list.map(entry), what)
+  return list.find(f => f.publicKey === found.hex)!
 }
 
 export class FriendBook {
@@ -56,10 +39,16 @@ export class FriendBook {
     return this.friends.get(key)
   }
 
-  /** Name to show for a key: the friend's or requester's name, else the key prefix. */
+  /**
+   * Name to show for a key: my alias, else the friend's or requester's name, else the key prefix.
+   * A friend whose shown name another friend shares carries its key prefix, so two "bob"s never
+   * look alike (the key is what tells an impostor apart).
+   */
   nameOf (key: string): string {
-    const f = this.friends.get(key) ?? this.requests.get(key)
-    return displayName(f?.name, key)
+    const f = this.friends.get(key)
+    if (f === undefined) return displayName(this.requests.get(key)?.name, key)
+    const name = displayName((f.alias ?? '') !== '' ? f.alias : f.name, key)
+    return sharedNames([...this.friends.values()].map(entry)).has(key) ? `${name}#${shortKey(key)}` : name
   }
 
   /** Adds a friend we only know by key and name (friend-added); keeps what we knew. */
@@ -89,7 +78,7 @@ export class FriendBook {
   /** Names as Tab completes them: clean and whole (not cut short), or the key prefix when empty. */
   completionNames (list: Iterable<Named>): string[] {
     return [...list].map(f => {
-      const n = sanitize(f.name, true).trim()
+      const n = sanitize((f as { alias?: string }).alias || f.name, true).trim()
       return n === '' ? shortKey(f.publicKey) : n
     })
   }
@@ -104,9 +93,7 @@ export class FriendBook {
 
   /** Friends whose name or key start look like `r`'s: shown before accepting (docs/reliability.md, case 15). */
   lookAlikes (r: Named): FriendInfo[] {
-    const name = r.name.trim().toLowerCase()
-    return [...this.friends.values()].filter(f => f.publicKey !== r.publicKey && (
-      (name !== '' && f.name.trim().toLowerCase() === name) ||
-      f.publicKey.slice(0, 8) === r.publicKey.slice(0, 8)))
+    const who = { hex: r.publicKey, name: r.name }
+    return [...this.friends.values()].filter(f => lookalikeReason(who, [entry(f)]) !== undefined)
   }
 }

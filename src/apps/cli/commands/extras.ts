@@ -3,11 +3,12 @@
  * use (see lazy.ts), so the CLI builds and works without them.
  */
 import type { Command } from 'commander'
+import type { Client } from '../../../daemon/index.js'
 import type { MailboxInfo } from '../../../daemon/api.js'
-import { parsePort, parsePublicKey } from '../args.js'
+import { parsePort, parsePublicKey, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
 import { LIMIT_FLAGS } from '../../../relay/limits.js'
-import { jsonLine } from '../text.js'
+import { relayStatusLines, shortKey } from '../format.js'
 import { examples, run, setExitCode, type Opts } from './run.js'
 
 
@@ -82,7 +83,7 @@ function registerRelay (program: Command): void {
     .action(run(async (ctx: Ctx) => {
       const { relayStatus } = await import('../../../relay/index.js')
       const status = await relayStatus({ home: ctx.home })
-      ctx.out.result(status, () => keyValueLines(status as unknown as Record<string, unknown>))
+      ctx.out.result(status, () => relayStatusLines(status, Date.now()))
     }))
 
   relay.command('invite')
@@ -129,11 +130,22 @@ function registerMailbox (program: Command): void {
     .description('use this relay as your mailbox and tell your friends')
     .argument('<relay>', "the relay's public key (64 hex characters, printed by psst relay)")
     .option('--invite <code>', 'the code from the relay operator (psst relay invite), when the relay admits by invite')
+    .option('--wait <seconds>', `how long to wait for the relay to confirm (default ${CONFIRM_SECONDS}); 0 does not wait`)
     .addHelpText('after', examples('psst mailbox set 5c0e…9a41', 'psst mailbox set 5c0e…9a41 --invite Zk3…'))
     .action(run(async (ctx: Ctx, opts: Opts, relayKey: string) => {
       const relay = parsePublicKey(relayKey, 'the relay key')
       const invite = typeof opts.invite === 'string' ? opts.invite : undefined
-      show(ctx, await (await ctx.client('daemon')).call('mailboxSet', invite === undefined ? { relay } : { relay, invite }))
+      const wait = opts.wait === '0' ? 0 : typeof opts.wait === 'string' ? parseSeconds(opts.wait) : CONFIRM_SECONDS
+      const client = await ctx.client('daemon')
+      const before = (await client.call('status', {})).counters
+      const info = await client.call('mailboxSet', invite === undefined ? { relay } : { relay, invite })
+      const answer = wait === 0 ? 'unchecked' : await relayAnswer(client, before, wait)
+      show(ctx, info)
+      if (answer === 'silent') {
+        ctx.out.warn(`relay ${shortKey(relay)} did not answer within ${wait} s: check the key is a psst relay's (psst relay status on it) and that it runs; psst keeps trying (psst mailbox clear undoes this)`)
+      } else if (answer !== 'registered' && answer !== 'unchecked') {
+        ctx.out.warn(`relay ${shortKey(relay)} refused to keep your mail (${answer})${answer === 'not-admitted' ? ': ask its operator for an invite (psst relay invite) and use --invite' : ''}`)
+      }
     }))
 
   mailbox.command('clear')
@@ -142,10 +154,20 @@ function registerMailbox (program: Command): void {
     .action(run(async (ctx: Ctx) => { show(ctx, await (await ctx.client('daemon')).call('mailboxClear', {})) }))
 }
 
-/** A flat object as aligned "key  value" lines; nested values as JSON. */
-function keyValueLines (value: unknown): string[] {
-  if (typeof value !== 'object' || value === null) return [String(value)]
-  const entries = Object.entries(value)
-  const width = Math.max(0, ...entries.map(([k]) => k.length))
-  return entries.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' ? jsonLine(v) : String(v)}`)
+/** Seconds `mailbox set` waits for the relay to register us: a key that is no relay never does. */
+const CONFIRM_SECONDS = 15
+
+/** Watches the daemon's counters until the relay registered us or refused, or the time is up. */
+async function relayAnswer (client: Client, before: Record<string, number>, seconds: number): Promise<string> {
+  const deadline = Date.now() + seconds * 1000
+  while (Date.now() < deadline) {
+    const now = (await client.call('status', {})).counters
+    for (const [k, v] of Object.entries(now)) {
+      if (!k.startsWith('mailbox-register') || v <= (before[k] ?? 0)) continue
+      return k === 'mailbox-registered' ? 'registered' : k.replace('mailbox-register-', '')
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return 'silent'
 }
+

@@ -1,29 +1,41 @@
-/** add, requests, accept, decline, friends, remove, block, unblock, blocked. */
+/** add, requests, accept, alias, decline, friends, remove, block, unblock, blocked. */
 import type { Command } from 'commander'
-import { parseId } from '../../../crypto/id.js'
+import { isPublicKeyHex, parseId } from '../../../crypto/id.js'
 import { joinWords, parseFriendRef } from '../args.js'
-import { friendsLines, requestsLines, shortKey } from '../format.js'
+import { blockedLines, friendsLines, requestsLines, shortKey } from '../format.js'
 import { REQUEST_FLOOD_ADVICE } from '../../../daemon/api.js'
 import { sanitizeLine } from '../../text/sanitize.js'
+import { PsstError } from '../../../errors.js'
 import { examples, run } from './run.js'
 
 const FRIEND_REF = 'name, or at least 8 characters of the public key'
 
+function addedText (state: 'friends' | 'request-sent' | 'key-added', key: string): string {
+  switch (state) {
+    case 'friends': return `${key} is now your friend`
+    case 'key-added': return `added ${key}; nothing was sent to them: you become friends when they add your key (psst id shows it as "key")`
+    case 'request-sent': return `friend request sent to ${key}; they appear in psst friends once they accept`
+  }
+}
+
 export function registerFriends (program: Command): void {
   program.command('add')
-    .description('send a friend request to a psst ID')
-    .argument('<ID>', "the friend's 76-character psst ID (psst:<ID> and spaces are fine)")
-    .argument('[message...]', 'a note shown with the request')
+    .description('send a friend request to a psst ID, or add a friend by public key alone (no request)')
+    .argument('<ID or key>', "the friend's 76-character psst ID, or their 64-character public key (psst: and spaces are fine)")
+    .argument('[message...]', 'a note shown with the request (not with a public key: nothing is sent)')
     .addHelpText('after', examples(
       'psst add 3FA2C1D0…7B1E hi, it is Alice from the train',
-      'psst add "psst:3FA2 C1D0 … 7B1E"'))
+      'psst add "psst:3FA2 C1D0 … 7B1E"',
+      'psst add 3fa2c1d0…(64 hex)      # both add each other\'s key: friends, no request'))
+    .addHelpText('after', '\nAdding a public key sends nothing they would see: once they add yours too, you are\n' +
+      'friends and connect. Until then psst friends shows "waiting for them to add you".')
     .action(run(async (ctx, _opts, id: string, words: string[]) => {
-      parseId(id) // a malformed ID is a usage error before any daemon is started
+      const keyOnly = isPublicKeyHex(id.trim().replace(/^psst:/i, '').replace(/\s+/g, ''))
+      if (!keyOnly) parseId(id) // a malformed ID is a usage error before any daemon is started
       const message = words.length > 0 ? joinWords(words) : undefined
+      if (keyOnly && message !== undefined) throw PsstError.usage('a message goes with a request to a psst ID; adding a public key sends nothing to them')
       const res = await (await ctx.client('daemon')).call('add', { id: id.trim(), message })
-      ctx.out.result(res, () => [res.state === 'friends'
-        ? `${shortKey(res.publicKey)} is now your friend`
-        : `friend request sent to ${shortKey(res.publicKey)}; they appear in psst friends once they accept`])
+      ctx.out.result(res, () => [addedText(res.state, shortKey(res.publicKey))])
     }))
 
   program.command('requests')
@@ -40,10 +52,27 @@ export function registerFriends (program: Command): void {
   program.command('accept')
     .description('accept a friend request')
     .argument('<key>', 'the requester\'s public key, or at least 8 characters of it')
-    .addHelpText('after', examples('psst accept 3fa2c1d0'))
-    .action(run(async (ctx, _opts, key: string) => {
-      const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key) })
+    .option('--force', 'accept a request that looks like one of your friends (same-looking name or key start)')
+    .addHelpText('after', examples('psst accept 3fa2c1d0', 'psst accept 3fa2c1d0 --force   # after comparing the keys'))
+    .action(run(async (ctx, opts, key: string) => {
+      const f = await (await ctx.client('daemon')).call('accept', { friend: parseFriendRef(key), force: opts.force === true })
       ctx.out.result(f, () => [`${sanitizeLine(f.name)} (${shortKey(f.publicKey)}) is now your friend`])
+    }))
+
+  program.command('alias')
+    .description('name a friend yourself: the alias is shown and matched before the name they chose')
+    .argument('<friend>', FRIEND_REF)
+    .argument('[alias...]', 'the name you give them (without it: show the alias)')
+    .option('--clear', 'remove the alias (their own name is shown again)')
+    .addHelpText('after', examples('psst alias 3fa2c1d0 bob-work', 'psst alias bob-work', 'psst alias bob-work --clear'))
+    .action(run(async (ctx, opts, friend: string, words: string[]) => {
+      if (opts.clear === true && words.length > 0) throw PsstError.usage('give an alias or --clear, not both')
+      const alias = opts.clear === true ? null : words.length > 0 ? joinWords(words) : undefined
+      const f = await (await ctx.client('offline')).call('alias', { friend: parseFriendRef(friend), alias })
+      const who = `${shortKey(f.publicKey)} (their name: ${f.name === '' ? '?' : sanitizeLine(f.name)})`
+      ctx.out.result(f, () => [(f.alias ?? '') === ''
+        ? `${who} has no alias${alias === null ? ' now' : ''}`
+        : `your alias for ${who}: ${sanitizeLine(f.alias ?? '')}`])
     }))
 
   program.command('decline')
@@ -64,7 +93,7 @@ export function registerFriends (program: Command): void {
     }))
 
   program.command('remove')
-    .description('remove a friend (history stays; they can send a new request)')
+    .description('remove a friend and your history with them (they can send a new request)')
     .argument('<friend>', FRIEND_REF)
     .addHelpText('after', examples('psst remove bob', 'psst remove 3fa2c1d0'))
     .action(run(async (ctx, _opts, friend: string) => {
@@ -82,19 +111,19 @@ export function registerFriends (program: Command): void {
     }))
 
   program.command('unblock')
-    .description('unblock a key')
-    .argument('<key>', 'a blocked public key, or at least 8 characters of it')
-    .addHelpText('after', examples('psst unblock 3fa2c1d0'))
+    .description('unblock a key, or forget a declined request (the key may ask again)')
+    .argument('<key>', 'a blocked public key, at least 8 characters of it, or the name it had')
+    .addHelpText('after', examples('psst unblock 3fa2c1d0', 'psst unblock dave'))
     .action(run(async (ctx, _opts, key: string) => {
       const res = await (await ctx.client('daemon')).call('unblock', { key: parseFriendRef(key) })
       ctx.out.result(res, () => [`unblocked ${shortKey(res.publicKey)}`])
     }))
 
   program.command('blocked')
-    .description('list blocked keys')
-    .addHelpText('after', examples('psst blocked'))
+    .description('list blocked keys and declined requesters (psst unblock takes either)')
+    .addHelpText('after', examples('psst blocked', 'psst blocked --json'))
     .action(run(async (ctx) => {
-      const keys = await (await ctx.client('offline', { announce: true })).call('blocked', {})
-      ctx.out.result(keys, () => keys.length === 0 ? ['no blocked keys'] : keys)
+      const list = await (await ctx.client('offline', { announce: true })).call('blocked', {})
+      ctx.out.result(list, () => blockedLines(list, Date.now(), ctx.out.colours))
     }))
 }

@@ -1,12 +1,13 @@
-/** send, history, watch: messages and the live event stream. */
+/** send, history, export, watch: messages and the live event stream. */
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import type { Client } from '../../../daemon/index.js'
-import { EVENT_TYPES, type EventType, type FriendInfo, type PsstEvent, type SendResult } from '../../../daemon/api.js'
+import { EVENT_TYPES, resolveName, shownName, type EventType, type FriendInfo, type HistoryEntry, type PsstEvent, type SendResult } from '../../../daemon/api.js'
+import { noColours } from '../text.js'
 import { PsstError } from '../../../errors.js'
 import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
-import { eventLine, historyLines, shortKey } from '../format.js'
+import { eventLine, historyWithRenames, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
 import { jsonLine } from '../text.js'
 import { sanitizeLine } from '../../text/sanitize.js'
@@ -25,7 +26,7 @@ export function registerMessages (program: Command): void {
     .argument('[text...]', 'the message (or use --stdin)')
     .option('--wait <seconds>', 'wait until delivered (stored by the friend); exit 1 if not within this time')
     .option('--action', 'send as an action, like /me in IRC')
-    .option('--stdin', 'send each line of standard input as one message, in order (empty lines are skipped)')
+    .option('--stdin', 'send each line of standard input as one message, in order (empty and blank lines are skipped)')
     .addHelpText('after', examples(
       'psst send bob hello there',
       'psst send bob --wait 30 "are you around?"',
@@ -36,9 +37,16 @@ export function registerMessages (program: Command): void {
   program.command('history')
     .description('show the messages with a friend, oldest first (· queued, ✓ sent, ✓✓ delivered)')
     .argument('<friend>', 'name, or at least 8 characters of the public key')
-    .option('--limit <n>', 'only the last n messages')
+    .option('--limit <n>', 'only the last n messages (default: 50; at most 10000)')
     .addHelpText('after', examples('psst history bob', 'psst history bob --limit 20', 'psst history bob --json | jq .'))
     .action(run(history))
+
+  program.command('export')
+    .description('write the whole conversation with a friend to stdout, oldest first, as text or JSON')
+    .argument('<friend>', 'name, or at least 8 characters of the public key')
+    .option('--format <format>', 'text (as psst history shows it, without colour) or json (one document)', 'text')
+    .addHelpText('after', examples('psst export bob > bob.txt', 'psst export bob --format json > bob.json'))
+    .action(run(exportHistory))
 
   program.command('watch')
     .description('print events as they happen (messages, receipts, requests, presence) until Ctrl-C')
@@ -99,7 +107,7 @@ Promise<{ count: number, last: SendResult | null }> {
   const session = randomUUID()
   const lines = readLines(input as AsyncIterable<Buffer>)
   for await (const batch of batches(lines, STDIN_BATCH)) {
-    const texts = batch.filter((line) => line !== '')
+    const texts = batch.filter((line) => line.trim() !== '')
     skipped += batch.length - texts.length
     if (texts.length === 0) continue
     const txn = { session, first: count + 1 }
@@ -121,7 +129,7 @@ Promise<{ count: number, last: SendResult | null }> {
     count += results.length
     last = results.filter((r) => r.duplicate !== true).pop() ?? last
   }
-  if (skipped > 0) ctx.out.note(`skipped ${skipped} empty line${skipped === 1 ? '' : 's'}`)
+  if (skipped > 0) ctx.out.note(`skipped ${skipped} empty or blank line${skipped === 1 ? '' : 's'}`)
   return { count, last }
 }
 
@@ -134,19 +142,60 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
     ctx.out.result(entries, () => [])
     return
   }
-  const name = displayName(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
-  ctx.out.lines(entries.length === 0
-    ? [`no messages with ${sanitizeLine(name)} yet`]
-    : historyLines(entries, name, ctx.out.colours))
+  const f = findShown(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
+  const name = f === undefined ? friend : shownName(f)
+  if (entries.length === 0) {
+    ctx.out.lines([`no messages with ${sanitizeLine(name)} yet`])
+    return
+  }
+  // Renames are kept with the friend, not in the history: they go where their time falls.
+  const complete = limit === undefined ? entries.length < 50 : entries.length < limit
+  const renames = (f?.renames ?? []).filter((r) => complete || r.at >= entries[0].sentAt).map((r) => ({ ...r, alias: f?.alias }))
+  ctx.out.lines(historyWithRenames(entries, renames, name, ctx.out.colours))
 }
 
-/** The friend's name: by the key seen in the history, else by the reference typed, else the reference. */
+/** The name a history shows: my alias or their name, by the rule of findShown; else the reference. */
 export function displayName (friends: FriendInfo[], ref: string, keyInHistory: string | undefined): string {
-  const lower = ref.toLowerCase()
-  const match = friends.find((f) => f.publicKey === keyInHistory) ??
-    friends.find((f) => f.name === ref) ??
-    friends.find((f) => lower.length >= 8 && f.publicKey.startsWith(lower))
-  return match?.name ?? ref
+  const f = findShown(friends, ref, keyInHistory)
+  return f === undefined ? ref : shownName(f)
+}
+
+/** The friend a history is of: by the key seen in it, else by the shared naming rule, else none. */
+function findShown (friends: FriendInfo[], ref: string, keyInHistory: string | undefined): FriendInfo | undefined {
+  const byKey = friends.find((f) => f.publicKey === keyInHistory)
+  if (byKey !== undefined) return byKey
+  try {
+    return resolveName(ref, friends.map((f) => ({ ...f, hex: f.publicKey })))
+  } catch {
+    return undefined
+  }
+}
+
+/** History pages asked for at a time while exporting (the daemon's maximum). */
+const EXPORT_PAGE = 10_000
+
+async function exportHistory (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> {
+  const format = ctx.out.json ? 'json' : String(opts.format ?? 'text')
+  if (format !== 'text' && format !== 'json') throw PsstError.usage(`--format is text or json, not '${format}'`)
+  const friend = parseFriendRef(friendArg)
+  const client = await ctx.client('offline')
+  const pages: HistoryEntry[][] = []
+  for (let before: number | undefined; ;) {
+    const page = await client.call('history', { friend, limit: EXPORT_PAGE, ...(before === undefined ? {} : { before }) })
+    if (page.length > 0) pages.unshift(page)
+    if (page.length < EXPORT_PAGE) break
+    before = page[0].index
+  }
+  const entries = pages.flat()
+  const f = findShown(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
+  const name = f === undefined ? friend : shownName(f)
+  if (format === 'json') {
+    const doc = { friend: f === undefined ? null : { publicKey: f.publicKey, name: f.name, alias: f.alias ?? '' }, exportedAt: Date.now(), messages: entries }
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+    return
+  }
+  const renames = (f?.renames ?? []).map((r) => ({ ...r, alias: f?.alias }))
+  for (const line of historyWithRenames(entries, renames, name, noColours)) process.stdout.write(line + '\n')
 }
 
 function parseEventTypes (value: unknown): EventType[] | undefined {
@@ -168,7 +217,11 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
     else ctx.out.warn(`lost the daemon (${detail ?? 'connection closed'}); reconnecting…`)
   })
   const names = new Map<string, string>()
-  for (const f of await client.call('friends', {})) names.set(f.publicKey, f.name)
+  const aliases = new Map<string, string>()
+  for (const f of await client.call('friends', {})) {
+    names.set(f.publicKey, shownName(f))
+    aliases.set(f.publicKey, f.alias ?? '')
+  }
   const nameOf = (key: string): string => sanitizeLine(names.get(key) ?? shortKey(key))
 
   await new Promise<void>((resolve, reject) => {
@@ -180,7 +233,7 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
     const onEvent = (e: PsstEvent): void => {
-      if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, e.name)
+      if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, shownName({ name: e.name, alias: aliases.get(e.publicKey) }))
       ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))
     }
     client.subscribe(onEvent, types).catch((err: unknown) => { cleanup(); reject(err) })

@@ -6,6 +6,7 @@ import { joinWords, parsePresence } from '../args.js'
 import type { Ctx } from '../context.js'
 import { idLines } from '../format.js'
 import { askNewPassphrase } from '../passphrase.js'
+import { noColours } from '../text.js'
 import { sanitizeLine } from '../../text/sanitize.js'
 import { examples, run } from './run.js'
 
@@ -24,15 +25,27 @@ export function registerProfile (program: Command): void {
       'psst --home /tmp/bob init --name bob --passphrase-file ~/.psst-pass'))
     .action(run(init))
 
+  program.command('passwd')
+    .description('add, change or remove the passphrase that encrypts the profile (all of it is re-encrypted at once)')
+    .option('--remove', 'store the profile without a passphrase')
+    .option('--new-passphrase-file <file>', 'read the new passphrase from the first line of this file (or set PSST_NEW_PASSPHRASE)')
+    .addHelpText('after', examples(
+      'psst passwd                      # asks the current passphrase (if any), then the new one twice',
+      'psst passwd --remove',
+      'psst passwd --passphrase-file old.txt --new-passphrase-file new.txt'))
+    .addHelpText('after', '\nA running daemon is stopped for the change and started again after it. An interruption\n' +
+      '(power cut, kill -9) leaves the profile under the old passphrase or the new one, never a mix.')
+    .action(run(passwd))
+
   program.command('id')
     .description('show your psst ID, the 76 characters friends need to add you')
     .option('--qr', 'also draw the ID as a QR code')
     .addHelpText('after', examples('psst id', 'psst id --qr', 'psst id --json'))
     .action(run(async (ctx, opts) => {
       const info = { ...await (await ctx.client('background', { announce: true })).call('id', {}), protection: ctx.core.profileProtection(ctx.home) }
-      if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id)])
+      if (opts.qr === true && !ctx.out.json) ctx.out.lines([await qrLines(info.id, ctx.out.colours !== noColours)])
       ctx.out.result(info, () => [...idLines(info), ...protectionLines(info.protection)])
-      if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst init --passphrase to protect it)')
+      if (!ctx.core.isProfileEncrypted(ctx.home)) ctx.out.warn('this profile is not encrypted (psst passwd adds a passphrase)')
     }))
 
   program.command('nospam')
@@ -95,7 +108,28 @@ async function init (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
     `created a profile in ${ctx.home}`, ...idLines(info), ...protectionLines(info.protection!),
     ...(daemon !== null ? [`you are online: the daemon runs in the background (pid ${daemon.pid}); psst daemon stop takes you offline`] : [])
   ])
-  if (!encrypt) ctx.out.warn(`this profile is not encrypted: anyone who can read ${ctx.home} can use your identity`)
+  if (!encrypt) ctx.out.warn(`this profile is not encrypted: anyone who can read ${ctx.home} can use your identity (psst passwd adds a passphrase)`)
+}
+
+async function passwd (ctx: Ctx, opts: Record<string, unknown>): Promise<void> {
+  if (!ctx.core.profileExists(ctx.home)) throw new PsstError('NO_PROFILE', `no psst profile in ${ctx.home}; create one with: psst init`)
+  const remove = opts.remove === true
+  const newFile = typeof opts.newPassphraseFile === 'string' ? opts.newPassphraseFile : undefined
+  if (remove && newFile !== undefined) throw PsstError.usage('give --remove or a new passphrase, not both')
+  const wasEncrypted = ctx.core.isProfileEncrypted(ctx.home)
+  if (remove && !wasEncrypted) throw PsstError.usage('this profile has no passphrase; nothing to remove')
+  const old = wasEncrypted ? await ctx.passphrase() : null
+  if (wasEncrypted && old === null) throw new PsstError('PASSPHRASE_REQUIRED', 'this profile is encrypted: give its current passphrase (prompt, --passphrase-file F or PSST_PASSPHRASE)')
+  const next = remove ? null : await askNewPassphrase({ file: newFile, env: { PSST_PASSPHRASE: process.env.PSST_NEW_PASSPHRASE } })
+  const running = (await ctx.core.daemonStatus(ctx.home)).running
+  if (running) await ctx.core.stopDaemon(ctx.home)
+  const result = await ctx.core.changePassphrase(ctx.home, old, next)
+  ctx.knowPassphrase(next)
+  if (running) await ctx.client('daemon')
+  const what = remove ? 'removed: the profile is stored unencrypted' : wasEncrypted ? 'changed' : 'added: the profile is encrypted now'
+  ctx.out.result({ ...result, restarted: running }, () => [
+    `passphrase ${what} (${result.records} records re-encrypted${result.skipped > 0 ? `, ${result.skipped} unreadable ones left out` : ''})`,
+    ...(running ? ['the daemon was restarted'] : [])])
 }
 
 /** How an encrypted profile is kept on disk (a plain one gets its warning on stderr). */
@@ -117,7 +151,7 @@ async function goOnline (ctx: Ctx): Promise<{ running: true, pid: number } | nul
 }
 
 /** Upper-case `PSST:` keeps the whole text in QR alphanumeric mode (a smaller code); parseId accepts it. */
-async function qrLines (id: string): Promise<string> {
+async function qrLines (id: string, ansi: boolean): Promise<string> {
   const { qrText } = await import('../../../crypto/qr.js')
-  return (await qrText(`PSST:${id}`)).trimEnd()
+  return (await qrText(`PSST:${id}`, ansi)).trimEnd()
 }
