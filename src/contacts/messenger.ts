@@ -8,31 +8,18 @@ import type { StoreOp as Op } from '../storage/profile-store.js'
 import type { PsstEvent, DaemonStatus, DhtInfo, NetworkSettings } from '../wire/api.js'
 import { REQUEST_FLOOD_ADVICE } from '../wire/api.js'
 import { WriteQueue } from '../storage/write-queue.js'
-import { StrangerLimiter, DEFAULT_LIMITS } from '../net/stranger-limiter.js'
-import { Link, PING_INTERVAL_MS } from '../net/link.js'
+import { PING_INTERVAL_MS, type Link } from '../net/link.js'
+import { Connections, type DialOptions } from '../net/connections.js'
 import { newRuntime, type FriendRuntime } from './friend-runtime.js'
 import { toHex } from '../crypto/identity.js'
-import { redialDelay } from '../net/backoff.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
 import { DiskGuard } from './disk-guard.js'
 
 /** Pending incoming requests kept at most (docs/reliability.md, policy 5). */
 export const MAX_PENDING_REQUESTS = 100
-/** A stranger gets this long to deliver its friend request before the link is closed. */
-const STRANGER_TIMEOUT_MS = 10_000
-/**
- * Stranger links open at once. Beyond this a random one is dropped for the newcomer (random early
- * drop): a flood cannot hold every slot, and a real requester, whose request follows its handshake
- * within milliseconds, nearly always keeps its slot long enough.
- */
-export const MAX_STRANGER_LINKS = 64
 /** A request flood with nothing new for this long is over; the next one is told again. */
 const FLOOD_QUIET_MS = 10 * 60_000
-/** Two links to one key made this close together are a simultaneous dial (docs/design.md, Network: the tie-break). */
-const RACE_WINDOW_MS = 3000
-
-export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean }
 
 export interface MessengerDeps {
   store: ProfileStore
@@ -47,7 +34,7 @@ export interface MessengerDeps {
 /**
  * The state every part of the core shares: identity, friends, requests, blocks, links,
  * counters, the write queue and the event stream. Behaviour lives in the modules that take
- * a Messenger (friends-service, delivery, connections); this class keeps the plumbing.
+ * a Messenger (friends-service, delivery; dialling is src/net/connections.ts); this class keeps the plumbing.
  */
 export class Messenger extends EventEmitter {
   readonly store: ProfileStore
@@ -62,9 +49,9 @@ export class Messenger extends EventEmitter {
   readonly friends = new Map<string, FriendRuntime>()
   readonly requests = new Map<string, RequestRecord>()
   readonly blocks = new Map<string, BlockRecord>()
-  readonly strangers = new Set<Link>()
   readonly counters: Record<string, number> = {}
-  readonly limiter = new StrangerLimiter()
+  /** Dialling, the tie-break, strangers' slots and the firewall (src/net/connections.ts). */
+  readonly connections: Connections<FriendRuntime>
   readonly writes: WriteQueue
   /** Rolls in-memory marks back to the disk when a write fails, and resumes when it can (disk-guard.ts). */
   readonly disk: DiskGuard
@@ -75,10 +62,6 @@ export class Messenger extends EventEmitter {
   #heartbeat: NodeJS.Timeout | null = null
   frameHandler: (link: Link, frame: Frame) => void = () => {}
   openHandler: (link: Link) => void = () => {}
-  /** How a friend is dialled: the mailbox module adds the blind-relay fallback (daemon.ts wires it). */
-  dialOptions: (rt: FriendRuntime) => DialOptions = () => ({ relayThrough: null, forceRelay: false })
-  /** A dial's stream error, for the same module to notice holepunch failures. */
-  dialError: (rt: FriendRuntime, err: Error) => void = () => {}
 
   constructor (deps: MessengerDeps) {
     super()
@@ -95,7 +78,40 @@ export class Messenger extends EventEmitter {
       committed: () => this.disk.committed(),
       failed: (err) => this.disk.failed(err)
     })
+    this.connections = this.#connections()
   }
+
+  #connections (): Connections<FriendRuntime> {
+    return new Connections<FriendRuntime>({
+      localKey: () => this.profile.publicKey,
+      now: () => this.now(),
+      random: () => this.random(),
+      closing: () => this.closing,
+      dialer: () => {
+        const dht = this.dht
+        return dht === null ? null : (remote: Buffer, opts: DialOptions) => dht.connect(remote, this.keyPair, opts)
+      },
+      peer: (hex) => this.friends.get(hex),
+      remoteKey: (rt) => rt.rec.publicKey,
+      // While nothing can be stored, friends keep their messages queued until the disk takes them.
+      refused: (hex) => (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) || this.disk.refusing,
+      blocked: (hex) => this.blocks.has(hex),
+      // Until they accept (or while the friendship is not settled) I am a stranger to them.
+      slowRedial: (rt) => rt.rec.state !== 'friends',
+      handlers: {
+        onOpen: (l: Link) => this.openHandler(l),
+        onFrame: (l: Link, f: Frame) => this.frameHandler(l, f),
+        onDrop: (_l: Link, reason: string) => this.count(reason)
+      },
+      linked: (rt) => { rt.sentUpTo = rt.rec.ackedUpTo },
+      unlinked: (rt) => this.#offline(rt),
+      count: (counter) => this.count(counter),
+      flood: (why) => this.noteRequestFlood(why)
+    })
+  }
+
+  /** Links to strangers (keys that are not friends), each on a timer to deliver a request. */
+  get strangers (): Set<Link> { return this.connections.strangers }
 
   /** The DHT arrives after the control socket answers, so commands never wait on bootstrap. */
   setDht (dht: DhtNode): void {
@@ -195,40 +211,7 @@ export class Messenger extends EventEmitter {
   }
 
   /** Attaches a new stream: keeps one link per key (the tie-break of docs/design.md, Network). */
-  attach (stream: PeerStream): void {
-    const hex = toHex(stream.remotePublicKey)
-    if (this.blocks.has(hex) && !this.blocks.get(hex)!.declinedOnly) return stream.destroy()
-    // Nothing could be stored: friends keep their messages queued until the disk takes them.
-    if (this.disk.refusing) return stream.destroy()
-    const rt = this.friends.get(hex)
-    const handlers = {
-      onOpen: (l: Link) => this.openHandler(l),
-      onFrame: (l: Link, f: Frame) => this.frameHandler(l, f),
-      onClose: (l: Link) => this.#onClose(l),
-      onDrop: (_l: Link, reason: string) => this.count(reason)
-    }
-    if (rt === undefined) {
-      if (this.strangers.size >= MAX_STRANGER_LINKS) this.#dropRandomStranger()
-      const link = new Link(stream, this.now(), handlers)
-      this.strangers.add(link)
-      setTimeout(() => link.destroy(), STRANGER_TIMEOUT_MS).unref()
-      return
-    }
-    if (rt.link !== null && !rt.link.closed && !this.#preferNew(rt.link, stream)) return stream.destroy()
-    const old = rt.link
-    rt.link = new Link(stream, this.now(), handlers)
-    rt.sentUpTo = rt.rec.ackedUpTo
-    if (old !== null) old.destroy()
-  }
-
-  #dropRandomStranger (): void {
-    const all = [...this.strangers]
-    const victim = all[Math.floor(this.random() * all.length)]
-    this.strangers.delete(victim)
-    victim.destroy()
-    this.count('strangers-dropped')
-    this.noteRequestFlood('stranger links')
-  }
+  attach (stream: PeerStream): void { this.connections.attach(stream) }
 
   /**
    * Many strangers at once (the links' cap reached, the admission rate, or the pending cap): told
@@ -245,18 +228,7 @@ export class Messenger extends EventEmitter {
     this.emitEvent({ type: 'warning', message: REQUEST_FLOOD_ADVICE })
   }
 
-  #preferNew (old: Link, stream: PeerStream): boolean {
-    if (this.now() - old.createdAt > RACE_WINDOW_MS || old.initiator === stream.isInitiator) return true
-    // Simultaneous dial: keep the connection initiated by the smaller public key.
-    const iAmSmaller = Buffer.compare(this.profile.publicKey, stream.remotePublicKey) < 0
-    return iAmSmaller ? stream.isInitiator : !stream.isInitiator
-  }
-
-  #onClose (link: Link): void {
-    if (this.strangers.delete(link)) return
-    const rt = this.friends.get(link.hex)
-    if (rt === undefined || rt.link !== link) return
-    rt.link = null
+  #offline (rt: FriendRuntime): void {
     rt.sentUpTo = rt.rec.ackedUpTo
     if (rt.online) {
       rt.online = false
@@ -264,63 +236,15 @@ export class Messenger extends EventEmitter {
       this.save(rt)
       this.emitEvent({ type: 'presence', publicKey: rt.hex, name: rt.rec.name, online: false, status: rt.rec.status, statusMessage: rt.rec.statusMessage })
     }
-    this.scheduleDial(rt, true)
   }
 
   /** Dials a friend now if not connected; on failure retries with jittered backoff. */
-  dial (rt: FriendRuntime): void {
-    if (this.closing || this.dht === null || rt.dialing || (rt.link !== null && !rt.link.closed)) return
-    if (!this.friends.has(rt.hex)) return
-    if (rt.dialTimer !== null) { clearTimeout(rt.dialTimer); rt.dialTimer = null }
-    rt.dialing = true
-    let stream: PeerStream
-    try {
-      stream = this.dht.connect(rt.rec.publicKey, this.keyPair, this.dialOptions(rt))
-    } catch {
-      rt.dialing = false
-      return this.scheduleDial(rt, false)
-    }
-    const done = (ok: boolean): void => {
-      if (!rt.dialing) return
-      rt.dialing = false
-      if (ok) rt.dialAttempts = 0
-      else this.scheduleDial(rt, false)
-    }
-    stream.once('open', () => done(true))
-    stream.once('error', (err: Error) => this.dialError(rt, err))
-    stream.once('close', () => done(false))
-    this.attach(stream)
-  }
+  dial (rt: FriendRuntime): void { this.connections.dial(rt) }
 
-  scheduleDial (rt: FriendRuntime, soon: boolean): void {
-    if (this.closing || this.dht === null || rt.dialTimer !== null || !this.friends.has(rt.hex)) return
-    let delay = soon ? 200 + Math.round(this.random() * 800) : redialDelay(rt.dialAttempts++, this.random())
-    // Until they accept, I am a stranger to them: their firewall admits my key once per
-    // perKeyMs, so a quicker redial (the relayed one after a failed holepunch) would be refused.
-    if (!soon && rt.rec.state !== 'friends') delay = Math.max(delay, DEFAULT_LIMITS.perKeyMs + 200)
-    rt.dialTimer = setTimeout(() => { rt.dialTimer = null; this.dial(rt) }, delay)
-    rt.dialTimer.unref()
-  }
+  scheduleDial (rt: FriendRuntime, soon: boolean): void { this.connections.scheduleDial(rt, soon) }
 
   /** Refuses what must never get in; admits friends, keys we asked, and rate-limited strangers. */
-  firewall (remotePublicKey: Buffer): boolean {
-    try {
-      const hex = toHex(remotePublicKey)
-      if (this.closing) return true
-      const block = this.blocks.get(hex)
-      if (block !== undefined) { this.count('refused-blocked'); return true }
-      if (this.friends.has(hex)) return false
-      const now = this.now()
-      if (this.limiter.admit(hex, now)) {
-        if (this.limiter.flooding(now)) this.noteRequestFlood('admission rate')
-        return false
-      }
-      this.count('refused-rate')
-      return true
-    } catch {
-      return true
-    }
-  }
+  firewall (remotePublicKey: Buffer): boolean { return this.connections.firewall(remotePublicKey) }
 
   dhtInfo (): DhtInfo {
     const address = this.dht?.address() ?? { host: null, port: null }
@@ -359,7 +283,7 @@ export class Messenger extends EventEmitter {
       rt.waiters = []
       rt.link?.destroy()
     }
-    for (const link of this.strangers) link.destroy()
+    this.connections.close()
     await this.writes.flushed()
   }
 }

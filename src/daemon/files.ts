@@ -1,7 +1,7 @@
 /**
  * File transfer in the daemon: the Transfers of src/files wired to the messenger. An offer travels
  * as a chat message of kind 'file' (exactly once, in order, through the mailbox when the friend is
- * offline); the bytes travel on psst-file/1, opened on each friend's connection once it is up.
+ * offline); the bytes travel on psst-file/1, a channel opened on each friend's link once it is up.
  */
 import { join } from 'node:path'
 import type { Messenger } from '../contacts/messenger.js'
@@ -33,7 +33,7 @@ export function installFiles (m: Messenger, home: string): void {
     const link = m.friends.get(e.publicKey)?.link
     if (link === null || link === undefined || link.closed || attached.has(link.stream)) return
     attached.add(link.stream)
-    void ready.then((t) => { if (!link.closed) t.attach(e.publicKey, link.stream) })
+    void ready.then((t) => { if (!link.closed) t.attach(e.publicKey, link) })
   })
   m.on('file-offer', (friend: string, body: string) => {
     void ready.then(async (t) => await t.onOffer(friend, Buffer.from(body, 'base64'))).catch(() => m.count('file-offers-failed'))

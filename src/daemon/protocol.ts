@@ -14,8 +14,8 @@ const TYPING_TTL_MS = 6000
 export function installProtocol (m: Messenger): void {
   m.openHandler = (link) => onOpen(m, link)
   m.frameHandler = (link, frame) => onFrame(m, link, frame)
-  m.dialOptions = (rt) => relayOptionsFor(m, rt)
-  m.dialError = (rt, err) => noteDialError(m, rt, err)
+  m.connections.dialOptions = (rt) => relayOptionsFor(m, rt)
+  m.connections.dialError = (rt, err) => noteDialError(m, rt, err)
 }
 
 function onOpen (m: Messenger, link: Link): void {

@@ -6,6 +6,7 @@
  */
 import Protomux from 'protomux'
 import c from 'compact-encoding'
+import type { ChannelOpener } from '../net/link.js'
 import { FILE_PROTOCOL, FILE_PROTOCOL_VERSION, MAX_FILE_FRAME_BYTES, decodeFileFrame, encodeFileFrame, fileHandshake, type FileFrame } from '../wire/files.js'
 
 /** Malformed frames tolerated before the peer is dropped (as on psst/1). */
@@ -27,6 +28,18 @@ export interface FileChannel {
   close (): void
   /** Drops the whole connection: for a peer that keeps misbehaving. */
   dropPeer (): void
+}
+
+/** Where psst-file/1 opens: on a Link (which then knows of the channel), or a bare stream or mux. */
+export type FileChannelHost = ChannelOpener | Protomux.FramedStream | Protomux
+
+export function openFileChannelOn (host: FileChannelHost, handlers: FileChannelHandlers): FileChannel {
+  if (isOpener(host)) return host.openChannel(FILE_PROTOCOL, (mux) => openFileChannel(mux, handlers))
+  return openFileChannel(host, handlers)
+}
+
+function isOpener (host: FileChannelHost): host is ChannelOpener {
+  return typeof (host as Partial<ChannelOpener>).openChannel === 'function'
 }
 
 export function openFileChannel (streamOrMux: Protomux.FramedStream | Protomux, handlers: FileChannelHandlers): FileChannel {

@@ -8,10 +8,9 @@
  */
 import { HASH_BYTES } from '../crypto/hash.js'
 import { MAX_HASHES_PER_FRAME, MAX_RANGES_PER_REQUEST, blockCount, type BlockRange, type FileErrorCode, type FileFrame } from '../wire/files.js'
-import { openFileChannel, type FileChannel } from './channel.js'
+import { openFileChannelOn, type FileChannel, type FileChannelHost } from './channel.js'
 import { FileChangedError, type FileSource } from './source.js'
 import { PartFileError, type PartFile } from './part-file.js'
-import type Protomux from 'protomux'
 
 /** Blocks in flight or written-but-not-durable per transfer (4 MiB at the default block size). */
 export const WINDOW_BLOCKS = 64
@@ -65,9 +64,9 @@ export class FilePeer {
   #pumping = false
   closed = false
 
-  constructor (streamOrMux: Protomux.FramedStream | Protomux, opts: FilePeerOptions) {
+  constructor (on: FileChannelHost, opts: FilePeerOptions) {
     this.#opts = opts
-    this.channel = openFileChannel(streamOrMux, {
+    this.channel = openFileChannelOn(on, {
       onOpen: () => opts.onOpen?.(),
       onClose: () => this.#onClose(),
       onFrame: (frame) => this.#onFrame(frame),

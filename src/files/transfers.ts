@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
-import type Protomux from 'protomux'
+import type { FileChannelHost } from './channel.js'
 import { PsstError } from '../errors.js'
 import { FilePeer, type Fetch, type FetchEnd } from './peer.js'
 import { FileSource, manifestFor } from './source.js'
@@ -187,12 +187,12 @@ export class Transfers {
     return this.#info(tr)
   }
 
-  /** A friend's connection is up: open psst-file/1 on it. */
-  attach (friend: string, streamOrMux: Protomux.FramedStream | Protomux): void {
+  /** A friend's link is up: open psst-file/1 on it. */
+  attach (friend: string, on: FileChannelHost): void {
     if (this.#closed) return
     const old = this.#peers.get(friend)
     if (old !== undefined && !old.closed) old.close()
-    const peer: FilePeer = new FilePeer(streamOrMux, {
+    const peer: FilePeer = new FilePeer(on, {
       lookup: (fileId) => this.#sourceFor(friend, fileId),
       serve: {
         onSent: (fileId, n) => this.#onSent(fileId, n),

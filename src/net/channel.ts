@@ -26,12 +26,14 @@ export interface Channel {
   uncork (): void
   close (): void
   readonly opened: boolean
+  /** The stream's mux, on which a link opens its other channels. */
+  readonly mux: Protomux
 }
 
 /**
- * The `psst/1` protomux channel over a Noise stream. Frames are raw bytes decoded by
- * src/wire, so protomux never sees (or throws on) our payload; malformed frames are counted
- * and dropped, and a peer that keeps sending them is disconnected.
+ * The `psst/1` protomux channel over a Noise stream, on the stream's mux (the Link's). Frames are
+ * raw bytes decoded by src/wire, so protomux never sees (or throws on) our payload; malformed
+ * frames are counted and dropped, and a peer that keeps sending them is disconnected.
  */
 export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Channel {
   // A protomux batch can pack many small frames into one huge transport frame; psst's own
@@ -43,6 +45,7 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
     safe(() => handlers.onDrop('oversized-frame'))
     stream.destroy()
   })
+  // After the guard above: its 'data' listener must run before the mux's.
   const mux = Protomux.from(stream)
   let bad = 0
   let opened = false
@@ -54,7 +57,7 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
   })
   if (channel === null) {
     stream.destroy()
-    return { send: () => false, sendEncoded: () => false, cork () {}, uncork () {}, close () {}, opened: false }
+    return { send: () => false, sendEncoded: () => false, cork () {}, uncork () {}, close () {}, opened: false, mux }
   }
   const msg = channel.addMessage({
     encoding: c.raw,
@@ -81,7 +84,8 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
     cork: () => channel.cork(),
     uncork: () => channel.uncork(),
     close: () => { channel.close(); stream.end() },
-    get opened () { return opened }
+    get opened () { return opened },
+    mux
   }
 }
 

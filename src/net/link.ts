@@ -1,4 +1,6 @@
+import type Protomux from 'protomux'
 import { openChannel, type Channel } from './channel.js'
+import { PROTOCOL } from '../wire/limits.js'
 import type { Frame } from '../wire/frames.js'
 import type { PeerStream } from './peer-stream.js'
 import { toHex } from '../crypto/identity.js'
@@ -14,14 +16,32 @@ export interface LinkHandlers {
 export const PING_INTERVAL_MS = 2000
 export const SILENCE_LIMIT_MS = 8000
 
-/** One live connection to one remote key, carrying the psst/1 channel. */
-export class Link {
+/** What a link keeps of each channel it carries: enough to close it with the link. */
+export interface LinkChannel {
+  close (): void
+}
+
+/** Where further protocols open their channel: a Link, or a test's stand-in. */
+export interface ChannelOpener {
+  openChannel<T extends LinkChannel> (protocol: string, open: (mux: Protomux) => T): T
+}
+
+/**
+ * One live connection to one remote key. It owns the connection's protomux mux and the channels
+ * on it: `psst/1` (chat, always) and whatever a feature opens with openChannel (`psst-file/1`).
+ * Each channel has its own messages and its own back-pressure, so bulk bytes on one never queue
+ * a chat frame behind a whole file (docs/design.md, Network).
+ */
+export class Link implements ChannelOpener {
   readonly stream: PeerStream
   readonly remote: Buffer
   readonly hex: string
   readonly initiator: boolean
   readonly createdAt: number
+  readonly mux: Protomux
+  /** psst/1, the chat channel. */
   readonly channel: Channel
+  readonly #channels = new Map<string, LinkChannel>()
   /** Set once the peer's hello arrived (friends only): messages may flow. */
   ready = false
   closed = false
@@ -49,7 +69,25 @@ export class Link {
       onFrame: (frame) => { this.lastRx = Date.now(); handlers.onFrame(this, frame) },
       onDrop: (reason) => handlers.onDrop(this, reason)
     })
+    this.mux = this.channel.mux
+    this.#channels.set(PROTOCOL, this.channel)
   }
+
+  /**
+   * Opens another protocol's channel on this link's mux (one per protocol: opening it again
+   * closes the old one). `open` builds it: a channel that may be opened by the peer first must
+   * pair() for it (src/files/channel.ts does). It goes when the link goes.
+   */
+  openChannel<T extends LinkChannel> (protocol: string, open: (mux: Protomux) => T): T {
+    if (protocol === PROTOCOL) throw new Error(`${PROTOCOL} is the link's own channel`)
+    this.#channels.get(protocol)?.close()
+    const ch = open(this.mux)
+    this.#channels.set(protocol, ch)
+    return ch
+  }
+
+  /** The protocols this link carries a channel for. */
+  get protocols (): string[] { return [...this.#channels.keys()] }
 
   send (frame: Frame): boolean {
     if (this.closed) return false
