@@ -92,32 +92,15 @@ export function registerFriends (program: Command): void {
       ctx.out.result(list, () => friendsLines(list, Date.now(), ctx.out.colours))
     }))
 
-  program.command('remove')
-    .description('remove a friend and your history with them (they can send a new request)')
-    .argument('<friend>', FRIEND_REF)
-    .addHelpText('after', examples('psst remove bob', 'psst remove 3fa2c1d0'))
-    .action(run(async (ctx, _opts, friend: string) => {
-      const res = await (await ctx.client('daemon')).call('remove', { friend: parseFriendRef(friend) })
-      ctx.out.result(res, () => [`removed ${shortKey(res.publicKey)}`])
-    }))
-
-  program.command('block')
-    .description('block a key: no requests, messages or connections from it')
-    .argument('<key>', 'a public key, or a friend\'s name or key prefix')
-    .addHelpText('after', examples('psst block 3fa2c1d0e5…', 'psst block bob'))
-    .action(run(async (ctx, _opts, key: string) => {
-      const res = await (await ctx.client('daemon')).call('block', { key: parseFriendRef(key) })
-      ctx.out.result(res, () => [`blocked ${shortKey(res.publicKey)}`])
-    }))
-
-  program.command('unblock')
-    .description('unblock a key, or forget a declined request (the key may ask again)')
-    .argument('<key>', 'a blocked public key, at least 8 characters of it, or the name it had')
-    .addHelpText('after', examples('psst unblock 3fa2c1d0', 'psst unblock dave'))
-    .action(run(async (ctx, _opts, key: string) => {
-      const res = await (await ctx.client('daemon')).call('unblock', { key: parseFriendRef(key) })
-      ctx.out.result(res, () => [`unblocked ${shortKey(res.publicKey)}`])
-    }))
+  keyCommand(program, { name: 'remove', method: 'remove', param: 'friend', done: 'removed', arg: ['<friend>', FRIEND_REF],
+    description: 'remove a friend and your history with them (they can send a new request)',
+    examples: ['psst remove bob', 'psst remove 3fa2c1d0'] })
+  keyCommand(program, { name: 'block', method: 'block', param: 'key', done: 'blocked', arg: ['<key>', 'a public key, or a friend\'s name or key prefix'],
+    description: 'block a key: no requests, messages or connections from it',
+    examples: ['psst block 3fa2c1d0e5…', 'psst block bob'] })
+  keyCommand(program, { name: 'unblock', method: 'unblock', param: 'key', done: 'unblocked', arg: ['<key>', 'a blocked public key, at least 8 characters of it, or the name it had'],
+    description: 'unblock a key, or forget a declined request (the key may ask again)',
+    examples: ['psst unblock 3fa2c1d0', 'psst unblock dave'] })
 
   program.command('blocked')
     .description('list blocked keys and declined requesters (psst unblock takes either)')
@@ -125,5 +108,28 @@ export function registerFriends (program: Command): void {
     .action(run(async (ctx) => {
       const list = await (await ctx.client('offline', { announce: true })).call('blocked', {})
       ctx.out.result(list, () => blockedLines(list, Date.now(), ctx.out.colours))
+    }))
+}
+
+interface KeyCommand {
+  name: string
+  method: 'remove' | 'block' | 'unblock'
+  param: 'friend' | 'key'
+  done: string
+  arg: [string, string]
+  description: string
+  examples: string[]
+}
+
+/** remove, block and unblock: one friend or key in, one line with its key prefix out. */
+function keyCommand (program: Command, c: KeyCommand): void {
+  program.command(c.name)
+    .description(c.description)
+    .argument(c.arg[0], c.arg[1])
+    .addHelpText('after', examples(...c.examples))
+    .action(run(async (ctx, _opts, ref: string) => {
+      const params = { [c.param]: parseFriendRef(ref) } as never
+      const res = await (await ctx.client('daemon')).call(c.method, params)
+      ctx.out.result(res, () => [`${c.done} ${shortKey(res.publicKey)}`])
     }))
 }
