@@ -1,7 +1,6 @@
 import type { Messenger } from '../contacts/messenger.js'
 import type { Method, Params, Result, Presence } from './api.js'
 import { idInfo, checkName } from './profile.js'
-import { friendInfo } from '../contacts/friend-runtime.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
@@ -113,7 +112,7 @@ export const handlers: Handlers = {
   },
   waitDelivered: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    return { delivered: await waitDelivered(m, rt, Number(p.seq), Number(p.timeoutMs)) }
+    return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
   history: (m, p) => {
     const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
@@ -122,7 +121,7 @@ export const handlers: Handlers = {
   },
   markRead: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.save(rt); await m.write([]) }
+    if (rt.markRead()) await m.write([])
     return { unread: 0 }
   },
   typing: (m, p) => {
