@@ -184,7 +184,7 @@ export function onMessage (m: Messenger, rt: Peer, link: Link, msg: ChatMessage)
 /** A message of a new stream of theirs that I hold from the one it replaced: counted, not stored again. */
 function skipKnown (m: Messenger, rt: Peer, link: Link, seq: number): void {
   m.count('duplicates-across-streams')
-  rt.skipIncoming(seq)
+  rt.in.take(seq)
   const stream = rt.in.id
   // In the queue, so the mark never gets ahead of a message before it that is still being written.
   m.writes.push([], () => {
@@ -230,7 +230,7 @@ export function onReceipt (m: Messenger, rt: Peer, link: Link, receipt: Receipt)
   const upTo = receipt.upTo
   const ids: string[] = []
   const wantIds = m.wantsEvents
-  const done = rt.acknowledged(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
+  const done = rt.out.acknowledge(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
   const ops: Op[] = []
   for (const seq of done) ops.push(m.store.outboxDelOp(rt.publicKey, seq))
   // The receipt proves the friend has them on disk: report it now. Recording it here may wait
@@ -250,12 +250,12 @@ export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello
   const theirs = rt.in.judgeHello(hello.stream, hello.base)
   if (theirs === 'adopt') {
     beginResync(m, rt, rt.in.upTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
-    rt.adoptTheirStream(hello.stream, hello.base)
+    rt.in.adopt(hello.stream, hello.base)
     m.count('streams-adopted')
   } else if (theirs === 'skip-gap') {
     m.count('receive-gaps-skipped')
     m.log(`${rt.label}: messages ${rt.in.upTo + 1}..${hello.base} were stored here before and are gone (a restored profile?)`)
-    rt.skipTheirGap(hello.base)
+    rt.in.skipTo(hello.base)
   }
   switch (judgeMark(hello.recvStream, hello.recvUpTo, rt.out.id, rt.out.ackedUpTo, rt.out.lastSeq)) {
     case 'other-stream':
@@ -280,7 +280,7 @@ export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello
 function restartSendStream (m: Messenger, rt: Peer, link: Link): void {
   m.count('send-streams-restarted')
   m.log(`${rt.label} has more of my messages than I sent (a restored profile?): going on in a new stream`)
-  rt.restartMyStream(randomBytes(STREAM_ID_BYTES))
+  rt.out.restart(randomBytes(STREAM_ID_BYTES))
   link.send(m.hello(rt))
 }
 

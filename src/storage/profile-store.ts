@@ -9,7 +9,7 @@ import { acquireLock, type Lock } from './lock.js'
 import { recoverRekey } from './rekey-files.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
-  Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
+  Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type StoredFriend, type StreamRecord, type RequestRecord, type BlockRecord,
   type MessageRecord, type OutboxRecord, type SettingsRecord
 } from '../wire/records.js'
 import { PsstError } from '../errors.js'
@@ -398,18 +398,24 @@ export class ProfileStore {
 
   // --- friends, requests, blocks
 
-  async loadFriends (): Promise<FriendRecord[]> { return this.#loadAll('friends', Records.friend.decode) }
+  async loadFriends (): Promise<StoredFriend[]> { return this.#loadAll('friends', Records.friend.decode) }
+  async loadStreams (): Promise<StreamRecord[]> { return this.#loadAll('streams', Records.stream.decode) }
   async loadRequests (): Promise<RequestRecord[]> { return this.#loadAll('requests', Records.request.decode) }
   async loadBlocks (): Promise<BlockRecord[]> { return this.#loadAll('blocked', Records.block.decode) }
 
   friendOp (f: FriendRecord): Op { return this.#put('friends', this.#vault.index(f.publicKey), Records.friend.encode(f)) }
   requestOp (r: RequestRecord): Op { return this.#put('requests', this.#vault.index(r.publicKey), Records.request.encode(r)) }
+  /** A stream's record, keyed by its conversation then its author (a conversation's streams sit together). */
+  streamOp (r: StreamRecord): Op {
+    return this.#put('streams', Buffer.concat([this.#vault.index(r.conversation), this.#vault.index(r.author)]), Records.stream.encode(r))
+  }
+
   blockOp (b: BlockRecord): Op { return this.#put('blocked', this.#vault.index(b.publicKey), Records.block.encode(b)) }
   delOp (sub: 'friends' | 'requests' | 'blocked', publicKey: Buffer): Op {
     return { type: 'del', sub, key: this.#vault.index(publicKey) }
   }
 
-  /** Forgets a friend entirely: record, history and outbox. */
+  /** Forgets a friend entirely: record, streams, history and outbox. */
   async deleteFriendData (publicKey: Buffer): Promise<void> {
     // The range clears below are not journaled: first empty the journal, or a replay after a
     // crash would bring back messages of the friend from batches that are already applied.
@@ -421,6 +427,7 @@ export class ProfileStore {
     const range = { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.from([0xff])]) }
     await this.#db.clear('messages', range)
     await this.#db.clear('outbox', range)
+    await this.#db.clear('streams', { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(prefix.byteLength + 1, 0xff)]) })
     await this.apply([this.delOp('friends', publicKey)])
   }
 
