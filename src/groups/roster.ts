@@ -139,3 +139,10 @@ export function currentKey (r: Roster): KeyIntro | null {
   if (k === undefined) return null
   return k.recipients.size === active.length && active.every((m) => k.recipients.has(m.hex)) ? k : null
 }
+
+/** Whether an operation by `authorHex` would count if it came next: a clear refusal before writing it. */
+export function wouldCount (r: Roster, authorHex: string, op: Omit<ControlOp, 'keys' | 'nonce'>): boolean {
+  const copy: Roster = { ...r, members: new Map([...r.members].map(([k, m]) => [k, { ...m }])), keys: [...r.keys] }
+  const author = r.members.get(authorHex)
+  return author !== undefined && apply(copy, { hex: '', authorHex, author: author.key, seq: 0, lamport: 0, op: { ...op, nonce: null, keys: [] } })
+}

@@ -141,8 +141,8 @@ export interface GroupRecord {
   /** Who invited me (my own key for a group I founded). */
   from: Buffer
   keys: GroupKey[]
-  /** Entries of the group in display order I have marked read (unread = the others after it). */
-  readUpTo: number
+  /** Lines from others since a client last marked the group read. */
+  unread: number
 }
 
 const groupKey: Codec<GroupKey> = struct<GroupKey>([['id', fixed32], ['key', fixed32]])
@@ -152,7 +152,7 @@ const recordCodec: Codec<GroupRecord> = struct<GroupRecord>([
   ['state', enumOf(MEMBERSHIPS)],
   ['from', fixed32],
   ['keys', boundedArray(groupKey, 4096)],
-  ['readUpTo', uint]
+  ['unread', uint]
 ])
 
 export const encodeGroupRecord = (r: GroupRecord): Buffer => encodeTagged(recordCodec, RECORD_VERSION, r)
