@@ -1,5 +1,5 @@
 import type { Messenger } from '../contacts/messenger.js'
-import type { Method, Params, Result, Presence, HistoryEntry } from './api.js'
+import type { Method, Params, Result, Presence, HistoryEntry, SendResult } from './api.js'
 import { idInfo, checkName } from './profile.js'
 import { friendInfo } from '../contacts/friend-runtime.js'
 import {
@@ -98,13 +98,19 @@ export const handlers: Handlers = {
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
   send: async (m, p) => groupFallback(m, p.friend)?.send(p.friend, notBlank(str(p.text, 'message text')), p.action === true) ?? (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
-  sendMany: (m, p) => {
+  sendMany: async (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
     p.texts.forEach((t) => notBlank(str(t, 'message text')))
+    const g = groupFallback(m, p.friend)
+    if (g !== null) {
+      const out: SendResult[] = []
+      for (const t of p.texts) out.push(await g.send(p.friend, t, p.action === true))
+      return out
+    }
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
-    return send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+    return await send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
   },
   reconnect: (m, p) => {
     const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]

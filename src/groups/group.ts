@@ -52,6 +52,8 @@ export class GroupLog {
   readonly #pending = new Map<string, Placed[]>()
   #pendingCount = 0
   #lamport = 0
+  /** My name, carried by my control entries. */
+  nick = ''
 
   constructor (groupId: Buffer, me: KeyPair, founder: string | null, keys: GroupKey[] = []) {
     this.groupId = groupId
@@ -63,11 +65,11 @@ export class GroupLog {
   }
 
   /** Starts a group: the create entry, with the first key sealed to the founder alone. */
-  static create (name: string, me: KeyPair, now: number): { log: GroupLog, first: Placed } {
+  static create (name: string, me: KeyPair, now: number, nick = ''): { log: GroupLog, first: Placed } {
     const nonce = randomBytes(32)
     const groupId = groupIdFor(me.publicKey, nonce)
     const log = new GroupLog(groupId, me, me.publicKey.toString('hex'))
-    const first = log.#writeControl({ op: 'create', member: null, text: name, role: 'member', nonce, keys: [] }, now, [me.publicKey])
+    const first = log.#writeControl({ op: 'create', member: null, text: name, role: 'member', nonce, keys: [], nick }, now, [me.publicKey])
     return { log, first }
   }
 
@@ -282,7 +284,7 @@ export class GroupLog {
   }
 
   /** A membership change, role or topic (the roster's rules decide whether it counts). */
-  writeControl (op: Omit<ControlOp, 'keys' | 'nonce'>, now: number): Placed {
+  writeControl (op: Omit<ControlOp, 'keys' | 'nonce' | 'nick'>, now: number): Placed {
     if (op.op !== 'join') this.#mustBeIn()
     const rotates = op.op === 'add' || op.op === 'remove'
     let recipients: Buffer[] = []
@@ -290,12 +292,12 @@ export class GroupLog {
       const stay = activeMembers(this.roster).filter((m) => op.op !== 'remove' || !m.key.equals(op.member!)).map((m) => m.key)
       recipients = op.op === 'add' ? [...stay, op.member!] : stay
     }
-    return this.#writeControl({ ...op, nonce: null, keys: [] }, now, recipients)
+    return this.#writeControl({ ...op, nonce: null, keys: [], nick: this.nick }, now, recipients)
   }
 
   /** A new key for everyone in the group now. */
   rekey (now: number): Placed {
-    return this.#writeControl({ op: 'rekey', member: null, text: '', role: 'member', nonce: null, keys: [] }, now, activeMembers(this.roster).map((m) => m.key))
+    return this.#writeControl({ op: 'rekey', member: null, text: '', role: 'member', nonce: null, keys: [], nick: '' }, now, activeMembers(this.roster).map((m) => m.key))
   }
 
   #writeControl (op: ControlOp, now: number, recipients: Buffer[]): Placed {

@@ -63,6 +63,8 @@ export function foldRoster (founder: string, events: ControlEvent[]): Roster {
   const sorted = [...events].sort(compareOrder)
   for (const e of sorted) {
     if (apply(roster, e)) {
+      const author = roster.members.get(e.authorHex)
+      if (author !== undefined && e.op.nick !== '') author.name = e.op.nick
       if (e.op.keys.length > 0) roster.keys.push({ id: e.hex, lamport: e.lamport, recipients: new Set(e.op.keys.map((k) => k.member.toString('hex'))) })
     } else {
       roster.ignored++
@@ -141,8 +143,8 @@ export function currentKey (r: Roster): KeyIntro | null {
 }
 
 /** Whether an operation by `authorHex` would count if it came next: a clear refusal before writing it. */
-export function wouldCount (r: Roster, authorHex: string, op: Omit<ControlOp, 'keys' | 'nonce'>): boolean {
+export function wouldCount (r: Roster, authorHex: string, op: Omit<ControlOp, 'keys' | 'nonce' | 'nick'>): boolean {
   const copy: Roster = { ...r, members: new Map([...r.members].map(([k, m]) => [k, { ...m }])), keys: [...r.keys] }
   const author = r.members.get(authorHex)
-  return author !== undefined && apply(copy, { hex: '', authorHex, author: author.key, seq: 0, lamport: 0, op: { ...op, nonce: null, keys: [] } })
+  return author !== undefined && apply(copy, { hex: '', authorHex, author: author.key, seq: 0, lamport: 0, op: { ...op, nonce: null, keys: [], nick: '' } })
 }

@@ -166,7 +166,7 @@ export class Groups {
     for (const why of r.dropped) this.#countDrop(why)
     if (r.missing.length > 0) ch.send({ type: 'want', groupId: log.groupId, from: r.missing })
     if (r.accepted.length === 0) return
-    this.#accepted(held, r.accepted, hex)
+    void this.#accepted(held, r.accepted, hex)
   }
 
   #countDrop (why: DropReason): void {
@@ -174,26 +174,33 @@ export class Groups {
     this.#host.count('group-entries-dropped')
   }
 
-  /** Stores what a group took, tells clients, passes it on, and follows my own standing. */
-  #accepted (held: Held, entries: Placed[], from: string | null): void {
+  /**
+   * Stores what a group took, tells clients, passes it on, and follows my own standing. My own
+   * entries go out only once they are on disk: one that a crash lost after others got it would
+   * make me write a different entry under the same seq.
+   */
+  #accepted (held: Held, entries: Placed[], from: string | null): Promise<void> {
     const log = held.log!
-    let unread = 0
     let changed = false
     for (const e of entries) {
       if (e.entry.kind === 'control') changed = true
-      else if (e.authorHex !== log.meHex) unread++
+      else if (e.authorHex !== log.meHex) held.rec.unread++
     }
-    held.rec.unread += unread
     const before = held.rec.state
     this.#followStanding(held)
     held.rec.keys = log.keyRing()
     const ops: StoreOp[] = entries.map((e) => this.#host.groupOp(log.groupId, entrySuffix(e), e.bytes))
     ops.push(this.#recordOp(held))
+    const announce = (): void => {
+      this.#tell(held, entries)
+      if (changed || before !== held.rec.state) this.#host.emit({ type: 'group-changed', ...groupInfo(held.rec, log) })
+      this.#push(held, entries, from)
+      if (held.rec.state === 'joining') this.#maybeJoin(held)
+    }
+    if (from === null) return this.#host.write(ops).then(announce)
     this.#write(ops)
-    this.#tell(held, entries)
-    if (changed || before !== held.rec.state) this.#host.emit({ type: 'group-changed', ...groupInfo(held.rec, log) })
-    this.#push(held, entries, from)
-    if (held.rec.state === 'joining') this.#maybeJoin(held)
+    announce()
+    return Promise.resolve()
   }
 
   #followStanding (held: Held): void {
@@ -205,8 +212,8 @@ export class Groups {
   #maybeJoin (held: Held): void {
     const log = held.log!
     if (log.myStatus !== 'invited') return
-    const e = log.writeControl({ op: 'join', member: null, text: '', role: 'member' }, this.#host.now())
-    this.#accepted(held, [e], null)
+    const e = this.#named(log).writeControl({ op: 'join', member: null, text: '', role: 'member' }, this.#host.now())
+    this.#accepted(held, [e], null).catch((err: Error) => this.#host.log(`group join not stored: ${err.message}`))
   }
 
   #tell (held: Held, entries: Placed[]): void {
@@ -281,7 +288,7 @@ export class Groups {
     if (held.rec.state !== 'joined' || log.roster.members.get(hex)?.status !== 'invited') return
     const op = { op: 'remove' as const, member: Buffer.from(hex, 'hex'), text: '', role: 'member' as const }
     if (!wouldCount(log.roster, log.meHex, op)) return
-    this.#accepted(held, [log.writeControl(op, this.#host.now())], null)
+    this.#accepted(held, [this.#named(log).writeControl(op, this.#host.now())], null).catch((err: Error) => this.#host.log(`group removal not stored: ${err.message}`))
   }
 
   // --- commands
@@ -303,24 +310,24 @@ export class Groups {
     try { this.find(query); return true } catch { return false }
   }
 
-  create (name: string): { groupId: string, name: string } {
+  async create (name: string): Promise<{ groupId: string, name: string }> {
     const clean = checkName(name)
-    const { log, first } = GroupLog.create(clean, this.#host.keyPair, this.#host.now())
+    const { log, first } = GroupLog.create(clean, this.#host.keyPair, this.#host.now(), this.#host.myName())
     const rec: GroupRecord = { groupId: log.groupId, name: clean, state: 'joined', from: this.#host.keyPair.publicKey, keys: log.keyRing(), unread: 0 }
     const held = { rec, log }
     this.#groups.set(log.groupId.toString('hex'), held)
-    this.#accepted(held, [first], null)
+    await this.#accepted(held, [first], null)
     return { groupId: log.groupId.toString('hex'), name: clean }
   }
 
-  invite (query: string, friendHex: string, friendName: string): { groupId: string, publicKey: string } {
+  async invite (query: string, friendHex: string, friendName: string): Promise<{ groupId: string, publicKey: string }> {
     const held = this.#joined(query)
     const log = held.log!
     const member = log.roster.members.get(friendHex)
     if (!isActive(member)) {
       const op = { op: 'add' as const, member: Buffer.from(friendHex, 'hex'), text: friendName, role: 'member' as const }
       if (!wouldCount(log.roster, log.meHex, op)) throw new PsstError('NOT_ALLOWED', 'only the founder and moderators can invite (psst group members shows roles)')
-      this.#accepted(held, [log.writeControl(op, this.#host.now())], null)
+      await this.#accepted(held, [this.#named(log).writeControl(op, this.#host.now())], null)
     } else if (member.status === 'joined') {
       throw new PsstError('USAGE', `${friendName || friendHex.slice(0, 12)} is already in ${groupInfo(held.rec, log).name}`)
     }
@@ -352,48 +359,48 @@ export class Groups {
     return { groupId: held.rec.groupId.toString('hex') }
   }
 
-  leave (query: string): { groupId: string } {
+  async leave (query: string): Promise<{ groupId: string }> {
     const held = this.find(query)
     if (held.rec.state === 'joined') {
-      this.#accepted(held, [held.log!.writeControl({ op: 'leave', member: null, text: '', role: 'member' }, this.#host.now())], null)
+      await this.#accepted(held, [this.#named(held.log!).writeControl({ op: 'leave', member: null, text: '', role: 'member' }, this.#host.now())], null)
     }
     held.rec.state = held.rec.state === 'invited' ? 'declined' : 'left'
     this.#write([this.#recordOp(held)])
     return { groupId: held.rec.groupId.toString('hex') }
   }
 
-  remove (query: string, member: string): { groupId: string, publicKey: string } {
+  async remove (query: string, member: string): Promise<{ groupId: string, publicKey: string }> {
     const held = this.#joined(query)
     const log = held.log!
     const hex = this.#member(log, member)
     const op = { op: 'remove' as const, member: Buffer.from(hex, 'hex'), text: '', role: 'member' as const }
     if (!wouldCount(log.roster, log.meHex, op)) throw new PsstError('NOT_ALLOWED', 'only the founder removes moderators, and moderators remove members (psst group members shows roles)')
-    const e = log.writeControl(op, this.#host.now())
-    this.#accepted(held, [e], null)
+    const e = this.#named(log).writeControl(op, this.#host.now())
+    await this.#accepted(held, [e], null)
     // They learn of their removal (the entry opens nothing for them), and nothing after it.
     const ch = this.#peers.get(hex)
     if (ch !== undefined) void this.#sendEntries(ch, log, [e])
     return { groupId: log.groupId.toString('hex'), publicKey: hex }
   }
 
-  role (query: string, member: string, role: GroupRole): { groupId: string, publicKey: string, role: GroupRole } {
+  async role (query: string, member: string, role: GroupRole): Promise<{ groupId: string, publicKey: string, role: GroupRole }> {
     if (role !== 'moderator' && role !== 'member') throw PsstError.usage('a role is moderator or member')
     const held = this.#joined(query)
     const log = held.log!
     const hex = this.#member(log, member)
     const op = { op: 'role' as const, member: Buffer.from(hex, 'hex'), text: '', role }
     if (!wouldCount(log.roster, log.meHex, op)) throw new PsstError('NOT_ALLOWED', 'only the founder sets roles, and not their own')
-    this.#accepted(held, [log.writeControl(op, this.#host.now())], null)
+    await this.#accepted(held, [this.#named(log).writeControl(op, this.#host.now())], null)
     return { groupId: log.groupId.toString('hex'), publicKey: hex, role }
   }
 
-  topic (query: string, text: string): { groupId: string, topic: string } {
+  async topic (query: string, text: string): Promise<{ groupId: string, topic: string }> {
     if (Buffer.byteLength(text) > MAX_TOPIC_BYTES) throw new PsstError('TOO_LONG', `the topic is too long (at most ${MAX_TOPIC_BYTES} bytes)`)
     const held = this.#joined(query)
     const log = held.log!
     const op = { op: 'topic' as const, member: null, text, role: 'member' as const }
     if (!wouldCount(log.roster, log.meHex, op)) throw new PsstError('NOT_ALLOWED', 'only the founder and moderators set the topic')
-    this.#accepted(held, [log.writeControl(op, this.#host.now())], null)
+    await this.#accepted(held, [this.#named(log).writeControl(op, this.#host.now())], null)
     return { groupId: log.groupId.toString('hex'), topic: text }
   }
 
@@ -408,10 +415,10 @@ export class Groups {
       .map((h) => groupInfo(h.rec, h.log)).sort((a, b) => a.name.localeCompare(b.name) || a.groupId.localeCompare(b.groupId))
   }
 
-  send (query: string, text: string, action: boolean): SendResult {
+  async send (query: string, text: string, action: boolean): Promise<SendResult> {
     const held = this.#joined(query)
     const out = held.log!.writeText(text, action ? 'action' : 'text', this.#host.now())
-    this.#accepted(held, out, null)
+    await this.#accepted(held, out, null)
     const e = out[out.length - 1]
     return { id: e.hex, seq: e.seq, state: 'delivered' }
   }
@@ -474,6 +481,12 @@ export class Groups {
     if (found.length === 1) return found[0].hex
     if (found.length > 1) throw new PsstError('AMBIGUOUS', `"${query}" matches ${found.length} members; use more of the key (psst group members)`)
     throw new PsstError('NOT_FOUND', `no member of the group matches "${query}" (psst group members lists them)`)
+  }
+
+  /** My current name goes with each of my control entries. */
+  #named (log: GroupLog): GroupLog {
+    log.nick = this.#host.myName()
+    return log
   }
 
   #nameOf (log: GroupLog): NameOf {

@@ -109,6 +109,8 @@ export interface ControlOp {
   nonce: Buffer | null
   /** create, add, remove, rekey: a new key for exactly these members. */
   keys: SealedKey[]
+  /** The name the author goes by (shown to members who are not their friends). */
+  nick: string
 }
 
 const sealedKey: Codec<SealedKey> = struct<SealedKey>([['member', fixed32], ['sealed', buffer]])
@@ -118,7 +120,8 @@ const controlCodec: Codec<ControlOp> = struct<ControlOp>([
   ['text', boundedString(MAX_TOPIC_BYTES)],
   ['role', enumOf(ROLES)],
   ['nonce', optionalFixed32],
-  ['keys', boundedArray(sealedKey, MAX_MEMBERS)]
+  ['keys', boundedArray(sealedKey, MAX_MEMBERS)],
+  ['nick', boundedString(MAX_GROUP_NAME_BYTES * 2)]
 ])
 
 export const encodeControl = (op: ControlOp): Buffer => encodeTagged(controlCodec, 1, op)

@@ -178,7 +178,7 @@ describe('group membership', () => {
     const intruder = generateKeyPair()
     const { logs } = group(0)
     const fake = controlEntry({ groupId: logs[0].groupId, author: intruder.publicKey, seq: 1, prev: null, deps: [], lamport: 1, sentAt: 1 },
-      { op: 'create', member: null, text: 'mine', role: 'member', nonce: Buffer.alloc(32), keys: [] }, intruder)
+      { op: 'create', member: null, text: 'mine', role: 'member', nonce: Buffer.alloc(32), keys: [], nick: '' }, intruder)
     expect(logs[0].receive([fake.bytes]).dropped).toEqual(['non-member'])
     void signEntry
     void encodeControl
