@@ -20,7 +20,7 @@ export function installFiles (m: Messenger, home: string): void {
   const attached = new WeakSet<object>()
   const ready = cryptoReady().then(async () => await Transfers.load({
     dir: join(home, 'files'),
-    sendOffer: async (friend, manifest) => { await send(m, findFriend(m, friend), [manifest.toString('base64')], 'file') },
+    sendFileMessage: async (friend, bytes) => { await send(m, findFriend(m, friend), [bytes.toString('base64')], 'file') },
     emit: (event) => m.emitEvent(event),
     downloadDir: (to) => downloadDir(to),
     now: () => m.now(),
@@ -36,7 +36,7 @@ export function installFiles (m: Messenger, home: string): void {
     void ready.then((t) => { if (!link.closed) t.attach(e.publicKey, link) })
   })
   m.on('file-offer', (friend: string, body: string) => {
-    void ready.then(async (t) => await t.onOffer(friend, Buffer.from(body, 'base64'))).catch(() => m.count('file-offers-failed'))
+    void ready.then(async (t) => await t.onFileMessage(friend, Buffer.from(body, 'base64'))).catch(() => m.count('file-offers-failed'))
   })
 }
 

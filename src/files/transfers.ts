@@ -13,7 +13,7 @@ import { FileSource, manifestFor } from './source.js'
 import { PartFile } from './part-file.js'
 import { RecordDir } from './records.js'
 import { reserveDestination } from './naming.js'
-import { decodeManifest, encodeManifest, type Direction, type Manifest, type TransferRecord, type TransferState } from '../wire/files.js'
+import { decodeFileMessage, decodeManifest, encodeFileCancel, encodeManifest, type Direction, type Manifest, type TransferRecord, type TransferState } from '../wire/files.js'
 
 /** One transfer as clients see it (`psst file list --json`). */
 export interface FileInfo {
@@ -38,8 +38,8 @@ export type FileEvent =
 export interface TransfersHost {
   /** `<home>/files` */
   dir: string
-  /** Puts the encoded manifest into the friend's chat stream. */
-  sendOffer (friend: string, manifest: Buffer): Promise<void>
+  /** Puts a file message (an offer's manifest, a cancel notice) into the friend's chat stream. */
+  sendFileMessage (friend: string, bytes: Buffer): Promise<void>
   emit (event: FileEvent): void
   /** `--to`, else the profile's default download folder. */
   downloadDir (to?: string): string
@@ -122,14 +122,20 @@ export class Transfers {
     await this.#records.saveHashes(id, hashed.hashes)
     await this.#records.save(id, rec)
     this.#all.set(id, tr)
-    await this.#host.sendOffer(friend, rec.manifest)
+    await this.#host.sendFileMessage(friend, rec.manifest)
     return this.#info(tr)
   }
 
-  /** An offer that arrived in a friend's chat stream (a replay of a known one is ignored). */
-  async onOffer (friend: string, bytes: Uint8Array): Promise<void> {
-    const manifest = decodeManifest(bytes)
-    if (manifest === null) { this.#host.count('file-offers-malformed'); return }
+  /** A file message that arrived in a friend's chat stream: an offer or a cancel notice. */
+  async onFileMessage (friend: string, bytes: Uint8Array): Promise<void> {
+    const msg = decodeFileMessage(bytes)
+    if (msg === null) { this.#host.count('file-offers-malformed'); return }
+    if (msg.type === 'cancel') return await this.#onCancelNotice(friend, msg.fileId)
+    await this.#onOffer(friend, msg.manifest, bytes)
+  }
+
+  /** An offer (a replay of a known one is ignored). */
+  async #onOffer (friend: string, manifest: Manifest, bytes: Uint8Array): Promise<void> {
     const id = manifest.fileId.toString('hex')
     if (this.#all.has(id)) return
     const rec: TransferRecord = {
@@ -172,19 +178,39 @@ export class Transfers {
     return offers[0].id
   }
 
+  /**
+   * Stops the transfer here and tells the friend twice: on psst-file/1 if the link is up (the
+   * bytes stop at once), and as a notice in the chat stream, which reaches them exactly once even
+   * when they are offline now (outbox, mailbox).
+   */
   async cancel (ref: string): Promise<FileInfo> {
     const tr = this.#find(ref)
     if (TERMINAL.has(tr.rec.state)) throw PsstError.usage(`that file is already ${tr.rec.state}`)
+    const friend = tr.rec.friend.toString('hex')
+    await this.#stop(tr)
     tr.rec.state = 'cancelled'
+    this.#peers.get(friend)?.cancel(tr.manifest.fileId)
+    await this.#save(tr)
+    await this.#host.sendFileMessage(friend, encodeFileCancel(tr.manifest.fileId))
+    return this.#info(tr)
+  }
+
+  /** Stops moving bytes for `tr` and drops its partial file (the record stays). */
+  async #stop (tr: Transfer): Promise<void> {
     tr.fetch?.cancel()
     tr.fetch = null
-    this.#peers.get(tr.rec.friend.toString('hex'))?.cancel(tr.manifest.fileId)
     await tr.part?.discard()
     tr.part = null
     await tr.source?.close()
     tr.source = null
-    await this.#save(tr)
-    return this.#info(tr)
+  }
+
+  /** The friend cancelled, maybe while we were offline; only their own transfers, never another's. */
+  async #onCancelNotice (friend: string, fileId: Buffer): Promise<void> {
+    const tr = this.#all.get(fileId.toString('hex'))
+    if (tr === undefined || tr.rec.friend.toString('hex') !== friend || TERMINAL.has(tr.rec.state)) return
+    await this.#stop(tr)
+    await this.#cancelledByPeer(tr)
   }
 
   /** A friend's link is up: open psst-file/1 on it. */
@@ -194,6 +220,7 @@ export class Transfers {
     if (old !== undefined && !old.closed) old.close()
     const peer: FilePeer = new FilePeer(on, {
       lookup: (fileId) => this.#sourceFor(friend, fileId),
+      cancelled: (fileId) => { const tr = this.#all.get(fileId.toString('hex')); return tr?.rec.direction === 'out' && tr.rec.state === 'cancelled' && tr.rec.friend.toString('hex') === friend },
       serve: {
         onSent: (fileId, n) => this.#onSent(fileId, n),
         onDone: (fileId) => this.#onServed(fileId),
