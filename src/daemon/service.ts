@@ -12,7 +12,7 @@ import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
-import { fileHandlers } from './files.js'
+import { avatarOf, fileHandlers } from './files.js'
 import { groupHandlers, groupFallback, groupHistory } from './groups.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 
@@ -73,7 +73,7 @@ export const handlers: Handlers = {
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map((rt) => friendView(m, rt))
+  friends: (m) => [...m.friends.values()].map((rt) => ({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
