@@ -1,7 +1,6 @@
 import type { Messenger } from '../contacts/messenger.js'
 import type { Method, Params, Result, Presence, HistoryEntry, SendResult } from './api.js'
 import { idInfo, checkName } from './profile.js'
-import { friendInfo } from '../contacts/friend-runtime.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
@@ -120,7 +119,7 @@ export const handlers: Handlers = {
   },
   waitDelivered: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    return { delivered: await waitDelivered(m, rt, Number(p.seq), Number(p.timeoutMs)) }
+    return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
   history: (m, p) => {
     const g = groupFallback(m, p.friend)
@@ -133,7 +132,7 @@ export const handlers: Handlers = {
     const g = groupFallback(m, p.friend)
     if (g !== null) return g.markRead(p.friend)
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.save(rt); await m.write([]) }
+    if (rt.markRead()) await m.write([])
     return { unread: 0 }
   },
   typing: (m, p) => {
