@@ -3,6 +3,7 @@ import type { DhtInfo, Presence } from './client.js'
 import type { Glyphs } from './format.js'
 import type { FriendBook } from './friends.js'
 import type { WindowList } from './windows.js'
+import type { GroupBook } from './groups.js'
 
 export interface Me {
   id: string
@@ -21,6 +22,7 @@ export interface ChatState {
   connected: boolean
   windows: WindowList
   book: FriendBook
+  groups: GroupBook
   glyphs: Glyphs
   settings: ChatSettings
 }
