@@ -136,6 +136,8 @@ export interface Methods {
   /** `id` is a psst ID (sends a request) or a 64-hex public key alone (no request: see FriendInfo.state). */
   add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' | 'key-added' } }
   requests: { params: Record<string, never>, result: RequestInfo[] }
+  /** `psst requests on|off`: whether friend requests can reach me (sets it when `open` is given; stored). */
+  requestsOpen: { params: { open?: boolean }, result: { open: boolean } }
   /** A request with a `lookalike` warning is refused (LOOKALIKE) unless `force`. */
   accept: { params: { friend: string, force?: boolean }, result: FriendInfo }
   /** Sets (a string), clears (null) or just reads (absent) the name I chose for a friend. */
