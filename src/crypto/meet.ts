@@ -10,6 +10,7 @@
  * - A request key from a public key and a nospam: anyone holding the full ID can compute it, nobody
  *   with the public key alone can, and it changes with the nospam.
  */
+import { createHash } from 'node:crypto'
 import { PsstError } from '../errors.js'
 import { keyPairFromSeed, type KeyPair } from './identity.js'
 import { buf, needLength, sodium } from './sodium.js'
@@ -48,14 +49,14 @@ export function meetingRecordBoxKey (secret: Uint8Array, ownerPublicKey: Uint8Ar
 }
 
 /**
- * The key pair a profile takes friend requests on while `nospam` is current. Its secret half is
- * computable by anyone holding the full ID; what it protects is the identity key, which is
- * never announced (docs/design.md, Presence privacy: what a holder of the ID can do).
+ * The seed of the key pair a profile takes friend requests on while `nospam` is current (the pair
+ * is hyperdht's keyPair(seed), src/net/dht-node.ts). Anyone holding the full ID can compute it;
+ * what it protects is the identity key, which is never announced (docs/design.md, Presence
+ * privacy). SHA-256 from node, not libsodium: a daemon listens on it before libsodium is loaded.
  */
-export function requestKeyPair (publicKey: Uint8Array, nospam: Uint8Array): KeyPair {
-  needLength(publicKey, 32, 'public key')
-  needLength(nospam, 4, 'nospam')
-  return keyPairFromSeed(buf(sodium().crypto_generichash(32, Buffer.concat([REQUEST_DOMAIN, publicKey, nospam]), null)))
+export function requestKeySeed (publicKey: Uint8Array, nospam: Uint8Array): Buffer {
+  if (publicKey.byteLength !== 32 || nospam.byteLength !== 4) throw PsstError.internal('a request key needs a 32-byte public key and a 4-byte nospam')
+  return createHash('sha256').update(REQUEST_DOMAIN).update(publicKey).update(nospam).digest()
 }
 
 function domainHash (domain: Buffer, secret: Uint8Array, ownerPublicKey: Uint8Array): Buffer {

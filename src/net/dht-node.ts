@@ -39,6 +39,12 @@ export interface ListenOptions {
   holepunch?: boolean
 }
 
+/** hyperdht's key pair for a 32-byte seed (the same bytes as src/crypto's keyPairFromSeed, without loading libsodium). */
+export function dhtKeyPair (seed: Buffer): KeyPair {
+  const kp = HyperDHT.keyPair(seed)
+  return { publicKey: kp.publicKey, secretKey: kp.secretKey }
+}
+
 /** A server listening on one key pair; close() unannounces it. */
 export interface Listening {
   readonly publicKey: Buffer

@@ -17,10 +17,11 @@
  */
 import type { Messenger } from '../contacts/messenger.js'
 import type { FriendRuntime } from '../contacts/friend-runtime.js'
-import type { DhtNode, Listening, KeyPair, ListenOptions } from '../net/dht-node.js'
+import { randomBytes } from 'node:crypto'
+import { dhtKeyPair, type DhtNode, type Listening, type KeyPair, type ListenOptions } from '../net/dht-node.js'
 import { MeetRecords, type PresenceRecord } from '../wire/meet.js'
-import { friendshipSecret, meetingRecordKeyPair, meetingRecordBoxKey, requestKeyPair } from '../crypto/meet.js'
-import { keyPairFromSeed, randomBytes, toHex } from '../crypto/identity.js'
+import { friendshipSecret, meetingRecordKeyPair, meetingRecordBoxKey, requestKeySeed } from '../crypto/meet.js'
+import { toHex } from '../crypto/identity.js'
 import { encrypt, decrypt } from '../crypto/aead.js'
 import { cryptoReady } from '../crypto/sodium.js'
 
@@ -43,7 +44,6 @@ interface Published { deviceKey: Buffer, at: number }
 export async function loadPresenceRecord (m: Messenger): Promise<PresenceRecord> {
   const stored = await m.store.loadPresence()
   if (stored !== null) return stored
-  await cryptoReady()
   const legacy = [...m.friends.values()].map((rt) => rt.rec.publicKey)
   const rec: PresenceRecord = {
     requestsOpen: true,
@@ -97,13 +97,14 @@ export class Presence {
     this.#dht = dht
     this.#listenOptions = listenOptions
     this.#rec = rec
-    this.#device = keyPairFromSeed(rec.deviceSeed)
+    this.#device = dhtKeyPair(rec.deviceSeed)
     this.#onFriends = (e) => { if (e.type === 'friend-removed') void this.#rotate() }
   }
 
   /** Listens where friends and requesters can reach me and takes over how friends are dialled. */
   static async start (m: Messenger, dht: DhtNode, listenOptions: ListenOptions = {}): Promise<Presence> {
-    await cryptoReady()
+    // Pointers need libsodium (~0.4 s to load under load): the daemon listens meanwhile.
+    const sodium = cryptoReady()
     const p = new Presence(m, dht, await loadPresenceRecord(m), listenOptions)
     running.set(m, p)
     m.connections.route = async (rt) => await p.#route(rt)
@@ -113,7 +114,7 @@ export class Presence {
     await p.#configure()
     p.#timer = setInterval(() => p.#sync(), SYNC_MS)
     p.#timer.unref()
-    p.#sync()
+    void sodium.then(() => p.#sync(), () => {})
     return p
   }
 
@@ -143,15 +144,22 @@ export class Presence {
     return this.#reconfiguring
   }
 
+  /** The three servers are independent: each announce takes DHT round trips, so they go in parallel. */
   async #configure (): Promise<void> {
     if (this.#closed) return
+    await Promise.all([this.#configureDevice(), this.#configureRequests(), this.#configureLegacy()])
+  }
+
+  async #configureDevice (): Promise<void> {
+    if (this.#deviceServer !== null && this.#deviceServer.publicKey.equals(this.#device.publicKey)) return
+    const old = this.#deviceServer
+    this.#deviceServer = await this.#dht.listen(this.#device, (pk) => this.#m.connections.friendsOnly(pk), (s) => this.#incoming(s), this.#listenOptions)
+    await old?.close()
+  }
+
+  async #configureRequests (): Promise<void> {
     const m = this.#m
-    if (this.#deviceServer === null || !this.#deviceServer.publicKey.equals(this.#device.publicKey)) {
-      const old = this.#deviceServer
-      this.#deviceServer = await this.#dht.listen(this.#device, (pk) => m.connections.friendsOnly(pk), (s) => this.#incoming(s), this.#listenOptions)
-      await old?.close()
-    }
-    const requestKey = this.#rec.requestsOpen ? requestKeyPair(m.profile.publicKey, m.profile.nospam) : null
+    const requestKey = this.#rec.requestsOpen ? dhtKeyPair(requestKeySeed(m.profile.publicKey, m.profile.nospam)) : null
     if (this.#requestServer !== null && (requestKey === null || !this.#requestServer.publicKey.equals(requestKey.publicKey))) {
       await this.#requestServer.close()
       this.#requestServer = null
@@ -159,6 +167,10 @@ export class Presence {
     if (requestKey !== null && this.#requestServer === null) {
       this.#requestServer = await this.#dht.listen(requestKey, (pk) => m.firewall(pk), (s) => m.attach(s), this.#listenOptions)
     }
+  }
+
+  async #configureLegacy (): Promise<void> {
+    const m = this.#m
     const legacy = this.#legacyActive()
     if (!legacy && this.#legacyServer !== null) {
       await this.#legacyServer.close()
@@ -195,11 +207,12 @@ export class Presence {
    * pointer names. A friend from before the upgrade is tried on its identity key every other time.
    */
   async #route (rt: FriendRuntime): Promise<Buffer | null> {
+    await cryptoReady()
     this.#ensurePublished(rt)
     const legacy = this.#isLegacy(rt.hex)
     if (legacy && rt.dialAttempts % 2 === 1) return rt.rec.publicKey
     const key = rt.rec.state === 'request-sent'
-      ? requestKeyPair(rt.rec.publicKey, rt.rec.requestNospam).publicKey
+      ? dhtKeyPair(requestKeySeed(rt.rec.publicKey, rt.rec.requestNospam)).publicKey
       : await this.#lookup(rt)
     return key ?? (legacy ? rt.rec.publicKey : null)
   }
@@ -263,6 +276,7 @@ export class Presence {
   }
 
   async #publish (rt: FriendRuntime): Promise<void> {
+    await cryptoReady()
     if (this.#closed || this.#m.friends.get(rt.hex) !== rt) return
     const me = this.#m.profile.publicKey
     const secret = this.#secret(rt)
@@ -291,7 +305,7 @@ export class Presence {
   async #newDeviceKey (): Promise<void> {
     this.#rec.deviceSeed = randomBytes(32)
     this.#rec.deviceSince = this.#m.now()
-    this.#device = keyPairFromSeed(this.#rec.deviceSeed)
+    this.#device = dhtKeyPair(this.#rec.deviceSeed)
     await this.#save()
   }
 

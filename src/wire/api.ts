@@ -89,6 +89,8 @@ export interface DhtInfo {
   host: string | null
   port: number | null
   bootstrap: string[]
+  /** DHT requests this daemon has sent since it started (the bench's dht_requests_per_s_100_friends). */
+  requests?: number
 }
 
 /**
