@@ -75,6 +75,8 @@ export class Connections<P extends Dialable> {
   route: (p: P) => Promise<Buffer | null> = async (p) => this.#host.remoteKey(p)
   /** A dial's outcome for the route it took: presence privacy learns which keys work. */
   routed: (p: P, key: Buffer, opened: boolean, err: Error | null) => void = () => {}
+  /** The least delay before the next redial of a peer (presence privacy polls absent friends slowly). */
+  minRedialMs: (p: P) => number = () => 0
 
   constructor (host: ConnectionsHost<P>) {
     this.#host = host
@@ -148,6 +150,7 @@ export class Connections<P extends Dialable> {
     // Their firewall admits my key once per perKeyMs, so a quicker redial (the relayed one after
     // a failed holepunch) would be refused.
     if (!soon && this.#host.slowRedial(p)) delay = Math.max(delay, DEFAULT_LIMITS.perKeyMs + 200)
+    if (!soon) delay = Math.max(delay, this.minRedialMs(p))
     p.dialTimer = setTimeout(() => { p.dialTimer = null; this.dial(p) }, delay)
     p.dialTimer.unref()
   }
@@ -168,6 +171,16 @@ export class Connections<P extends Dialable> {
       return true
     } catch {
       return true
+    }
+  }
+
+  /** Dials every unlinked peer now (the network came back): the backoff starts over. */
+  redialAll (peers: Iterable<P>): void {
+    for (const p of peers) {
+      if (p.link !== null && !p.link.closed) continue
+      if (p.dialTimer !== null) { clearTimeout(p.dialTimer); p.dialTimer = null }
+      p.dialAttempts = 0
+      this.dial(p)
     }
   }
 

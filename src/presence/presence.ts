@@ -35,6 +35,14 @@ export const RECORD_REFRESH_MS = 6 * 3600_000
 const SYNC_MS = 60_000
 /** Pointer puts in flight at once (each is a DHT query and its commits). */
 const PUBLISH_CONCURRENCY = 4
+/**
+ * A friend with no pointer (or only a stale one) is offline; when it comes online it puts a fresh
+ * pointer and dials me itself. So after this many failed dials it is looked up only every
+ * ABSENT_POLL_MS (jittered), not on the 60 s backoff: the lookups are most of a daemon's DHT
+ * traffic (docs/bench.md, dht_requests_per_s_100_friends).
+ */
+const ABSENT_AFTER_ATTEMPTS = 4
+export const ABSENT_POLL_MS = 5 * 60_000
 
 const running = new WeakMap<Messenger, Presence>()
 
@@ -87,6 +95,9 @@ export class Presence {
   readonly #queued = new Set<string>()
   #active = 0
   readonly #secrets = new Map<string, Buffer>()
+  /** Friends whose last lookup found no pointer, or whose pointer named a key nobody announces. */
+  readonly #absent = new Set<string>()
+  readonly #onState: (s: string) => void
   #timer: NodeJS.Timeout | null = null
   #reconfiguring: Promise<void> = Promise.resolve()
   #closed = false
@@ -99,6 +110,7 @@ export class Presence {
     this.#rec = rec
     this.#device = dhtKeyPair(rec.deviceSeed)
     this.#onFriends = (e) => { if (e.type === 'friend-removed') void this.#rotate() }
+    this.#onState = (s) => { if (s === 'online') this.#networkBack() }
   }
 
   /** Listens where friends and requesters can reach me and takes over how friends are dialled. */
@@ -108,8 +120,10 @@ export class Presence {
     const p = new Presence(m, dht, await loadPresenceRecord(m), listenOptions)
     running.set(m, p)
     m.connections.route = async (rt) => await p.#route(rt)
-    m.connections.routed = (rt, key, opened) => { if (opened && !key.equals(rt.rec.publicKey)) p.#metOnNewKeys(rt.hex) }
+    m.connections.routed = (rt, key, opened, err) => p.#routed(rt, key, opened, err)
+    m.connections.minRedialMs = (rt) => p.#minRedialMs(rt)
     m.on('event', p.#onFriends)
+    dht.on('state', p.#onState)
     if (m.now() - p.#rec.deviceSince > DEVICE_KEY_LIFETIME_MS) await p.#newDeviceKey()
     await p.#configure()
     p.#timer = setInterval(() => p.#sync(), SYNC_MS)
@@ -124,6 +138,7 @@ export class Presence {
     this.#closed = true
     running.delete(this.#m)
     this.#m.off('event', this.#onFriends)
+    this.#dht.off('state', this.#onState)
     if (this.#timer !== null) clearInterval(this.#timer)
     await this.#reconfiguring
     await Promise.allSettled([this.#deviceServer, this.#requestServer, this.#legacyServer].map(async (s) => await s?.close()))
@@ -187,6 +202,28 @@ export class Presence {
     this.#m.attach(stream)
   }
 
+  #routed (rt: FriendRuntime, key: Buffer, opened: boolean, err: Error | null): void {
+    if (opened) {
+      this.#absent.delete(rt.hex)
+      if (!key.equals(rt.rec.publicKey)) this.#metOnNewKeys(rt.hex)
+    } else if ((err as { code?: string } | null)?.code === 'PEER_NOT_FOUND') {
+      this.#absent.add(rt.hex)
+    }
+  }
+
+  #minRedialMs (rt: FriendRuntime): number {
+    const settled = rt.rec.state === 'friends' || rt.rec.state === 'key-added'
+    if (!settled || !this.#absent.has(rt.hex) || rt.dialAttempts < ABSENT_AFTER_ATTEMPTS) return 0
+    return Math.round(ABSENT_POLL_MS * (0.5 + this.#m.random() / 2))
+  }
+
+  /** Back from no network: every lookup that found nothing may have failed for that alone. */
+  #networkBack (): void {
+    if (this.#closed || this.#absent.size === 0) return
+    this.#absent.clear()
+    this.#m.connections.redialAll(this.#m.friends.values())
+  }
+
   #legacyActive (): boolean {
     return this.#rec.legacy.length > 0 && this.#m.now() < this.#rec.legacyUntil
   }
@@ -228,7 +265,7 @@ export class Presence {
       return null
     }
     this.#m.count('meeting-lookups')
-    if (found === null) return null
+    if (found === null) { this.#absent.add(rt.hex); return null }
     const plain = decrypt(meetingRecordBoxKey(secret, rt.rec.publicKey), found.value, recordKey)
     const pointer = plain === null ? null : MeetRecords.pointer.decode(plain)
     if (pointer === null) this.#m.count('meeting-records-unreadable')
