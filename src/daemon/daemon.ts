@@ -14,6 +14,7 @@ import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
 import { Presence } from '../presence/presence.js'
+import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
@@ -97,6 +98,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     server?.close()
     await stopMailbox(m)
     await closeFiles(m)
+    await closeGroups(m)
     await presence?.stop()
     await m.close()
     await dht?.destroy()
@@ -107,6 +109,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   try {
     await m.load()
     installFiles(m, opts.home)
+    installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })

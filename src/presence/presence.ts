@@ -16,7 +16,7 @@
  * record when no daemon runs, through setRequestsOpen.
  */
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import { randomBytes } from 'node:crypto'
 import { dhtKeyPair, type DhtNode, type Listening, type KeyPair, type ListenOptions } from '../net/dht-node.js'
 import { MeetRecords, type PresenceRecord } from '../wire/meet.js'
@@ -91,7 +91,7 @@ export class Presence {
   #requestServer: Listening | null = null
   #legacyServer: Listening | null = null
   readonly #published = new Map<string, Published>()
-  readonly #queue: FriendRuntime[] = []
+  readonly #queue: Peer[] = []
   readonly #queued = new Set<string>()
   #active = 0
   readonly #secrets = new Map<string, Buffer>()
@@ -202,7 +202,7 @@ export class Presence {
     this.#m.attach(stream)
   }
 
-  #routed (rt: FriendRuntime, key: Buffer, opened: boolean, err: Error | null): void {
+  #routed (rt: Peer, key: Buffer, opened: boolean, err: Error | null): void {
     if (opened) {
       this.#absent.delete(rt.hex)
       if (!key.equals(rt.rec.publicKey)) this.#metOnNewKeys(rt.hex)
@@ -211,7 +211,7 @@ export class Presence {
     }
   }
 
-  #minRedialMs (rt: FriendRuntime): number {
+  #minRedialMs (rt: Peer): number {
     const settled = rt.rec.state === 'friends' || rt.rec.state === 'key-added'
     if (!settled || !this.#absent.has(rt.hex) || rt.dialAttempts < ABSENT_AFTER_ATTEMPTS) return 0
     return Math.round(ABSENT_POLL_MS * (0.5 + this.#m.random() / 2))
@@ -243,7 +243,7 @@ export class Presence {
    * The DHT key to dial a peer on: its request key while my request waits, else the device key its
    * pointer names. A friend from before the upgrade is tried on its identity key every other time.
    */
-  async #route (rt: FriendRuntime): Promise<Buffer | null> {
+  async #route (rt: Peer): Promise<Buffer | null> {
     await cryptoReady()
     this.#ensurePublished(rt)
     const legacy = this.#isLegacy(rt.hex)
@@ -255,7 +255,7 @@ export class Presence {
   }
 
   /** The device key a friend's pointer for me names, or null (none found, or not readable). */
-  async #lookup (rt: FriendRuntime): Promise<Buffer | null> {
+  async #lookup (rt: Peer): Promise<Buffer | null> {
     const secret = this.#secret(rt)
     const recordKey = meetingRecordKeyPair(secret, rt.rec.publicKey).publicKey
     let found: { value: Buffer } | null
@@ -272,7 +272,7 @@ export class Presence {
     return pointer?.deviceKey ?? null
   }
 
-  #secret (rt: FriendRuntime): Buffer {
+  #secret (rt: Peer): Buffer {
     let s = this.#secrets.get(rt.hex)
     if (s === undefined) {
       s = friendshipSecret(this.#m.profile.secretKey, rt.rec.publicKey)
@@ -291,7 +291,7 @@ export class Presence {
     if (this.#legacyServer !== null && !this.#legacyActive()) void this.reconfigure()
   }
 
-  #ensurePublished (rt: FriendRuntime): void {
+  #ensurePublished (rt: Peer): void {
     const done = this.#published.get(rt.hex)
     const fresh = done !== undefined && done.deviceKey.equals(this.#device.publicKey) && this.#m.now() - done.at < RECORD_REFRESH_MS
     if (fresh || this.#queued.has(rt.hex) || this.#closed) return
@@ -312,7 +312,7 @@ export class Presence {
     }
   }
 
-  async #publish (rt: FriendRuntime): Promise<void> {
+  async #publish (rt: Peer): Promise<void> {
     await cryptoReady()
     if (this.#closed || this.#m.friends.get(rt.hex) !== rt) return
     const me = this.#m.profile.publicKey
