@@ -51,6 +51,9 @@ export async function seed (home: string, counts: number[]): Promise<string[]> {
       ops.push(store.streamOp({ conversation: publicKey, author: me, id: Buffer.alloc(16), upTo: mine, ackedUpTo: mine }))
       ops.push(store.streamOp({ conversation: publicKey, author: publicKey, id: Buffer.alloc(16), upTo: theirs, ackedUpTo: 0 }))
     }
+    // Settled presence privacy (docs/design.md): no friend left in the migration set, so the
+    // daemon is measured as it runs for good, not during the upgrade window.
+    ops.push(store.presenceOp({ requestsOpen: true, legacyUntil: 0, legacy: [], deviceSeed: randomBytes(32), deviceSince: now }))
     await flush()
   } finally {
     await store.close()
@@ -87,6 +90,25 @@ export async function idleRss (p: BenchProfile, earlyMs: number, settleMs: numbe
   const early = await take(3)
   await sleep(Math.max(0, settleMs - (Date.now() - start)))
   return { early, late: await take(samples) }
+}
+
+/** DHT requests per second the daemon sends over `windowMs`, and how many it sent before (since start). */
+export interface DhtRate { perSecond: number, beforeWindow: number, sinceStartMs: number }
+
+export async function dhtRequestRate (p: BenchProfile, startedAt: number, windowMs: number): Promise<DhtRate> {
+  const client = await p.client()
+  const count = async (): Promise<number> => {
+    const n = (await client.call('status', {})).dht.requests
+    if (typeof n !== 'number') throw new Error('the daemon does not report its DHT requests (status.dht.requests)')
+    return n
+  }
+  const sinceStartMs = Date.now() - startedAt
+  const before = await count()
+  const t0 = Date.now()
+  await sleep(windowMs)
+  const after = await count()
+  await client.close()
+  return { perSecond: (after - before) / ((Date.now() - t0) / 1000), beforeWindow: before, sinceStartMs }
 }
 
 export interface HistoryTimes { first: number, samples: number[] }

@@ -269,7 +269,7 @@ export class Messenger extends EventEmitter implements PeerHost {
 
   dhtInfo (): DhtInfo {
     const address = this.dht?.address() ?? { host: null, port: null }
-    return { state: this.dht?.state ?? 'offline', host: address.host, port: address.port, bootstrap: this.bootstrap }
+    return { state: this.dht?.state ?? 'offline', host: address.host, port: address.port, bootstrap: this.bootstrap, ...(this.dht !== null ? { requests: this.dht.requestsSent() } : {}) }
   }
 
   status (): DaemonStatus {

@@ -50,9 +50,10 @@ export class Link implements ChannelOpener {
   lastRx: number
   #ping = 0
 
-  constructor (stream: PeerStream, now: number, handlers: LinkHandlers) {
+  /** `remote`: the peer's identity when the stream's key is another (a friend's device key, docs/design.md, Presence privacy). */
+  constructor (stream: PeerStream, now: number, handlers: LinkHandlers, remote: Buffer = stream.remotePublicKey) {
     this.stream = stream
-    this.remote = stream.remotePublicKey
+    this.remote = remote
     this.hex = toHex(this.remote)
     this.initiator = stream.isInitiator
     this.createdAt = now

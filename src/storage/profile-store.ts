@@ -12,12 +12,14 @@ import {
   Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type StoredFriend, type StreamRecord, type RequestRecord, type BlockRecord,
   type MessageRecord, type OutboxRecord, type SettingsRecord
 } from '../wire/records.js'
+import { MeetRecords, type PresenceRecord } from '../wire/meet.js'
 import { PsstError } from '../errors.js'
 
 const PROFILE_KEY = Buffer.from('me')
 /** The seq of the last journal batch LevelDB holds (written in the same LevelDB batch as its ops). */
 const APPLIED_KEY = Buffer.from('journal-applied')
 const SETTINGS_KEY = Buffer.from('settings')
+const PRESENCE_KEY = Buffer.from('presence')
 
 function writeU64 (b: Buffer, at: number, n: number): void {
   b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), at)
@@ -395,6 +397,16 @@ export class ProfileStore {
   }
 
   settingsOp (s: SettingsRecord): Op { return this.#put('profile', SETTINGS_KEY, Records.settings.encode(s)) }
+
+  /** Presence privacy's settings (src/wire/meet.ts); null when never stored (a profile from before them). */
+  async loadPresence (): Promise<PresenceRecord | null> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', PRESENCE_KEY)
+    const opened = raw === null ? null : this.#vault.open('profile', PRESENCE_KEY, raw)
+    return opened === null ? null : MeetRecords.presence.decode(opened)
+  }
+
+  presenceOp (p: PresenceRecord): Op { return this.#put('profile', PRESENCE_KEY, MeetRecords.presence.encode(p)) }
 
   // --- friends, requests, blocks
 
