@@ -2,6 +2,7 @@
 import type { DhtInfo, Presence } from './client.js'
 import type { Glyphs } from './format.js'
 import type { FriendBook } from './friends.js'
+import type { TransferBoard } from './transfers.js'
 import type { WindowList } from './windows.js'
 
 export interface Me {
@@ -11,7 +12,6 @@ export interface Me {
   status: Presence
   statusMessage: string
 }
-
 export interface ChatState {
   title: string | undefined
   me: Me | null
@@ -23,6 +23,8 @@ export interface ChatState {
   book: FriendBook
   glyphs: Glyphs
   settings: ChatSettings
+  /** File transfers running now (their lines and the status bar's summary). */
+  transfers: TransferBoard
 }
 
 /** What `/set` changes for this session (defaults from `psst chat` flags and the environment). */
