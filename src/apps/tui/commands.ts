@@ -3,6 +3,7 @@
  * ONE daemon method through the client, and reports through the context; it keeps no state of its own.
  * Errors (PsstError from parsing or from the daemon) become one line in the current window.
  */
+import { resolve } from 'node:path'
 import { PsstError } from '../../errors.js'
 import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
 import type { ArgKind } from './complete.js'
@@ -75,10 +76,11 @@ function pickRequest (args: string, ctx: CommandContext): string {
 }
 
 /** `~/x` as the shell would have it (the daemon resolves nothing relative to the TUI). */
+/** A path as typed, made absolute here: the daemon runs elsewhere, a relative path means nothing to it. */
 function expandHome (path: string): string {
   const home = process.env.HOME ?? ''
   if (path === '~' || path.startsWith('~/')) return home + path.slice(1)
-  return path
+  return resolve(path)
 }
 
 const STATUSES: Presence[] = ['online', 'away', 'busy']
