@@ -15,6 +15,7 @@ import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { avatarOf, fileHandlers } from './files.js'
 import { groupHandlers, groupFallback, groupHistory } from './groups.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
+import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
 type Handlers = { [M in Method]: Handler<M> }
@@ -63,12 +64,16 @@ function profileChanged (m: Messenger): void {
 export const handlers: Handlers = {
   id: (m) => idInfo(m.profile),
   nospam: async (m, p) => {
-    if (p?.new === true) await rotateNospam(m)
+    if (p?.new === true) {
+      await rotateNospam(m)
+      nospamChanged(m)
+    }
     return idInfo(m.profile)
   },
   status: (m) => m.status(),
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
+  requestsOpen: async (m, p) => await setRequestsOpen(m, typeof p?.open === 'boolean' ? p.open : undefined),
   requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),

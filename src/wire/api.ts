@@ -100,6 +100,8 @@ export interface DhtInfo {
   host: string | null
   port: number | null
   bootstrap: string[]
+  /** DHT requests this daemon has sent since it started (the bench's dht_requests_per_s_100_friends). */
+  requests?: number
 }
 
 /**
@@ -147,6 +149,8 @@ export interface Methods {
   /** `id` is a psst ID (sends a request) or a 64-hex public key alone (no request: see FriendInfo.state). */
   add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' | 'key-added' } }
   requests: { params: Record<string, never>, result: RequestInfo[] }
+  /** `psst requests on|off`: whether friend requests can reach me (sets it when `open` is given; stored). */
+  requestsOpen: { params: { open?: boolean }, result: { open: boolean } }
   /** A request with a `lookalike` warning is refused (LOOKALIKE) unless `force`. */
   accept: { params: { friend: string, force?: boolean }, result: FriendInfo }
   /** Sets (a string), clears (null) or just reads (absent) the name I chose for a friend. */

@@ -61,7 +61,7 @@ export function markerRow (glyphs: Glyphs, width: number): Row {
 /** What is shown above the oldest loaded entry. */
 function topRows (win: ChatWindow, ctx: BodyContext, width: number): Row[] {
   const rows = ctx.header(win, width)
-  if (win.kind !== 'friend') return rows
+  if (win.kind !== 'friend' && win.kind !== 'group') return rows
   if (win.history === 'loading' || win.loadingOlder) rows.push([seg('loading history…', 'dim')])
   else if (win.history === 'ready' && !win.buffer.hasOlder) rows.push([seg('beginning of the conversation', 'dim')])
   else if (win.history === 'ready') rows.push([seg('PageUp for older messages', 'dim')])

@@ -13,6 +13,7 @@ import type { FriendBook } from './friends.js'
 import { KEY_HELP } from './keys.js'
 import type { ChatSettings } from './state.js'
 import type { ChatWindow } from './windows.js'
+import { GROUP_COMMANDS, type GroupBook } from './groups.js'
 
 /** What a handler may do besides calling the client; the controller implements it. */
 export interface CommandContext {
@@ -38,6 +39,9 @@ export interface CommandContext {
   searchOlder: () => void
   /** This session's settings; /set changes them in place. */
   settings: ChatSettings
+  groups: GroupBook
+  /** Opens a group's window and switches to it. */
+  openGroup: (groupId: string) => void
 }
 
 export interface Command {
@@ -194,6 +198,10 @@ export const COMMANDS: Command[] = [
     name: 'me', usage: '/me <action>', arg: 'none', help: 'send an action ("* you wave")',
     async run (args, ctx) {
       const text = need(args, this.usage)
+      if (ctx.window.kind === 'group') {
+        await ctx.client.call('groupSend', { group: ctx.window.key, text, action: true })
+        return
+      }
       const friend = friendWindow(ctx, '/me')
       const r = await ctx.client.call('send', { friend, text, action: true })
       ctx.ownMessage(friend, text, true, r)
@@ -292,6 +300,7 @@ export const COMMANDS: Command[] = [
     name: 'help', usage: '/help [command]', arg: 'command', help: 'list commands and keys, or explain one command',
     run (args, ctx) { for (const line of helpLines(args.trim())) ctx.print(line) }
   },
+  ...GROUP_COMMANDS,
   { name: 'quit', aliases: ['exit'], usage: '/quit', arg: 'none', help: 'leave psst chat (the daemon keeps running)', run (_a, ctx) { ctx.quit(0) } }
 ]
 

@@ -46,6 +46,16 @@ function dispatch (c: ChatController, e: PsstEvent): void {
     case 'file-failed': onFileEnd(c, e, `${sanitize(e.name, true)} ${e.state}${e.reason !== undefined ? `: ${sanitize(e.reason, true)}` : ''}`, 'warn'); break
     case 'avatar': onAvatar(c, e); break
     case 'profile': onProfile(c, e); break
+    case 'group-message': onGroupMessage(c, e); break
+    case 'group-invite':
+      c.print(c.state.windows.home, `${e.fromName === '' ? shortKey(e.from) : sanitize(e.fromName, true)} invites you to #${sanitize(e.name, true)} — /group join ${e.groupId.slice(0, 8)} or /group decline ${e.groupId.slice(0, 8)}`, 'hilight')
+      c.state.windows.bump(c.state.windows.home, 3)
+      c.bell()
+      break
+    case 'group-changed':
+      c.state.groups.set(e)
+      if (c.state.windows.find(e.groupId) !== undefined) void c.refreshMembers(e.groupId)
+      break
   }
 }
 
@@ -67,6 +77,22 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   if (f !== undefined) f.unread++
   c.bell()
   c.notifyMessage(e.friend, e.text)
+}
+
+function onGroupMessage (c: ChatController, e: Of<'group-message'>): void {
+  const w = c.state.windows
+  if (!c.state.groups.groups.has(e.groupId)) c.state.groups.set({ groupId: e.groupId, name: e.groupName, members: 0, unread: 0, topic: '', state: 'joined', role: null })
+  const win = w.find(e.groupId) ?? c.openGroup(e.groupId, false)
+  if (!c.groupEntry(win, e)) return
+  if (e.from === 'me') return
+  if (win === w.active) { c.scheduleMarkRead(e.groupId); return }
+  const g = c.state.groups.groups.get(e.groupId)
+  if (g !== undefined && e.kind !== 'event') g.info.unread++
+  // A line that names me is a highlight, as in irssi; other lines are activity.
+  const me = c.state.me?.name ?? ''
+  const mentioned = me !== '' && e.kind !== 'event' && e.text.toLowerCase().includes(me.toLowerCase())
+  w.bump(win, e.kind === 'event' ? 1 : mentioned ? 3 : 2)
+  if (mentioned) { c.bell(); c.notifyMessage(e.author, e.text) }
 }
 
 /** Their chosen name changed (the daemon tells once, also when my alias hides it). */

@@ -4,6 +4,7 @@ import type { Glyphs } from './format.js'
 import type { FriendBook } from './friends.js'
 import type { TransferBoard } from './transfers.js'
 import type { WindowList } from './windows.js'
+import type { GroupBook } from './groups.js'
 
 export interface Me {
   id: string
@@ -21,6 +22,7 @@ export interface ChatState {
   connected: boolean
   windows: WindowList
   book: FriendBook
+  groups: GroupBook
   glyphs: Glyphs
   settings: ChatSettings
   /** File transfers running now (their lines and the status bar's summary). */
