@@ -6,7 +6,9 @@
 import { join } from 'node:path'
 import type { Messenger } from '../contacts/messenger.js'
 import type { AvatarInfo, FileInfo, Params } from './api.js'
+import { randomBytes } from 'node:crypto'
 import { Transfers } from '../files/transfers.js'
+import { makeSealer, type Sealer } from '../files/sealed.js'
 import { downloadDir } from '../files/naming.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { send } from '../chat/delivery.js'
@@ -26,6 +28,7 @@ export function avatarOf (m: Messenger, friend: string): string | null {
 export function installFiles (m: Messenger, home: string): void {
   const attached = new WeakSet<object>()
   const ready = cryptoReady().then(async () => await Transfers.load({
+    sealer: await filesSealer(m),
     dir: join(home, 'files'),
     avatarDir: join(home, 'avatars'),
     sendFileMessage: async (friend, bytes) => { await send(m, findFriend(m, friend), [bytes.toString('base64')], 'file') },
@@ -51,6 +54,16 @@ export function installFiles (m: Messenger, home: string): void {
   m.on('file-offer', (friend: string, body: string) => {
     void ready.then(async (t) => await t.onFileMessage(friend, Buffer.from(body, 'base64'))).catch(() => m.count('file-offers-failed'))
   })
+}
+
+/** Sealed records for a passphrase profile; its key is made once and kept in the DB (src/files/sealed.ts). */
+async function filesSealer (m: Messenger): Promise<Sealer> {
+  let key = await m.store.loadFilesKey()
+  if (key === null && m.store.encrypted) {
+    key = randomBytes(32)
+    await m.write([m.store.filesKeyOp(key)])
+  }
+  return makeSealer(key, m.store.encrypted)
 }
 
 export async function closeFiles (m: Messenger): Promise<void> {

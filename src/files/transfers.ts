@@ -12,6 +12,7 @@ import { FilePeer, type Fetch, type FetchEnd } from './peer.js'
 import { FileSource, manifestFor } from './source.js'
 import { PartFile } from './part-file.js'
 import { RecordDir } from './records.js'
+import type { Sealer } from './sealed.js'
 import { reserveDestination } from './naming.js'
 import { AVATAR_MAX_BYTES, avatarId, avatarPath, formatOfName, isGoodAvatar, readAvatar } from './avatars.js'
 import { blake2b256 } from '../crypto/hash.js'
@@ -44,6 +45,8 @@ export interface TransfersHost {
   dir: string
   /** `<home>/avatars`: mine and friends', each named by its id. */
   avatarDir: string
+  /** Seals the records in `dir` for a passphrase profile (plain when absent). */
+  sealer?: Sealer
   /** Puts a file message (an offer's manifest, a cancel notice) into the friend's chat stream. */
   sendFileMessage (friend: string, bytes: Buffer): Promise<void>
   emit (event: FileEvent): void
@@ -78,7 +81,7 @@ export class Transfers {
 
   private constructor (host: TransfersHost) {
     this.#host = host
-    this.#records = new RecordDir(host.dir)
+    this.#records = new RecordDir(host.dir, host.sealer)
   }
 
   static async load (host: TransfersHost): Promise<Transfers> {
@@ -98,7 +101,7 @@ export class Transfers {
       }
       if (rec.direction === 'in' && (rec.state === 'accepted' || rec.state === 'active' || rec.state === 'paused')) {
         try {
-          tr.part = await PartFile.open(rec.part, t.#records.statePath(id))
+          tr.part = await PartFile.open(rec.part, t.#records.statePath(id), t.#records.sealer)
           rec.state = 'paused'
           rec.bytes = tr.part.heldBytes
         } catch (err) {
@@ -107,6 +110,7 @@ export class Transfers {
       }
       t.#add(tr)
     }
+    if (t.#records.migrated > 0) host.count('file-records-migrated')
     return t
   }
 
@@ -183,7 +187,7 @@ export class Transfers {
     } catch (err) {
       throw new PsstError('STORE_FAILED', `cannot write to ${dir}: ${(err as Error).message}; pick another folder with --to`)
     }
-    tr.part = await PartFile.create(tr.manifest, reserved.part, this.#records.statePath(tr.id))
+    tr.part = await PartFile.create(tr.manifest, reserved.part, this.#records.statePath(tr.id), this.#records.sealer)
     tr.rec.path = reserved.dest
     tr.rec.part = reserved.part
     tr.rec.state = 'accepted'
@@ -494,7 +498,7 @@ export class Transfers {
       this.#host.emit({ type: 'avatar', friend, path: dest })
       return
     }
-    tr.part = await PartFile.create(manifest, rec.part, this.#records.statePath(id))
+    tr.part = await PartFile.create(manifest, rec.part, this.#records.statePath(id), this.#records.sealer)
     tr.rec.state = 'accepted'
     await this.#save(tr)
     const peer = this.#peers.get(friend)

@@ -76,6 +76,14 @@ export async function setRequestsOpen (m: Messenger, open: boolean | undefined):
   return { open: rec.requestsOpen }
 }
 
+/**
+ * The key friends reach this daemon on (null before it listens): a direct dial that skips the DHT
+ * lookup (LAN discovery) must dial this key, never the identity key.
+ */
+export function deviceKeyOf (m: Messenger): Buffer | null {
+  return running.get(m)?.deviceKey ?? null
+}
+
 /** The nospam changed: the request key follows it (no-op without a running daemon). */
 export function nospamChanged (m: Messenger): void {
   running.get(m)?.reconfigure()

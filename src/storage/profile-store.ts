@@ -19,6 +19,7 @@ const PROFILE_KEY = Buffer.from('me')
 /** The seq of the last journal batch LevelDB holds (written in the same LevelDB batch as its ops). */
 const APPLIED_KEY = Buffer.from('journal-applied')
 const SETTINGS_KEY = Buffer.from('settings')
+const FILES_KEY = Buffer.from('files-key')
 const PRESENCE_KEY = Buffer.from('presence')
 
 function writeU64 (b: Buffer, at: number, n: number): void {
@@ -397,6 +398,20 @@ export class ProfileStore {
   }
 
   settingsOp (s: SettingsRecord): Op { return this.#put('profile', SETTINGS_KEY, Records.settings.encode(s)) }
+
+  /**
+   * The random key that seals file-transfer records in `<home>/files` (src/files/sealed.ts), or
+   * null before one was made. It lives here, under the vault, so a passphrase change re-seals it
+   * with the rest and those files never need rewriting; a profile made plain keeps it to read them.
+   */
+  async loadFilesKey (): Promise<Buffer | null> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', FILES_KEY)
+    const opened = raw === null ? null : this.#vault.open('profile', FILES_KEY, raw)
+    return opened !== null && opened.byteLength === 32 ? opened : null
+  }
+
+  filesKeyOp (key: Buffer): Op { return this.#put('profile', FILES_KEY, key) }
 
   /** Presence privacy's settings (src/wire/meet.ts); null when never stored (a profile from before them). */
   async loadPresence (): Promise<PresenceRecord | null> {

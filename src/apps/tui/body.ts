@@ -27,7 +27,8 @@ const cache = new WeakMap<Entry, Cached>()
 /** The wrapped rows of one entry, from the cache when width, name and state are unchanged. */
 export function entryRows (e: Entry, ctx: BodyContext, width: number): Row[] {
   const name = e.kind === 'msg' ? ctx.nameOf(e.from) : ''
-  const key = e.kind === 'msg' ? `${e.state}\u0000${name}\u0000${ctx.timestamp}` : ctx.timestamp
+  // A system line's text may change in place (a transfer's progress line).
+  const key = e.kind === 'msg' ? `${e.state}\u0000${name}\u0000${ctx.timestamp}` : `${ctx.timestamp}\u0000${e.text}`
   const hit = cache.get(e)
   if (hit !== undefined && hit.width === width && hit.key === key) return hit.rows
   let rows: Row[]

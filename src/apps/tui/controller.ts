@@ -2,13 +2,16 @@
  * The TUI's brain, without a terminal: keys in, daemon calls and events in, state out. app.ts feeds it
  * blessed's key events and paints `frame()`; unit tests drive it with a fake client.
  */
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { TransferBoard } from './transfers.js'
 import { qrText } from '../../crypto/qr.js'
 import { bodyView, rowsOfLast } from './body.js'
 import type { Entry } from './buffer.js'
 import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
 import { COMMANDS, errorText, findCommand } from './commands.js'
 import { complete } from './complete.js'
-import type { CompletionState } from './complete.js'
+import type { CompletionState, DirEntry } from './complete.js'
 import { applyEvent } from './events.js'
 import { DEFAULT_TIMESTAMP, UNICODE_GLYPHS } from './format.js'
 import type { Glyphs, SystemLevel } from './format.js'
@@ -91,7 +94,8 @@ export class ChatController {
     this.state = {
       title: opts.title, me: null, dht: 'unknown', dhtAddress: null, connected: true,
       windows: new WindowList(), book: new FriendBook(), groups: new GroupBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS,
-      settings: { notify: true, timestamp: DEFAULT_TIMESTAMP, ...opts.settings }
+      settings: { notify: true, timestamp: DEFAULT_TIMESTAMP, ...opts.settings },
+      transfers: new TransferBoard()
     }
     this.history = new HistoryLoader(this)
     this.#open = opts.open
@@ -501,7 +505,8 @@ export class ChatController {
       commands: COMMANDS.flatMap(c => [c.name, ...(c.aliases ?? [])]).map(n => `/${n}`),
       friendNames: book.completionNames(book.friends.values()),
       requestNames: book.completionNames(book.requests.values()),
-      argKind: name => findCommand(name)?.arg ?? 'none'
+      argKind: name => findCommand(name)?.arg ?? 'none',
+      listDir
     }, this.#completion)
     if (r === null) { this.#completion = null; return }
     this.input.set(r.line, r.cursor)
@@ -530,4 +535,19 @@ export class ChatController {
     this.typing.stop()
     await submitLine(this, line)
   }
+}
+
+/** A folder as typed in a command line (`~` is the home folder, '' the current one) for Tab completion. */
+function listDir (typed: string): DirEntry[] {
+  const home = process.env.HOME ?? ''
+  const dir = typed === '' ? '.' : typed === '~' || typed.startsWith('~/') ? home + typed.slice(1) : typed
+  try {
+    return readdirSync(dir, { withFileTypes: true }).map(d => ({ name: d.name, dir: d.isDirectory() || (d.isSymbolicLink() && isDir(join(dir, d.name))) }))
+  } catch {
+    return []
+  }
+}
+
+function isDir (path: string): boolean {
+  try { return statSync(path).isDirectory() } catch { return false }
 }

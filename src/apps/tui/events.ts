@@ -7,6 +7,7 @@ import type { ChatController } from './controller.js'
 import { errorText } from './commands.js'
 import { presenceLabel, shortKey } from './format.js'
 import { sanitize } from '../text/sanitize.js'
+import { endLine, progressLine } from './transfers.js'
 
 type Of<T extends PsstEvent['type']> = Extract<PsstEvent, { type: T }>
 
@@ -40,8 +41,10 @@ function dispatch (c: ChatController, e: PsstEvent): void {
       break
     case 'warning': c.print(c.state.windows.home, `warning: ${sanitize(String(e.message), true)}`, 'warn'); break
     case 'file-offer': onFileOffer(c, e); break
+    case 'file-progress': onFileProgress(c, e); break
     case 'file-complete': onFileEnd(c, e, e.direction === 'in' ? `saved ${sanitize(e.path, true)}` : `${sanitize(e.name, true)} delivered`, 'info'); break
     case 'file-failed': onFileEnd(c, e, `${sanitize(e.name, true)} ${e.state}${e.reason !== undefined ? `: ${sanitize(e.reason, true)}` : ''}`, 'warn'); break
+    case 'avatar': onAvatar(c, e); break
     case 'profile': onProfile(c, e); break
     case 'group-message': onGroupMessage(c, e); break
     case 'group-invite':
@@ -109,9 +112,32 @@ function onFileOffer (c: ChatController, e: Of<'file-offer'>): void {
   if (win !== c.state.windows.active) { c.state.windows.bump(win, 3); c.bell() }
 }
 
+/** The transfer's line in its conversation is redrawn in place (added on the first progress). */
+function onFileProgress (c: ChatController, e: Of<'file-progress'>): void {
+  const { type: _type, ...info } = e
+  const v = c.state.transfers.update(info, c.now())
+  if (v.entry === null) {
+    const win = c.state.windows.find(e.friend) ?? c.openFriend(e.friend, false)
+    v.entry = win.buffer.addSystem(progressLine(v), 'dim', c.now())
+    c.afterAppend(win, v.entry)
+    return
+  }
+  v.entry.text = progressLine(v)
+  c.ui.render()
+}
+
+/** The progress line shows how it ended, and a line of its own says so (what a scrolled reader sees). */
 function onFileEnd (c: ChatController, e: Of<'file-complete'> | Of<'file-failed'>, text: string, level: 'info' | 'warn'): void {
+  const { type: _type, ...info } = e
+  const v = c.state.transfers.end(info)
+  if (v?.entry != null) v.entry.text = endLine(v, c.now())
   const win = c.state.windows.find(e.friend) ?? c.state.windows.home
   c.print(win, text, level)
+}
+
+function onAvatar (c: ChatController, e: Of<'avatar'>): void {
+  const win = c.state.windows.find(e.friend)
+  if (win !== undefined) c.print(win, `${c.state.book.nameOf(e.friend)} has a new avatar: ${sanitize(e.path, true)}`, 'dim')
 }
 
 function onPresence (c: ChatController, e: Of<'presence'>): void {

@@ -2,6 +2,7 @@
 import type { DhtInfo, Presence } from './client.js'
 import type { Glyphs } from './format.js'
 import type { FriendBook } from './friends.js'
+import type { TransferBoard } from './transfers.js'
 import type { WindowList } from './windows.js'
 import type { GroupBook } from './groups.js'
 
@@ -12,7 +13,6 @@ export interface Me {
   status: Presence
   statusMessage: string
 }
-
 export interface ChatState {
   title: string | undefined
   me: Me | null
@@ -25,6 +25,8 @@ export interface ChatState {
   groups: GroupBook
   glyphs: Glyphs
   settings: ChatSettings
+  /** File transfers running now (their lines and the status bar's summary). */
+  transfers: TransferBoard
 }
 
 /** What `/set` changes for this session (defaults from `psst chat` flags and the environment). */

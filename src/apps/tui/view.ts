@@ -2,6 +2,7 @@
  * The whole screen as rows of styled text, irssi's layout: a title (topic) line, the window's
  * scrollback, a status bar, and the input line with its prompt. Pure; screen.ts paints the result.
  */
+import { statusSummary } from './transfers.js'
 import { bodyView } from './body.js'
 import { highlight } from './search.js'
 import type { BodyContext } from './body.js'
@@ -92,6 +93,8 @@ export function statusRow (state: ChatState, width: number, now: number, scrolle
     })
     row.push(seg('] ', 'bar-dim'))
   }
+  const files = statusSummary(state.transfers.running)
+  if (files !== '') row.push(...b(files))
   if (inputLines > 1) row.push(...b(`input: ${inputLines} lines`, 'bar-strong'))
   const search = w.active.search
   if (search !== null) row.push(...b(`search: ${truncate(search.query, 20)} ${search.at + 1}/${search.matches.length} — Ctrl+R older, Esc ends`, 'bar-strong'))
