@@ -13,7 +13,7 @@ import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { avatarOf, fileHandlers } from './files.js'
-import { groupHandlers, groupFallback, groupHistory } from './groups.js'
+import { groupHandlers, friendOrGroup, groupHistory } from './groups.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
@@ -101,20 +101,26 @@ export const handlers: Handlers = {
     profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => groupFallback(m, p.friend)?.send(p.friend, notBlank(str(p.text, 'message text')), p.action === true) ?? (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
-  sendMany: async (m, p) => {
+  // A group is tried only when no friend matches (src/daemon/groups.ts): findFriend throws first, synchronously.
+  send: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = findFriend(m, str(p.friend, 'a friend'))
+      return send(m, rt, [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text').then((r) => r[0])
+    },
+    async (g, group) => await g.send(group, notBlank(str(p.text, 'message text')), p.action === true)),
+  sendMany: (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
     p.texts.forEach((t) => notBlank(str(t, 'message text')))
-    const g = groupFallback(m, p.friend)
-    if (g !== null) {
-      const out: SendResult[] = []
-      for (const t of p.texts) out.push(await g.send(p.friend, t, p.action === true))
-      return out
-    }
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
-    return await send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+    return friendOrGroup(m, p.friend,
+      () => send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn),
+      async (g, group) => {
+        const out: SendResult[] = []
+        for (const t of p.texts) out.push(await g.send(group, t, p.action === true))
+        return out
+      })
   },
   reconnect: (m, p) => {
     const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
@@ -126,20 +132,20 @@ export const handlers: Handlers = {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
-  history: (m, p) => {
-    const g = groupFallback(m, p.friend)
-    if (g !== null) return groupHistory(g, { group: p.friend, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]
-    const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
-    const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
-    return history(m, friendForHistory(m, str(p.friend, 'a friend')), limit, before)
-  },
-  markRead: async (m, p) => {
-    const g = groupFallback(m, p.friend)
-    if (g !== null) return g.markRead(p.friend)
-    const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.markRead()) await m.write([])
-    return { unread: 0 }
-  },
+  history: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = friendForHistory(m, str(p.friend, 'a friend'))
+      const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
+      const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
+      return history(m, rt, limit, before)
+    },
+    (g, group) => groupHistory(g, { group, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]),
+  markRead: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = findFriend(m, str(p.friend, 'a friend'))
+      return rt.markRead() ? m.write([]).then(() => ({ unread: 0 as const })) : { unread: 0 as const }
+    },
+    (g, group) => g.markRead(group)),
   typing: (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     if (rt.link?.ready === true) rt.link.send({ type: 'typing', typing: p.typing === true })
