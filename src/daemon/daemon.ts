@@ -16,12 +16,15 @@ import { installFiles, closeFiles } from './files.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
+import { lanConfig, startLan, stopLan } from './lan.js'
 
 export interface DaemonOptions {
   home: string
   passphrase?: () => Promise<string | null>
   bootstrap?: string
   dhtHost?: string
+  /** false: no LAN discovery this run (--no-lan); else PSST_LAN, then the profile's setting. */
+  lan?: false
   log?: (line: string) => void
 }
 
@@ -67,7 +70,8 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   try {
     network = effective(fromRecord(await store.loadSettings()), {
       bootstrap: nonEmpty(opts.bootstrap) ?? nonEmpty(process.env.PSST_BOOTSTRAP),
-      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST)
+      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST),
+      lan: opts.lan ?? (nonEmpty(process.env.PSST_LAN) as boolean | undefined)
     })
   } catch (err) {
     await store.close()
@@ -93,6 +97,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   async function shutdown (): Promise<void> {
     log('stopping')
     server?.close()
+    stopLan(m)
     await stopMailbox(m)
     await closeFiles(m)
     await m.close()
@@ -106,9 +111,14 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     installFiles(m, opts.home)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
+    const lan = network.lan === false ? null : lanConfig(network.dhtHost)
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
     m.setDht(dht)
-    await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
+    // hyperdht routes a key before it announces it: with no DHT reachable the announce takes long,
+    // but a friend on the LAN can connect from the start.
+    const listening = dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
+    if (lan !== null) await startLan(m, dht, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+    await listening
     log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)

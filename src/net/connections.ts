@@ -21,8 +21,11 @@ export const MAX_STRANGER_LINKS = 64
 /** Two links to one key made this close together are a simultaneous dial (docs/design.md, Network: the tie-break). */
 const RACE_WINDOW_MS = 3000
 
-/** How a peer is dialled: the mailbox module adds the blind-relay fallback. */
-export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean }
+/**
+ * How a peer is dialled: the mailbox module adds the blind-relay fallback, LAN discovery the
+ * peer's own address (`direct`) when its beacon was heard.
+ */
+export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean, direct?: Array<{ host: string, port: number }> }
 
 /** The dial state a known peer carries (the contacts' FriendRuntime holds these fields). */
 export interface Dialable {

@@ -1,0 +1,135 @@
+/**
+ * The daemon's side of LAN discovery (src/lan, docs/design.md, LAN discovery): what the beacons
+ * name (friends not connected, requests I sent), what a match does (dial the friend at the
+ * address its beacon gave), and how a link reached its friend (`via` in `psst friends`).
+ */
+import type { Messenger } from '../contacts/messenger.js'
+import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { DhtNode } from '../net/dht-node.js'
+import { isIPv4, isLoopback } from '../net/bootstrap.js'
+import { LanDiscovery, type LanPeer } from '../lan/discovery.js'
+import { DEFAULT_LAN_PORT, type LanConfig } from '../lan/sockets.js'
+import { cryptoReady } from '../crypto/sodium.js'
+import { PsstError } from '../errors.js'
+
+const lans = new WeakMap<Messenger, LanDiscovery>()
+
+export type Via = 'direct' | 'relay' | 'lan'
+
+/**
+ * Where beacons go and are heard. PSST_LAN_PORT moves the port (tests: one per file);
+ * PSST_LAN_TARGETS lists hosts to send to instead of broadcasting. A DHT bound to loopback keeps
+ * its beacons there too: bound to that address, sent only to targets on loopback.
+ */
+export function lanConfig (dhtHost: string | null, env: NodeJS.ProcessEnv = process.env): LanConfig {
+  const portText = env.PSST_LAN_PORT?.trim() ?? ''
+  const port = portText === '' ? DEFAULT_LAN_PORT : Number(portText)
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw PsstError.usage(`bad PSST_LAN_PORT "${portText}": expected a port 1–65535`)
+  const loopback = dhtHost !== null && isLoopback(dhtHost)
+  const list = env.PSST_LAN_TARGETS?.split(',').map((t) => t.trim()).filter((t) => t !== '')
+  const targets = list === undefined || list.length === 0 ? (loopback ? [] : null) : list
+  for (const t of targets ?? []) {
+    if (!isIPv4(t) && !t.includes(':')) throw PsstError.usage(`bad PSST_LAN_TARGETS entry "${t}": expected an IP address`)
+    if (loopback && !isLoopback(t)) throw PsstError.usage(`PSST_LAN_TARGETS entry "${t}" is not on loopback, but the DHT is: a loopback profile stays on loopback`)
+  }
+  return { port, bind: loopback ? dhtHost : null, targets }
+}
+
+/** Starts beaconing and hearing beacons; dials friends whose beacon it hears. Logs what it could not bind. */
+export async function startLan (m: Messenger, dht: DhtNode, config: LanConfig): Promise<void> {
+  await cryptoReady()
+  const lan = new LanDiscovery({
+    keyPair: () => m.keyPair,
+    nospam: () => m.profile.nospam,
+    requestsOpen: () => true,
+    dht: () => {
+      const a = dht.boundAddress()
+      return a === null ? null : { ...a, online: dht.state === 'online' }
+    },
+    peers: () => peers(m),
+    peer: (hex) => { const rt = m.friends.get(hex); return rt === undefined ? undefined : lanPeer(rt) },
+    found: (hex) => found(m, dht, hex),
+    count: (c) => m.count(c),
+    now: () => m.now(),
+    random: () => m.random()
+  }, config)
+  lans.set(m, lan)
+  const base = m.connections.dialOptions
+  m.connections.dialOptions = (rt) => {
+    const opts = base(rt)
+    const a = lan.addressOf(rt.hex)
+    return a === null ? opts : { ...opts, direct: [{ host: a.host, port: a.port }] }
+  }
+  // A friend just lost, or a new request: say so at once rather than at the next slow beacon.
+  m.on('presence', (e: { online: boolean }) => { if (!e.online) lan.nudge() })
+  m.on('friends-changed', () => lan.nudge())
+  const problems = await lan.start()
+  for (const p of problems) m.log(`LAN discovery: cannot listen on ${p}`)
+  m.log(`LAN discovery on port ${config.port}${config.targets !== null ? ` (beacons to ${config.targets.join(',') || 'nobody'})` : ''}`)
+}
+
+export function stopLan (m: Messenger): void {
+  lans.get(m)?.close()
+  lans.delete(m)
+}
+
+/** A match or a new request: beacon soon (the request is delivered once their beacon is heard). */
+export function nudgeLan (m: Messenger): void {
+  lans.get(m)?.nudge()
+}
+
+/** How this friend's link runs: over the LAN (to where its beacon said), through a relay, or direct. */
+export function viaOf (m: Messenger, rt: FriendRuntime): Via | undefined {
+  const link = rt.link
+  if (!rt.online || link === null || link.closed) return undefined
+  const raw = link.stream.rawStream as { remoteHost?: unknown, remotePort?: unknown } | undefined
+  const host = raw?.remoteHost
+  const port = raw?.remotePort
+  if (typeof host !== 'string' || typeof port !== 'number') return 'direct'
+  if (lans.get(m)?.lastHostOf(rt.hex) === host) return 'lan'
+  if (m.dht?.isNodeAddress(host, port) === true) return 'relay'
+  return 'direct'
+}
+
+/** Heard where a friend is: dial it there, even while a dial through the DHT still waits for an answer. */
+function found (m: Messenger, dht: DhtNode, hex: string): void {
+  const rt = m.friends.get(hex)
+  if (rt === undefined || linked(rt) || lanDials.has(hex) || m.closing) return
+  if (!rt.dialing) { m.dial(rt); return }
+  let stream
+  try {
+    stream = dht.connect(rt.rec.publicKey, m.keyPair, m.connections.dialOptions(rt))
+  } catch {
+    return
+  }
+  lanDials.add(hex)
+  stream.once('close', () => lanDials.delete(hex))
+  stream.once('open', () => lanDials.delete(hex))
+  m.attach(stream)
+}
+
+/** Friends with a LAN dial of their own under way (beside the connections' dial). */
+const lanDials = new Set<string>()
+
+function * peers (m: Messenger): Iterable<LanPeer> {
+  for (const rt of m.friends.values()) yield lanPeer(rt)
+}
+
+function lanPeer (rt: FriendRuntime): LanPeer {
+  return {
+    hex: rt.hex,
+    publicKey: rt.rec.publicKey,
+    linked: linked(rt),
+    requestNospam: rt.rec.state === 'request-sent' ? rt.rec.requestNospam : null
+  }
+}
+
+/** Connected: a link whose handshake is done (a dial still waiting does not count). */
+function linked (rt: FriendRuntime): boolean {
+  return rt.link !== null && !rt.link.closed && rt.link.stream.handshakeHash !== null
+}
+
+/** A friend's view with how its link runs, when it is online. */
+export function withVia<T extends object> (info: T, via: Via | undefined): T & { via?: Via } {
+  return via === undefined ? info : { ...info, via }
+}
