@@ -82,7 +82,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     store,
     profile: await store.loadProfile(),
     dht: null,
-    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.map((b) => `${b.host}:${b.port}`),
+    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.length === 0 ? ['none'] : bootstrap.map((b) => `${b.host}:${b.port}`),
     log
   })
   m.network = network

@@ -86,7 +86,7 @@ export function viaOf (m: Messenger, rt: FriendRuntime): Via | undefined {
   const host = raw?.remoteHost
   const port = raw?.remotePort
   if (typeof host !== 'string' || typeof port !== 'number') return 'direct'
-  if (lans.get(m)?.lastHostOf(rt.hex) === host) return 'lan'
+  if (lans.get(m)?.heardFrom(host) === true) return 'lan'
   if (m.dht?.isNodeAddress(host, port) === true) return 'relay'
   return 'direct'
 }

@@ -18,6 +18,8 @@ export const SLOW_BEACON_MS = 30_000
 const ADDRESS_TTL_MS = 3 * SLOW_BEACON_MS
 /** Beacons read per second at most; the rest are counted drops (a flood costs little). */
 const MAX_BEACONS_PER_S = 50
+/** Addresses remembered as beaconing: a LAN's worth. */
+const MAX_HEARD = 1024
 /** My own recent nonces: my broadcast comes back to me. */
 const OWN_NONCES = 16
 
@@ -56,6 +58,8 @@ export class LanDiscovery {
   readonly #friendKeys = new Map<string, Buffer | null>()
   readonly #addresses = new Map<string, LanAddress>()
   readonly #ownNonces: Buffer[] = []
+  /** Addresses beacons came from or named; bounded (oldest forgotten first). */
+  readonly #heard = new Set<string>()
   #rotation = 0
   #dueAt = 0
   #window = { start: 0, used: 0 }
@@ -86,9 +90,12 @@ export class LanDiscovery {
     return a === undefined || this.#host.now() - a.at > ADDRESS_TTL_MS ? null : a
   }
 
-  /** The host this peer's beacons last named, however long ago: a link to it came over the LAN. */
-  lastHostOf (hex: string): string | null {
-    return this.#addresses.get(hex)?.host ?? null
+  /**
+   * Whether psst beacons came from this address (any daemon's, mine to find or not): a link to
+   * it runs over the LAN. A friend found by my beacon never needs to send me one of its own.
+   */
+  heardFrom (host: string): boolean {
+    return this.#heard.has(host)
   }
 
   close (): void {
@@ -109,11 +116,20 @@ export class LanDiscovery {
     if (this.#ownNonces.some((n) => n.equals(b.nonce))) return
     const host = b.host !== '' ? b.host : ipv4Of(from)
     if (host === null) { this.#host.count('lan-beacon-no-ipv4'); return }
+    this.#noteHeard(host)
+    const source = ipv4Of(from)
+    if (source !== null) this.#noteHeard(source)
     const hex = this.#match(b)
     if (hex === null) { this.#host.count('lan-beacons-unmatched'); return }
     this.#host.count('lan-beacons-matched')
     this.#addresses.set(hex, { host, port: b.port, at: this.#host.now() })
     this.#host.found(hex)
+  }
+
+  #noteHeard (host: string): void {
+    this.#heard.delete(host)
+    this.#heard.add(host)
+    if (this.#heard.size > MAX_HEARD) this.#heard.delete(this.#heard.values().next().value!)
   }
 
   #admit (): boolean {

@@ -9,8 +9,8 @@
 import dgram from 'node:dgram'
 import { networkInterfaces } from 'node:os'
 
-/** Tox's LAN discovery port is 33445; psst's sits beside hyperdht's 49737. */
-export const DEFAULT_LAN_PORT = 49736
+/** Tox's LAN discovery port is 33445; psst's sits below hyperdht's 49737 (and the demo's bootstrap, 49736). */
+export const DEFAULT_LAN_PORT = 49733
 
 export interface LanConfig {
   port: number

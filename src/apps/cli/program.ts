@@ -27,7 +27,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .option('--home <dir>', 'profile folder (default: $PSST_HOME, $XDG_DATA_HOME/psst, ~/.local/share/psst)')
-    .option('--bootstrap <list>', 'DHT bootstrap nodes, host:port,host:port, for this run (default: $PSST_BOOTSTRAP, then psst config); stored by init')
+    .option('--bootstrap <list>', 'DHT bootstrap nodes, host:port,host:port (none: no DHT, the LAN only), for this run (default: $PSST_BOOTSTRAP, then psst config); stored by init')
     .option('--dht-host <addr>', 'local address for the DHT to use, for this run (default: $PSST_DHT_HOST, then psst config); stored by init')
     .option('--no-lan', 'no LAN discovery for this run: no beacons sent or heard (default: $PSST_LAN, then psst config)')
     .option('--json', 'machine output: one JSON document on stdout (NDJSON for watch), errors as JSON on stderr')
