@@ -71,7 +71,7 @@ export class LanDiscovery {
 
   /** Opens the sockets and starts beaconing; resolves with what could not be bound (for the log). */
   async start (): Promise<string[]> {
-    const { sockets, problems } = await BeaconSockets.open(this.#config, (data, from) => this.receive(data, from), (c) => this.#host.count(c))
+    const { sockets, problems } = await BeaconSockets.open(this.#config, (data, from, family) => this.receive(data, from, family), (c) => this.#host.count(c))
     if (this.#closed) { sockets.close(); return problems }
     this.#sockets = sockets
     if (sockets.open) this.#schedule(0)
@@ -107,13 +107,14 @@ export class LanDiscovery {
   }
 
   /** One datagram from the LAN port: a beacon of a friend, of someone I asked, or a counted drop. */
-  receive (data: Buffer, from: string): void {
+  receive (data: Buffer, from: string, family: 'IPv4' | 'IPv6' = 'IPv4'): void {
     if (this.#closed) return
     if (!this.#admit()) { this.#host.count('lan-beacon-rate'); return }
     const read = decodeBeacon(data)
     if ('drop' in read) { this.#host.count(read.drop); return }
     const b = read.beacon
     if (this.#ownNonces.some((n) => n.equals(b.nonce))) return
+    this.#host.count(family === 'IPv4' ? 'lan-beacons-heard-ipv4' : 'lan-beacons-heard-ipv6')
     const host = b.host !== '' ? b.host : ipv4Of(from)
     if (host === null) { this.#host.count('lan-beacon-no-ipv4'); return }
     this.#noteHeard(host)

@@ -9,9 +9,16 @@
  * under CI as root, where a missing piece is a failure rather than a silent skip.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { waitFor } from '../helpers/psst.js'
 import { lanProfile, startSide, befriendOverLan, talk, killAndRecover, type LanSide } from '../helpers/lan.js'
 import { lanNetnsProblem, buildLanNet, destroyLanNet, routesOf, linksOf, type LanNet } from '../helpers/netns-lan.js'
 import type { Client } from '../../src/daemon/index.js'
+import { spawnSync } from 'node:child_process'
+
+function ipv6On (ns: string): boolean {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6'], { encoding: 'utf8' })
+  return r.status === 0 && r.stdout.trim() === '0'
+}
 
 const problem = lanNetnsProblem()
 if (problem !== null) {
@@ -63,6 +70,12 @@ describe.skipIf(problem !== null)('LAN discovery across network namespaces: one 
     expect(s.network.bootstrap).toBe('none')
     expect(s.dht.state).not.toBe('online')
     expect(s.counters['lan-beacons-matched']).toBeGreaterThan(0)
+    expect(s.counters['lan-beacons-heard-ipv4']).toBeGreaterThan(0)
+  })
+
+  it('beacons go out on IPv6 too (ff02::1), naming the IPv4 address to dial', async (ctx) => {
+    if (!ipv6On(net!.a.ns)) ctx.skip()
+    await waitFor(async () => ((await ca.call('status', {})).counters['lan-beacons-heard-ipv6'] ?? 0) > 0, 'a beacon heard over IPv6', 20_000, 250)
   })
 
   it('messages both ways arrive in order, delivered', async () => {
