@@ -7,7 +7,10 @@
  * network namespaces with real broadcast.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { testHost, type Profile } from '../helpers/psst.js'
+import { readFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { testHost, psst, waitFor, ROOT, Profile, type TestNet } from '../helpers/psst.js'
 import { lanProfile, startSide, befriendOverLan, talk, killAndRecover, type LanSide } from '../helpers/lan.js'
 import type { Client } from '../../src/daemon/index.js'
 
@@ -83,5 +86,63 @@ describe('LAN discovery on loopback: no DHT, beacons only', () => {
     expect((await c.call('status', {})).network.lan).toBe(false)
     // Alice's beacons go to her and bob's addresses only; one to carol's would find no socket.
     expect(alice.p.log).toMatch(new RegExp(`LAN discovery on port ${LAN_PORT}`))
+  })
+})
+
+/** The README's "On a LAN without internet" block: each line's command and whose terminal it is. */
+function readmeLanSteps (): Array<{ who: string, argv: string[], line: string }> {
+  const section = readFileSync(join(ROOT, 'README.md'), 'utf8').split(/^## /m).find((s) => s.startsWith('On a LAN without internet'))
+  const block = /```sh\n([\s\S]*?)```/.exec(section ?? '')?.[1]
+  if (block === undefined) throw new Error('README.md has no "On a LAN without internet" section with a ```sh block')
+  return block.split('\n').filter((l) => l.trim() !== '').map((l) => {
+    const [cmd, comment] = l.split(/\s+#\s+/)
+    const who = /^(\w+)/.exec(comment ?? '')?.[1]
+    if (!cmd.startsWith('psst ') || who === undefined) throw new Error(`README line is not "psst … # who: …": ${l}`)
+    return { who, argv: cmd.slice(5).replace(/<([^>]+)>/g, (_m, p: string) => `<${p.replace(/\s/g, '_')}>`).split(/\s+/), line: cmd }
+  })
+}
+
+describe('the README\'s LAN section, run as written (daemons started by the commands themselves)', () => {
+  const hosts: Record<string, string> = { alice: testHost(243), bob: testHost(244) }
+  const homes: Record<string, string> = {}
+  const profiles: Profile[] = []
+
+  afterAll(async () => { for (const p of profiles) await p.teardown() })
+
+  it('runs every line; the request, the message and "via": "lan" all happen', async () => {
+    const steps = readmeLanSteps()
+    const verb = (argv: string[]): string => argv.find((w) => !w.startsWith('-') && w !== 'none') ?? ''
+    expect(steps.map((s) => verb(s.argv))).toEqual(expect.arrayContaining(['init', 'id', 'add', 'accept', 'send', 'friends', 'config']))
+    const ids: Record<string, string> = {}
+    const keys: Record<string, string> = {}
+    for (const step of steps) {
+      homes[step.who] ??= mkdtempSync(join(tmpdir(), `psst-readme-lan-${step.who}-`))
+      const argv = step.argv.map((w) => {
+        const m = /^<(\w+)'s_ID>$/.exec(w)
+        return m === null ? w : ids[m[1]]
+      })
+      // Only the test's loopback addresses and LAN port are added (a real LAN needs neither).
+      const env = { PSST_DHT_HOST: hosts[step.who], PSST_LAN_PORT: String(41250 + Number(process.env.PSST_TEST_OCTET ?? 0)), PSST_LAN_TARGETS: Object.values(hosts).join(',') }
+      const run = async (): Promise<{ code: number, stdout: string, stderr: string }> => await psst(['--home', homes[step.who], ...argv], { env })
+      if (verb(argv) === 'accept') {
+        await waitFor(async () => (await psst(['--home', homes.bob, 'requests', '--json'], { env })).stdout.includes(keys.alice), 'the request over the LAN', 30_000, 250)
+      }
+      let r = await run()
+      expect(r.code, `${step.line}: ${r.stderr}`).toBe(0)
+      if (verb(argv) === 'init') {
+        const info = await psst(['--home', homes[step.who], 'id', '--json', '--no-autostart'])
+        keys[step.who] = JSON.parse(info.stdout).publicKey
+        profiles.push(new Profile({ bootstrap: 'none' } as unknown as TestNet, step.who, homes[step.who]))
+      }
+      if (verb(argv) === 'id') ids[step.who] = /[0-9a-f]{76}/i.exec(r.stdout)![0]
+      if (verb(argv) === 'friends') {
+        const want = (out: string): boolean => (JSON.parse(out) as Array<{ publicKey: string, online: boolean, via?: string }>).some((f) => f.publicKey === keys.bob && f.online && f.via === 'lan')
+        await waitFor(async () => { r = await run(); return r.code === 0 && want(r.stdout) }, 'bob online via lan, as the README says', 30_000, 250)
+      }
+    }
+    const history = await psst(['--home', homes.bob, 'history', 'alice', '--json'])
+    expect(JSON.parse(history.stdout).map((h: { text: string }) => h.text)).toContain('lunch at noon?')
+    const config = await psst(['--home', homes.bob, 'config', '--json'])
+    expect(JSON.parse(config.stdout).lan).toBe(false)
   })
 })
