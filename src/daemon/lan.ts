@@ -48,7 +48,7 @@ export async function startLan (m: Messenger, dht: DhtNode, config: LanConfig): 
     },
     peers: () => peers(m),
     peer: (hex) => { const rt = m.friends.get(hex); return rt === undefined ? undefined : lanPeer(rt) },
-    found: (hex) => found(m, dht, hex),
+    found: (hex) => found(m, hex),
     count: (c) => m.count(c),
     now: () => m.now(),
     random: () => m.random()
@@ -91,25 +91,23 @@ export function viaOf (m: Messenger, rt: FriendRuntime): Via | undefined {
   return 'direct'
 }
 
-/** Heard where a friend is: dial it there, even while a dial through the DHT still waits for an answer. */
-function found (m: Messenger, dht: DhtNode, hex: string): void {
+/**
+ * Heard where a friend is: dial it there, even while a dial through the DHT still waits for an
+ * answer; but not again while the last LAN dial waits (beacons come every 2 s).
+ */
+function found (m: Messenger, hex: string): void {
   const rt = m.friends.get(hex)
-  if (rt === undefined || linked(rt) || lanDials.has(hex) || m.closing) return
+  if (rt === undefined || linked(rt) || m.closing) return
   if (!rt.dialing) { m.dial(rt); return }
-  let stream
-  try {
-    stream = dht.connect(rt.rec.publicKey, m.keyPair, m.connections.dialOptions(rt))
-  } catch {
-    return
-  }
-  lanDials.add(hex)
-  stream.once('close', () => lanDials.delete(hex))
-  stream.once('open', () => lanDials.delete(hex))
-  m.attach(stream)
+  const last = lanDialAt.get(rt) ?? 0
+  if (m.now() - last < LAN_DIAL_WAIT_MS) return
+  lanDialAt.set(rt, m.now())
+  m.connections.dialAgain(rt)
 }
 
-/** Friends with a LAN dial of their own under way (beside the connections' dial). */
-const lanDials = new Set<string>()
+/** A LAN dial's handshake takes milliseconds; a dial this old is not going to answer. */
+const LAN_DIAL_WAIT_MS = 5000
+const lanDialAt = new WeakMap<FriendRuntime, number>()
 
 function * peers (m: Messenger): Iterable<LanPeer> {
   for (const rt of m.friends.values()) yield lanPeer(rt)

@@ -121,6 +121,24 @@ export class Connections<P extends Dialable> {
     this.attach(stream)
   }
 
+  /**
+   * Dials now even while another dial still waits for an answer (a LAN beacon just said where the
+   * peer is): the newer stream replaces the waiting one, and the tie-break keeps one link.
+   */
+  dialAgain (p: P): void {
+    const dialer = this.#host.dialer()
+    if (this.#host.closing() || dialer === null || this.#host.peer(p.hex) === undefined) return
+    if (p.link !== null && !p.link.closed && p.link.stream.handshakeHash !== null) return
+    let stream: PeerStream
+    try {
+      stream = dialer(this.#host.remoteKey(p), this.dialOptions(p))
+    } catch {
+      return
+    }
+    stream.once('error', (err: Error) => this.dialError(p, err))
+    this.attach(stream)
+  }
+
   scheduleDial (p: P, soon: boolean): void {
     if (this.#host.closing() || this.#host.dialer() === null || p.dialTimer !== null || this.#host.peer(p.hex) === undefined) return
     let delay = soon ? 200 + Math.round(this.#host.random() * 800) : redialDelay(p.dialAttempts++, this.#host.random())
