@@ -7,6 +7,7 @@ import type { PeerStream } from '../../src/net/peer-stream.js'
 class DeadStream extends EventEmitter {
   userData: unknown = null
   destroyed = false
+  handshakeHash: Buffer | null = null
   constructor (readonly remotePublicKey: Buffer, readonly isInitiator: boolean) { super() }
   write (): boolean { return true }
   end (): void {}
@@ -85,6 +86,24 @@ describe('connections: one link per peer (src/net/connections.ts)', () => {
     c.dial(p)
     expect(dialled).toEqual([{ remote: LARGE, opts: { relayThrough: SMALL, forceRelay: true } }])
     expect(p.link?.initiator).toBe(true)
+  })
+
+  it('dialAgain: a better address replaces a dial still waiting; an open link is left alone', () => {
+    const dialled: Array<{ opts: DialOptions, s: DeadStream }> = []
+    const { c, p } = setup(SMALL, LARGE, {
+      dialer: () => (remote, opts) => { const s = stream(remote, true); dialled.push({ opts, s }); return s as unknown as PeerStream }
+    })
+    c.dial(p)
+    c.dialOptions = () => ({ relayThrough: null, forceRelay: false, direct: [{ host: '10.0.0.3', port: 49737 }] })
+    c.dialAgain(p)
+    expect(dialled).toHaveLength(2)
+    expect(dialled[1].opts.direct).toEqual([{ host: '10.0.0.3', port: 49737 }])
+    expect(p.link?.stream).toBe(dialled[1].s)
+    expect(dialled[0].s.destroyed).toBe(true)
+    // Once the handshake is done (a handshake hash), nothing is dialled again.
+    ;(dialled[1].s as unknown as { handshakeHash: Buffer }).handshakeHash = Buffer.alloc(64)
+    c.dialAgain(p)
+    expect(dialled).toHaveLength(2)
   })
 
   it('the firewall refuses blocked keys and admits known peers', () => {
