@@ -4,7 +4,7 @@
  * address its beacon gave), and how a link reached its friend (`via` in `psst friends`).
  */
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { DhtNode } from '../net/dht-node.js'
 import { isIPv4, isLoopback } from '../net/bootstrap.js'
 import { LanDiscovery, type LanPeer } from '../lan/discovery.js'
@@ -79,7 +79,7 @@ export function nudgeLan (m: Messenger): void {
 }
 
 /** How this friend's link runs: over the LAN (to where its beacon said), through a relay, or direct. */
-export function viaOf (m: Messenger, rt: FriendRuntime): Via | undefined {
+export function viaOf (m: Messenger, rt: Peer): Via | undefined {
   const link = rt.link
   if (!rt.online || link === null || link.closed) return undefined
   const raw = link.stream.rawStream as { remoteHost?: unknown, remotePort?: unknown } | undefined
@@ -107,23 +107,23 @@ function found (m: Messenger, hex: string): void {
 
 /** A LAN dial's handshake takes milliseconds; a dial this old is not going to answer. */
 const LAN_DIAL_WAIT_MS = 5000
-const lanDialAt = new WeakMap<FriendRuntime, number>()
+const lanDialAt = new WeakMap<Peer, number>()
 
 function * peers (m: Messenger): Iterable<LanPeer> {
   for (const rt of m.friends.values()) yield lanPeer(rt)
 }
 
-function lanPeer (rt: FriendRuntime): LanPeer {
+function lanPeer (rt: Peer): LanPeer {
   return {
     hex: rt.hex,
-    publicKey: rt.rec.publicKey,
+    publicKey: rt.publicKey,
     linked: linked(rt),
-    requestNospam: rt.rec.state === 'request-sent' ? rt.rec.requestNospam : null
+    requestNospam: rt.state === 'request-sent' ? rt.rec.requestNospam : null
   }
 }
 
 /** Connected: a link whose handshake is done (a dial still waiting does not count). */
-function linked (rt: FriendRuntime): boolean {
+function linked (rt: Peer): boolean {
   return rt.link !== null && !rt.link.closed && rt.link.stream.handshakeHash !== null
 }
 

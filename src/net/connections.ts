@@ -27,7 +27,7 @@ const RACE_WINDOW_MS = 3000
  */
 export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean, direct?: Array<{ host: string, port: number }> }
 
-/** The dial state a known peer carries (the contacts' FriendRuntime holds these fields). */
+/** The dial state a known peer carries (a contacts Peer holds these fields). */
 export interface Dialable {
   readonly hex: string
   link: Link | null
