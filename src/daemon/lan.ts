@@ -47,7 +47,6 @@ export async function startLan (m: Messenger, dht: DhtNode, config: LanConfig): 
       return a === null ? null : { ...a, online: dht.state === 'online' }
     },
     peers: () => peers(m),
-    peer: (hex) => { const rt = m.friends.get(hex); return rt === undefined ? undefined : lanPeer(rt) },
     found: (hex) => found(m, hex),
     count: (c) => m.count(c),
     now: () => m.now(),

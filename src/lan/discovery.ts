@@ -8,7 +8,7 @@ import { randomBytes } from '../crypto/identity.js'
 import { lanFriendKey, lanRequestKey, lanTag, LAN_NONCE_BYTES, LAN_TAG_BYTES } from '../crypto/lan-tag.js'
 import type { KeyPair } from '../crypto/identity.js'
 import { encodeBeacon, decodeBeacon, paddedTagCount, addressBytes, MAX_BEACON_TAGS, type Beacon } from './beacon.js'
-import { BeaconSockets, type LanConfig, type Target } from './sockets.js'
+import { BeaconSockets, type LanConfig } from './sockets.js'
 
 /** While the DHT is unreachable: friends on the LAN find each other within seconds. */
 export const FAST_BEACON_MS = 2000
@@ -39,7 +39,6 @@ export interface LanHost {
   /** The DHT socket: its bound IPv4 address (null = all) and port; null while there is none. */
   dht: () => { host: string | null, port: number, online: boolean } | null
   peers: () => Iterable<LanPeer>
-  peer: (hex: string) => LanPeer | undefined
   /** A beacon of this peer arrived (and it is not linked): dial it now. */
   found: (hex: string) => void
   count: (counter: string) => void
@@ -234,5 +233,3 @@ function shuffle (tags: Buffer[], random: () => number): void {
     ;[tags[i], tags[j]] = [tags[j], tags[i]]
   }
 }
-
-export type { Target }

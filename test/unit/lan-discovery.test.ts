@@ -29,7 +29,6 @@ async function node (bind: string, kp: KeyPair, peers: LanPeer[], dhtPort: numbe
     requestsOpen: () => true,
     dht: () => ({ host: bind, port: dhtPort, online: false }),
     peers: () => peers,
-    peer: (hex) => peers.find((p) => p.hex === hex),
     found: (hex) => { n.found.push(hex) },
     count: (c) => { n.counters[c] = (n.counters[c] ?? 0) + 1 },
     now: Date.now,
