@@ -115,12 +115,23 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     const lan = network.lan === false ? null : lanConfig(network.dhtHost)
-    dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
-    m.setDht(dht)
-    // hyperdht routes a key before it announces it: with no DHT reachable the announce takes long,
-    // but a friend on the LAN can connect from the start.
-    const listening = dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
-    if (lan !== null) await startLan(m, dht, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+    // hyperdht routes a key before it announces it, so the daemon listens (and beacons on the LAN)
+    // before the first bootstrap round ends: with no DHT reachable that round and the announce take
+    // 10 s or more, but a friend on the LAN can connect from the start.
+    let listening: Promise<void> = Promise.resolve()
+    let beaconing: Promise<void> = Promise.resolve()
+    dht = await DhtNode.create({
+      bootstrap,
+      host: network.dhtHost ?? undefined,
+      onCreated: (node) => {
+        dht = node
+        m.setDht(node)
+        listening = node.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
+        listening.catch(() => {})
+        if (lan !== null) beaconing = startLan(m, node, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+      }
+    })
+    await beaconing
     await listening
     log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)

@@ -90,6 +90,8 @@ function bind (type: 'udp4' | 'udp6', host: string, port: number, onData: OnData
       // A send error arrives on the send's callback; anything else must not take the daemon down.
       socket.on('error', () => {})
       socket.on('message', (data, rinfo) => onData(data, rinfo.address, family))
+      // The control socket keeps a daemon alive; beacons alone must not keep a stopping one.
+      socket.unref()
       resolve(socket)
     })
   })

@@ -8,9 +8,12 @@ import { Profile, waitFor, type TestNet } from './psst.js'
 import { startWith } from './relay.js'
 import type { Client } from '../../src/daemon/index.js'
 
-/** A profile made with no bootstrap at all: `psst --bootstrap none init` stores `none`. */
-export async function lanProfile (name: string): Promise<Profile> {
-  const p = new Profile({ bootstrap: 'none' } as unknown as TestNet, name)
+/**
+ * A profile made with no bootstrap at all (`psst --bootstrap none init` stores `none`), or with
+ * one that nothing answers at (a laptop configured for a network it is not on).
+ */
+export async function lanProfile (name: string, bootstrap = 'none'): Promise<Profile> {
+  const p = new Profile({ bootstrap } as unknown as TestNet, name)
   await p.init()
   return p
 }
@@ -18,7 +21,9 @@ export async function lanProfile (name: string): Promise<Profile> {
 export interface LanSide { p: Profile, env: NodeJS.ProcessEnv, args: string[], netns?: string }
 
 export async function startSide (s: LanSide): Promise<void> {
-  await startWith(s.p, s.env, { args: s.args, ...(s.netns !== undefined ? { netns: s.netns } : {}) })
+  // Up once it beacons: with a bootstrap nobody answers, "listening as" comes only after the
+  // DHT gave up announcing, long after friends on the LAN can connect.
+  await startWith(s.p, s.env, { args: s.args, ready: /LAN discovery on port|listening as/, ...(s.netns !== undefined ? { netns: s.netns } : {}) })
 }
 
 type Friend = { publicKey: string, online: boolean, via?: string, state: string }

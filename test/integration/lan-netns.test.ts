@@ -1,6 +1,7 @@
 /**
  * LAN discovery for real (issue 19): two daemons, each in its own network namespace, on one
- * switch (a bridge) with no uplink, no router and no bootstrap node anywhere (`--bootstrap none`).
+ * switch (a bridge) with no uplink, no router and no bootstrap node anywhere: alice runs with no
+ * DHT at all (`--bootstrap none`), bob with a bootstrap node in his settings that is not there.
  * Nothing is configured for the LAN: the daemons bind 0.0.0.0 in their namespaces, broadcast their
  * beacons on the default port and find each other from those alone. They befriend by ID (request
  * and accept), talk both ways, and after kill -9 find each other again.
@@ -19,6 +20,9 @@ function ipv6On (ns: string): boolean {
   const r = spawnSync('ip', ['netns', 'exec', ns, 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6'], { encoding: 'utf8' })
   return r.status === 0 && r.stdout.trim() === '0'
 }
+
+/** On the LAN's subnet, and nobody there. */
+const UNREACHABLE = '10.240.0.250'
 
 const problem = lanNetnsProblem()
 if (problem !== null) {
@@ -43,7 +47,9 @@ describe.skipIf(problem !== null)('LAN discovery across network namespaces: one 
     // The host's own test settings must not leak in: the default LAN port, broadcast, no targets.
     const env = { PSST_LAN_PORT: '', PSST_LAN_TARGETS: '', PSST_LAN: '' }
     alice = { p: await lanProfile('alice'), env, args: [], netns: net.a.ns }
-    bob = { p: await lanProfile('bob'), env, args: [], netns: net.b.ns }
+    // Bob keeps a bootstrap node in his settings that is not there (nothing answers at .250):
+    // his DHT tries for 10 s and more, while the LAN finds alice at once.
+    bob = { p: await lanProfile('bob', `${UNREACHABLE}:49737`), env, args: [], netns: net.b.ns }
     await startSide(alice)
     await startSide(bob)
     ca = await alice.p.client()
@@ -69,6 +75,9 @@ describe.skipIf(problem !== null)('LAN discovery across network namespaces: one 
     const s = await ca.call('status', {})
     expect(s.network.bootstrap).toBe('none')
     expect(s.dht.state).not.toBe('online')
+    const sb = await cb.call('status', {})
+    expect(sb.network.bootstrap).toBe(`${UNREACHABLE}:49737`)
+    expect(sb.dht.state).not.toBe('online')
     expect(s.counters['lan-beacons-matched']).toBeGreaterThan(0)
     expect(s.counters['lan-beacons-heard-ipv4']).toBeGreaterThan(0)
   })
