@@ -13,6 +13,7 @@ import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
+import { Presence } from '../presence/presence.js'
 import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
@@ -90,6 +91,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   installProtocol(m)
   let server: ControlServer | null = null
   let dht: DhtNode | null = null
+  let presence: Presence | null = null
   let stopping: Promise<void> | null = null
   const stop = (): Promise<void> => {
     stopping ??= shutdown()
@@ -102,6 +104,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     await stopMailbox(m)
     await closeFiles(m)
     await closeGroups(m)
+    await presence?.stop()
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -116,9 +119,9 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     const lan = network.lan === false ? null : lanConfig(network.dhtHost)
     // hyperdht routes a key before it announces it, so the daemon listens (and beacons on the LAN)
-    // before the first bootstrap round ends: with no DHT reachable that round and the announce take
-    // 10 s or more, but a friend on the LAN can connect from the start.
-    let listening: Promise<void> = Promise.resolve()
+    // before the first bootstrap round ends: with no DHT reachable that round and the announces
+    // take 10 s or more, but a friend on the LAN can connect from the start.
+    let starting: Promise<Presence> | null = null
     let beaconing: Promise<void> = Promise.resolve()
     dht = await DhtNode.create({
       bootstrap,
@@ -126,14 +129,15 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
       onCreated: (node) => {
         dht = node
         m.setDht(node)
-        listening = node.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
-        listening.catch(() => {})
+        // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
+        starting = Presence.start(m, node, listenOptions(m))
+        starting.catch(() => {})
         if (lan !== null) beaconing = startLan(m, node, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
       }
     })
     await beaconing
-    await listening
-    log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
+    presence = await starting!
+    log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)
   } catch (err) {

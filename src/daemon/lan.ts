@@ -10,6 +10,7 @@ import { isIPv4, isLoopback } from '../net/bootstrap.js'
 import { LanDiscovery, type LanPeer } from '../lan/discovery.js'
 import { DEFAULT_LAN_PORT, type LanConfig } from '../lan/sockets.js'
 import { cryptoReady } from '../crypto/sodium.js'
+import { deviceKeyOf, requestsOpenOf } from '../presence/presence.js'
 import { PsstError } from '../errors.js'
 
 const lans = new WeakMap<Messenger, LanDiscovery>()
@@ -40,19 +41,21 @@ export async function startLan (m: Messenger, dht: DhtNode, config: LanConfig): 
   await cryptoReady()
   const lan = new LanDiscovery({
     keyPair: () => m.keyPair,
+    dialKey: () => deviceKeyOf(m),
     nospam: () => m.profile.nospam,
-    requestsOpen: () => true,
+    requestsOpen: () => requestsOpenOf(m),
     dht: () => {
       const a = dht.boundAddress()
       return a === null ? null : { ...a, online: dht.state === 'online' }
     },
     peers: () => peers(m),
-    found: (hex) => found(m, hex),
+    found: (hex) => { routeThroughLan(m, lan); found(m, hex) },
     count: (c) => m.count(c),
     now: () => m.now(),
     random: () => m.random()
   }, config)
   lans.set(m, lan)
+  routeThroughLan(m, lan)
   const base = m.connections.dialOptions
   m.connections.dialOptions = (rt) => {
     const opts = base(rt)
@@ -88,6 +91,24 @@ export function viaOf (m: Messenger, rt: Peer): Via | undefined {
   if (lans.get(m)?.heardFrom(host) === true) return 'lan'
   if (m.dht?.isNodeAddress(host, port) === true) return 'relay'
   return 'direct'
+}
+
+const LAN_ROUTE = Symbol('lan route')
+
+/**
+ * A friend heard on the LAN is dialled on the key its beacon named (its device key), found with no
+ * DHT lookup; a request still goes to the request key presence computes from the ID. Presence
+ * installs its route when it starts, which may be after LAN discovery did: so this wraps whatever
+ * route is there, again whenever a beacon matches, and never twice.
+ */
+function routeThroughLan (m: Messenger, lan: LanDiscovery): void {
+  const current = m.connections.route as typeof m.connections.route & { [LAN_ROUTE]?: true }
+  if (current[LAN_ROUTE] === true) return
+  const wrapped = Object.assign(async (rt: Peer): Promise<Buffer | null> => {
+    const a = rt.state === 'request-sent' ? null : lan.addressOf(rt.hex)
+    return a?.key ?? await current(rt)
+  }, { [LAN_ROUTE]: true as const })
+  m.connections.route = wrapped
 }
 
 /**

@@ -4,7 +4,7 @@
  * fields at the end, so version 1 readers take what they know (withTail) and skip no more.
  */
 import c from 'compact-encoding'
-import { struct, boundedArray, boundedString, uint, fixed16, type Codec, type State } from '../wire/codec.js'
+import { struct, boundedArray, boundedString, uint, fixed16, optionalFixed32, type Codec, type State } from '../wire/codec.js'
 import { LAN_TAG_BYTES } from '../crypto/lan-tag.js'
 
 /** "psst" then the LAN record's own byte: any other datagram on the port is not ours. */
@@ -21,6 +21,11 @@ export interface Beacon {
   port: number
   /** The address to dial; '' = the address the datagram came from (a daemon bound to 0.0.0.0). */
   host: string
+  /**
+   * The key to dial there: the sender's device key (docs/design.md, Presence privacy), which only
+   * admits its friends; null = its identity key. A friend finds it on the DHT otherwise.
+   */
+  key: Buffer | null
   nonce: Buffer
   /** The tag a holder of the sender's current full ID recognises (random bytes when requests are closed). */
   requestTag: Buffer
@@ -30,7 +35,7 @@ export interface Beacon {
 
 const tag = c.fixed(LAN_TAG_BYTES) as Codec<Buffer>
 const fields = struct<Beacon>([
-  ['port', uint], ['host', boundedString(MAX_HOST_BYTES)], ['nonce', fixed16],
+  ['port', uint], ['host', boundedString(MAX_HOST_BYTES)], ['key', optionalFixed32], ['nonce', fixed16],
   ['requestTag', tag], ['tags', boundedArray(tag, MAX_BEACON_TAGS)]
 ])
 
@@ -71,7 +76,7 @@ export function paddedTagCount (n: number): number {
   return Math.min(Math.max(size, n), MAX_BEACON_TAGS)
 }
 
-/** The bytes a tag covers for the address: "host:port" as the beacon states it. */
-export function addressBytes (b: Pick<Beacon, 'host' | 'port'>): Buffer {
-  return Buffer.from(`${b.host}:${b.port}`, 'utf8')
+/** The bytes a tag covers for where to dial: "host:port" as the beacon states it, and the key. */
+export function addressBytes (b: Pick<Beacon, 'host' | 'port' | 'key'>): Buffer {
+  return Buffer.concat([Buffer.from(`${b.host}:${b.port}`, 'utf8'), b.key ?? Buffer.alloc(0)])
 }

@@ -33,6 +33,8 @@ export interface LanPeer {
 
 export interface LanHost {
   keyPair: () => KeyPair
+  /** The key friends dial me on (the device key), or null for the identity key. */
+  dialKey: () => Buffer | null
   nospam: () => Buffer
   /** Whether strangers with my current ID may find me for a request. */
   requestsOpen: () => boolean
@@ -46,7 +48,7 @@ export interface LanHost {
   random: () => number
 }
 
-export interface LanAddress { host: string, port: number, at: number }
+export interface LanAddress { host: string, port: number, key: Buffer | null, at: number }
 
 export class LanDiscovery {
   readonly #host: LanHost
@@ -122,7 +124,7 @@ export class LanDiscovery {
     const hex = this.#match(b)
     if (hex === null) { this.#host.count('lan-beacons-unmatched'); return }
     this.#host.count('lan-beacons-matched')
-    this.#addresses.set(hex, { host, port: b.port, at: this.#host.now() })
+    this.#addresses.set(hex, { host, port: b.port, key: b.key, at: this.#host.now() })
     this.#host.found(hex)
   }
 
@@ -205,7 +207,8 @@ export class LanDiscovery {
     const nonce = randomBytes(LAN_NONCE_BYTES)
     this.#ownNonces.push(nonce)
     if (this.#ownNonces.length > OWN_NONCES) this.#ownNonces.shift()
-    const address = addressBytes({ host, port })
+    const key = this.#host.dialKey()
+    const address = addressBytes({ host, port, key })
     const tags: Buffer[] = []
     for (const p of peers) {
       const key = this.#friendKey(me, p)
@@ -216,7 +219,7 @@ export class LanDiscovery {
     const requestTag = this.#host.requestsOpen()
       ? lanTag(lanRequestKey(me.publicKey, this.#host.nospam()), me.publicKey, nonce, address)
       : randomBytes(LAN_TAG_BYTES)
-    return encodeBeacon({ port, host, nonce, requestTag, tags })
+    return encodeBeacon({ port, host, key, nonce, requestTag, tags })
   }
 }
 

@@ -6,7 +6,7 @@ import { cryptoReady } from '../../src/crypto/sodium.js'
 import { generateKeyPair, randomBytes } from '../../src/crypto/identity.js'
 
 const beacon = (over: Partial<Beacon> = {}): Beacon => ({
-  port: 49737, host: '10.0.0.2', nonce: Buffer.alloc(16, 7), requestTag: Buffer.alloc(8, 1), tags: [Buffer.alloc(8, 2), Buffer.alloc(8, 3)], ...over
+  port: 49737, host: '10.0.0.2', key: null, nonce: Buffer.alloc(16, 7), requestTag: Buffer.alloc(8, 1), tags: [Buffer.alloc(8, 2), Buffer.alloc(8, 3)], ...over
 })
 
 describe('LAN beacon record', () => {
@@ -15,7 +15,9 @@ describe('LAN beacon record', () => {
     expect(bytes.subarray(0, 5)).toEqual(Buffer.concat([BEACON_MAGIC, Buffer.from([1])]))
     expect(decodeBeacon(bytes)).toEqual({ beacon: beacon() })
     expect(bytes.byteLength).toBeLessThanOrEqual(MAX_BEACON_BYTES)
-    const full = encodeBeacon(beacon({ host: '255.255.255.255', port: 65535, tags: Array.from({ length: MAX_BEACON_TAGS }, () => randomBytes(8)) }))
+    const keyed = beacon({ key: Buffer.alloc(32, 5) })
+    expect(decodeBeacon(encodeBeacon(keyed))).toEqual({ beacon: keyed })
+    const full = encodeBeacon(beacon({ host: '255.255.255.255', port: 65535, key: Buffer.alloc(32, 5), tags: Array.from({ length: MAX_BEACON_TAGS }, () => randomBytes(8)) }))
     expect(full.byteLength).toBeLessThanOrEqual(MAX_BEACON_BYTES)
   })
 

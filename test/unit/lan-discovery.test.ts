@@ -14,7 +14,7 @@ const A = testHost(243)
 const B = testHost(244)
 const PORT = 41_300 + Number(process.env.PSST_TEST_OCTET ?? 0)
 
-interface Node { lan: LanDiscovery, found: string[], counters: Record<string, number>, kp: KeyPair, nospam: Buffer }
+interface Node { lan: LanDiscovery, found: string[], counters: Record<string, number>, kp: KeyPair, nospam: Buffer, dialKey: Buffer | null }
 
 const peer = (kp: KeyPair, opts: { linked?: boolean, requestNospam?: Buffer } = {}): LanPeer =>
   ({ hex: toHex(kp.publicKey), publicKey: kp.publicKey, linked: opts.linked ?? false, requestNospam: opts.requestNospam ?? null })
@@ -22,9 +22,10 @@ const peer = (kp: KeyPair, opts: { linked?: boolean, requestNospam?: Buffer } = 
 const open: Array<{ close: () => void }> = []
 
 async function node (bind: string, kp: KeyPair, peers: LanPeer[], dhtPort: number): Promise<Node> {
-  const n: Node = { found: [], counters: {}, kp, nospam: Buffer.from([9, 8, 7, 6]), lan: null as unknown as LanDiscovery }
+  const n: Node = { found: [], counters: {}, kp, nospam: Buffer.from([9, 8, 7, 6]), dialKey: Buffer.alloc(32, dhtPort % 256), lan: null as unknown as LanDiscovery }
   const host: LanHost = {
     keyPair: () => kp,
+    dialKey: () => n.dialKey,
     nospam: () => n.nospam,
     requestsOpen: () => true,
     dht: () => ({ host: bind, port: dhtPort, online: false }),
@@ -60,8 +61,9 @@ describe('LAN discovery', () => {
     const a = await node(A, ka, [peer(kb)], 40001)
     const b = await node(B, kb, [peer(ka)], 40002)
     await waitFor(() => a.found.includes(toHex(kb.publicKey)) && b.found.includes(toHex(ka.publicKey)), 'both found')
-    expect(a.lan.addressOf(toHex(kb.publicKey))).toMatchObject({ host: B, port: 40002 })
-    expect(b.lan.addressOf(toHex(ka.publicKey))).toMatchObject({ host: A, port: 40001 })
+    // Where to dial, and the key to dial there (the device key, which a friend would otherwise look up on the DHT).
+    expect(a.lan.addressOf(toHex(kb.publicKey))).toMatchObject({ host: B, port: 40002, key: Buffer.alloc(32, 40002 % 256) })
+    expect(b.lan.addressOf(toHex(ka.publicKey))).toMatchObject({ host: A, port: 40001, key: Buffer.alloc(32, 40001 % 256) })
     expect(a.lan.heardFrom(B)).toBe(true)
     // Each hears its own beacons too (both targets): never taken for a friend's.
     expect(a.lan.heardFrom(A)).toBe(false)
