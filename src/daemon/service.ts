@@ -15,6 +15,7 @@ import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { avatarOf, fileHandlers } from './files.js'
 import { groupHandlers, friendOrGroup, groupHistory } from './groups.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
+import { viaOf, withVia } from './lan.js'
 import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
@@ -78,7 +79,7 @@ export const handlers: Handlers = {
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map((rt) => ({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }))
+  friends: (m) => [...m.friends.values()].map((rt) => withVia({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }, viaOf(m, rt)))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
@@ -176,7 +177,8 @@ export const handlers: Handlers = {
   configSet: async (m, p) => {
     const change = normalize({
       ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap === null ? null : str(p.bootstrap, 'a bootstrap list') } : {}),
-      ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {})
+      ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {}),
+      ...(p.lan !== undefined ? { lan: p.lan } : {})
     })
     const next = { ...fromRecord(await m.store.loadSettings()), ...change }
     // Through the daemon's write queue, like every other write of a running daemon.
