@@ -43,6 +43,8 @@ const PUBLISH_CONCURRENCY = 4
  */
 const ABSENT_AFTER_ATTEMPTS = 4
 export const ABSENT_POLL_MS = 5 * 60_000
+/** A pointer put that failed is tried again this soon: until it lands, that friend cannot find me. */
+const PUT_RETRY_MS = 10_000
 
 const running = new WeakMap<Messenger, Presence>()
 
@@ -220,7 +222,8 @@ export class Presence {
   }
 
   #minRedialMs (rt: Peer): number {
-    const settled = rt.rec.state === 'friends' || rt.rec.state === 'key-added'
+    // A friend from before the upgrade may not put a pointer or dial my device key: polled as before.
+    const settled = (rt.rec.state === 'friends' || rt.rec.state === 'key-added') && !this.#isLegacy(rt.hex)
     if (!settled || !this.#absent.has(rt.hex) || rt.dialAttempts < ABSENT_AFTER_ATTEMPTS) return 0
     return Math.round(ABSENT_POLL_MS * (0.5 + this.#m.random() / 2))
   }
@@ -334,8 +337,8 @@ export class Presence {
       this.#published.set(rt.hex, { deviceKey, at: now })
       this.#m.count('meeting-records-put')
     } catch {
-      // The next sync tries again.
       this.#m.count('meeting-record-put-failed')
+      setTimeout(() => this.#ensurePublished(rt), PUT_RETRY_MS).unref()
     }
   }
 
