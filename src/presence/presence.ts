@@ -119,7 +119,7 @@ export class Presence {
     this.#listenOptions = listenOptions
     this.#rec = rec
     this.#device = dhtKeyPair(rec.deviceSeed)
-    this.#onFriends = (e) => { if (e.type === 'friend-removed') void this.#rotate() }
+    this.#onFriends = (e) => { if (e.type === 'friend-removed') void this.#rotate().catch(() => {}) }
     this.#onState = (s) => { if (s === 'online') this.#networkBack() }
   }
 
@@ -163,9 +163,15 @@ export class Presence {
     return { open: this.#rec.requestsOpen }
   }
 
-  /** Brings the servers in line with the settings (serialised: a change during one waits for it). */
+  /**
+   * Brings the servers in line with the settings (serialised: a change during one waits for it).
+   * Never rejects: a listen that fails (the network is gone) is logged and tried again at the next sync.
+   */
   reconfigure (): Promise<void> {
-    this.#reconfiguring = this.#reconfiguring.then(async () => await this.#configure(), () => {})
+    this.#reconfiguring = this.#reconfiguring.then(async () => await this.#configure()).catch((err: unknown) => {
+      this.#m.count('presence-listen-failed')
+      this.#m.log(`presence: cannot listen: ${err instanceof Error ? err.message : String(err)}`)
+    })
     return this.#reconfiguring
   }
 
@@ -296,10 +302,11 @@ export class Presence {
   #sync (): void {
     if (this.#closed) return
     const now = this.#m.now()
-    if (now - this.#rec.deviceSince > DEVICE_KEY_LIFETIME_MS) { void this.#rotate(); return }
+    if (now - this.#rec.deviceSince > DEVICE_KEY_LIFETIME_MS) { void this.#rotate().catch(() => {}); return }
     for (const rt of this.#m.friends.values()) this.#ensurePublished(rt)
     for (const hex of this.#published.keys()) if (!this.#m.friends.has(hex)) this.#published.delete(hex)
-    if (this.#legacyServer !== null && !this.#legacyActive()) void this.reconfigure()
+    // Closes the identity key once the window ends, and retries a listen that failed.
+    void this.reconfigure()
   }
 
   #ensurePublished (rt: Peer): void {
