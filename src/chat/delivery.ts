@@ -14,6 +14,7 @@ import { PsstError } from '../errors.js'
 import { saneSentAt } from './clock.js'
 import { throttleIntake } from './intake-limit.js'
 import { beginResync, checkResync, hasResync } from './resync.js'
+import { noteStored } from './history-cap.js'
 
 export interface Txn { session: string, first: number }
 
@@ -52,12 +53,14 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
   const idsHex = ids.toString('hex')
   // Every client sees what any client sent (a chat window shows a `psst send` from a shell).
   const announce: OutboxRecord[] | null = m.wantsEvents ? [] : null
+  let stored = 0
   for (let i = 0; i < fresh; i++) {
     const body = texts[skip + i]
     const rec: OutboxRecord = { id: ids.subarray(16 * i, 16 * i + 16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
     // The body is encoded once: the frame is the history record's bytes under another head.
     const record = Records.message.encode({ outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body })
     ops.push(m.store.messageBytesOp(rt.rec.publicKey, rec.index, record))
+    stored += record.byteLength + 4
     if (rt.outboxCache.add(rec)) rec.frame = messageFrameFromRecord(record)
     out.push({ id: idsHex.slice(32 * i, 32 * i + 32), seq: rec.seq, state: 'queued' })
     announce?.push(rec)
@@ -72,6 +75,7 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
   await m.write(ops, () => {
     rt.persistedSeq = Math.max(rt.persistedSeq, last)
     if (announce !== null) announceOutgoing(m, rt, announce)
+    if (stored > 0) noteStored(m, rt, stored)
   })
   if (rt.link === null || rt.link.closed) m.dial(rt)
   void pump(m, rt)
@@ -161,6 +165,7 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
   const stream = rt.rec.recvStream
   m.writes.push([m.store.messageBytesOp(rt.rec.publicKey, index, bytes)], () => {
     if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, upTo)
+    noteStored(m, rt, bytes.byteLength + 4)
     if (msg.kind === 'file') m.emit('file-offer', rt.hex, msg.body)
     if (m.wantsEvents) {
       const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body }

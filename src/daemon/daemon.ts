@@ -14,7 +14,8 @@ import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
 import type { Client } from './control-client.js'
-import type { NetworkSettings } from './api.js'
+import type { NetworkSettings, Settings } from './api.js'
+import { setHistoryCaps } from '../chat/history-cap.js'
 import { effective, fromRecord } from './settings.js'
 
 export interface DaemonOptions {
@@ -64,8 +65,10 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied, nothing the database held was undone')
   if (store.replay.cutShort > 0) log(`warning: the write journal ended in a record cut short (${store.replay.cutShort} bytes, a write interrupted by a crash or a full disk); it was not applied`)
   let network: NetworkSettings
+  let stored: Settings
   try {
-    network = effective(fromRecord(await store.loadSettings()), {
+    stored = fromRecord(await store.loadSettings())
+    network = effective(stored, {
       bootstrap: nonEmpty(opts.bootstrap) ?? nonEmpty(process.env.PSST_BOOTSTRAP),
       dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST)
     })
@@ -82,6 +85,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     log
   })
   m.network = network
+  setHistoryCaps(m, stored)
   installProtocol(m)
   let server: ControlServer | null = null
   let dht: DhtNode | null = null

@@ -14,7 +14,8 @@ import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { fileHandlers } from './files.js'
-import { fromRecord, normalize, toRecord } from './settings.js'
+import { fromRecord, normalize, normalizeCaps, toRecord } from './settings.js'
+import { setHistoryCaps, historyPruned } from '../chat/history-cap.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
 type Handlers = { [M in Method]: Handler<M> }
@@ -66,7 +67,10 @@ export const handlers: Handlers = {
     if (p?.new === true) await rotateNospam(m)
     return idInfo(m.profile)
   },
-  status: (m) => m.status(),
+  status: (m) => {
+    const pruned = historyPruned(m)
+    return pruned === undefined ? m.status() : { ...m.status(), historyPruned: pruned }
+  },
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
   requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
@@ -157,9 +161,11 @@ export const handlers: Handlers = {
       ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap === null ? null : str(p.bootstrap, 'a bootstrap list') } : {}),
       ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {})
     })
-    const next = { ...fromRecord(await m.store.loadSettings()), ...change }
+    const next = { ...fromRecord(await m.store.loadSettings()), ...change, ...normalizeCaps(p) }
     // Through the daemon's write queue, like every other write of a running daemon.
     await m.write([m.store.settingsOp(toRecord(next))])
+    // Caps apply at once (the network settings wait for the next start).
+    setHistoryCaps(m, next)
     return next
   },
   ...fileHandlers

@@ -554,6 +554,59 @@ export class ProfileStore {
     return out.reverse()
   }
 
+  /**
+   * What a friend's history takes: the bytes of its stored values and the index of its oldest
+   * record (null when it has none). Reads every value once (no decryption): done once per run.
+   */
+  async historyUsage (friend: Buffer): Promise<{ bytes: number, first: number | null }> {
+    await this.#caughtUp()
+    const prefix = this.#prefix(friend)
+    let bytes = 0
+    let first: number | null = null
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff)]) })) {
+      first ??= readU64(k, k.byteLength - 8)
+      bytes += v.byteLength
+    }
+    return { bytes, first }
+  }
+
+  /**
+   * The ops that delete a friend's oldest history, oldest first, until `enough(removedBytes,
+   * cutoff)` holds, never touching index `keep` or above. A segment cut in two keeps its newer
+   * part under a new key. Reads only what it deletes (and the segment it cuts).
+   */
+  async pruneOps (friend: Buffer, keep: number, enough: (bytes: number, cutoff: number) => boolean): Promise<{ ops: Op[], bytes: number, cutoff: number } | null> {
+    await this.#caughtUp()
+    const prefix = this.#prefix(friend)
+    const ops: Op[] = []
+    let bytes = 0
+    let cutoff: number | null = null
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt: prefixed(prefix, keep) })) {
+      const first = readU64(k, k.byteLength - 8)
+      cutoff ??= first
+      if (enough(bytes, cutoff)) break
+      const parts = this.#segment(k, v)
+      const sizes = parts.map((p) => p.byteLength + 4)
+      const whole = sizes.reduce((a, b) => a + b, 0)
+      // What is left of this segment once enough is removed (whole when it must all go).
+      let cut = 0
+      let removed = 0
+      while (cut < parts.length && first + cut < keep && !enough(bytes + removed * v.byteLength / Math.max(1, whole), first + cut)) removed += sizes[cut++]
+      ops.push({ type: 'del', sub: 'messages', key: k })
+      if (cut < parts.length) {
+        const rest = encodeSegment(parts.slice(cut))
+        const put = this.#put('messages', prefixed(prefix, first + cut), rest)
+        ops.push(put)
+        bytes += v.byteLength - (put.type === 'put' ? put.value.byteLength : 0)
+        cutoff = first + cut
+        break
+      }
+      bytes += v.byteLength
+      cutoff = first + parts.length
+    }
+    return cutoff === null || ops.length === 0 ? null : { ops, bytes, cutoff }
+  }
+
   #put (sub: Sub, key: Buffer, value: Buffer): Op {
     return { type: 'put', sub, key, value: this.#vault.seal(sub, key, value) }
   }

@@ -97,6 +97,15 @@ export interface DhtInfo {
  */
 export interface NetworkSettings { bootstrap: string | null, dhtHost: string | null }
 
+/**
+ * How much history one friend's conversation keeps (docs/reliability.md, History caps): past a
+ * cap the oldest messages are pruned. null = the default; 0 = no cap. Applies at once.
+ */
+export interface HistoryCaps { historyMaxBytes: number | null, historyMaxMessages: number | null }
+
+/** Everything `psst config` shows and sets. */
+export type Settings = NetworkSettings & HistoryCaps
+
 export interface DaemonStatus {
   running: boolean
   /** What this daemon runs with (stored settings, or the flags it was started with). */
@@ -111,6 +120,17 @@ export interface DaemonStatus {
   counters: Record<string, number>
   /** Whether the profile can be written ("full": the disk is full; messages are refused until it is not). */
   storage?: StorageInfo
+  /** Friends whose history passed its cap since the daemon started: their oldest messages were pruned. */
+  historyPruned?: HistoryPruned[]
+}
+
+export interface HistoryPruned {
+  friend: string
+  name: string
+  /** Messages and bytes pruned since the daemon started; `since`: the first prune (ms since the epoch). */
+  messages: number
+  bytes: number
+  since: number
 }
 
 export interface StorageInfo {
@@ -169,9 +189,9 @@ export interface Methods {
   mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
   /** The settings stored in the profile (what a daemon started later uses). */
-  config: { params: Record<string, never>, result: NetworkSettings }
+  config: { params: Record<string, never>, result: Settings }
   /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
-  configSet: { params: Partial<NetworkSettings>, result: NetworkSettings }
+  configSet: { params: Partial<Settings>, result: Settings }
   /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
   fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
   fileList: { params: Record<string, never>, result: FileInfo[] }

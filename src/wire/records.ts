@@ -116,8 +116,20 @@ const block = struct<BlockRecord>([...BLOCK_V1_FIELDS, ['name', name]])
  * joins the same network. '' means the default (hyperdht's public bootstrap nodes, the bind
  * address chosen from the bootstrap list). Later settings (LAN, relay) come as a new version.
  */
-export interface SettingsRecord { bootstrap: string, dhtHost: string }
-const settings = struct<SettingsRecord>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]])
+export interface SettingsRecord {
+  bootstrap: string
+  dhtHost: string
+  /**
+   * The per-friend history caps (version 2): 0 is the default, HISTORY_CAP_OFF no cap
+   * (docs/reliability.md, History caps). Version 1 reads as both defaults.
+   */
+  historyMaxBytes?: number
+  historyMaxMessages?: number
+}
+export const HISTORY_CAP_OFF = Number.MAX_SAFE_INTEGER
+const SETTINGS_V1_FIELDS: Array<[keyof SettingsRecord & string, Codec<any>]> = [['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]]
+const settingsV1 = struct<SettingsRecord>(SETTINGS_V1_FIELDS)
+const settings = struct<SettingsRecord>([...SETTINGS_V1_FIELDS, ['historyMaxBytes', uint], ['historyMaxMessages', uint]])
 
 /** One history line: mine (`out`) or theirs (`in`). */
 export interface MessageRecord {
@@ -291,7 +303,9 @@ export const Records = {
   friend: friendRecord,
   request: versioned(request),
   block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
-  settings: versioned(settings),
+  settings: upgraded(settingsV1, settings,
+    (v) => ({ ...v, historyMaxBytes: v.historyMaxBytes ?? 0, historyMaxMessages: v.historyMaxMessages ?? 0 }),
+    (old) => ({ ...old, historyMaxBytes: 0, historyMaxMessages: 0 })),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode }
 }
 
