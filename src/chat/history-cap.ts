@@ -28,6 +28,8 @@ interface Usage {
   bytes: number
   first: number
   pruning: boolean
+  /** The last prune found nothing it may delete (all waiting for receipts): wait for the next store. */
+  stuck: boolean
 }
 
 interface CapState { caps: Caps, pruned: Map<string, HistoryPruned> }
@@ -65,7 +67,9 @@ export function setHistoryCaps (m: Messenger, s: HistoryCaps): void {
   state(m).caps = capsOf(s)
   for (const rt of m.friends.values()) {
     const u = usages.get(rt)
-    if (u?.state === 'ready') check(m, rt, u)
+    if (u?.state !== 'ready') continue
+    u.stuck = false
+    check(m, rt, u)
   }
 }
 
@@ -76,11 +80,12 @@ export function setHistoryCaps (m: Messenger, s: HistoryCaps): void {
 export function noteStored (m: Messenger, rt: FriendRuntime, bytes: number): void {
   let u = usages.get(rt)
   if (u === undefined) {
-    u = { state: 'unknown', bytes: 0, first: 0, pruning: false }
+    u = { state: 'unknown', bytes: 0, first: 0, pruning: false, stuck: false }
     usages.set(rt, u)
   }
   if (u.state === 'ready') {
     u.bytes += bytes
+    u.stuck = false
     check(m, rt, u)
     return
   }
@@ -104,12 +109,16 @@ function check (m: Messenger, rt: FriendRuntime, u: Usage): void {
   const caps = state(m).caps
   const count = rt.rec.nextIndex - u.first
   const over = u.bytes > caps.bytes + Math.max(caps.bytes / 10, 64 * 1024) || count > caps.messages + Math.max(1, Math.floor(caps.messages / 10))
-  if (!over || u.pruning || m.closing) return
+  if (!over || u.pruning || u.stuck || m.closing) return
   u.pruning = true
   prune(m, rt, u, caps).catch((err) => {
     m.count('history-prune-failed')
     m.log(`cannot prune a history: ${(err as Error).message}`)
-  }).finally(() => { u.pruning = false })
+  }).finally(() => {
+    u.pruning = false
+    // What was stored while this ran may be past the cap again.
+    check(m, rt, u)
+  })
 }
 
 async function prune (m: Messenger, rt: FriendRuntime, u: Usage, caps: Caps): Promise<void> {
@@ -117,7 +126,7 @@ async function prune (m: Messenger, rt: FriendRuntime, u: Usage, caps: Caps): Pr
   const total = u.bytes
   const keep = Math.min(await firstUnacked(m, rt), end - 1)
   const res = await m.store.pruneOps(rt.rec.publicKey, keep, (removed, cutoff) => total - removed <= caps.bytes && end - cutoff <= caps.messages)
-  if (res === null || m.friends.get(rt.hex) !== rt || m.closing) return
+  if (res === null || m.friends.get(rt.hex) !== rt || m.closing) { u.stuck = true; return }
   await m.write(res.ops)
   const messages = Math.max(0, res.cutoff - u.first)
   u.bytes -= res.bytes

@@ -194,7 +194,8 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `key      ${s.publicKey}`,
     `network  ${s.dht.state}${where}`,
     `friends  ${s.friendsOnline} online`,
-    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`])
+    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`]),
+    ...(s.historyPruned ?? []).map((p) => `history  ${sanitizeLine(p.name)}: ${p.messages} oldest messages pruned (${(p.bytes / 1048576).toFixed(1)} MiB) to keep within the cap (psst config)`)
   ]
 }
 
