@@ -353,8 +353,3 @@ export function historyEntry (rt: FriendRuntime, r: MessageRecord, index: number
     index
   }
 }
-
-export async function history (m: Messenger, rt: FriendRuntime, limit: number, before?: number): Promise<HistoryEntry[]> {
-  const rows = await m.store.history(rt.rec.publicKey, limit, before)
-  return rows.map((r) => historyEntry(rt, r, r.index))
-}

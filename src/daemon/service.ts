@@ -5,7 +5,8 @@ import { friendInfo } from '../contacts/friend-runtime.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
-import { send, waitDelivered, history } from '../chat/delivery.js'
+import { send, waitDelivered } from '../chat/delivery.js'
+import { historyPage, type PageQuery } from '../chat/history-page.js'
 import { presenceEvent } from './protocol.js'
 import { shownName } from '../contacts/names.js'
 import { toHex, fromHex } from '../crypto/identity.js'
@@ -21,7 +22,18 @@ type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<
 type Handlers = { [M in Method]: Handler<M> }
 
 const PRESENCES: Presence[] = ['online', 'away', 'busy']
-const HISTORY_MAX = 10_000
+
+/** A cursor is a history index: a whole number, or absent. */
+function cursor (v: unknown, what: string): number | undefined {
+  if (v === undefined || v === null) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < -1) throw PsstError.usage(`${what} must be a history index`)
+  return n
+}
+
+function pageQuery (p: { limit?: number, before?: number, after?: number }): PageQuery {
+  return { limit: Number(p.limit ?? 50) || 50, before: cursor(p.before, 'before'), after: cursor(p.after, 'after') }
+}
 
 function str (v: unknown, what: string): string {
   if (typeof v !== 'string') throw PsstError.usage(`${what} is required`)
@@ -119,11 +131,8 @@ export const handlers: Handlers = {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     return { delivered: await waitDelivered(m, rt, Number(p.seq), Number(p.timeoutMs)) }
   },
-  history: (m, p) => {
-    const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
-    const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
-    return history(m, friendForHistory(m, str(p.friend, 'a friend')), limit, before)
-  },
+  history: async (m, p) => (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries,
+  historyPage: (m, p) => historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p)),
   markRead: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.save(rt); await m.write([]) }

@@ -555,6 +555,56 @@ export class ProfileStore {
   }
 
   /**
+   * One page of history, oldest first, bounded by count and by record bytes (at least one record
+   * when any is there): backwards from `before` (exclusive; the newest when absent), or forwards
+   * from `after` (exclusive). `more` says whether history goes on past the page in that direction.
+   */
+  async historyPage (friend: Buffer, opts: { limit: number, maxBytes: number, before?: number, after?: number }): Promise<{ rows: StoredMessage[], more: boolean }> {
+    await this.#caughtUp()
+    const prefix = this.#prefix(friend)
+    const forward = opts.after !== undefined
+    const rows: StoredMessage[] = []
+    let bytes = 0
+    const take = (first: number, parts: Uint8Array[], i: number): boolean => {
+      if (rows.length >= opts.limit || (rows.length > 0 && bytes + parts[i].byteLength > opts.maxBytes)) return false
+      const rec = Records.message.decode(parts[i])
+      if (rec === null) { this.corrupt++; return true }
+      rows.push({ ...rec, index: first + i })
+      bytes += parts[i].byteLength
+      return true
+    }
+    if (forward) {
+      const after = opts.after!
+      const end = Buffer.concat([prefix, Buffer.alloc(8, 0xff)])
+      // The segment holding after + 1 may start at or below it: the last one starting there.
+      const from = prefixed(prefix, Math.max(0, after + 1))
+      const segments = this.#db.entries('messages', { gte: prefix, lte: from, reverse: true, limit: 1 })
+      const later = this.#db.entries('messages', { gt: from, lt: end })
+      for (const it of [segments, later]) {
+        for await (const [k, v] of it) {
+          const first = readU64(k, k.byteLength - 8)
+          const parts = this.#segment(k, v)
+          for (let i = 0; i < parts.length; i++) {
+            if (first + i <= after) continue
+            if (!take(first, parts, i)) return { rows, more: true }
+          }
+        }
+      }
+      return { rows, more: false }
+    }
+    const lt = opts.before === undefined ? Buffer.concat([prefix, Buffer.alloc(8, 0xff)]) : prefixed(prefix, opts.before)
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt, reverse: true })) {
+      const first = readU64(k, k.byteLength - 8)
+      const parts = this.#segment(k, v)
+      for (let i = parts.length - 1; i >= 0; i--) {
+        if (opts.before !== undefined && first + i >= opts.before) continue
+        if (!take(first, parts, i)) return { rows: rows.reverse(), more: true }
+      }
+    }
+    return { rows: rows.reverse(), more: false }
+  }
+
+  /**
    * What a friend's history takes: the bytes of its stored values and the index of its oldest
    * record (null when it has none). Reads every value once (no decryption): done once per run.
    */

@@ -84,6 +84,12 @@ export interface HistoryEntry {
   index: number
 }
 
+/**
+ * A page of history, oldest first. `next`: pass it as `before` (as `after` when this page was asked
+ * with `after`) for the following page; null when there is none in that direction.
+ */
+export interface HistoryPage { entries: HistoryEntry[], next: number | null }
+
 export interface DhtInfo {
   state: 'offline' | 'bootstrapping' | 'online'
   host: string | null
@@ -180,7 +186,10 @@ export interface Methods {
   reconnect: { params: { friend?: string }, result: { dropped: number } }
   /** Resolves when my messages up to `seq` are delivered, or when the timeout passes (delivered: false). */
   waitDelivered: { params: { friend: string, seq: number, timeoutMs: number }, result: { delivered: boolean } }
+  /** The last `limit` entries before `before`; fewer when they pass the page's byte bound (use historyPage to go on). */
   history: { params: { friend: string, limit?: number, before?: number }, result: HistoryEntry[] }
+  /** A page backwards from `before` (default: the newest), or forwards from `after`; `next` continues it. */
+  historyPage: { params: { friend: string, limit?: number, before?: number, after?: number }, result: HistoryPage }
   markRead: { params: { friend: string }, result: { unread: 0 } }
   typing: { params: { friend: string, typing: boolean }, result: { ok: true } }
   /** Events on this socket from now on; `types` limits them to those kinds. */

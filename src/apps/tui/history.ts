@@ -48,9 +48,9 @@ export class HistoryLoader {
     win.history = 'loading'
     const limit = this.firstLimit
     try {
-      const list = await this.host.client.call('history', { friend: win.key, limit })
-      for (const m of list) win.buffer.addMessage(m)
-      win.buffer.hasOlder = list.length >= limit
+      const page = await this.host.client.call('historyPage', { friend: win.key, limit })
+      for (const m of page.entries) win.buffer.addMessage(m)
+      win.buffer.hasOlder = page.next !== null
     } catch (err) {
       win.buffer.hasOlder = false
       this.host.print(win, `cannot load history: ${errorText(err)}`, 'error')
@@ -69,9 +69,10 @@ export class HistoryLoader {
     const limit = this.pageLimit
     try {
       const params = before === null ? { friend: win.key, limit } : { friend: win.key, limit, before }
-      const list = await this.host.client.call('history', params)
-      for (const m of list) win.buffer.addMessage(m)
-      win.buffer.hasOlder = list.length >= limit && (before === null || list.some(m => m.index < before))
+      const page = await this.host.client.call('historyPage', params)
+      for (const m of page.entries) win.buffer.addMessage(m)
+      // A page is bounded by bytes too: large messages make it short, and `next` says whether more is there.
+      win.buffer.hasOlder = page.next !== null && (before === null || page.entries.some(m => m.index < before))
     } catch (err) {
       this.host.print(win, `cannot load older history: ${errorText(err)}`, 'error')
     }
