@@ -10,7 +10,7 @@ import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
 import { MAX_LINE_BYTES } from '../../src/rpc/ndjson.js'
 import type { Client, HistoryEntry } from '../../src/daemon/index.js'
 
-const COUNT = 600
+const COUNT = 300
 const BODY = 60 * 1024
 
 let net: TestNet
