@@ -33,6 +33,8 @@ export type PsstErrorCode =
   | 'INTERNAL'
   | 'LOOKALIKE'
   | 'ALIAS_TAKEN'
+  | 'NOT_MEMBER'
+  | 'NOT_ALLOWED'
   | 'NOT_A_RELAY'
   | 'READ_ONLY'
 

@@ -8,7 +8,7 @@
  * warning event, `psst daemon status`).
  */
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { HistoryCaps, HistoryPruned } from '../wire/api.js'
 import { personal } from '../wire/log-line.js'
 import { PsstError } from '../errors.js'
@@ -34,7 +34,7 @@ interface Usage {
 
 interface CapState { caps: Caps, pruned: Map<string, HistoryPruned> }
 
-const usages = new WeakMap<FriendRuntime, Usage>()
+const usages = new WeakMap<Peer, Usage>()
 const states = new WeakMap<Messenger, CapState>()
 
 function state (m: Messenger): CapState {
@@ -77,7 +77,7 @@ export function setHistoryCaps (m: Messenger, s: HistoryCaps): void {
  * Called once `count` history records of `bytes` are on disk (a message received, a send call).
  * The first call for a friend in a run measures their history (once, in the background).
  */
-export function noteStored (m: Messenger, rt: FriendRuntime, bytes: number): void {
+export function noteStored (m: Messenger, rt: Peer, bytes: number): void {
   let u = usages.get(rt)
   if (u === undefined) {
     u = { state: 'unknown', bytes: 0, first: 0, pruning: false, stuck: false }
@@ -92,7 +92,7 @@ export function noteStored (m: Messenger, rt: FriendRuntime, bytes: number): voi
   if (u.state === 'scanning') return
   u.state = 'scanning'
   const usage = u
-  m.store.historyUsage(rt.rec.publicKey).then(({ bytes, first }) => {
+  m.store.historyUsage(rt.publicKey).then(({ bytes, first }) => {
     // Records stored while the scan ran are mostly in it; the few that are not are counted at the next run.
     usage.bytes = bytes
     usage.first = first ?? rt.rec.nextIndex
@@ -105,7 +105,7 @@ export function noteStored (m: Messenger, rt: FriendRuntime, bytes: number): voi
 }
 
 /** Past a cap by a tenth (so pruning runs in steps, not at every message): down to the cap. */
-function check (m: Messenger, rt: FriendRuntime, u: Usage): void {
+function check (m: Messenger, rt: Peer, u: Usage): void {
   const caps = state(m).caps
   const count = rt.rec.nextIndex - u.first
   const over = u.bytes > caps.bytes + Math.max(caps.bytes / 10, 64 * 1024) || count > caps.messages + Math.max(1, Math.floor(caps.messages / 10))
@@ -121,12 +121,12 @@ function check (m: Messenger, rt: FriendRuntime, u: Usage): void {
   })
 }
 
-async function prune (m: Messenger, rt: FriendRuntime, u: Usage, caps: Caps): Promise<void> {
+async function prune (m: Messenger, rt: Peer, u: Usage, caps: Caps): Promise<void> {
   const end = rt.rec.nextIndex
   const total = u.bytes
   const keep = Math.min(await firstUnacked(m, rt), end - 1)
-  const res = await m.store.pruneOps(rt.rec.publicKey, keep, (removed, cutoff) => total - removed <= caps.bytes && end - cutoff <= caps.messages)
-  if (res === null || m.friends.get(rt.hex) !== rt || m.closing) { u.stuck = true; return }
+  const res = await m.store.pruneOps(rt.publicKey, keep, (removed, cutoff) => total - removed <= caps.bytes && end - cutoff <= caps.messages)
+  if (res === null || !rt.current || m.closing) { u.stuck = true; return }
   await m.write(res.ops)
   const messages = Math.max(0, res.cutoff - u.first)
   u.bytes -= res.bytes
@@ -135,13 +135,13 @@ async function prune (m: Messenger, rt: FriendRuntime, u: Usage, caps: Caps): Pr
 }
 
 /** The history index of my oldest message they have not acknowledged (its body is read from history to resend it). */
-async function firstUnacked (m: Messenger, rt: FriendRuntime): Promise<number> {
-  if (rt.rec.ackedUpTo >= rt.rec.lastSentSeq) return Infinity
-  const [rec] = await m.store.outbox(rt.rec.publicKey, rt.rec.ackedUpTo, 1)
+async function firstUnacked (m: Messenger, rt: Peer): Promise<number> {
+  if (!rt.out.unacknowledged) return Infinity
+  const [rec] = await m.store.outbox(rt.publicKey, rt.out.ackedUpTo, 1)
   return rec?.index ?? Infinity
 }
 
-function report (m: Messenger, rt: FriendRuntime, messages: number, bytes: number, caps: Caps): void {
+function report (m: Messenger, rt: Peer, messages: number, bytes: number, caps: Caps): void {
   m.count('history-pruned', messages)
   const st = state(m)
   const seen = st.pruned.get(rt.hex)
@@ -150,7 +150,7 @@ function report (m: Messenger, rt: FriendRuntime, messages: number, bytes: numbe
     seen.bytes += bytes
     return
   }
-  const who = rt.rec.alias !== undefined && rt.rec.alias !== '' ? rt.rec.alias : rt.rec.name || rt.hex.slice(0, 12)
+  const who = rt.rec.alias !== undefined && rt.rec.alias !== '' ? rt.rec.alias : rt.label
   st.pruned.set(rt.hex, { friend: rt.hex, name: who, messages, bytes, since: m.now() })
   const cap = [caps.bytes < Infinity ? `${(caps.bytes / 1048576).toFixed(caps.bytes % 1048576 === 0 ? 0 : 1)} MiB` : '', caps.messages < Infinity ? `${caps.messages} messages` : ''].filter((s) => s !== '').join(' / ')
   const advice = 'psst config set history-max-bytes (or history-max-messages) keeps more'

@@ -4,7 +4,7 @@
  * bounded by bytes as well as by count, and carries the cursor to the next one.
  */
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { HistoryPage } from '../wire/api.js'
 import { historyEntry } from './delivery.js'
 
@@ -18,9 +18,9 @@ export const HISTORY_PAGE_MAX = 10_000
 export interface PageQuery { limit: number, before?: number, after?: number }
 
 /** The page asked for, oldest first; `next` is the `before` (or, going forwards, the `after`) of the following page. */
-export async function historyPage (m: Messenger, rt: FriendRuntime, q: PageQuery): Promise<HistoryPage> {
+export async function historyPage (m: Messenger, rt: Peer, q: PageQuery): Promise<HistoryPage> {
   const limit = Math.min(HISTORY_PAGE_MAX, Math.max(1, q.limit))
-  const { rows, more } = await m.store.historyPage(rt.rec.publicKey, { limit, maxBytes: HISTORY_PAGE_BYTES, before: q.before, after: q.after })
+  const { rows, more } = await m.store.historyPage(rt.publicKey, { limit, maxBytes: HISTORY_PAGE_BYTES, before: q.before, after: q.after })
   const entries = rows.map((r) => historyEntry(rt, r, r.index))
   const edge = q.after !== undefined ? entries[entries.length - 1] : entries[0]
   return { entries, next: more && edge !== undefined ? edge.index : null }

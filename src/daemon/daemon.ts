@@ -13,6 +13,7 @@ import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
+import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings, Settings } from './api.js'
 import { setHistoryCaps } from '../chat/history-cap.js'
@@ -99,6 +100,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     server?.close()
     await stopMailbox(m)
     await closeFiles(m)
+    await closeGroups(m)
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -108,6 +110,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   try {
     await m.load()
     installFiles(m, opts.home)
+    installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })

@@ -1,7 +1,6 @@
 import type { Messenger } from '../contacts/messenger.js'
-import type { Method, Params, Result, Presence } from './api.js'
+import type { Method, Params, Result, Presence, HistoryEntry, HistoryPage, SendResult } from './api.js'
 import { idInfo, checkName } from './profile.js'
-import { friendInfo } from '../contacts/friend-runtime.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
@@ -15,6 +14,7 @@ import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { fileHandlers } from './files.js'
+import { groupHandlers, groupFallback, groupHistory } from './groups.js'
 import { fromRecord, normalize, normalizeCaps, toRecord } from './settings.js'
 import { setHistoryCaps, historyPruned } from '../chat/history-cap.js'
 
@@ -29,6 +29,14 @@ function cursor (v: unknown, what: string): number | undefined {
   const n = Number(v)
   if (!Number.isSafeInteger(n) || n < -1) throw PsstError.usage(`${what} must be a history index`)
   return n
+}
+
+/** A group's history a page back at a time (its pages are bounded by count only; forwards is for friends). */
+function groupPage (g: NonNullable<ReturnType<typeof groupFallback>>, p: Params<'historyPage'>): HistoryPage {
+  if (p.after !== undefined && p.after !== null) throw PsstError.usage('a group\'s history pages backwards only (psst history <group> --limit N)')
+  const limit = Number(p.limit ?? 50) || 50
+  const entries = groupHistory(g, { group: p.friend, limit, before: p.before }) as unknown as HistoryEntry[]
+  return { entries, next: entries.length > 0 && entries.length >= limit ? entries[0].index : null }
 }
 
 function pageQuery (p: { limit?: number, before?: number, after?: number }): PageQuery {
@@ -112,14 +120,20 @@ export const handlers: Handlers = {
     profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
-  sendMany: (m, p) => {
+  send: async (m, p) => groupFallback(m, p.friend)?.send(p.friend, notBlank(str(p.text, 'message text')), p.action === true) ?? (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
+  sendMany: async (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
     p.texts.forEach((t) => notBlank(str(t, 'message text')))
+    const g = groupFallback(m, p.friend)
+    if (g !== null) {
+      const out: SendResult[] = []
+      for (const t of p.texts) out.push(await g.send(p.friend, t, p.action === true))
+      return out
+    }
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
-    return send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+    return await send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
   },
   reconnect: (m, p) => {
     const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
@@ -129,13 +143,23 @@ export const handlers: Handlers = {
   },
   waitDelivered: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    return { delivered: await waitDelivered(m, rt, Number(p.seq), Number(p.timeoutMs)) }
+    return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
-  history: async (m, p) => (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries,
-  historyPage: (m, p) => historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p)),
+  history: async (m, p) => {
+    const g = groupFallback(m, p.friend)
+    if (g !== null) return groupHistory(g, { group: p.friend, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]
+    return (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries
+  },
+  historyPage: async (m, p) => {
+    const g = groupFallback(m, p.friend)
+    if (g !== null) return groupPage(g, p)
+    return await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))
+  },
   markRead: async (m, p) => {
+    const g = groupFallback(m, p.friend)
+    if (g !== null) return g.markRead(p.friend)
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.save(rt); await m.write([]) }
+    if (rt.markRead()) await m.write([])
     return { unread: 0 }
   },
   typing: (m, p) => {
@@ -177,7 +201,8 @@ export const handlers: Handlers = {
     setHistoryCaps(m, next)
     return next
   },
-  ...fileHandlers
+  ...fileHandlers,
+  ...groupHandlers
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */
