@@ -28,6 +28,8 @@ interface Usage {
   bytes: number
   first: number
   pruning: boolean
+  /** Bytes noted while a scan runs. */
+  during: number
   /** The last prune found nothing it may delete (all waiting for receipts): wait for the next store. */
   stuck: boolean
 }
@@ -74,13 +76,13 @@ export function setHistoryCaps (m: Messenger, s: HistoryCaps): void {
 }
 
 /**
- * Called once `count` history records of `bytes` are on disk (a message received, a send call).
+ * Called once history records of `bytes` are on disk (a message received, a send call).
  * The first call for a friend in a run measures their history (once, in the background).
  */
 export function noteStored (m: Messenger, rt: Peer, bytes: number): void {
   let u = usages.get(rt)
   if (u === undefined) {
-    u = { state: 'unknown', bytes: 0, first: 0, pruning: false, stuck: false }
+    u = { state: 'unknown', bytes: 0, first: 0, pruning: false, stuck: false, during: 0 }
     usages.set(rt, u)
   }
   if (u.state === 'ready') {
@@ -89,19 +91,35 @@ export function noteStored (m: Messenger, rt: Peer, bytes: number): void {
     check(m, rt, u)
     return
   }
-  if (u.state === 'scanning') return
+  if (u.state === 'scanning') { u.during += bytes; return }
   u.state = 'scanning'
-  const usage = u
-  m.store.historyUsage(rt.publicKey).then(({ bytes, first }) => {
-    // Records stored while the scan ran are mostly in it; the few that are not are counted at the next run.
-    usage.bytes = bytes
-    usage.first = first ?? rt.rec.nextIndex
-    usage.state = 'ready'
-    check(m, rt, usage)
-  }, (err) => {
-    usage.state = 'unknown'
+  void measure(m, rt, u)
+}
+
+/** Scans that may run before what arrives during one is taken as counted by adding it. */
+const MAX_SCANS = 3
+
+/**
+ * Measures a friend's history. What is stored while a scan runs may or may not be in it: the scan
+ * runs again until nothing came meanwhile (or, under a flood, counts it on top: a little early
+ * pruning rather than going past the cap).
+ */
+async function measure (m: Messenger, rt: Peer, u: Usage): Promise<void> {
+  try {
+    for (let scan = 1; ; scan++) {
+      u.during = 0
+      const { bytes, first } = await m.store.historyUsage(rt.publicKey)
+      if (u.during > 0 && scan < MAX_SCANS) continue
+      u.bytes = bytes + u.during
+      u.first = first ?? rt.rec.nextIndex
+      u.state = 'ready'
+      check(m, rt, u)
+      return
+    }
+  } catch (err) {
+    u.state = 'unknown'
     m.log(`cannot measure a history: ${(err as Error).message}`)
-  })
+  }
 }
 
 /** Past a cap by a tenth (so pruning runs in steps, not at every message): down to the cap. */

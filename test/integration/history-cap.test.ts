@@ -112,10 +112,12 @@ describe('a friend who floods past the receiver\'s cap', () => {
     const last = await sendAll(Array.from({ length: 40 }, (_, i) => text(FLOOD + 40 + i)))
     expect((await ca.call('waitDelivered', { friend: bob.publicKey, seq: last, timeoutMs: 60_000 })).delivered).toBe(true)
     const newest = text(FLOOD + 79)
+    let seen = ''
     const kept = await waitFor(async () => {
       const h = (await fullHistory(cb, alice.publicKey)).map((e) => e.text)
+      seen = `${h.length} messages, ${h.reduce((n, t) => n + t.length, 0)} bytes, the last ${h[h.length - 1]?.slice(0, 6)}`
       return h[h.length - 1] === newest && within(h) ? h : null
-    }, 'bob\'s history within the cap after the restart', 30_000)
+    }, 'bob\'s history within the cap after the restart', 30_000).catch((err) => { throw new Error(`${(err as Error).message} (${seen})`) })
     expect(kept.length).toBeGreaterThan(20)
     expect(new Set(kept).size).toBe(kept.length)
   })
