@@ -21,7 +21,7 @@ export function beginResync (m: Messenger, rt: Peer, upTo: number, base: number,
   if (upTo <= base) { rt.in.setDedupe(null); return }
   const d: Dedupe<{ link: Link, msg: ChatMessage }> = { upTo, ids: null, held: [] }
   rt.in.setDedupe(d)
-  m.store.history(rt.publicKey, Math.min(LOOK_BACK, 2 * (upTo - base) + 64)).then((rows) => {
+  const read = m.store.history(rt.publicKey, Math.min(LOOK_BACK, 2 * (upTo - base) + 64)).then((rows) => {
     d.ids = new Set(rows.filter((row) => !row.outgoing).map((row) => toHex(row.id)))
   }, () => {
     d.ids = new Set()
@@ -30,8 +30,35 @@ export function beginResync (m: Messenger, rt: Peer, upTo: number, base: number,
     d.held = []
     for (const { link, msg } of held) if (!link.closed) replay(link, msg)
   })
+  idsRead.set(d, read)
 }
 
+/** Per dedupe, the read of the ids (the mailbox waits for it; links hold their messages instead). */
+const idsRead = new WeakMap<object, Promise<void>>()
+
+/** While the ids a dedupe needs are read: the promise of that read (null when there is nothing to wait for). */
+export function dedupeIdsPending (rt: Peer): Promise<void> | null {
+  const d = rt.in.dedupe
+  return d === null || d.ids !== null ? null : idsRead.get(d) ?? null
+}
+
+/**
+ * A message of their new stream that came by mailbox (their resend went there when our link
+ * dropped): checked against the ids I hold exactly as one that came over the link, or it would
+ * be stored twice. Synchronous, like storeIncoming, so calls in seq order chain. When it is one I
+ * hold it is counted and skipped, and the promise of its mark reaching the disk is returned.
+ */
+export function skipKnownFromMailbox (m: Messenger, rt: Peer, msg: ChatMessage): Promise<void> | null {
+  const d = rt.in.dedupe
+  if (d === null || d.ids === null) return null
+  const verdict = judgeResync(d, rt.in.upTo, msg.seq, toHex(msg.id))
+  if (verdict === 'done') rt.in.setDedupe(null)
+  if (verdict !== 'known') return null
+  m.count('duplicates-across-streams')
+  rt.skipIncoming(msg.seq)
+  const stream = rt.in.id
+  return m.write([], () => rt.in.onStored(msg.seq, stream))
+}
 export type ResyncVerdict = 'none' | 'hold' | 'known' | 'done'
 
 /**
