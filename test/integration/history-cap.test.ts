@@ -19,14 +19,7 @@ let alice: Profile
 let bob: Profile
 let ca: Client
 let cb: Client
-beforeAll(async () => {
-  net = await TestNet.start(210)
-  alice = await net.profile('alice')
-  bob = await net.profile('bob')
-  await net.friends(alice, bob)
-  ca = await alice.client()
-  cb = await bob.client()
-})
+beforeAll(async () => { ({ net, alice, bob, ca, cb } = await TestNet.pair(210)) })
 afterAll(async () => { await net?.teardown() })
 
 /** Pruning runs in steps: at most a tenth (and one segment) past the cap. */

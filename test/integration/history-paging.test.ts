@@ -21,11 +21,7 @@ let ca: Client
 const sent = Array.from({ length: COUNT }, (_, i) => `#${i} `.padEnd(BODY, i % 4 === 0 ? '\u0001' : String.fromCharCode(97 + (i % 26))))
 
 beforeAll(async () => {
-  net = await TestNet.start(211)
-  alice = await net.profile('alice')
-  bob = await net.profile('bob')
-  await net.friends(alice, bob)
-  ca = await alice.client()
+  ({ net, alice, bob, ca } = await TestNet.pair(211))
   // bob offline: alice's messages stay in her history (and outbox); nothing crosses the network.
   await bob.stop()
   await waitFor(async () => (await ca.call('friends', {}))[0]?.online === false, 'alice sees bob offline', 30_000)
