@@ -171,7 +171,7 @@ export function storeIncoming (m: Messenger, rt: Peer, msg: ChatMessage, onStore
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
 export function onMessage (m: Messenger, rt: Peer, link: Link, msg: ChatMessage): void {
   if (rt.in.dedupe !== null) {
-    const r = checkResync(rt, link, msg)
+    const r = checkResync(m, rt, link, msg)
     if (r === 'hold') return
     if (r === 'known') return skipKnown(m, rt, link, msg.seq)
   }
@@ -254,7 +254,7 @@ export function onReceipt (m: Messenger, rt: Peer, link: Link, receipt: Receipt)
 export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello): void {
   const theirs = rt.in.judgeHello(hello.stream, hello.base)
   if (theirs === 'adopt') {
-    beginResync(m, rt, rt.in.upTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
+    beginResync(m, rt, rt.in.upTo, hello.base, hello.stream, (l, msg) => onMessage(m, rt, l, msg))
     rt.adoptTheirStream(hello.stream, hello.base)
     m.count('streams-adopted')
   } else if (theirs === 'skip-gap') {

@@ -17,6 +17,8 @@ import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings, Settings } from './api.js'
 import { setHistoryCaps } from '../chat/history-cap.js'
+import { restoreResyncs } from '../chat/resync.js'
+import { onMessage } from '../chat/delivery.js'
 import { effective, fromRecord } from './settings.js'
 
 export interface DaemonOptions {
@@ -109,6 +111,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   }
   try {
     await m.load()
+    await restoreResyncs(m, (rt, link, msg) => onMessage(m, rt, link, msg))
     installFiles(m, opts.home)
     installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))

@@ -10,7 +10,7 @@ import { recoverRekey } from './rekey-files.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
   Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
-  type MessageRecord, type OutboxRecord, type SettingsRecord
+  type MessageRecord, type OutboxRecord, type SettingsRecord, type DedupeRecord
 } from '../wire/records.js'
 import { PsstError } from '../errors.js'
 
@@ -18,6 +18,7 @@ const PROFILE_KEY = Buffer.from('me')
 /** The seq of the last journal batch LevelDB holds (written in the same LevelDB batch as its ops). */
 const APPLIED_KEY = Buffer.from('journal-applied')
 const SETTINGS_KEY = Buffer.from('settings')
+const DEDUPE_KEY = Buffer.from('dedupe:')
 
 function writeU64 (b: Buffer, at: number, n: number): void {
   b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), at)
@@ -395,6 +396,26 @@ export class ProfileStore {
   }
 
   settingsOp (s: SettingsRecord): Op { return this.#put('profile', SETTINGS_KEY, Records.settings.encode(s)) }
+
+  /**
+   * The dedupe window of a replaced stream (src/chat/resync.ts), keyed by the new stream's random
+   * id (no friend's key in a key, and a passphrase change copies it as it is); null deletes it.
+   */
+  dedupeOp (stream: Buffer, rec: DedupeRecord | null): Op {
+    const key = Buffer.concat([DEDUPE_KEY, stream])
+    return rec === null ? { type: 'del', sub: 'profile', key } : this.#put('profile', key, Records.dedupe.encode(rec))
+  }
+
+  async loadDedupes (): Promise<DedupeRecord[]> {
+    await this.#caughtUp()
+    const out: DedupeRecord[] = []
+    const end = Buffer.concat([DEDUPE_KEY, Buffer.alloc(16, 0xff), Buffer.from([0xff])])
+    for await (const [k, v] of this.#db.entries('profile', { gte: DEDUPE_KEY, lt: end })) {
+      const rec = this.#decode('profile', k, v, Records.dedupe.decode)
+      if (rec !== null) out.push(rec)
+    }
+    return out
+  }
 
   // --- friends, requests, blocks
 

@@ -131,6 +131,13 @@ const SETTINGS_V1_FIELDS: Array<[keyof SettingsRecord & string, Codec<any>]> = [
 const settingsV1 = struct<SettingsRecord>(SETTINGS_V1_FIELDS)
 const settings = struct<SettingsRecord>([...SETTINGS_V1_FIELDS, ['historyMaxBytes', uint], ['historyMaxMessages', uint]])
 
+/**
+ * The dedupe window of a replaced stream of theirs (src/chat/resync.ts), kept so a restart inside
+ * it still recognises a resend: the new stream's id and the count I had of the old one.
+ */
+export interface DedupeRecord { friend: Buffer, stream: Buffer, upTo: number }
+const dedupe = struct<DedupeRecord>([['friend', fixed32], ['stream', fixed16], ['upTo', uint]])
+
 /** One history line: mine (`out`) or theirs (`in`). */
 export interface MessageRecord {
   outgoing: boolean
@@ -306,7 +313,8 @@ export const Records = {
   settings: upgraded(settingsV1, settings,
     (v) => ({ ...v, historyMaxBytes: v.historyMaxBytes ?? 0, historyMaxMessages: v.historyMaxMessages ?? 0 }),
     (old) => ({ ...old, historyMaxBytes: 0, historyMaxMessages: 0 })),
-  message: { encode: encodeMessageRecord, decode: versioned(message).decode }
+  message: { encode: encodeMessageRecord, decode: versioned(message).decode },
+  dedupe: versioned(dedupe)
 }
 
 /**
