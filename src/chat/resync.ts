@@ -90,7 +90,7 @@ export function skipKnownFromMailbox (m: Messenger, rt: Peer, msg: ChatMessage):
   if (verdict === 'done') endResync(m, rt)
   if (verdict !== 'known') return null
   m.count('duplicates-across-streams')
-  rt.skipIncoming(msg.seq)
+  rt.in.take(msg.seq)
   const stream = rt.in.id
   return m.write([], () => rt.in.onStored(msg.seq, stream))
 }

@@ -13,6 +13,7 @@ import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
+import { Presence } from '../presence/presence.js'
 import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings, Settings } from './api.js'
@@ -92,6 +93,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   installProtocol(m)
   let server: ControlServer | null = null
   let dht: DhtNode | null = null
+  let presence: Presence | null = null
   let stopping: Promise<void> | null = null
   const stop = (): Promise<void> => {
     stopping ??= shutdown()
@@ -103,6 +105,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     await stopMailbox(m)
     await closeFiles(m)
     await closeGroups(m)
+    await presence?.stop()
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -118,8 +121,9 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
     m.setDht(dht)
-    await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
-    log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
+    // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
+    presence = await Presence.start(m, dht, listenOptions(m))
+    log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)
   } catch (err) {

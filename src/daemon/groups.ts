@@ -28,6 +28,7 @@ export function installGroups (m: Messenger): void {
     loadGroupValues: async () => await m.store.loadGroupValues(),
     write: async (ops) => await m.write(ops),
     emit: (event) => m.emitEvent(event),
+    wantsEvents: () => m.wantsEvents,
     count: (name, n) => m.count(name, n),
     log: (line) => m.log(line)
   }))

@@ -13,10 +13,11 @@ import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
-import { fileHandlers } from './files.js'
+import { avatarOf, fileHandlers } from './files.js'
 import { groupHandlers, groupFallback, groupHistory } from './groups.js'
 import { fromRecord, normalize, normalizeCaps, toRecord } from './settings.js'
 import { setHistoryCaps, historyPruned } from '../chat/history-cap.js'
+import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
 type Handlers = { [M in Method]: Handler<M> }
@@ -84,7 +85,10 @@ function profileChanged (m: Messenger): void {
 export const handlers: Handlers = {
   id: (m) => idInfo(m.profile),
   nospam: async (m, p) => {
-    if (p?.new === true) await rotateNospam(m)
+    if (p?.new === true) {
+      await rotateNospam(m)
+      nospamChanged(m)
+    }
     return idInfo(m.profile)
   },
   status: (m) => {
@@ -93,11 +97,12 @@ export const handlers: Handlers = {
   },
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
+  requestsOpen: async (m, p) => await setRequestsOpen(m, typeof p?.open === 'boolean' ? p.open : undefined),
   requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map((rt) => friendView(m, rt))
+  friends: (m) => [...m.friends.values()].map((rt) => ({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),

@@ -39,6 +39,18 @@ export interface ListenOptions {
   holepunch?: boolean
 }
 
+/** hyperdht's key pair for a 32-byte seed (the same bytes as src/crypto's keyPairFromSeed, without loading libsodium). */
+export function dhtKeyPair (seed: Buffer): KeyPair {
+  const kp = HyperDHT.keyPair(seed)
+  return { publicKey: kp.publicKey, secretKey: kp.secretKey }
+}
+
+/** A server listening on one key pair; close() unannounces it. */
+export interface Listening {
+  readonly publicKey: Buffer
+  close (): Promise<void>
+}
+
 export const DEFAULT_BOOTSTRAP_TIMEOUT = 10_000
 const UNANNOUNCE_GRACE = 1500
 
@@ -114,7 +126,7 @@ export class DhtNode extends EventEmitter {
    * made total: a throw, a rejected promise or anything but `false` rejects. A rejected peer sees
    * PEER_CONNECTION_FAILED after ~8 s, like an offline one.
    */
-  async listen (keyPair: KeyPair, firewall: Firewall, onConnection: (s: PeerStream) => void, opts: ListenOptions = {}): Promise<void> {
+  async listen (keyPair: KeyPair, firewall: Firewall, onConnection: (s: PeerStream) => void, opts: ListenOptions = {}): Promise<Listening> {
     this.assertOpen()
     const server = this.node.createServer({ firewall: guardFirewall(firewall), shareLocalAddress: !this.loopback,
       ...(opts.relayThrough != null ? { relayThrough: opts.relayThrough } : {}),
@@ -129,6 +141,31 @@ export class DhtNode extends EventEmitter {
       await server.close().catch(noop)
       throw PsstError.internal(`cannot listen on the DHT: ${errorText(err)}`)
     }
+    return {
+      publicKey: keyPair.publicKey,
+      close: async () => {
+        if (!this.servers.delete(server)) return
+        await server.close().catch(noop)
+      }
+    }
+  }
+
+  /** Publishes a small signed record (≤ ~1 KB) under keyPair; seq must grow with each put. */
+  async mutablePut (keyPair: KeyPair, value: Buffer, seq: number): Promise<void> {
+    this.assertOpen()
+    await this.node.mutablePut({ publicKey: keyPair.publicKey, secretKey: keyPair.secretKey }, value, { seq })
+  }
+
+  /** The latest record under publicKey with a valid signature, or null when none is found. */
+  async mutableGet (publicKey: Buffer): Promise<{ seq: number, value: Buffer } | null> {
+    this.assertOpen()
+    const found = await this.node.mutableGet(publicKey, { latest: true })
+    return found === null ? null : { seq: found.seq, value: found.value }
+  }
+
+  /** Every DHT request this node has sent (queries, announces, records, pings): the bench's cost measure. */
+  requestsSent (): number {
+    return this.node.stats.requests.total
   }
 
   /**

@@ -88,6 +88,12 @@ declare module 'hyperdht' {
     /** A raw UDX stream, e.g. for blind-relay's `createStream`. */
     createRawStream (opts?: Record<string, unknown>): unknown
     destroy (opts?: { force?: boolean }): Promise<void>
+    /** Signed record under keyPair.publicKey, stored (in RAM, ~48 h) by the nodes closest to its hash. */
+    mutablePut (keyPair: HyperDHT.KeyPair, value: Buffer, opts?: { seq?: number }): Promise<{ seq: number }>
+    /** The highest-seq record with a valid signature, or null. */
+    mutableGet (publicKey: Buffer, opts?: { seq?: number, latest?: boolean }): Promise<{ seq: number, value: Buffer } | null>
+    /** dht-rpc's counters: requests.total counts every request this node sent. */
+    readonly stats: { requests: { total: number, active: number } }
   }
 
   export = HyperDHT

@@ -75,7 +75,7 @@ describe('connections: one link per peer (src/net/connections.ts)', () => {
     c.close()
   })
 
-  it('dials through the function it is given, with the relay hook\'s options', () => {
+  it('dials through the function it is given, with the relay hook\'s options', async () => {
     const dialled: Array<{ remote: Buffer, opts: DialOptions }> = []
     const { c, p } = setup(SMALL, LARGE, {
       dialer: () => (remote, opts) => { dialled.push({ remote, opts }); return stream(remote, true) as unknown as PeerStream }
@@ -83,8 +83,46 @@ describe('connections: one link per peer (src/net/connections.ts)', () => {
     c.dialOptions = () => ({ relayThrough: SMALL, forceRelay: true })
     c.dial(p)
     c.dial(p)
+    await new Promise((r) => setImmediate(r))
     expect(dialled).toEqual([{ remote: LARGE, opts: { relayThrough: SMALL, forceRelay: true } }])
     expect(p.link?.initiator).toBe(true)
+  })
+
+  it('dials the key its route names, and the link is the peer\'s (docs/design.md, Presence privacy)', async () => {
+    const DEVICE = Buffer.alloc(32, 0x77)
+    const dialled: Buffer[] = []
+    const { c, p } = setup(SMALL, LARGE, {
+      dialer: () => (remote) => { dialled.push(remote); return stream(remote, true) as unknown as PeerStream }
+    })
+    c.route = async () => DEVICE
+    c.dial(p)
+    await new Promise((r) => setImmediate(r))
+    expect(dialled).toEqual([DEVICE])
+    expect(p.link?.hex).toBe(LARGE.toString('hex'))
+    expect(c.strangers.size).toBe(0)
+  })
+
+  it('a route that finds nothing dials nothing and tries again later', async () => {
+    const dialled: Buffer[] = []
+    const { c, p } = setup(SMALL, LARGE, {
+      dialer: () => (remote) => { dialled.push(remote); return stream(remote, true) as unknown as PeerStream }
+    })
+    c.route = async () => null
+    c.minRedialMs = () => 123_456
+    c.dial(p)
+    await new Promise((r) => setImmediate(r))
+    expect(dialled).toEqual([])
+    expect(p.dialing).toBe(false)
+    expect(p.dialTimer).not.toBeNull()
+    clearTimeout(p.dialTimer!)
+  })
+
+  it('a friends-only firewall refuses strangers and blocked keys', () => {
+    const STRANGER = Buffer.alloc(32, 0x55)
+    const { c, counts } = setup(SMALL, LARGE)
+    expect(c.friendsOnly(LARGE)).toBe(false)
+    expect(c.friendsOnly(STRANGER)).toBe(true)
+    expect(counts).toEqual(['refused-not-friend'])
   })
 
   it('the firewall refuses blocked keys and admits known peers', () => {

@@ -27,8 +27,8 @@ const NEW = Buffer.alloc(16, 2)
 function friendRecord (publicKey: Buffer): FriendRecord {
   return {
     publicKey, state: 'friends', name: 'frank', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 1,
-    requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 5, nextIndex: 5, unread: 0,
-    mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0, sendStream: Buffer.alloc(16, 3), recvStream: OLD, alias: '', renames: []
+    requestNospam: Buffer.alloc(4), requestMessage: '', nextIndex: 5, unread: 0,
+    mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0, alias: '', renames: []
   }
 }
 
@@ -48,6 +48,8 @@ async function resend (idsFirst: boolean): Promise<void> {
     // I hold messages 1..5 of frank's old stream.
     await store.apply([
       store.friendOp(friendRecord(frank)),
+      // Their stream to me: the old one, counted up to 5.
+      store.streamOp({ conversation: frank, author: frank, id: OLD, upTo: 5, ackedUpTo: 0 }),
       ...ids.map((id, i) => store.messageOp(frank, i, { outgoing: false, id, seq: i + 1, sentAt: 1_700_000_000_000 + i, kind: 'text', body: `old ${i + 1}` }))
     ])
     const m = new Messenger({ store, profile: await store.loadProfile(), dht: null, bootstrap: [] })
@@ -57,7 +59,7 @@ async function resend (idsFirst: boolean): Promise<void> {
 
     // His copy knew 1..3 acknowledged: his new stream starts at base 3 and resends 4 and 5, then goes on.
     beginResync(m, rt, rt.in.upTo, 3, NEW, () => {})
-    rt.adoptTheirStream(NEW, 3)
+    rt.in.adopt(NEW, 3)
     if (idsFirst) await new Promise((resolve) => setTimeout(resolve, 200))
     const verdicts = await Promise.all([
       acceptFromMailbox(m, rt, message(ids[3], 4, 'old 4')),
@@ -83,6 +85,8 @@ describe('a receiver restarted inside the dedupe window', () => {
     const ids = Array.from({ length: 5 }, () => randomBytes(16))
     await store.apply([
       store.friendOp(friendRecord(frank)),
+      // Their stream to me: the old one, counted up to 5.
+      store.streamOp({ conversation: frank, author: frank, id: OLD, upTo: 5, ackedUpTo: 0 }),
       ...ids.map((id, i) => store.messageOp(frank, i, { outgoing: false, id, seq: i + 1, sentAt: 1_700_000_000_000 + i, kind: 'text', body: `old ${i + 1}` }))
     ])
     const open = async (s: ProfileStore): Promise<Messenger> => {
@@ -95,7 +99,7 @@ describe('a receiver restarted inside the dedupe window', () => {
     let m = await open(store)
     let rt = [...m.friends.values()][0]
     beginResync(m, rt, rt.in.upTo, 3, NEW, () => {})
-    rt.adoptTheirStream(NEW, 3)
+    rt.in.adopt(NEW, 3)
     await m.write([])
     await m.close()
     await store.close()

@@ -10,6 +10,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
 import { registerFiles } from './commands/files.js'
+import { registerAvatar } from './commands/avatar.js'
 import { registerGroups } from './commands/groups.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
@@ -48,6 +49,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerFriends(program)
   registerMessages(program)
   registerFiles(program)
+  registerAvatar(program)
   registerGroups(program)
   registerDaemon(program)
   registerConfig(program)

@@ -7,6 +7,9 @@ import type { ChatClient } from './client.js'
 import { errorText } from './commands.js'
 import type { SystemLevel } from './format.js'
 import type { ChatWindow } from './windows.js'
+import type { HistoryEntry } from './client.js'
+import type { GroupHistoryEntry } from '../../daemon/api.js'
+import { groupLine } from './groups.js'
 
 /** The part of the controller the loader needs. */
 export interface HistoryHost {
@@ -49,7 +52,7 @@ export class HistoryLoader {
     const limit = this.firstLimit
     try {
       const page = await this.host.client.call('historyPage', { friend: win.key, limit })
-      for (const m of page.entries) win.buffer.addMessage(m)
+      add(win, page.entries)
       win.buffer.hasOlder = page.next !== null
     } catch (err) {
       win.buffer.hasOlder = false
@@ -70,7 +73,7 @@ export class HistoryLoader {
     try {
       const params = before === null ? { friend: win.key, limit } : { friend: win.key, limit, before }
       const page = await this.host.client.call('historyPage', params)
-      for (const m of page.entries) win.buffer.addMessage(m)
+      add(win, page.entries)
       // A page is bounded by bytes too: large messages make it short, and `next` says whether more is there.
       win.buffer.hasOlder = page.next !== null && (before === null || page.entries.some(m => m.index < before))
     } catch (err) {
@@ -79,4 +82,9 @@ export class HistoryLoader {
     win.loadingOlder = false
     if (!this.host.closed) this.host.ui.render()
   }
+}
+
+/** A group's history (asked where a friend's would be) carries authors: its lines go in as group lines. */
+function add (win: ChatWindow, list: HistoryEntry[]): void {
+  for (const m of list) win.buffer.addMessage(win.kind === 'group' ? groupLine(m as unknown as GroupHistoryEntry) : m)
 }
