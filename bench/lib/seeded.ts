@@ -95,7 +95,8 @@ export async function idleRss (p: BenchProfile, earlyMs: number, settleMs: numbe
 /** DHT requests per second the daemon sends over `windowMs`, and how many it sent before (since start). */
 export interface DhtRate { perSecond: number, beforeWindow: number, sinceStartMs: number }
 
-export async function dhtRequestRate (p: BenchProfile, startedAt: number, windowMs: number): Promise<DhtRate> {
+export async function dhtRequestRate (p: BenchProfile, startedAt: number, fromMs: number, windowMs: number): Promise<DhtRate> {
+  await sleep(Math.max(0, fromMs - (Date.now() - startedAt)))
   const client = await p.client()
   const count = async (): Promise<number> => {
     const n = (await client.call('status', {})).dht.requests

@@ -390,7 +390,7 @@ export class ProfileStore {
     await this.#caughtUp()
     const raw = await this.#db.get('profile', SETTINGS_KEY)
     const opened = raw === null ? null : this.#vault.open('profile', SETTINGS_KEY, raw)
-    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '' }
+    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '', lan: true }
   }
 
   async saveSettings (s: SettingsRecord): Promise<void> {

@@ -5,7 +5,7 @@
 import c from 'compact-encoding'
 import {
   struct, boundedString, boundedArray, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
-  optionalFixed32, type Codec
+  optionalFixed32, withTail, type Codec
 } from './codec.js'
 import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, noStream, type WirePresence, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES } from './limits.js'
@@ -147,8 +147,12 @@ const block = struct<BlockRecord>([...BLOCK_V1_FIELDS, ['name', name]])
  * joins the same network. '' means the default (hyperdht's public bootstrap nodes, the bind
  * address chosen from the bootstrap list). Later settings (LAN, relay) come as a new version.
  */
-export interface SettingsRecord { bootstrap: string, dhtHost: string }
-const settings = struct<SettingsRecord>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]])
+export interface SettingsRecord { bootstrap: string, dhtHost: string, lan: boolean }
+/** `lan` came later, at the end: settings written before it read as LAN discovery on. */
+const settings: Codec<SettingsRecord> = withTail(
+  struct<{ bootstrap: string, dhtHost: string }>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]]),
+  struct<{ lan: boolean }>([['lan', bool]]),
+  () => ({ lan: true }))
 
 /** One history line: mine (`out`) or theirs (`in`). */
 export interface MessageRecord {

@@ -78,7 +78,7 @@ describe('friends across real daemons', () => {
     const henry = await net.profile('henry')
     expect((await henry.cli(['add', rotated.id])).code).toBe(0)
     await waitFor(async () => (await erin.json<any[]>(['requests'])).some((r) => r.publicKey === henry.publicKey), 'henry request via new id', 30_000)
-  })
+  }, 120_000)
 
   it('block refuses a key; remove forgets a friend', async () => {
     const ivan = await net.profile('ivan')

@@ -5,6 +5,7 @@ import { cryptoReady } from '../../src/crypto/sodium.js'
 import { requestKeySeed } from '../../src/crypto/meet.js'
 import { parseId } from '../../src/crypto/id.js'
 import { fromHex } from '../../src/crypto/identity.js'
+import { ProfileStore } from '../../src/storage/profile-store.js'
 
 /**
  * Issue 19, part 2 (docs/design.md, Presence privacy): real daemons on a private loopback DHT and
@@ -71,7 +72,7 @@ describe('presence privacy', () => {
     expect(await announcers(aliceKey)).toBe(0)
     const status = (await alice.json<any>(['daemon', 'status'])).counters
     expect(status['meeting-records-put']).toBeGreaterThan(0)
-  })
+  }, 180_000)
 
   it('the current ID delivers a request; after nospam --new the old one reaches nothing', async () => {
     const erin = await net.profile('erin')
@@ -93,7 +94,32 @@ describe('presence privacy', () => {
     expect((await erin.json<any[]>(['requests'])).map((r) => r.publicKey)).not.toContain(dave.publicKey)
     const counters = (await erin.json<any>(['daemon', 'status'])).counters
     expect(counters['bad-nospam'] ?? 0).toBe(0)
-  })
+  }, 180_000)
+
+  it('upgrade: friends from before it reach the identity key until they meet on the new keys, strangers never', async () => {
+    const kim = await net.profile('kim')
+    const leo = await net.profile('leo')
+    await net.friends(kim, leo)
+    // kim's profile as it was before this version: no presence record, so leo is in its migration
+    // set; leo is away, so nobody meets kim on the new keys for now
+    await leo.stop()
+    await kim.stop()
+    const store = await ProfileStore.open(kim.home, null)
+    expect(await store.loadPresence()).not.toBeNull()
+    await store.apply([{ type: 'del', sub: 'profile', key: Buffer.from('presence') }])
+    await store.close()
+    await kim.start()
+    const kimKey = fromHex(kim.publicKey)!
+    // a stranger is refused on the identity key (friends only), never admitted for a request
+    await waitFor(async () => (await announcers(kimKey)) > 0 || undefined, 'identity key announced in the window')
+    expect(await dialOutcome(kimKey)).not.toBe('open')
+    // leo runs this version too: they meet on the device keys, so kim stops announcing her identity
+    await leo.start()
+    await waitFor(async () => (await online(leo, kim.publicKey)) && (await online(kim, leo.publicKey)), 'friends again', 40_000)
+    await waitFor(async () => (await announcers(kimKey)) === 0, 'identity key withdrawn once leo met her on the new keys', 40_000)
+    const store2Counters = (await kim.json<any>(['daemon', 'status'])).counters
+    expect(store2Counters['refused-not-friend']).toBeGreaterThan(0)
+  }, 180_000)
 
   it('requests off closes the ID (kept across a restart); on opens it again', async () => {
     const gina = await net.profile('gina')
@@ -114,5 +140,5 @@ describe('presence privacy', () => {
     // hank's daemon keeps retrying the request: it arrives once the ID is open
     await waitFor(async () => (await gina.json<any[]>(['requests'])).some((r) => r.publicKey === hank.publicKey), 'hank\'s request after on', 90_000)
     expect((await gina.cli(['requests', 'maybe'])).code).toBe(2)
-  })
+  }, 180_000)
 })

@@ -104,13 +104,18 @@ describe('storage records: round trip, version byte, one reading', () => {
     expect(Records.block.decode(v1)).toEqual({ publicKey: k(0xab), declinedOnly: true, at: 300, name: '' })
   })
 
-  it('settings: exact bytes (version | bootstrap | dht host), round trip, and refusal of other versions', () => {
-    const rec = { bootstrap: '127.0.0.2:5', dhtHost: '' }
+  it('settings: exact bytes (version | bootstrap | dht host | lan), round trip, and refusal of other versions', () => {
+    const rec = { bootstrap: '127.0.0.2:5', dhtHost: '', lan: false }
     const bytes = Records.settings.encode(rec)
-    expect(bytes.toString('hex')).toBe('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00')
+    expect(bytes.toString('hex')).toBe('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00' + '00')
     expect(Records.settings.decode(bytes)).toEqual(rec)
     expect(Records.settings.decode(Buffer.concat([Buffer.from([2]), bytes.subarray(1)]))).toBeNull()
     expect(Records.settings.decode(bytes.subarray(0, 5))).toBeNull()
+  })
+
+  it('settings written before the lan field read as LAN discovery on', () => {
+    const old = Buffer.from('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00', 'hex')
+    expect(Records.settings.decode(old)).toEqual({ bootstrap: '127.0.0.2:5', dhtHost: '', lan: true })
   })
 })
 
