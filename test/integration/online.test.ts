@@ -52,7 +52,7 @@ describe('a used profile is online', () => {
     expect(alive(pidOf(alice))).toBe(true)
     const info = await json(bob, ['--bootstrap', relay.bootstrap, 'init', '--name', 'bob'])
     expect(info.daemon).toMatchObject({ running: true, pid: expect.any(Number) })
-    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null })
+    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null, lan: true })
     expect((await as(alice, ['config', 'get', 'bootstrap'])).stdout.trim()).toBe(relay.bootstrap)
   })
 
