@@ -16,6 +16,7 @@ import { startPair, friendRequests, latency, throughput, coreLatency, coreThroug
 import { fileTransfer, type FileResults } from './lib/files.js'
 import { seed, idleRss, historyTimes, dhtRequestRate, type HistoryTimes, type IdleRss, type DhtRate } from './lib/seeded.js'
 import { measureRelay, relayMetrics } from './lib/relay.js'
+import { groupPhases, type GroupResults } from './lib/groups.js'
 import { plan as makePlan, BODY_BYTES, BURST, CHUNK, RSS_FRIENDS, RSS_MESSAGES, HISTORY_MESSAGES, type Plan } from './lib/plan.js'
 import { NONE, percentile, pooled, summarize, type Figure } from './lib/stats.js'
 import { table, writeJson, writeSvg, misses, fmt, type Metric } from './lib/report.js'
@@ -24,7 +25,7 @@ import { summarize as summarizeProfile, render as renderProfile } from './cpupro
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const profiling = args.includes('--profile')
-/** `--only pair,raw`: just those phases (startup, raw, pair, files, seeded, relay); results.json is left alone. `files` is the pair's file phase alone. */
+/** `--only pair,raw`: just those phases (startup, raw, pair, files, seeded, groups, relay); results.json is left alone. `files` is the pair's file phase alone. */
 const onlyAt = args.indexOf('--only')
 const only = onlyAt < 0 ? null : new Set((args[onlyAt + 1] ?? '').split(','))
 const runs = (name: string): boolean => only === null || only.has(name)
@@ -187,6 +188,17 @@ function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: 
   ]
 }
 
+function groupMetrics (p: Plan, g: GroupResults | null): Metric[] {
+  const catchup = g?.catchupMs ?? null
+  return [
+    { name: 'group_latency_p50_ms', unit: 'ms', psst: samples(g?.latencyMs, 50, 'lines'), baseline: null, bare: null, target: { op: '<', value: 5 },
+      note: `a ${p.groups.members}-member group, ${p.groups.members} psst daemons whose friendships form a ring with chords (each a friend of the next two): a client's \`groupSend\` on one member (round the group) → the group-message event of the last of the other ${p.groups.members - 1} members to get it, all clients in the bench process; to the first member: p50 ${p50(g?.firstMs)} ms.` },
+    { name: 'group_latency_p99_ms', unit: 'ms', psst: samples(g?.latencyMs, 99, 'lines'), baseline: null, bare: null, target: { op: '<', value: 25 } },
+    { name: 'group_catchup_ms', unit: 'ms', psst: catchup === null ? NONE : summarize([catchup]), baseline: null, bare: null, target: { op: '<', value: 1000 },
+      note: `a member stopped while another sends ${p.groups.catchup} lines, then started: its "listening as" log line → its event for the last missed line (served by its friends in the group, not the founder alone); of which the links coming up (to the first missed line): ${fmt(g?.catchupFirstMs ?? null)} ms.` }
+  ]
+}
+
 function printProfiles (): void {
   const newest = (dir: string): string | null => {
     try {
@@ -216,7 +228,8 @@ async function main (): Promise<void> {
     const bare = runs('raw') ? await phase('raw hyperdht baseline without LevelDB', () => measureRaw(net, false, p.raw)) : null
     const pr = runs('pair') || runs('files') ? await phase('psst pair', () => pairPhases(p, net)) : null
     const sd = runs('seeded') ? await phase('seeded profiles', () => seededPhases(p, net.bootstrapString)) : null
-    ms = metrics(p, s, level, bare, pr, sd)
+    const gr = runs('groups') ? await phase(`group chat (${p.groups.members} daemons, ${p.groups.samples} lines, catch-up of ${p.groups.catchup})`, () => groupPhases(net.bootstrapString, p.groups)) : null
+    ms = [...metrics(p, s, level, bare, pr, sd), ...groupMetrics(p, gr)]
   } finally {
     await net.destroy()
   }

@@ -23,6 +23,7 @@ export async function seed (home: string, counts: number[]): Promise<string[]> {
   const now = Date.now()
   const keys: string[] = []
   try {
+    const me = (await store.loadProfile()).publicKey
     let ops: StoreOp[] = []
     const flush = async (): Promise<void> => { await store.apply(ops); ops = [] }
     for (let f = 0; f < counts.length; f++) {
@@ -43,11 +44,12 @@ export async function seed (home: string, counts: number[]): Promise<string[]> {
       }
       const friend: FriendRecord = {
         publicKey, state: 'friends', name: `friend${f}`, status: 'online', statusMessage: '', lastSeen: now,
-        addedAt: now, requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: mine, ackedUpTo: mine,
-        recvUpTo: theirs, nextIndex: counts[f], unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0,
-        sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16)
+        addedAt: now, requestNospam: Buffer.alloc(4), requestMessage: '', nextIndex: counts[f], unread: 0, mailbox: null,
+        txnSession: '', txnUpTo: 0, txnSeq: 0
       }
       ops.push(store.friendOp(friend))
+      ops.push(store.streamOp({ conversation: publicKey, author: me, id: Buffer.alloc(16), upTo: mine, ackedUpTo: mine }))
+      ops.push(store.streamOp({ conversation: publicKey, author: publicKey, id: Buffer.alloc(16), upTo: theirs, ackedUpTo: 0 }))
     }
     // Settled presence privacy (docs/design.md): no friend left in the migration set, so the
     // daemon is measured as it runs for good, not during the upgrade window.

@@ -51,6 +51,8 @@ export interface ServeEvents {
 export interface FilePeerOptions {
   /** Our offers by id (null: we never offered it, or it is finished). */
   lookup (fileId: Buffer): FileSource | null
+  /** We offered it and cancelled it: a request for it is answered 'cancelled', not 'not-found'. */
+  cancelled? (fileId: Buffer): boolean
   serve?: ServeEvents
   onOpen? (): void
   onClose? (): void
@@ -135,7 +137,7 @@ export class FilePeer {
   #source (fileId: Buffer): FileSource | null {
     if (this.#failedServes.has(key(fileId))) return null
     const src = this.#opts.lookup(fileId)
-    if (src === null) this.send({ type: 'error', fileId, code: 'not-found' })
+    if (src === null) this.send({ type: 'error', fileId, code: this.#opts.cancelled?.(fileId) === true ? 'cancelled' : 'not-found' })
     return src
   }
 

@@ -87,6 +87,9 @@ export class Link implements ChannelOpener {
     return ch
   }
 
+  /** The protocol version the peer opened psst/1 with (older peers get frames they can read). */
+  get peerVersion (): number { return this.channel.peerVersion }
+
   /** The protocols this link carries a channel for. */
   get protocols (): string[] { return [...this.#channels.keys()] }
 

@@ -86,6 +86,11 @@ export function deviceKeyOf (m: Messenger): Buffer | null {
   return running.get(m)?.deviceKey ?? null
 }
 
+/** Whether the running daemon takes friend requests (`psst requests on`); false without one. */
+export function requestsOpenOf (m: Messenger): boolean {
+  return running.get(m)?.requestsOpen ?? false
+}
+
 /** The nospam changed: the request key follows it (no-op without a running daemon). */
 export function nospamChanged (m: Messenger): void {
   running.get(m)?.reconfigure()
@@ -143,6 +148,8 @@ export class Presence {
   }
 
   get deviceKey (): Buffer { return this.#device.publicKey }
+
+  get requestsOpen (): boolean { return this.#rec.requestsOpen }
 
   async stop (): Promise<void> {
     this.#closed = true

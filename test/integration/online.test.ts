@@ -62,6 +62,8 @@ describe('a used profile is online', () => {
     await waitFor(async () => (await json<any[]>(alice, ['requests'])).length === 1, 'bob\'s request at alice', 30_000)
     expect((await as(alice, ['accept', 'bob'])).code).toBe(0)
     await waitFor(async () => (await json<any[]>(bob, ['friends']))[0]?.online === true, 'alice online at bob', 30_000)
+    // Found through the DHT and connected straight to her daemon: neither the LAN nor a relay.
+    expect((await json<any[]>(bob, ['friends']))[0].via).toBe('direct')
   })
 
   it('a flag a running daemon cannot apply is an error that says so; bad settings are usage errors', async () => {
