@@ -21,12 +21,15 @@ import { setHistoryCaps } from '../chat/history-cap.js'
 import { restoreResyncs } from '../chat/resync.js'
 import { onMessage } from '../chat/delivery.js'
 import { effective, fromRecord } from './settings.js'
+import { lanConfig, startLan, stopLan } from './lan.js'
 
 export interface DaemonOptions {
   home: string
   passphrase?: () => Promise<string | null>
   bootstrap?: string
   dhtHost?: string
+  /** false: no LAN discovery this run (--no-lan); else PSST_LAN, then the profile's setting. */
+  lan?: false
   log?: (line: string) => void
 }
 
@@ -74,7 +77,8 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     stored = fromRecord(await store.loadSettings())
     network = effective(stored, {
       bootstrap: nonEmpty(opts.bootstrap) ?? nonEmpty(process.env.PSST_BOOTSTRAP),
-      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST)
+      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST),
+      lan: opts.lan ?? (nonEmpty(process.env.PSST_LAN) as boolean | undefined)
     })
   } catch (err) {
     await store.close()
@@ -85,7 +89,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     store,
     profile: await store.loadProfile(),
     dht: null,
-    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.map((b) => `${b.host}:${b.port}`),
+    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.length === 0 ? ['none'] : bootstrap.map((b) => `${b.host}:${b.port}`),
     log
   })
   m.network = network
@@ -102,6 +106,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   async function shutdown (): Promise<void> {
     log('stopping')
     server?.close()
+    stopLan(m)
     await stopMailbox(m)
     await closeFiles(m)
     await closeGroups(m)
@@ -119,10 +124,26 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
-    dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
-    m.setDht(dht)
-    // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
-    presence = await Presence.start(m, dht, listenOptions(m))
+    const lan = network.lan === false ? null : lanConfig(network.dhtHost)
+    // hyperdht routes a key before it announces it, so the daemon listens (and beacons on the LAN)
+    // before the first bootstrap round ends: with no DHT reachable that round and the announces
+    // take 10 s or more, but a friend on the LAN can connect from the start.
+    let starting: Promise<Presence> | null = null
+    let beaconing: Promise<void> = Promise.resolve()
+    dht = await DhtNode.create({
+      bootstrap,
+      host: network.dhtHost ?? undefined,
+      onCreated: (node) => {
+        dht = node
+        m.setDht(node)
+        // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
+        starting = Presence.start(m, node, listenOptions(m))
+        starting.catch(() => {})
+        if (lan !== null) beaconing = startLan(m, node, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+      }
+    })
+    await beaconing
+    presence = await starting!
     log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)

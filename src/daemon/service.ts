@@ -14,9 +14,10 @@ import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { avatarOf, fileHandlers } from './files.js'
-import { groupHandlers, groupFallback, groupHistory } from './groups.js'
+import { groupHandlers, friendOrGroup, groupHistory } from './groups.js'
 import { fromRecord, normalize, normalizeCaps, toRecord } from './settings.js'
 import { setHistoryCaps, historyPruned } from '../chat/history-cap.js'
+import { viaOf, withVia } from './lan.js'
 import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
@@ -33,10 +34,10 @@ function cursor (v: unknown, what: string): number | undefined {
 }
 
 /** A group's history a page back at a time (its pages are bounded by count only; forwards is for friends). */
-function groupPage (g: NonNullable<ReturnType<typeof groupFallback>>, p: Params<'historyPage'>): HistoryPage {
+function groupPage (g: Parameters<typeof groupHistory>[0], group: string, p: Params<'historyPage'>): HistoryPage {
   if (p.after !== undefined && p.after !== null) throw PsstError.usage('a group\'s history pages backwards only (psst history <group> --limit N)')
   const limit = Number(p.limit ?? 50) || 50
-  const entries = groupHistory(g, { group: p.friend, limit, before: p.before }) as unknown as HistoryEntry[]
+  const entries = groupHistory(g, { group, limit, before: p.before }) as unknown as HistoryEntry[]
   return { entries, next: entries.length > 0 && entries.length >= limit ? entries[0].index : null }
 }
 
@@ -102,7 +103,7 @@ export const handlers: Handlers = {
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map((rt) => ({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }))
+  friends: (m) => [...m.friends.values()].map((rt) => withVia({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }, viaOf(m, rt)))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
@@ -125,20 +126,26 @@ export const handlers: Handlers = {
     profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => groupFallback(m, p.friend)?.send(p.friend, notBlank(str(p.text, 'message text')), p.action === true) ?? (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
-  sendMany: async (m, p) => {
+  // A group is tried only when no friend matches (src/daemon/groups.ts): findFriend throws first, synchronously.
+  send: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = findFriend(m, str(p.friend, 'a friend'))
+      return send(m, rt, [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text').then((r) => r[0])
+    },
+    async (g, group) => await g.send(group, notBlank(str(p.text, 'message text')), p.action === true)),
+  sendMany: (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
     p.texts.forEach((t) => notBlank(str(t, 'message text')))
-    const g = groupFallback(m, p.friend)
-    if (g !== null) {
-      const out: SendResult[] = []
-      for (const t of p.texts) out.push(await g.send(p.friend, t, p.action === true))
-      return out
-    }
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
-    return await send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+    return friendOrGroup(m, p.friend,
+      () => send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn),
+      async (g, group) => {
+        const out: SendResult[] = []
+        for (const t of p.texts) out.push(await g.send(group, t, p.action === true))
+        return out
+      })
   },
   reconnect: (m, p) => {
     const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
@@ -150,23 +157,18 @@ export const handlers: Handlers = {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
-  history: async (m, p) => {
-    const g = groupFallback(m, p.friend)
-    if (g !== null) return groupHistory(g, { group: p.friend, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]
-    return (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries
-  },
-  historyPage: async (m, p) => {
-    const g = groupFallback(m, p.friend)
-    if (g !== null) return groupPage(g, p)
-    return await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))
-  },
-  markRead: async (m, p) => {
-    const g = groupFallback(m, p.friend)
-    if (g !== null) return g.markRead(p.friend)
-    const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.markRead()) await m.write([])
-    return { unread: 0 }
-  },
+  history: (m, p) => friendOrGroup(m, p.friend,
+    async () => (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries,
+    (g, group) => groupHistory(g, { group, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]),
+  historyPage: (m, p) => friendOrGroup(m, p.friend,
+    () => historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p)),
+    (g, group) => groupPage(g, group, p)),
+  markRead: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = findFriend(m, str(p.friend, 'a friend'))
+      return rt.markRead() ? m.write([]).then(() => ({ unread: 0 as const })) : { unread: 0 as const }
+    },
+    (g, group) => g.markRead(group)),
   typing: (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     if (rt.link?.ready === true) rt.link.send({ type: 'typing', typing: p.typing === true })
@@ -197,7 +199,8 @@ export const handlers: Handlers = {
   configSet: async (m, p) => {
     const change = normalize({
       ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap === null ? null : str(p.bootstrap, 'a bootstrap list') } : {}),
-      ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {})
+      ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {}),
+      ...(p.lan !== undefined ? { lan: p.lan } : {})
     })
     const next = { ...fromRecord(await m.store.loadSettings()), ...change, ...normalizeCaps(p) }
     // Through the daemon's write queue, like every other write of a running daemon.

@@ -391,7 +391,7 @@ export class ProfileStore {
     await this.#caughtUp()
     const raw = await this.#db.get('profile', SETTINGS_KEY)
     const opened = raw === null ? null : this.#vault.open('profile', SETTINGS_KEY, raw)
-    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '' }
+    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '', lan: true, historyMaxBytes: 0, historyMaxMessages: 0 }
   }
 
   async saveSettings (s: SettingsRecord): Promise<void> {

@@ -53,6 +53,11 @@ export interface FriendInfo {
   unread: number
   /** Public key of the relay this friend says keeps their mail, or null. */
   mailbox: string | null
+  /**
+   * While online, how the link runs: `lan` to the address the friend's LAN beacon gave, `relay`
+   * through a blind relay, `direct` otherwise (holepunched or reachable).
+   */
+  via?: 'direct' | 'relay' | 'lan'
   /** Their avatar as received (a PNG or JPEG file in the profile), or null; always set by `friends`. */
   avatar?: string | null
 }
@@ -114,7 +119,12 @@ export interface DhtInfo {
  * The daemon's network settings: null = the default (hyperdht's public bootstrap nodes; the bind
  * address chosen from the bootstrap list). Stored in the profile; a flag or env var overrides.
  */
-export interface NetworkSettings { bootstrap: string | null, dhtHost: string | null }
+export interface NetworkSettings {
+  bootstrap: string | null
+  dhtHost: string | null
+  /** LAN discovery (docs/design.md, LAN discovery); omitted = on. `--no-lan` turns it off for one run. */
+  lan?: boolean
+}
 
 /**
  * How much history one friend's conversation keeps (docs/reliability.md, History caps): past a

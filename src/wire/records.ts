@@ -5,7 +5,7 @@
 import c from 'compact-encoding'
 import {
   struct, boundedString, boundedArray, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
-  optionalFixed32, type Codec
+  optionalFixed32, withTail, type Codec
 } from './codec.js'
 import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, noStream, type WirePresence, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES } from './limits.js'
@@ -150,17 +150,23 @@ const block = struct<BlockRecord>([...BLOCK_V1_FIELDS, ['name', name]])
 export interface SettingsRecord {
   bootstrap: string
   dhtHost: string
+  lan: boolean
   /**
-   * The per-friend history caps (version 2): 0 is the default, HISTORY_CAP_OFF no cap
-   * (docs/reliability.md, History caps). Version 1 reads as both defaults.
+   * The per-friend history caps: 0 is the default, HISTORY_CAP_OFF no cap (docs/reliability.md,
+   * History caps). Settings written before them read as both defaults.
    */
-  historyMaxBytes?: number
-  historyMaxMessages?: number
+  historyMaxBytes: number
+  historyMaxMessages: number
 }
 export const HISTORY_CAP_OFF = Number.MAX_SAFE_INTEGER
-const SETTINGS_V1_FIELDS: Array<[keyof SettingsRecord & string, Codec<any>]> = [['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]]
-const settingsV1 = struct<SettingsRecord>(SETTINGS_V1_FIELDS)
-const settings = struct<SettingsRecord>([...SETTINGS_V1_FIELDS, ['historyMaxBytes', uint], ['historyMaxMessages', uint]])
+/** `lan` came later, at the end: settings written before it read as LAN discovery on; then the caps. */
+const settings: Codec<SettingsRecord> = withTail(
+  withTail(
+    struct<{ bootstrap: string, dhtHost: string }>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]]),
+    struct<{ lan: boolean }>([['lan', bool]]),
+    () => ({ lan: true })),
+  struct<{ historyMaxBytes: number, historyMaxMessages: number }>([['historyMaxBytes', uint], ['historyMaxMessages', uint]]),
+  () => ({ historyMaxBytes: 0, historyMaxMessages: 0 }))
 
 /**
  * The dedupe window of a replaced stream of theirs (src/chat/resync.ts), kept so a restart inside
@@ -344,9 +350,7 @@ export const Records = {
   friend: friendRecord,
   request: versioned(request),
   block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
-  settings: upgraded(settingsV1, settings,
-    (v) => ({ ...v, historyMaxBytes: v.historyMaxBytes ?? 0, historyMaxMessages: v.historyMaxMessages ?? 0 }),
-    (old) => ({ ...old, historyMaxBytes: 0, historyMaxMessages: 0 })),
+  settings: versioned(settings),
   stream: versioned(stream),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode },
   dedupe: versioned(dedupe)

@@ -105,6 +105,10 @@ describe('group chat', () => {
 
     // Her store: whatever entries reached it, none written after her removal opens with her keys.
     await carol.stop()
+    // Her history read with no daemon running (the profile opened in the CLI's process).
+    const offline = await carol.json(['--no-autostart', 'history', 'team'])
+    expect(offline.map((e: GroupHistoryEntry) => e.text)).toContain('hello group')
+    expect(offline.map((e: GroupHistoryEntry) => e.text)).not.toContain('after carol left')
     await cryptoReady()
     const store = await ProfileStore.open(carol.home, null)
     try {

@@ -8,19 +8,38 @@ import { PsstError } from '../../../errors.js'
 import type { Ctx } from '../context.js'
 import { examples, run, type Opts } from './run.js'
 
-const KEYS = ['bootstrap', 'dht-host', 'history-max-bytes', 'history-max-messages'] as const
+const KEYS = ['bootstrap', 'dht-host', 'lan', 'history-max-bytes', 'history-max-messages'] as const
 type Key = typeof KEYS[number]
 const FIELD: Record<Key, keyof Settings> = {
-  bootstrap: 'bootstrap', 'dht-host': 'dhtHost', 'history-max-bytes': 'historyMaxBytes', 'history-max-messages': 'historyMaxMessages'
+  bootstrap: 'bootstrap', 'dht-host': 'dhtHost', lan: 'lan', 'history-max-bytes': 'historyMaxBytes', 'history-max-messages': 'historyMaxMessages'
 }
 const DEFAULTS: Record<Key, string> = {
   bootstrap: '(default: the public DHT)',
   'dht-host': '(default: chosen from the bootstrap list)',
+  lan: 'on',
   'history-max-bytes': '(default: 256 MiB per friend)',
   'history-max-messages': '(default: no cap)'
 }
-const NETWORK_KEYS: Key[] = ['bootstrap', 'dht-host']
+/** The settings a running daemon takes only when it starts again. */
+const NETWORK_KEYS: Key[] = ['bootstrap', 'dht-host', 'lan']
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1048576, mb: 1048576, mib: 1048576, g: 1073741824, gb: 1073741824, gib: 1073741824 }
+
+/** How a setting reads in `config get`: lan as on/off, a cap as its number (0: none), the rest as stored; null: the default. */
+function shown (s: Settings, k: Key): string | null {
+  if (k === 'lan') return s.lan === false ? 'off' : 'on'
+  const v = s[FIELD[k]]
+  return v === null || v === undefined ? null : String(v)
+}
+
+/** How a setting reads in the `psst config` table. */
+function described (s: Settings, k: Key): string {
+  const v = shown(s, k)
+  if (v === null) return DEFAULTS[k]
+  if (k !== 'history-max-bytes' && k !== 'history-max-messages') return v
+  const n = Number(v)
+  if (n === 0) return 'off (no cap)'
+  return k === 'history-max-bytes' && n % 1048576 === 0 ? `${n / 1048576} MiB` : v
+}
 
 /** `64MiB`, `500M`, `1g`, a number of bytes, or `off` (no cap). Throws a usage error. */
 export function parseSize (value: string): number {
@@ -38,17 +57,11 @@ function parseMessages (value: string): number {
   return Number(v)
 }
 
-function parseValue (k: Key, value: string): string | number {
+function parseValue (k: Key, value: string): string | number | boolean {
+  if (k === 'lan') return onOff(value)
   if (k === 'history-max-bytes') return parseSize(value)
   if (k === 'history-max-messages') return parseMessages(value)
   return value
-}
-
-function shown (k: Key, v: string | number | null): string {
-  if (v === null) return DEFAULTS[k]
-  if (v === 0) return 'off (no cap)'
-  if (k === 'history-max-bytes' && typeof v === 'number') return v % 1048576 === 0 ? `${v / 1048576} MiB` : `${v} bytes`
-  return String(v)
 }
 
 function parseKey (key: string): Key {
@@ -64,6 +77,7 @@ export function registerConfig (program: Command): void {
       'psst config set bootstrap 203.0.113.7:49737     # your own relay as the only bootstrap',
       'psst config get bootstrap',
       'psst config unset dht-host',
+      'psst config set lan off                         # no LAN beacons (psst --no-lan: for one run)',
       'psst config set history-max-bytes 64MiB         # per friend; the oldest messages go first',
       'psst config set history-max-messages 5000',
       'psst --bootstrap 127.0.0.1:49737 send bob hi     # for one run (and only with no daemon running)'))
@@ -74,14 +88,14 @@ export function registerConfig (program: Command): void {
     .argument('<key>', KEYS.join(' or '))
     .action(run(async (ctx, _opts: Opts, key: string) => {
       const k = parseKey(key)
-      const value = (await settings(ctx))[FIELD[k]]
-      ctx.out.result({ [k]: value }, () => [value === null ? '' : String(value)])
+      const value = shown(await settings(ctx), k)
+      ctx.out.result({ [k]: value }, () => [value ?? ''])
     }))
 
   config.command('set')
     .description('store a setting in the profile')
     .argument('<key>', KEYS.join(' or '))
-    .argument('<value>', 'bootstrap: host:port[,host:port…]; dht-host: an IPv4 address to bind; history-max-bytes: a size (64MiB) or off; history-max-messages: a count or off')
+    .argument('<value>', 'bootstrap: host:port[,host:port…]; dht-host: an IPv4 address to bind; lan: on or off; history-max-bytes: a size (64MiB) or off; history-max-messages: a count or off')
     .action(run(async (ctx, _opts: Opts, key: string, value: string) => {
       const k = parseKey(key)
       if (value.trim() === '') throw PsstError.usage(`give a value, or psst config unset ${k}`)
@@ -92,8 +106,15 @@ export function registerConfig (program: Command): void {
     .description('go back to the default for a setting')
     .argument('<key>', KEYS.join(' or '))
     .action(run(async (ctx, _opts: Opts, key: string) => {
-      await change(ctx, { [FIELD[parseKey(key)]]: null })
+      const k = parseKey(key)
+      await change(ctx, k === 'lan' ? { lan: true } : { [FIELD[k]]: null })
     }))
+}
+
+function onOff (value: string): boolean {
+  const v = value.trim().toLowerCase()
+  if (v === 'on' || v === 'off') return v === 'on'
+  throw PsstError.usage(`lan is on or off, not "${value}"`)
 }
 
 async function settings (ctx: Ctx): Promise<Settings> {
@@ -105,12 +126,12 @@ async function change (ctx: Ctx, delta: Partial<Settings>): Promise<void> {
   const next = await client.call('configSet', delta)
   const status = await client.call('status', {})
   const network = Object.keys(delta).some((f) => NETWORK_KEYS.some((k) => FIELD[k] === f))
-  const stale = network && status.running && (status.network.bootstrap !== next.bootstrap || status.network.dhtHost !== next.dhtHost)
+  const stale = network && status.running && (status.network.bootstrap !== next.bootstrap || status.network.dhtHost !== next.dhtHost || (status.network.lan !== false) !== (next.lan !== false))
   show(ctx, next)
   if (stale) ctx.out.note(`the running daemon (pid ${status.pid}) keeps its settings until it restarts: psst daemon stop, and the next command starts it with these`)
 }
 
 function show (ctx: Ctx, s: Settings): void {
   const width = Math.max(...KEYS.map((k) => k.length))
-  ctx.out.result(s, () => KEYS.map((k) => `${k.padEnd(width)}  ${shown(k, s[FIELD[k]])}`))
+  ctx.out.result(s, () => KEYS.map((k) => `${k.padEnd(width)}  ${described(s, k)}`))
 }
