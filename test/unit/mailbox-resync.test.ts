@@ -32,6 +32,19 @@ function friendRecord (publicKey: Buffer): FriendRecord {
   }
 }
 
+/** A profile holding messages 1..5 of frank's old stream (their stream to me, counted up to 5). */
+async function holdingFive (): Promise<{ store: ProfileStore, frank: Buffer, ids: Buffer[] }> {
+  const store = await tempStore(null)
+  const frank = generateKeyPair().publicKey
+  const ids = Array.from({ length: 5 }, () => randomBytes(16))
+  await store.apply([
+    store.friendOp(friendRecord(frank)),
+    store.streamOp({ conversation: frank, author: frank, id: OLD, upTo: 5, ackedUpTo: 0 }),
+    ...ids.map((id, i) => store.messageOp(frank, i, { outgoing: false, id, seq: i + 1, sentAt: 1_700_000_000_000 + i, kind: 'text', body: `old ${i + 1}` }))
+  ])
+  return { store, frank, ids }
+}
+
 const message = (id: Buffer, seq: number, body: string): ChatMessage => ({ id, seq, sentAt: 1_700_000_000_000 + seq, kind: 'text', body })
 
 describe('a resend by mailbox while their replaced stream is deduplicated', () => {
@@ -42,16 +55,7 @@ describe('a resend by mailbox while their replaced stream is deduplicated', () =
 
 async function resend (idsFirst: boolean): Promise<void> {
   {
-    const store = await tempStore(null)
-    const frank = generateKeyPair().publicKey
-    const ids = Array.from({ length: 5 }, () => randomBytes(16))
-    // I hold messages 1..5 of frank's old stream.
-    await store.apply([
-      store.friendOp(friendRecord(frank)),
-      // Their stream to me: the old one, counted up to 5.
-      store.streamOp({ conversation: frank, author: frank, id: OLD, upTo: 5, ackedUpTo: 0 }),
-      ...ids.map((id, i) => store.messageOp(frank, i, { outgoing: false, id, seq: i + 1, sentAt: 1_700_000_000_000 + i, kind: 'text', body: `old ${i + 1}` }))
-    ])
+    const { store, frank, ids } = await holdingFive()
     const m = new Messenger({ store, profile: await store.loadProfile(), dht: null, bootstrap: [] })
     installProtocol(m)
     await m.load()
@@ -79,16 +83,8 @@ async function resend (idsFirst: boolean): Promise<void> {
 
 describe('a receiver restarted inside the dedupe window', () => {
   it('still recognises the resend (the window is kept on disk), and forgets it once passed', async () => {
-    const store = await tempStore(null)
+    const { store, frank, ids } = await holdingFive()
     const home = store.home
-    const frank = generateKeyPair().publicKey
-    const ids = Array.from({ length: 5 }, () => randomBytes(16))
-    await store.apply([
-      store.friendOp(friendRecord(frank)),
-      // Their stream to me: the old one, counted up to 5.
-      store.streamOp({ conversation: frank, author: frank, id: OLD, upTo: 5, ackedUpTo: 0 }),
-      ...ids.map((id, i) => store.messageOp(frank, i, { outgoing: false, id, seq: i + 1, sentAt: 1_700_000_000_000 + i, kind: 'text', body: `old ${i + 1}` }))
-    ])
     const open = async (s: ProfileStore): Promise<Messenger> => {
       const m = new Messenger({ store: s, profile: await s.loadProfile(), dht: null, bootstrap: [] })
       installProtocol(m)
