@@ -125,25 +125,15 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     const lan = network.lan === false ? null : lanConfig(network.dhtHost)
-    // hyperdht routes a key before it announces it, so the daemon listens (and beacons on the LAN)
-    // before the first bootstrap round ends: with no DHT reachable that round and the announces
-    // take 10 s or more, but a friend on the LAN can connect from the start.
-    let starting: Promise<Presence> | null = null
-    let beaconing: Promise<void> = Promise.resolve()
-    dht = await DhtNode.create({
-      bootstrap,
-      host: network.dhtHost ?? undefined,
-      onCreated: (node) => {
-        dht = node
-        m.setDht(node)
-        // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
-        starting = Presence.start(m, node, listenOptions(m))
-        starting.catch(() => {})
-        if (lan !== null) beaconing = startLan(m, node, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
-      }
-    })
-    await beaconing
-    presence = await starting!
+    dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
+    m.setDht(dht)
+    // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
+    const starting = Presence.start(m, dht, listenOptions(m))
+    starting.catch(() => {})
+    // Beside presence, not after it: hyperdht routes a key as soon as it listens, but with no DHT
+    // reachable the announces take 12 s and more, while a friend on the LAN can connect at once.
+    if (lan !== null) await startLan(m, dht, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+    presence = await starting
     log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)
