@@ -39,7 +39,7 @@ const PUBLISH_CONCURRENCY = 4
  * A friend with no pointer (or only a stale one) is offline; when it comes online it puts a fresh
  * pointer and dials me itself. So after this many failed dials it is looked up only every
  * ABSENT_POLL_MS (jittered), not on the 60 s backoff: the lookups are most of a daemon's DHT
- * traffic (docs/bench.md, dht_requests_per_s_100_friends).
+ * traffic (docs/bench.md, Presence privacy).
  */
 const ABSENT_AFTER_ATTEMPTS = 4
 export const ABSENT_POLL_MS = 5 * 60_000
