@@ -132,7 +132,8 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     starting.catch(() => {})
     // Beside presence, not after it: hyperdht routes a key as soon as it listens, but with no DHT
     // reachable the announces take 12 s and more, while a friend on the LAN can connect at once.
-    if (lan !== null) await startLan(m, dht, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+    // Not waited for either: the daemon listens before libsodium has loaded, the tags need it.
+    if (lan !== null) void startLan(m, dht, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
     presence = await starting
     log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)

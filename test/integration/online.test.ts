@@ -194,7 +194,8 @@ describe('a used profile is online', () => {
     expect(init.code, init.stderr).toBe(0)
     expect(lstatSync(join(runtime, 'psst', 'control.sock')).isSocket()).toBe(true)
     expect(readlinkSync(join(h, 'control.sock'))).toBe(join(runtime, 'psst', 'control.sock'))
-    expect(readFileSync(join(state, 'psst', 'daemon.log'), 'utf8')).toMatch(/listening as/)
+    // init returns once the control socket answers; the DHT and presence come up after it.
+    await waitFor(() => readFileSync(join(state, 'psst', 'daemon.log'), 'utf8').includes('listening as'), 'listening as in $XDG_STATE_HOME/psst/daemon.log')
     expect(existsSync(join(h, 'daemon.log'))).toBe(false)
     // A client without XDG_RUNTIME_DIR (cron) finds the daemon through the home's link.
     const cron = await psst(['daemon', 'status', '--json'], { env: { XDG_DATA_HOME: data } })
