@@ -33,6 +33,9 @@ export type PsstErrorCode =
   | 'INTERNAL'
   | 'LOOKALIKE'
   | 'ALIAS_TAKEN'
+  | 'TOO_MANY_DEVICES'
+  | 'NOT_IDENTITY'
+  | 'BAD_LINK_CODE'
   | 'NOT_A_RELAY'
   | 'READ_ONLY'
 

@@ -22,8 +22,9 @@ const ALLOWED: Record<string, string[]> = {
   chat: [...BASE, 'storage', 'net', 'streams', 'contacts'],
   mailbox: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
   files: [...BASE, 'storage', 'net'],
+  devices: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
   relay: [...BASE, 'storage', 'net', 'mailbox', 'rpc'],
-  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'files', 'apps/demo'],
+  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'files', 'devices', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
   'apps/text': [],
   'apps/tui': ['daemon', 'crypto', 'apps/text'],
@@ -54,7 +55,7 @@ const PACKAGE_HOME: Record<string, string[]> = {
   hyperdht: ['net'],
   level: ['storage'],
   blessed: ['apps/tui'],
-  protomux: ['net', 'mailbox', 'relay', 'files'],
+  protomux: ['net', 'mailbox', 'relay', 'files', 'devices'],
   'blind-relay': ['relay', 'net'],
   commander: ['apps/cli']
 }
