@@ -345,7 +345,9 @@ export function historyEntry (rt: FriendRuntime, r: MessageRecord, index: number
     kind: r.kind,
     sentAt: r.sentAt,
     state: r.outgoing ? deliveryState(r.seq, rt.rec.ackedUpTo, rt.sentUpTo) : 'delivered',
-    index
+    index,
+    // Mine without a seq in this device's stream: another device of mine sent it (docs/devices.md).
+    ...(r.outgoing && r.seq === 0 ? { elsewhere: true as const } : {})
   }
 }
 

@@ -13,6 +13,7 @@ import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
+import { installDevices } from '../devices/runtime.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
@@ -103,6 +104,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   }
   try {
     await m.load()
+    await installDevices(m)
     installFiles(m, opts.home)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)

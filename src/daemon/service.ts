@@ -5,7 +5,9 @@ import { friendInfo } from '../contacts/friend-runtime.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
-import { send, waitDelivered, history } from '../chat/delivery.js'
+import { send, waitDelivered, history, type Txn } from '../chat/delivery.js'
+import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { MessageKind, SendResult } from '../wire/api.js'
 import { presenceEvent } from './protocol.js'
 import { shownName } from '../contacts/names.js'
 import { toHex, fromHex } from '../crypto/identity.js'
@@ -15,6 +17,8 @@ import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { fileHandlers } from './files.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
+import { deviceHandlers } from '../devices/handlers.js'
+import { devicesOf, shownProfile } from '../devices/runtime.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
 type Handlers = { [M in Method]: Handler<M> }
@@ -61,10 +65,10 @@ function profileChanged (m: Messenger): void {
 
 /** Every control-protocol method, as one table (the CLI, TUI and tests all come through here). */
 export const handlers: Handlers = {
-  id: (m) => idInfo(m.profile),
+  id: (m) => idInfo(shownProfile(m, m.profile)),
   nospam: async (m, p) => {
     if (p?.new === true) await rotateNospam(m)
-    return idInfo(m.profile)
+    return idInfo(shownProfile(m, m.profile))
   },
   status: (m) => m.status(),
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
@@ -73,7 +77,7 @@ export const handlers: Handlers = {
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map((rt) => friendView(m, rt))
+  friends: (m) => m.visibleFriends().map((rt) => friendView(m, rt))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
@@ -96,14 +100,14 @@ export const handlers: Handlers = {
     profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => (await send(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
+  send: async (m, p) => (await sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
   sendMany: (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
     p.texts.forEach((t) => notBlank(str(t, 'message text')))
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
-    return send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+    return sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
   },
   reconnect: (m, p) => {
     const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
@@ -162,7 +166,15 @@ export const handlers: Handlers = {
     await m.write([m.store.settingsOp(toRecord(next))])
     return next
   },
-  ...fileHandlers
+  ...fileHandlers,
+  ...deviceHandlers
+}
+
+/** Sends to a friend, then to their other devices and, as copies, to mine (src/devices). */
+async function sendToEveryDevice (m: Messenger, rt: FriendRuntime, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
+  const results = await send(m, rt, texts, kind, txn)
+  await devicesOf(m)?.afterSend(rt, texts.filter((_, i) => results[i].duplicate !== true), kind, results.filter((r) => r.duplicate !== true).map((r) => r.id))
+  return results
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */

@@ -10,6 +10,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
 import { registerFiles } from './commands/files.js'
+import { registerDevices } from './commands/devices.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
 import { registerShell } from './commands/shell.js'
@@ -47,6 +48,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerFriends(program)
   registerMessages(program)
   registerFiles(program)
+  registerDevices(program)
   registerDaemon(program)
   registerConfig(program)
   registerExtras(program)
