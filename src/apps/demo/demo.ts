@@ -8,7 +8,7 @@ import { startDaemon, type Client, type PsstEvent, type IdInfo } from '../../dae
 import { connect } from '../../daemon/control-client.js'
 
 /** The demo network lives on 127.0.0.N with N in this range, away from the tests' 2..99. */
-const DEMO_HOSTS = [200, 254] as const
+const DEMO_HOSTS = [200, 249] as const
 const BOOTSTRAP_PORT = 49736
 
 export interface Demo {
