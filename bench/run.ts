@@ -24,7 +24,7 @@ import { summarize as summarizeProfile, render as renderProfile } from './cpupro
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const profiling = args.includes('--profile')
-/** `--only pair,raw`: just those phases (startup, raw, pair, seeded, relay); results.json is left alone. */
+/** `--only pair,raw`: just those phases (startup, raw, pair, files, seeded, relay); results.json is left alone. `files` is the pair's file phase alone. */
 const onlyAt = args.indexOf('--only')
 const only = onlyAt < 0 ? null : new Set((args[onlyAt + 1] ?? '').split(','))
 const runs = (name: string): boolean => only === null || only.has(name)
@@ -105,6 +105,10 @@ async function pairPhases (p: Plan, net: LoopbackNetwork): Promise<PairResults> 
       pr.cb = await pr.b.client()
       await new Promise((r) => setTimeout(r, 1500))
     }
+    if (!runs('pair')) {
+      out.files = await phase(`psst file transfer (${p.fileBytes / 2 ** 20} MiB) vs a raw hyperdht stream`, () => fileTransfer(pr, net, p.fileBytes, 30))
+      return out
+    }
     out.coreLatency = await phase(`psst core latency (${p.latency.runs} × ${p.latency.perRun} messages)`, () => coreLatency(pr, p.latency.warmup, p.latency.runs, p.latency.perRun, BODY_BYTES))
     out.latency = await phase(`psst latency via control sockets (${p.latency.runs} × ${p.latency.perRun} messages)`, () => latency(pr, p.latency.warmup, p.latency.runs, p.latency.perRun, BODY_BYTES))
     out.coreThroughput = await phase(`psst core throughput (${p.throughput.runs} × ${BURST})`, () => coreThroughput(pr, p.throughput.warmup, p.throughput.runs, BURST, CHUNK, BODY_BYTES))
@@ -165,7 +169,7 @@ function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: 
     { name: 'client_throughput_msgs_per_s', unit: 'msgs/s', psst: pr?.throughput == null ? NONE : summarize(pr.throughput), baseline: level && summarize(level.throughput), bare: bare && summarize(bare.throughput), target: null,
       note: `the same burst from a client over alice's control socket (\`sendMany\` as JSON, a third process on the 2 cores).` },
     { name: 'file_mb_per_s', unit: 'MB/s', psst: pr?.files == null ? NONE : summarize([pr.files.psstMBps]), baseline: pr?.files == null ? null : summarize([pr.files.rawMBps]), bare: null, target: null, minRatio: 0.8,
-      note: `${fmt(pr?.files == null ? null : pr.files.bytes / 2 ** 20)} MiB of random bytes, alice's file → bob's finished file: bob's fileAccept call → his file-complete event (hash list fetched, every block verified, synced, the whole file re-checked and renamed), UDX between two daemons. Baseline: a raw hyperdht stream between two processes moving the same bytes in 256 KiB writes (no hashing, no disk). Offer hashing (alice's fileSend) is not counted.` },
+      note: `${fmt(pr?.files == null ? null : pr.files.bytes / 2 ** 20)} MiB of random bytes, alice's file → bob's finished file: bob's fileAccept call → his file-complete event (hash list fetched, every block verified, synced, the whole file re-checked and renamed), UDX between two daemons. Baseline: a raw hyperdht stream between two processes moving the same bytes in 256 KiB writes (no hashing, no disk), the mean of one run just before and one just after (${pr?.files?.rawRunsMBps.map((v) => fmt(v)).join(' and ') ?? '—'} MB/s). Offer hashing (alice's fileSend) is not counted.` },
     { name: 'file_chat_p99_ms', unit: 'ms', psst: samples(pr?.files?.chatDuringMs, 99, 'messages'), baseline: samples(pr?.files?.chatIdleMs, 99, 'messages'), bare: null, target: null,
       note: `chat while the file moves: a client's send on alice's socket → bob's message event, one every 100 ms during the transfer (p50 ${p50(pr?.files?.chatDuringMs)} ms); the baseline column is the same measured idle just before (p50 ${p50(pr?.files?.chatIdleMs)} ms). Target: during < 5 × idle.` },
     { name: 'idle_rss_mb', unit: 'MB', psst: sd?.rss == null ? NONE : summarize(sd.rss.late.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: { op: '<', value: 80 },
@@ -206,7 +210,7 @@ async function main (): Promise<void> {
     const s = runs('startup') ? await phase(`startup (${p.startup.runs} runs each)`, () => startupTimes(p, net.bootstrapString)) : null
     const level = runs('raw') ? await phase('raw hyperdht baseline with LevelDB', () => measureRaw(net, true, p.raw)) : null
     const bare = runs('raw') ? await phase('raw hyperdht baseline without LevelDB', () => measureRaw(net, false, p.raw)) : null
-    const pr = runs('pair') ? await phase('psst pair', () => pairPhases(p, net)) : null
+    const pr = runs('pair') || runs('files') ? await phase('psst pair', () => pairPhases(p, net)) : null
     const sd = runs('seeded') ? await phase('seeded profiles', () => seededPhases(p, net.bootstrapString)) : null
     ms = metrics(p, s, level, bare, pr, sd)
   } finally {

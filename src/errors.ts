@@ -36,6 +36,8 @@ export type PsstErrorCode =
   | 'TOO_MANY_DEVICES'
   | 'NOT_IDENTITY'
   | 'BAD_LINK_CODE'
+  | 'NOT_MEMBER'
+  | 'NOT_ALLOWED'
   | 'NOT_A_RELAY'
   | 'READ_ONLY'
 

@@ -1,7 +1,8 @@
 /**
  * `file_mb_per_s`: a file between the pair's two daemons (alice's file → bob's finished, verified
  * file: from bob's accept to his file-complete event), beside a raw hyperdht stream moving the
- * same bytes between two processes (bench/raw-stream.ts) in the same run; and chat latency (alice's
+ * same bytes between two processes (bench/raw-stream.ts) in the same run, just before and just after
+ * (the baseline is their mean: the machine's speed drifts within a minute); and chat latency (alice's
  * send call → bob's message event) idle and while the file moves.
  */
 import { join } from 'node:path'
@@ -20,6 +21,8 @@ export interface FileResults {
   /** MB/s (10^6 bytes), psst daemons and raw stream. */
   psstMBps: number
   rawMBps: number
+  /** The raw stream measured just before and just after the psst transfer (the machine's speed drifts). */
+  rawRunsMBps: number[]
   chatIdleMs: number[]
   chatDuringMs: number[]
 }
@@ -46,7 +49,9 @@ export async function fileTransfer (p: Pair, net: { host: string, bootstrap: Hos
   const path = join(dir, 'bench.bin')
   randomFile(path, bytes)
   const ev = await Events.open(p.b, ['message', 'file-offer', 'file-complete', 'file-failed'])
+  const rawMBps = async (): Promise<number> => bytes / 1e6 / ((await rawStream(net, bytes)) / 1000)
   try {
+    const rawBefore = await rawMBps()
     const chatIdleMs: number[] = []
     for (let i = 0; i < idleSamples; i++) { chatIdleMs.push(await chatSample(p, ev, i)); await sleep(20) }
 
@@ -69,8 +74,8 @@ export async function fileTransfer (p: Pair, net: { host: string, bootstrap: Hos
     await chatter
     const end = (await p.cb.call('fileList', {})).find((f) => f.fileId === fileId)
     if (end?.state !== 'complete') throw new Error(`the file did not arrive: ${end?.state} ${end?.reason ?? ''}`)
-    const rawMs = await rawStream(net, bytes)
-    return { bytes, psstMBps: bytes / 1e6 / (ms / 1000), rawMBps: bytes / 1e6 / (rawMs / 1000), chatIdleMs, chatDuringMs }
+    const rawRunsMBps = [rawBefore, await rawMBps()]
+    return { bytes, psstMBps: bytes / 1e6 / (ms / 1000), rawMBps: (rawRunsMBps[0] + rawRunsMBps[1]) / 2, rawRunsMBps, chatIdleMs, chatDuringMs }
   } finally {
     await ev.close()
   }

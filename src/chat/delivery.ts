@@ -1,11 +1,11 @@
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { Link } from '../net/link.js'
 import { STREAM_ID_BYTES, type ChatMessage, type Receipt, type Hello, type Frame } from '../wire/frames.js'
 import type { MessageRecord, OutboxRecord } from '../wire/records.js'
 import type { HistoryEntry, SendResult, MessageKind } from '../wire/api.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
-import { judgeIncoming, judgeReceipt, judgeTheirStream, judgeMark, sameStream, deliveryState, type IncomingVerdict } from '../streams/decide.js'
+import { judgeMark, sameStream, type IncomingVerdict } from '../streams/decide.js'
 import { randomBytes, toHex } from '../crypto/identity.js'
 import { Records, messageRecordFromFrame, messageFrameFromRecord } from '../wire/records.js'
 import { utf8Length } from '../wire/codec.js'
@@ -13,7 +13,7 @@ import { MAX_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { saneSentAt } from './clock.js'
 import { throttleIntake } from './intake-limit.js'
-import { beginResync, checkResync, hasResync } from './resync.js'
+import { beginResync, checkResync } from './resync.js'
 
 export interface Txn { session: string, first: number }
 
@@ -34,19 +34,18 @@ export function checkText (text: string): void {
  * Queues messages: outbox and history written in one batch before any network I/O
  * (docs/design.md, The delivery promise); resolves once on disk, then the pump writes them to the link.
  */
-export async function send (m: Messenger, rt: FriendRuntime, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
+export async function send (m: Messenger, rt: Peer, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
   for (const t of texts) checkText(t)
   const ops: Op[] = []
   const out: SendResult[] = []
   const now = m.now()
-  const skip = txn !== undefined && rt.rec.txnSession === txn.session ? Math.max(0, rt.rec.txnUpTo - txn.first + 1) : 0
-  for (let i = 0; i < Math.min(skip, texts.length); i++) out.push({ id: '', seq: rt.rec.txnSeq, state: 'queued', duplicate: true })
-  const fresh = texts.length - Math.min(skip, texts.length)
-  if (fresh > 0) {
-    const range = { seq: rt.rec.lastSentSeq + 1, index: rt.rec.nextIndex, count: fresh }
-    ops.push(m.store.outboxOp(rt.rec.publicKey, range))
-    rt.outboxRanges.push({ seq: range.seq, count: fresh })
-  }
+  const r = rt.rec
+  const skip = txn !== undefined && r.txnSession === txn.session ? Math.min(texts.length, Math.max(0, r.txnUpTo - txn.first + 1)) : 0
+  for (let i = 0; i < skip; i++) out.push({ id: '', seq: r.txnSeq, state: 'queued', duplicate: true })
+  const fresh = texts.length - skip
+  if (fresh === 0) return await sendNothingNew(m, rt, out)
+  const first = rt.queueOutgoing(fresh, txn === undefined ? undefined : { session: txn.session, upTo: txn.first + texts.length - 1 })
+  ops.push(m.store.outboxOp(rt.publicKey, { seq: first.seq, index: first.index, count: fresh }))
   // All ids of the call drawn and turned to hex at once (per message, these were a tenth of a burst).
   const ids = randomBytes(16 * fresh)
   const idsHex = ids.toString('hex')
@@ -54,23 +53,17 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
   const announce: OutboxRecord[] | null = m.wantsEvents ? [] : null
   for (let i = 0; i < fresh; i++) {
     const body = texts[skip + i]
-    const rec: OutboxRecord = { id: ids.subarray(16 * i, 16 * i + 16), seq: ++rt.rec.lastSentSeq, sentAt: now, kind, body, index: rt.rec.nextIndex++ }
+    const rec: OutboxRecord = { id: ids.subarray(16 * i, 16 * i + 16), seq: first.seq + i, sentAt: now, kind, body, index: first.index + i }
     // The body is encoded once: the frame is the history record's bytes under another head.
     const record = Records.message.encode({ outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body })
-    ops.push(m.store.messageBytesOp(rt.rec.publicKey, rec.index, record))
-    if (rt.outboxCache.add(rec)) rec.frame = messageFrameFromRecord(record)
+    ops.push(m.store.messageBytesOp(rt.publicKey, rec.index, record))
+    if (rt.out.cache.add(rec)) rec.frame = messageFrameFromRecord(record)
     out.push({ id: idsHex.slice(32 * i, 32 * i + 32), seq: rec.seq, state: 'queued' })
     announce?.push(rec)
   }
-  const last = rt.rec.lastSentSeq
-  if (txn !== undefined && skip < texts.length) {
-    rt.rec.txnSession = txn.session
-    rt.rec.txnUpTo = txn.first + texts.length - 1
-    rt.rec.txnSeq = last
-  }
-  m.save(rt)
+  const last = first.seq + fresh - 1
   await m.write(ops, () => {
-    rt.persistedSeq = Math.max(rt.persistedSeq, last)
+    rt.out.persisted(last)
     if (announce !== null) announceOutgoing(m, rt, announce)
   })
   if (rt.link === null || rt.link.closed) m.dial(rt)
@@ -78,34 +71,40 @@ export async function send (m: Messenger, rt: FriendRuntime, texts: string[], ki
   return out
 }
 
-function announceOutgoing (m: Messenger, rt: FriendRuntime, recs: OutboxRecord[]): void {
+/** Every message of the call was stored before (a client resending): what is queued goes on. */
+async function sendNothingNew (m: Messenger, rt: Peer, out: SendResult[]): Promise<SendResult[]> {
+  await m.write([])
+  if (rt.link === null || rt.link.closed) m.dial(rt)
+  void pump(m, rt)
+  return out
+}
+
+function announceOutgoing (m: Messenger, rt: Peer, recs: OutboxRecord[]): void {
   for (const r of recs) {
     m.emitEvent({ type: 'message', friend: rt.hex, id: toHex(r.id), seq: r.seq, from: 'me', text: r.body, kind: r.kind, sentAt: r.sentAt, state: 'queued', index: r.index })
   }
 }
 
 /** Writes every persisted, not yet written message to the current link, in seq order. */
-export async function pump (m: Messenger, rt: FriendRuntime): Promise<void> {
-  if (rt.pumping) { rt.repump = true; return }
-  rt.pumping = true
+export async function pump (m: Messenger, rt: Peer): Promise<void> {
+  if (!rt.out.beginPump()) return
   try {
     do {
-      rt.repump = false
       await pumpOnce(m, rt)
-    } while (rt.repump)
+    } while (rt.out.pumpAgain())
   } catch (err) {
     // The outbox could not be read (the store is failing): the messages stay queued and go
     // with the next pump (a new link, a new message).
     m.count('pump-failed')
     m.log(`cannot read the outbox: ${(err as Error).message}`)
   } finally {
-    rt.pumping = false
+    rt.out.endPump()
   }
 }
 
-async function pumpOnce (m: Messenger, rt: FriendRuntime): Promise<void> {
+async function pumpOnce (m: Messenger, rt: Peer): Promise<void> {
   const link = rt.link
-  while (link !== null && link.ready && !link.closed && rt.link === link && rt.sentUpTo < rt.persistedSeq) {
+  while (link !== null && link.ready && !link.closed && rt.link === link && rt.out.due) {
     const batch = await nextToSend(m, rt)
     if (batch.length === 0 || rt.link !== link || link.closed) return
     let ok = true
@@ -121,21 +120,17 @@ async function pumpOnce (m: Messenger, rt: FriendRuntime): Promise<void> {
       if (corked > CORK_BYTES) { link.channel.uncork(); link.channel.cork(); corked = 0 }
     }
     link.channel.uncork()
-    rt.sentUpTo = batch[batch.length - 1].seq
-    if (m.wantsEvents) m.emitEvent({ type: 'sent', friend: rt.hex, upTo: rt.sentUpTo, ids: batch.map((r) => toHex(r.id)) })
+    rt.out.wrote(batch[batch.length - 1].seq)
+    if (m.wantsEvents) m.emitEvent({ type: 'sent', friend: rt.hex, upTo: rt.out.sentUpTo, ids: batch.map((r) => toHex(r.id)) })
     if (!ok) await link.drained()
   }
 }
 
-async function nextToSend (m: Messenger, rt: FriendRuntime): Promise<OutboxRecord[]> {
-  const out: OutboxRecord[] = []
-  for (let seq = rt.sentUpTo + 1; seq <= rt.persistedSeq && out.length < RESEND_CHUNK; seq++) {
-    const rec = rt.outboxCache.get(seq)
-    if (rec === undefined) break
-    out.push(rec)
-  }
+async function nextToSend (m: Messenger, rt: Peer): Promise<OutboxRecord[]> {
+  const out = rt.out.cachedToSend(RESEND_CHUNK)
   if (out.length > 0) return out
-  return (await m.store.outbox(rt.rec.publicKey, rt.sentUpTo, RESEND_CHUNK)).filter((r) => r.seq <= rt.persistedSeq)
+  const upTo = rt.out.persistedSeq
+  return (await m.store.outbox(rt.publicKey, rt.out.sentUpTo, RESEND_CHUNK)).filter((r) => r.seq <= upTo)
 }
 
 /**
@@ -143,24 +138,21 @@ async function nextToSend (m: Messenger, rt: FriendRuntime): Promise<OutboxRecor
  * in seq order chain), written in the shared batch, announced once on disk. Direct delivery and
  * the mailbox both come through here, so a message arriving both ways is stored once.
  */
-export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage, onStored?: () => void, onFailed?: (err: Error) => void): IncomingVerdict {
-  const verdict = judgeIncoming(msg.seq, rt.rec.recvUpTo)
+export function storeIncoming (m: Messenger, rt: Peer, msg: ChatMessage, onStored?: () => void, onFailed?: (err: Error) => void): IncomingVerdict {
+  const verdict = rt.in.judge(msg.seq)
   if (verdict !== 'store') return verdict
-  const index = rt.rec.nextIndex++
+  const index = rt.takeIncoming(msg.seq)
   const sentAt = saneSentAt(msg.sentAt, m.now())
   if (sentAt !== msg.sentAt) m.count('clock-clamped')
   // A frame off the wire becomes the record by copying (no second encoding of the body).
   const bytes = msg.wire !== undefined && sentAt === msg.sentAt
     ? messageRecordFromFrame(msg.wire, false)
     : Records.message.encode({ outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body })
-  rt.rec.recvUpTo = msg.seq
-  rt.rec.unread++
-  m.save(rt)
   const upTo = msg.seq
   // A hello may switch their stream while this write is in flight: the mark then counts the new one.
-  const stream = rt.rec.recvStream
-  m.writes.push([m.store.messageBytesOp(rt.rec.publicKey, index, bytes)], () => {
-    if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, upTo)
+  const stream = rt.in.id
+  m.writes.push([m.store.messageBytesOp(rt.publicKey, index, bytes)], () => {
+    rt.in.onStored(upTo, stream)
     if (msg.kind === 'file') m.emit('file-offer', rt.hex, msg.body)
     if (m.wantsEvents) {
       const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body }
@@ -172,8 +164,8 @@ export function storeIncoming (m: Messenger, rt: FriendRuntime, msg: ChatMessage
 }
 
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
-export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: ChatMessage): void {
-  if (hasResync(rt)) {
+export function onMessage (m: Messenger, rt: Peer, link: Link, msg: ChatMessage): void {
+  if (rt.in.dedupe !== null) {
     const r = checkResync(rt, link, msg)
     if (r === 'hold') return
     if (r === 'known') return skipKnown(m, rt, link, msg.seq)
@@ -190,14 +182,13 @@ export function onMessage (m: Messenger, rt: FriendRuntime, link: Link, msg: Cha
 }
 
 /** A message of a new stream of theirs that I hold from the one it replaced: counted, not stored again. */
-function skipKnown (m: Messenger, rt: FriendRuntime, link: Link, seq: number): void {
+function skipKnown (m: Messenger, rt: Peer, link: Link, seq: number): void {
   m.count('duplicates-across-streams')
-  rt.rec.recvUpTo = seq
-  m.save(rt)
-  const stream = rt.rec.recvStream
+  rt.skipIncoming(seq)
+  const stream = rt.in.id
   // In the queue, so the mark never gets ahead of a message before it that is still being written.
   m.writes.push([], () => {
-    if (rt.rec.recvStream === stream) rt.recvStored = Math.max(rt.recvStored, seq)
+    rt.in.onStored(seq, stream)
     scheduleReceipt(rt, link)
   })
 }
@@ -208,35 +199,28 @@ function skipKnown (m: Messenger, rt: FriendRuntime, link: Link, seq: number): v
  * this side is delivering the message to its own clients (measured: p99 6.8 → 5.6 ms). If a
  * message of mine leaves first, the receipt rides along with it (see pumpOnce).
  */
-function scheduleReceipt (rt: FriendRuntime, link: Link): void {
-  if (rt.ackTimer !== null) return
-  rt.ackTimer = setTimeout(() => {
-    rt.ackTimer = null
-    if (!link.closed) link.send(receiptFrame(rt))
-  }, RECEIPT_DELAY_MS)
+function scheduleReceipt (rt: Peer, link: Link): void {
+  rt.in.scheduleReceipt(RECEIPT_DELAY_MS, () => { if (!link.closed) link.send(receiptFrame(rt)) })
 }
 
 /** Sends the pending receipt now, on the link a message is about to take (one packet, one wake-up). */
-function piggybackReceipt (rt: FriendRuntime, link: Link): void {
-  if (rt.ackTimer === null) return
-  clearTimeout(rt.ackTimer)
-  rt.ackTimer = null
-  link.send(receiptFrame(rt))
+function piggybackReceipt (rt: Peer, link: Link): void {
+  if (rt.in.takeReceipt()) link.send(receiptFrame(rt))
 }
 
 /** What I have stored of their stream, for them: a receipt names the stream it counts. */
-export function receiptFrame (rt: FriendRuntime): Frame {
-  return { type: 'receipt', upTo: rt.recvStored, stream: rt.rec.recvStream }
+export function receiptFrame (rt: Peer): Frame {
+  return { type: 'receipt', upTo: rt.in.stored, stream: rt.in.id }
 }
 
 /** A receipt, or the resumption mark in hello: marks my messages up to it delivered. */
-export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt: Receipt): void {
-  if (!sameStream(receipt.stream, rt.rec.sendStream)) {
+export function onReceipt (m: Messenger, rt: Peer, link: Link, receipt: Receipt): void {
+  if (!sameStream(receipt.stream, rt.out.id)) {
     // Their count of a stream of mine that is not the current one (an old friendship's): never applied.
     m.count('receipts-other-stream')
     return
   }
-  const verdict = judgeReceipt(receipt.upTo, rt.rec.ackedUpTo, rt.rec.lastSentSeq)
+  const verdict = rt.out.judge(receipt.upTo)
   if (verdict === 'protocol-error') {
     m.count('over-acks')
     link.destroy()
@@ -246,20 +230,13 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
   const upTo = receipt.upTo
   const ids: string[] = []
   const wantIds = m.wantsEvents
-  rt.outboxCache.dropUpTo(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
-  rt.rec.ackedUpTo = upTo
-  if (rt.sentUpTo < upTo) rt.sentUpTo = upTo
-  // Rides with the next batch, as the outbox deletes below do.
-  m.save(rt, true)
+  const done = rt.acknowledged(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
   const ops: Op[] = []
-  while (rt.outboxRanges.length > 0 && rt.outboxRanges[0].seq + rt.outboxRanges[0].count - 1 <= upTo) {
-    ops.push(m.store.outboxDelOp(rt.rec.publicKey, rt.outboxRanges.shift()!.seq))
-  }
+  for (const seq of done) ops.push(m.store.outboxDelOp(rt.publicKey, seq))
   // The receipt proves the friend has them on disk: report it now. Recording it here may wait
   // for the next batch; if it is lost in a crash, the messages go again and are acked again.
   m.writes.defer(ops)
   if (m.wantsEvents) m.emitEvent({ type: 'receipt', friend: rt.hex, upTo, ids })
-  settleWaiters(rt)
 }
 
 /**
@@ -269,24 +246,18 @@ export function onReceipt (m: Messenger, rt: FriendRuntime, link: Link, receipt:
  * only if it names it; a mark beyond what I ever sent means my state was rolled back, so I go on
  * in a new stream. Resending what is unacknowledged is the caller's (pump).
  */
-export function onHelloStreams (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
-  const theirs = judgeTheirStream(hello.stream, hello.base, rt.rec.recvStream, rt.rec.recvUpTo)
+export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello): void {
+  const theirs = rt.in.judgeHello(hello.stream, hello.base)
   if (theirs === 'adopt') {
-    beginResync(m, rt, rt.rec.recvUpTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
-    // A copy: the decoded field is a view into the received chunk.
-    rt.rec.recvStream = Buffer.from(hello.stream)
-    rt.rec.recvUpTo = hello.base
-    rt.recvStored = hello.base
+    beginResync(m, rt, rt.in.upTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
+    rt.adoptTheirStream(hello.stream, hello.base)
     m.count('streams-adopted')
-    m.save(rt)
   } else if (theirs === 'skip-gap') {
     m.count('receive-gaps-skipped')
-    m.log(`${rt.rec.name || rt.hex.slice(0, 12)}: messages ${rt.rec.recvUpTo + 1}..${hello.base} were stored here before and are gone (a restored profile?)`)
-    rt.rec.recvUpTo = hello.base
-    rt.recvStored = Math.max(rt.recvStored, hello.base)
-    m.save(rt)
+    m.log(`${rt.label}: messages ${rt.in.upTo + 1}..${hello.base} were stored here before and are gone (a restored profile?)`)
+    rt.skipTheirGap(hello.base)
   }
-  switch (judgeMark(hello.recvStream, hello.recvUpTo, rt.rec.sendStream, rt.rec.ackedUpTo, rt.rec.lastSentSeq)) {
+  switch (judgeMark(hello.recvStream, hello.recvUpTo, rt.out.id, rt.out.ackedUpTo, rt.out.lastSeq)) {
     case 'other-stream':
       if (hello.recvUpTo > 0) m.count('marks-other-stream')
       break
@@ -306,37 +277,18 @@ export function onHelloStreams (m: Messenger, rt: FriendRuntime, link: Link, hel
  * My seqs above ackedUpTo may mean other messages than theirs, so what is unacknowledged goes
  * again in a new stream, which they count from my ackedUpTo.
  */
-function restartSendStream (m: Messenger, rt: FriendRuntime, link: Link): void {
+function restartSendStream (m: Messenger, rt: Peer, link: Link): void {
   m.count('send-streams-restarted')
-  m.log(`${rt.rec.name || rt.hex.slice(0, 12)} has more of my messages than I sent (a restored profile?): going on in a new stream`)
-  rt.rec.sendStream = randomBytes(STREAM_ID_BYTES)
-  rt.sentUpTo = rt.rec.ackedUpTo
-  m.save(rt)
+  m.log(`${rt.label} has more of my messages than I sent (a restored profile?): going on in a new stream`)
+  rt.restartMyStream(randomBytes(STREAM_ID_BYTES))
   link.send(m.hello(rt))
 }
 
-function settleWaiters (rt: FriendRuntime): void {
-  if (rt.waiters.length === 0) return
-  rt.waiters = rt.waiters.filter((w) => {
-    if (w.seq > rt.rec.ackedUpTo) return true
-    w.resolve(true)
-    return false
-  })
+export function waitDelivered (rt: Peer, seq: number, timeoutMs: number): Promise<boolean> {
+  return rt.out.waitDelivered(seq, timeoutMs)
 }
 
-export function waitDelivered (m: Messenger, rt: FriendRuntime, seq: number, timeoutMs: number): Promise<boolean> {
-  if (seq <= rt.rec.ackedUpTo) return Promise.resolve(true)
-  return new Promise((resolve) => {
-    const waiter = { seq, resolve: (ok: boolean) => { clearTimeout(timer); resolve(ok) } }
-    const timer = setTimeout(() => {
-      rt.waiters = rt.waiters.filter((w) => w !== waiter)
-      resolve(false)
-    }, Math.max(0, timeoutMs))
-    rt.waiters.push(waiter)
-  })
-}
-
-export function historyEntry (rt: FriendRuntime, r: MessageRecord, index: number): HistoryEntry {
+export function historyEntry (rt: Peer, r: MessageRecord, index: number): HistoryEntry {
   return {
     id: toHex(r.id),
     seq: r.seq,
@@ -344,14 +296,14 @@ export function historyEntry (rt: FriendRuntime, r: MessageRecord, index: number
     text: r.body,
     kind: r.kind,
     sentAt: r.sentAt,
-    state: r.outgoing ? deliveryState(r.seq, rt.rec.ackedUpTo, rt.sentUpTo) : 'delivered',
+    state: r.outgoing ? rt.out.stateOf(r.seq) : 'delivered',
     index,
     // Mine without a seq in this device's stream: another device of mine sent it (docs/devices.md).
     ...(r.outgoing && r.seq === 0 ? { elsewhere: true as const } : {})
   }
 }
 
-export async function history (m: Messenger, rt: FriendRuntime, limit: number, before?: number): Promise<HistoryEntry[]> {
-  const rows = await m.store.history(rt.rec.publicKey, limit, before)
+export async function history (m: Messenger, rt: Peer, limit: number, before?: number): Promise<HistoryEntry[]> {
+  const rows = await m.store.history(rt.publicKey, limit, before)
   return rows.map((r) => historyEntry(rt, r, r.index))
 }

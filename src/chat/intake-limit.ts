@@ -1,5 +1,5 @@
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { Link } from '../net/link.js'
 import { personal } from '../wire/log-line.js'
 
@@ -17,10 +17,10 @@ const MAX_PAUSE_MS = 1500
 const NOTICE_EVERY_MS = 10 * 60 * 1000
 
 interface Bucket { tokens: number, at: number, paused: boolean, noticed: number }
-const buckets = new WeakMap<FriendRuntime, Bucket>()
+const buckets = new WeakMap<Peer, Bucket>()
 
 /** Accounts one received message; past the budget, stops reading the link for a while. */
-export function throttleIntake (m: Messenger, rt: FriendRuntime, link: Link, bytes: number): void {
+export function throttleIntake (m: Messenger, rt: Peer, link: Link, bytes: number): void {
   const now = m.now()
   let b = buckets.get(rt)
   if (b === undefined) { b = { tokens: INTAKE_BURST_BYTES, at: now, paused: false, noticed: -Infinity }; buckets.set(rt, b) }

@@ -1,7 +1,6 @@
 import type { WriteQueue } from '../storage/write-queue.js'
 import type { PsstEvent } from '../wire/api.js'
-import type { FriendRuntime } from './friend-runtime.js'
-import type { FriendRecord } from '../wire/records.js'
+import type { Peer, PeerMarks } from './peer.js'
 import type { StorageInfo } from '../wire/api.js'
 import { isDiskFull } from '../storage/disk.js'
 import { PsstError } from '../errors.js'
@@ -11,15 +10,11 @@ const PROBE_MS = 2000
 /** Room asked for beyond the reserve before resuming: a few messages' worth, so it does not stop again at once. */
 const PROBE_BYTES = 256 * 1024
 
-/** The fields of a friend record that order messages: what a failed write must not leave ahead of the disk. */
-type Marks = Pick<FriendRecord, 'recvUpTo' | 'lastSentSeq' | 'nextIndex' | 'unread' | 'txnSession' | 'txnUpTo' | 'txnSeq'>
-const marksOf = (r: FriendRecord): Marks => ({
-  recvUpTo: r.recvUpTo, lastSentSeq: r.lastSentSeq, nextIndex: r.nextIndex, unread: r.unread, txnSession: r.txnSession, txnUpTo: r.txnUpTo, txnSeq: r.txnSeq
-})
+type Marks = PeerMarks
 
 /** What the guard needs of the messenger (an interface, so the two files do not import each other). */
 export interface GuardedMessenger {
-  readonly friends: Map<string, FriendRuntime>
+  readonly friends: Map<string, Peer>
   readonly store: { hasRoom (bytes: number): boolean }
   readonly writes: WriteQueue
   readonly closing: boolean
@@ -27,8 +22,7 @@ export interface GuardedMessenger {
   count (name: string): void
   log (line: string): void
   emitEvent (event: PsstEvent): void
-  save (rt: FriendRuntime): void
-  dial (rt: FriendRuntime): void
+  dial (rt: Peer): void
 }
 
 /**
@@ -42,9 +36,9 @@ export interface GuardedMessenger {
 export class DiskGuard {
   readonly #m: GuardedMessenger
   /** Per friend, the marks of the last friend record that reached the disk. */
-  readonly #saved = new WeakMap<FriendRuntime, Marks>()
+  readonly #saved = new WeakMap<Peer, Marks>()
   /** Marks of records in the batch being written, saved once it is on disk. */
-  #staged: Array<[FriendRuntime, Marks]> = []
+  #staged: Array<[Peer, Marks]> = []
   #state: StorageInfo = { state: 'ok', message: '', since: 0 }
   #probe: NodeJS.Timeout | null = null
 
@@ -64,13 +58,13 @@ export class DiskGuard {
   }
 
   /** The record as loaded is what the disk holds. */
-  loaded (rt: FriendRuntime): void {
-    this.#saved.set(rt, marksOf(rt.rec))
+  loaded (rt: Peer): void {
+    this.#saved.set(rt, rt.marks())
   }
 
   /** The record goes into the batch being written now. */
-  staged (rt: FriendRuntime): void {
-    this.#staged.push([rt, marksOf(rt.rec)])
+  staged (rt: Peer): void {
+    this.#staged.push([rt, rt.marks()])
   }
 
   committed (): void {
@@ -93,20 +87,11 @@ export class DiskGuard {
     this.#scheduleProbe()
   }
 
-  #rollBack (rt: FriendRuntime): void {
+  #rollBack (rt: Peer): void {
     const saved = this.#saved.get(rt)
-    if (saved !== undefined) {
-      Object.assign(rt.rec, saved)
-      rt.recvStored = Math.min(rt.recvStored, saved.recvUpTo)
-      rt.persistedSeq = Math.min(rt.persistedSeq, saved.lastSentSeq)
-      rt.outboxCache.dropAbove(saved.lastSentSeq)
-      rt.outboxRanges = rt.outboxRanges
-        .filter((r) => r.seq <= saved.lastSentSeq)
-        .map((r) => ({ seq: r.seq, count: Math.min(r.count, saved.lastSentSeq - r.seq + 1) }))
-      if (rt.sentUpTo > saved.lastSentSeq) rt.sentUpTo = saved.lastSentSeq
-    }
+    if (saved !== undefined) rt.rollBack(saved)
     // Everything else in the record (presence, acks) is newer than the disk and still true.
-    this.#m.save(rt)
+    rt.save()
     // The peer resends from what hello says is stored once a link is made again.
     rt.link?.destroy()
   }

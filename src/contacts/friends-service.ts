@@ -1,9 +1,9 @@
 import type { Messenger } from './messenger.js'
 import type { Link } from '../net/link.js'
-import { MAX_RENAMES, type FriendRecord, type RequestRecord } from '../wire/records.js'
+import type { FriendRecord, RequestRecord, Rename } from '../wire/records.js'
 import { noStream, STREAM_ID_BYTES, type FriendRequest } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
-import { newRuntime, friendInfo, requestInfo, type FriendRuntime } from './friend-runtime.js'
+import type { Peer } from './peer.js'
 import { resolveName, lookalikeReason, shownName, type NameEntry } from './names.js'
 import { step, type FriendshipState, type FriendshipInput, type Step } from './friendship.js'
 import { parseId } from '../crypto/id.js'
@@ -13,14 +13,14 @@ import { utf8Length } from '../wire/codec.js'
 import { MAX_NAME_BYTES, MAX_REQUEST_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { MAX_PENDING_REQUESTS } from './messenger.js'
-import type { FriendInfo } from '../wire/api.js'
+import type { FriendInfo, RequestInfo } from '../wire/api.js'
 
 /** The friendship state of a key, derived from what the daemon holds. */
 export function stateOf (m: Messenger, hex: string): FriendshipState {
   const block = m.blocks.get(hex)
   if (block !== undefined) return block.declinedOnly ? 'declined' : 'blocked'
   const rt = m.friends.get(hex)
-  if (rt !== undefined) return rt.rec.state
+  if (rt !== undefined) return rt.state
   return m.requests.has(hex) ? 'request-received' : 'none'
 }
 
@@ -55,11 +55,12 @@ async function addByKey (m: Messenger, publicKey: Buffer, message: string): Prom
     await acceptRequest(m, m.requests.get(hex)!)
     return { publicKey: hex, state: 'friends' }
   }
-  if (next.state === before) return { publicKey: hex, state: m.friends.get(hex)!.rec.state }
+  if (next.state === before) return { publicKey: hex, state: m.friends.get(hex)!.state }
   m.blocks.delete(hex)
-  const rt = newRuntime({ ...newFriendRecord(publicKey, '', m.now()), state: 'key-added' })
+  const rt = m.newPeer({ ...newFriendRecord(publicKey, '', m.now()), state: 'key-added' })
   m.friends.set(hex, rt)
-  await m.write([m.store.friendOp(rt.rec), m.store.delOp('blocked', publicKey)])
+  rt.save()
+  await m.write([m.store.delOp('blocked', publicKey)])
   m.dial(rt)
   return { publicKey: hex, state: 'key-added' }
 }
@@ -82,27 +83,23 @@ export async function addFriend (m: Messenger, idText: string, message: string):
     return { publicKey: hex, state: 'friends' }
   }
   m.blocks.delete(hex)
-  const existing = m.friends.get(hex)
-  const rec = existing?.rec ?? { ...newFriendRecord(publicKey, '', m.now()), state: 'request-sent' as const }
-  // A key added alone becomes a request once we have their ID: they will see it now.
-  rec.state = 'request-sent'
-  rec.requestNospam = nospam
-  rec.requestMessage = message
-  const rt = existing ?? newRuntime(rec)
+  const rt = m.friends.get(hex) ?? m.newPeer(newFriendRecord(publicKey, '', m.now()))
   m.friends.set(hex, rt)
-  await m.write([m.store.friendOp(rec), m.store.delOp('blocked', publicKey)])
+  // A key added alone becomes a request once we have their ID: they will see it now.
+  rt.askAgain(nospam, message)
+  await m.write([m.store.delOp('blocked', publicKey)])
   if (rt.link !== null) rt.link.destroy()
-  rt.dialAttempts = 0
   m.dial(rt)
   return { publicKey: hex, state: 'request-sent' }
 }
 
-async function acceptRequest (m: Messenger, req: RequestRecord): Promise<FriendRuntime> {
+async function acceptRequest (m: Messenger, req: RequestRecord): Promise<Peer> {
   const hex = toHex(req.publicKey)
-  const rt = newRuntime(newFriendRecord(req.publicKey, req.name, m.now()))
+  const rt = m.newPeer(newFriendRecord(req.publicKey, req.name, m.now()))
   m.friends.set(hex, rt)
   m.requests.delete(hex)
-  await m.write([m.store.friendOp(rt.rec), m.store.delOp('requests', req.publicKey)])
+  rt.save()
+  await m.write([m.store.delOp('requests', req.publicKey)])
   m.emitEvent({ type: 'friend-added', publicKey: hex, name: rt.rec.name })
   m.dial(rt)
   return rt
@@ -129,7 +126,7 @@ export async function accept (m: Messenger, query: string, force = false): Promi
   if (lookalike !== undefined && !force) {
     throw new PsstError('LOOKALIKE', `${req.name || hex.slice(0, 8)} (${hex.slice(0, 8)}) ${lookalike}; compare the keys, then accept with --force`)
   }
-  return friendInfo(await acceptRequest(m, req))
+  return (await acceptRequest(m, req)).info()
 }
 
 /** `alias <friend> [name]`: the name I chose for a friend, matched and shown before theirs. */
@@ -139,8 +136,8 @@ export async function setAlias (m: Messenger, query: string, alias: string | nul
   const next = alias === null ? '' : checkAlias(alias)
   const clash = next === '' ? undefined : m.visibleFriends().find((o) => o !== rt && (o.rec.alias ?? '').toLowerCase() === next.toLowerCase())
   if (clash !== undefined) throw new PsstError('ALIAS_TAKEN', `"${next}" is already your name for ${clash.rec.name || clash.hex.slice(0, 8)} (${clash.hex.slice(0, 8)})`)
-  rt.rec.alias = next
-  await m.write([m.store.friendOp(rt.rec)])
+  rt.setAlias(next)
+  await m.write([])
   return friendView(m, rt)
 }
 
@@ -153,20 +150,18 @@ function checkAlias (alias: string): string {
 }
 
 /** A friend as clients see it, with the look-alike warning when another friend looks the same. */
-export function friendView (m: Messenger, rt: FriendRuntime): FriendInfo {
-  const info = friendInfo(rt)
+export function friendView (m: Messenger, rt: Peer): FriendInfo {
+  const info = rt.info()
   const others = m.visibleFriends().filter((o) => o !== rt).map(nameEntry)
   const lookalike = lookalikeReason({ hex: rt.hex, name: shownName(nameEntry(rt)) }, others) ??
     lookalikeReason({ hex: rt.hex, name: rt.rec.name }, others)
   return lookalike === undefined ? info : { ...info, lookalike }
 }
 
-/** The peer chose another name: kept (bounded) so history can say "bob is now known as bobby". */
-export function noteRename (m: Messenger, rt: FriendRuntime, to: string): void {
-  const from = rt.rec.name
-  if (from === to || from === '' || rt.rec.state !== 'friends') return
-  rt.rec.renames = [...(rt.rec.renames ?? []), { at: m.now(), from, to }].slice(-MAX_RENAMES)
-  m.emitEvent({ type: 'rename', publicKey: rt.hex, from, to, alias: rt.rec.alias ?? '' })
+/** The peer chose another name (kept by the peer, Peer.applyPresence): history can say "bob is now known as bobby". */
+export function noteRename (m: Messenger, rt: Peer, rename: Rename | null): void {
+  if (rename === null) return
+  m.emitEvent({ type: 'rename', publicKey: rt.hex, from: rename.from, to: rename.to, alias: rt.rec.alias ?? '' })
 }
 
 export async function decline (m: Messenger, query: string): Promise<{ publicKey: string }> {
@@ -187,7 +182,7 @@ function findRequest (m: Messenger, query: string): RequestRecord {
   return resolveName(query, items, 'pending request').r
 }
 
-export function findFriend (m: Messenger, query: string, includePending = false): FriendRuntime {
+export function findFriend (m: Messenger, query: string, includePending = false): Peer {
   const items = m.visibleFriends()
     .filter((rt) => includePending || rt.rec.state === 'friends')
     .map((rt) => ({ ...nameEntry(rt), rt }))
@@ -195,39 +190,36 @@ export function findFriend (m: Messenger, query: string, includePending = false)
 }
 
 /** A friend as the naming rules see it. */
-export function nameEntry (rt: FriendRuntime): NameEntry {
+export function nameEntry (rt: Peer): NameEntry {
   return { hex: rt.hex, name: rt.rec.name, alias: rt.rec.alias ?? '' }
 }
 
 /** The other side accepted (or asked too): the pending entry becomes a friend. */
-export async function becomeFriends (m: Messenger, rt: FriendRuntime, name: string): Promise<void> {
+export async function becomeFriends (m: Messenger, rt: Peer, name: string): Promise<void> {
   if (!step(stateOf(m, rt.hex), { type: 'remote-accept' }).effects.includes('store-friend')) return
-  rt.rec.state = 'friends'
-  rt.rec.name = name
+  rt.becomeFriend(name)
   m.requests.delete(rt.hex)
-  await m.write([m.store.friendOp(rt.rec), m.store.delOp('requests', rt.rec.publicKey)])
+  await m.write([m.store.delOp('requests', rt.publicKey)])
   m.emitEvent({ type: 'friend-added', publicKey: rt.hex, name })
 }
 
 /** `remove`: a friend, or a request of mine still waiting. */
-export async function removeFriend (m: Messenger, rt: FriendRuntime): Promise<{ publicKey: string }> {
+export async function removeFriend (m: Messenger, rt: Peer): Promise<{ publicKey: string }> {
   transition(m, rt.hex, { type: 'remove' })
   return await forget(m, rt)
 }
 
 /** They declined my request: the pending entry goes (friendship.ts: remote-decline). */
-export async function onRemoteDecline (m: Messenger, rt: FriendRuntime): Promise<void> {
+export async function onRemoteDecline (m: Messenger, rt: Peer): Promise<void> {
   if (step(stateOf(m, rt.hex), { type: 'remote-decline' }).effects.includes('delete-friend')) await forget(m, rt)
 }
 
 /** Forgets a friend or pending request of mine: record, history, outbox, link. */
-async function forget (m: Messenger, rt: FriendRuntime): Promise<{ publicKey: string }> {
+async function forget (m: Messenger, rt: Peer): Promise<{ publicKey: string }> {
   m.friends.delete(rt.hex)
-  if (rt.dialTimer) clearTimeout(rt.dialTimer)
-  for (const w of rt.waiters) w.resolve(false)
-  rt.link?.destroy()
+  rt.forget()
   await m.writes.flushed()
-  await m.store.deleteFriendData(rt.rec.publicKey)
+  await m.store.deleteFriendData(rt.publicKey)
   m.emitEvent({ type: 'friend-removed', publicKey: rt.hex })
   return { publicKey: rt.hex }
 }
@@ -317,7 +309,11 @@ export function lookalikeOf (m: Messenger, hex: string, name: string): string | 
   return lookalikeReason({ hex, name }, m.visibleFriends().map(nameEntry))
 }
 
-export function requestView (m: Messenger, rec: RequestRecord): ReturnType<typeof requestInfo> {
+function requestInfo (r: RequestRecord): RequestInfo {
+  return { publicKey: toHex(r.publicKey), name: r.name, message: r.message, receivedAt: r.receivedAt }
+}
+
+export function requestView (m: Messenger, rec: RequestRecord): RequestInfo {
   const info = requestInfo(rec)
   const lookalike = lookalikeOf(m, info.publicKey, rec.name)
   return lookalike === undefined ? info : { ...info, lookalike }

@@ -10,7 +10,7 @@ import { REQUEST_FLOOD_ADVICE } from '../wire/api.js'
 import { WriteQueue } from '../storage/write-queue.js'
 import { PING_INTERVAL_MS, type Link } from '../net/link.js'
 import { Connections, type DialOptions } from '../net/connections.js'
-import { newRuntime, type FriendRuntime } from './friend-runtime.js'
+import { Peer, type PeerHost } from './peer.js'
 import { toHex } from '../crypto/identity.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
@@ -32,11 +32,12 @@ export interface MessengerDeps {
 }
 
 /**
- * The state every part of the core shares: identity, friends, requests, blocks, links,
- * counters, the write queue and the event stream. Behaviour lives in the modules that take
- * a Messenger (friends-service, delivery; dialling is src/net/connections.ts); this class keeps the plumbing.
+ * The registry of peers and the wiring around them: identity, friends (one Peer each), requests,
+ * blocks, counters, the write queue and the event stream. A peer's state is the Peer's own
+ * (peer.ts); behaviour lives in the modules that take a Messenger (friends-service, delivery;
+ * dialling is src/net/connections.ts).
  */
-export class Messenger extends EventEmitter {
+export class Messenger extends EventEmitter implements PeerHost {
   readonly store: ProfileStore
   profile: ProfileRecord
   dht: DhtNode | null
@@ -46,12 +47,12 @@ export class Messenger extends EventEmitter {
   readonly now: () => number
   readonly random: () => number
   readonly log: (line: string) => void
-  readonly friends = new Map<string, FriendRuntime>()
+  readonly friends = new Map<string, Peer>()
   readonly requests = new Map<string, RequestRecord>()
   readonly blocks = new Map<string, BlockRecord>()
   readonly counters: Record<string, number> = {}
   /** Dialling, the tie-break, strangers' slots and the firewall (src/net/connections.ts). */
-  readonly connections: Connections<FriendRuntime>
+  readonly connections: Connections<Peer>
   readonly writes: WriteQueue
   /** Rolls in-memory marks back to the disk when a write fails, and resumes when it can (disk-guard.ts). */
   readonly disk: DiskGuard
@@ -88,8 +89,8 @@ export class Messenger extends EventEmitter {
     this.connections = this.#connections()
   }
 
-  #connections (): Connections<FriendRuntime> {
-    return new Connections<FriendRuntime>({
+  #connections (): Connections<Peer> {
+    return new Connections<Peer>({
       localKey: () => this.profile.publicKey,
       now: () => this.now(),
       random: () => this.random(),
@@ -110,7 +111,7 @@ export class Messenger extends EventEmitter {
         onFrame: (l: Link, f: Frame) => this.frameHandler(l, f),
         onDrop: (_l: Link, reason: string) => this.count(reason)
       },
-      linked: (rt) => { rt.sentUpTo = rt.rec.ackedUpTo },
+      linked: (rt) => { rt.out.relinked() },
       unlinked: (rt) => this.#offline(rt),
       count: (counter) => this.count(counter),
       flood: (why) => this.noteRequestFlood(why)
@@ -118,7 +119,7 @@ export class Messenger extends EventEmitter {
   }
 
   /** The friends (and pending requests of mine) people see: every peer but the hidden ones. */
-  visibleFriends (): FriendRuntime[] {
+  visibleFriends (): Peer[] {
     return [...this.friends.values()].filter((rt) => !this.hiddenPeer(rt.hex))
   }
 
@@ -139,10 +140,10 @@ export class Messenger extends EventEmitter {
 
   async load (): Promise<void> {
     for (const rec of await this.store.loadFriends()) {
-      const rt = newRuntime(rec)
+      const rt = this.newPeer(rec)
       this.disk.loaded(rt)
       // Only a friend with messages in flight has outbox entries (a receipt deletes what it covers).
-      if (rec.ackedUpTo < rec.lastSentSeq) rt.outboxRanges = (await this.store.outboxRanges(rec.publicKey)).map((r) => ({ seq: r.seq, count: r.count }))
+      if (rt.out.unacknowledged) rt.out.loadRanges(await this.store.outboxRanges(rec.publicKey))
       this.friends.set(rt.hex, rt)
     }
     for (const rec of await this.store.loadRequests()) this.requests.set(toHex(rec.publicKey), rec)
@@ -185,16 +186,19 @@ export class Messenger extends EventEmitter {
     this.counters[name] = (this.counters[name] ?? 0) + n
   }
 
+  /** A peer of this messenger (not yet registered: the caller adds it to `friends`). */
+  newPeer (rec: FriendRecord): Peer { return new Peer(rec, this) }
+
   /**
-   * Saves a friend's record with the next batch (with `defer`: with the next batch that comes, or
-   * shortly). Every change to the record asks for this; it is encoded when the batch is made, so a
-   * burst encodes it once. A friend removed meanwhile is not written back.
+   * A peer asks for its record to be saved with the next batch (with `defer`: with the next batch
+   * that comes, or shortly). It is encoded when the batch is made, so a burst encodes it once. A
+   * peer removed meanwhile is not written back.
    */
-  save (rt: FriendRuntime, defer = false): void {
+  persist (rt: Peer, defer: boolean): void {
     this.writes.save(rt.hex, () => {
-      if (this.friends.get(rt.hex) !== rt) return null
+      if (this.friends.get(rt.hex) !== rt || !rt.current) return null
       this.disk.staged(rt)
-      return this.store.friendOp(rt.rec)
+      return this.store.friendOp(rt.toRecord())
     }, defer)
   }
 
@@ -211,7 +215,7 @@ export class Messenger extends EventEmitter {
     })
   }
 
-  hello (rt: FriendRuntime): Frame {
+  hello (rt: Peer): Frame {
     const p = this.profile
     return {
       type: 'hello',
@@ -219,11 +223,11 @@ export class Messenger extends EventEmitter {
       name: p.name,
       status: p.status,
       statusMessage: p.statusMessage,
-      recvUpTo: rt.recvStored,
+      recvUpTo: rt.in.stored,
       mailbox: p.mailbox,
-      stream: rt.rec.sendStream,
-      base: rt.rec.ackedUpTo,
-      recvStream: rt.rec.recvStream
+      stream: rt.out.id,
+      base: rt.out.ackedUpTo,
+      recvStream: rt.in.id
     }
   }
 
@@ -245,20 +249,16 @@ export class Messenger extends EventEmitter {
     this.emitEvent({ type: 'warning', message: REQUEST_FLOOD_ADVICE })
   }
 
-  #offline (rt: FriendRuntime): void {
-    rt.sentUpTo = rt.rec.ackedUpTo
-    if (rt.online) {
-      rt.online = false
-      rt.rec.lastSeen = this.now()
-      this.save(rt)
+  #offline (rt: Peer): void {
+    if (rt.wentOffline(this.now())) {
       this.emitEvent({ type: 'presence', publicKey: rt.hex, name: rt.rec.name, online: false, status: rt.rec.status, statusMessage: rt.rec.statusMessage })
     }
   }
 
   /** Dials a friend now if not connected; on failure retries with jittered backoff. */
-  dial (rt: FriendRuntime): void { this.connections.dial(rt) }
+  dial (rt: Peer): void { this.connections.dial(rt) }
 
-  scheduleDial (rt: FriendRuntime, soon: boolean): void { this.connections.scheduleDial(rt, soon) }
+  scheduleDial (rt: Peer, soon: boolean): void { this.connections.scheduleDial(rt, soon) }
 
   /** Refuses what must never get in; admits friends, keys we asked, and rate-limited strangers. */
   firewall (remotePublicKey: Buffer): boolean { return this.connections.firewall(remotePublicKey) }
@@ -293,13 +293,7 @@ export class Messenger extends EventEmitter {
     this.closing = true
     this.disk.close()
     if (this.#heartbeat) clearInterval(this.#heartbeat)
-    for (const rt of this.friends.values()) {
-      if (rt.dialTimer) clearTimeout(rt.dialTimer)
-      if (rt.typingTimer) clearTimeout(rt.typingTimer)
-      for (const w of rt.waiters) w.resolve(false)
-      rt.waiters = []
-      rt.link?.destroy()
-    }
+    for (const rt of this.friends.values()) rt.close()
     this.connections.close()
     await this.writes.flushed()
   }

@@ -14,6 +14,7 @@ import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
 import { installDevices } from '../devices/runtime.js'
+import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
@@ -96,6 +97,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     server?.close()
     await stopMailbox(m)
     await closeFiles(m)
+    await closeGroups(m)
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -106,6 +108,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     await m.load()
     await installDevices(m)
     installFiles(m, opts.home)
+    installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })

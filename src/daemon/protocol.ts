@@ -1,7 +1,7 @@
 import { personal } from '../wire/log-line.js'
 import type { Messenger } from '../contacts/messenger.js'
 import type { Link } from '../net/link.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { Frame, FriendRequest, Hello, PresenceUpdate } from '../wire/frames.js'
 import { onMessage, onReceipt, onHelloStreams, pump } from '../chat/delivery.js'
 import { relayOptionsFor, noteDialError } from '../mailbox/mailbox.js'
@@ -61,7 +61,7 @@ function onStrangerFrame (m: Messenger, link: Link, frame: Frame): void {
  * We asked them, or added their key: a hello or an accept means yes, a request means they asked
  * too. A decline only answers a request, so a key-added entry ignores it.
  */
-function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Frame): void {
+function onPendingFrame (m: Messenger, rt: Peer, link: Link, frame: Frame): void {
   switch (frame.type) {
     case 'hello':
       void becomeFriends(m, rt, frame.name).then(() => {
@@ -86,10 +86,9 @@ function onPendingFrame (m: Messenger, rt: FriendRuntime, link: Link, frame: Fra
   }
 }
 
-function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): void {
+function onHello (m: Messenger, rt: Peer, link: Link, hello: Hello): void {
   applyPresence(m, rt, hello)
-  // A copy: the decoded field is a view into the received chunk, which must not stay alive.
-  rt.rec.mailbox = hello.mailbox === null ? null : Buffer.from(hello.mailbox)
+  rt.setMailbox(hello.mailbox)
   if (link.ready) {
     // A repeated hello refreshes presence and mailbox, and may name a new stream of theirs
     // (they found their state rolled back) or acknowledge more.
@@ -98,42 +97,28 @@ function onHello (m: Messenger, rt: FriendRuntime, link: Link, hello: Hello): vo
     return onPresence(m, rt, hello)
   }
   link.ready = true
-  const cameOnline = !rt.online
-  rt.online = true
-  rt.dialAttempts = 0
-  rt.rec.lastSeen = m.now()
-  m.save(rt)
-  m.emitEvent(presenceEvent(rt))
-  if (cameOnline) m.log(`online: ${personal(rt.rec.name || rt.hex.slice(0, 12))}`)
   // Resumption (docs/design.md, Delivery): their mark acknowledges what they already have; resend the rest.
-  rt.sentUpTo = rt.rec.ackedUpTo
+  const cameOnline = rt.cameOnline(m.now())
+  m.emitEvent(presenceEvent(rt))
+  if (cameOnline) m.log(`online: ${personal(rt.label)}`)
   onHelloStreams(m, rt, link, hello)
   void pump(m, rt)
 }
 
-function onPresence (m: Messenger, rt: FriendRuntime, p: PresenceUpdate): void {
+function onPresence (m: Messenger, rt: Peer, p: PresenceUpdate): void {
   applyPresence(m, rt, p)
-  m.save(rt)
   m.emitEvent(presenceEvent(rt))
 }
 
-function applyPresence (m: Messenger, rt: FriendRuntime, p: { name: string, status: PresenceUpdate['status'], statusMessage: string }): void {
-  noteRename(m, rt, p.name)
-  rt.rec.name = p.name
-  rt.rec.status = p.status
-  rt.rec.statusMessage = p.statusMessage
+function applyPresence (m: Messenger, rt: Peer, p: { name: string, status: PresenceUpdate['status'], statusMessage: string }): void {
+  noteRename(m, rt, rt.applyPresence(p, m.now()))
 }
 
-function onTyping (m: Messenger, rt: FriendRuntime, typing: boolean): void {
-  if (rt.typingTimer) clearTimeout(rt.typingTimer)
-  rt.typingTimer = null
-  if (typing) {
-    rt.typingTimer = setTimeout(() => { rt.typingTimer = null; m.emitEvent({ type: 'typing', friend: rt.hex, typing: false }) }, TYPING_TTL_MS)
-    rt.typingTimer.unref()
-  }
+function onTyping (m: Messenger, rt: Peer, typing: boolean): void {
+  rt.typing(typing, TYPING_TTL_MS, () => m.emitEvent({ type: 'typing', friend: rt.hex, typing: false }))
   m.emitEvent({ type: 'typing', friend: rt.hex, typing })
 }
 
-export function presenceEvent (rt: FriendRuntime): { type: 'presence', publicKey: string, name: string, online: boolean, status: PresenceUpdate['status'], statusMessage: string } {
+export function presenceEvent (rt: Peer): { type: 'presence', publicKey: string, name: string, online: boolean, status: PresenceUpdate['status'], statusMessage: string } {
   return { type: 'presence', publicKey: rt.hex, name: rt.rec.name, online: rt.online, status: rt.rec.status, statusMessage: rt.rec.statusMessage }
 }

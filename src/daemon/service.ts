@@ -1,13 +1,12 @@
 import type { Messenger } from '../contacts/messenger.js'
-import type { Method, Params, Result, Presence } from './api.js'
+import type { Method, Params, Result, Presence, HistoryEntry, SendResult } from './api.js'
 import { idInfo, checkName } from './profile.js'
-import { friendInfo } from '../contacts/friend-runtime.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
 import { send, waitDelivered, history, type Txn } from '../chat/delivery.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
-import type { MessageKind, SendResult } from '../wire/api.js'
+import type { MessageKind } from '../wire/api.js'
+import type { Peer } from '../contacts/peer.js'
 import { presenceEvent } from './protocol.js'
 import { shownName } from '../contacts/names.js'
 import { toHex, fromHex } from '../crypto/identity.js'
@@ -16,6 +15,7 @@ import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { fileHandlers } from './files.js'
+import { groupHandlers, groupFallback, groupHistory } from './groups.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 import { deviceHandlers } from '../devices/handlers.js'
 import { devicesOf, shownProfile } from '../devices/runtime.js'
@@ -100,14 +100,20 @@ export const handlers: Handlers = {
     profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => (await sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
-  sendMany: (m, p) => {
+  send: async (m, p) => groupFallback(m, p.friend)?.send(p.friend, notBlank(str(p.text, 'message text')), p.action === true) ?? (await sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
+  sendMany: async (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
     p.texts.forEach((t) => notBlank(str(t, 'message text')))
+    const g = groupFallback(m, p.friend)
+    if (g !== null) {
+      const out: SendResult[] = []
+      for (const t of p.texts) out.push(await g.send(p.friend, t, p.action === true))
+      return out
+    }
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
-    return sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+    return await sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
   },
   reconnect: (m, p) => {
     const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
@@ -117,16 +123,20 @@ export const handlers: Handlers = {
   },
   waitDelivered: async (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    return { delivered: await waitDelivered(m, rt, Number(p.seq), Number(p.timeoutMs)) }
+    return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
   history: (m, p) => {
+    const g = groupFallback(m, p.friend)
+    if (g !== null) return groupHistory(g, { group: p.friend, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]
     const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
     const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
     return history(m, friendForHistory(m, str(p.friend, 'a friend')), limit, before)
   },
   markRead: async (m, p) => {
+    const g = groupFallback(m, p.friend)
+    if (g !== null) return g.markRead(p.friend)
     const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.rec.unread !== 0) { rt.rec.unread = 0; m.save(rt); await m.write([]) }
+    if (rt.markRead()) await m.write([])
     return { unread: 0 }
   },
   typing: (m, p) => {
@@ -167,11 +177,12 @@ export const handlers: Handlers = {
     return next
   },
   ...fileHandlers,
+  ...groupHandlers,
   ...deviceHandlers
 }
 
 /** Sends to a friend, then to their other devices and, as copies, to mine (src/devices). */
-async function sendToEveryDevice (m: Messenger, rt: FriendRuntime, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
+async function sendToEveryDevice (m: Messenger, rt: Peer, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
   const results = await send(m, rt, texts, kind, txn)
   await devicesOf(m)?.afterSend(rt, texts.filter((_, i) => results[i].duplicate !== true), kind, results.filter((r) => r.duplicate !== true).map((r) => r.id))
   return results

@@ -5,10 +5,9 @@
  * under the identity it speaks for. Lists travel on psst-devices/1 (channel.ts).
  */
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer as FriendRuntime } from '../contacts/peer.js'
 import type { PsstEvent, HistoryEntry, MessageKind } from '../wire/api.js'
 import type { MessageRecord } from '../wire/records.js'
-import { newRuntime } from '../contacts/friend-runtime.js'
 import { removeFriend } from '../contacts/friends-service.js'
 import { send, historyEntry } from '../chat/delivery.js'
 import { toHex, fromHex } from '../crypto/identity.js'
@@ -62,9 +61,9 @@ export class Devices {
     for (const [hex, peer] of want) {
       this.peers.set(hex, peer)
       if (this.m.friends.has(hex)) continue
-      const rt = newRuntime(seedFriend(fromHex(hex)!, peer.name, this.m.now()))
+      const rt = this.m.newPeer(seedFriend(fromHex(hex)!, peer.name, this.m.now()))
       this.m.friends.set(hex, rt)
-      this.m.save(rt)
+      rt.save()
       this.m.dial(rt)
     }
     for (const [hex] of [...this.peers]) {
@@ -209,9 +208,7 @@ export class Devices {
     if (this.#applied.has(idHex)) { this.m.count('device-copies-duplicate'); return }
     this.#applied.add(idHex)
     if (this.#applied.size > APPLIED_MEMORY) this.#applied.delete(this.#applied.values().next().value!)
-    const index = rt.rec.nextIndex++
-    if (!rec.outgoing) rt.rec.unread++
-    this.m.save(rt)
+    const index = rt.takeCopy(!rec.outgoing)
     this.m.writes.push([this.m.store.messageOp(rt.rec.publicKey, index, rec)], () => {
       const entry: HistoryEntry = historyEntry(rt, rec, index)
       this.m.emitEvent({ type: 'message', friend: rt.hex, ...entry })

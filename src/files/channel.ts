@@ -7,7 +7,7 @@
 import Protomux from 'protomux'
 import c from 'compact-encoding'
 import type { ChannelOpener } from '../net/link.js'
-import { FILE_PROTOCOL, FILE_PROTOCOL_VERSION, MAX_FILE_FRAME_BYTES, decodeFileFrame, encodeFileFrame, fileHandshake, type FileFrame } from '../wire/files.js'
+import { FILE_PROTOCOL, FILE_PROTOCOL_VERSION, MAX_FILE_FRAME_BYTES, decodeFileFrame, fileFrameWriter, fileHandshake, type FileFrame } from '../wire/files.js'
 
 /** Malformed frames tolerated before the peer is dropped (as on psst/1). */
 export const MAX_BAD_FILE_FRAMES = 8
@@ -70,7 +70,10 @@ export function openFileChannel (streamOrMux: Protomux.FramedStream | Protomux, 
     })
     if (ch === null) return
     channel = ch
-    msg = ch.addMessage({ encoding: c.raw, onmessage: onBytes })
+    // Sent frames are encoded straight into protomux's buffer; received ones arrive as raw bytes,
+    // decoded by decodeFileFrame, which never throws on a hostile peer's input.
+    const encoding = { preencode: fileFrameWriter.preencode, encode: fileFrameWriter.encode, decode: c.raw.decode } as unknown as Protomux.Encoding<any>
+    msg = ch.addMessage({ encoding, onmessage: onBytes })
     ch.open(FILE_PROTOCOL_VERSION)
   }
 
@@ -100,7 +103,7 @@ export function openFileChannel (streamOrMux: Protomux.FramedStream | Protomux, 
   create()
 
   return {
-    send: (frame) => channel === null || channel.closed || msg === null ? false : msg.send(encodeFileFrame(frame)),
+    send: (frame) => channel === null || channel.closed || msg === null ? false : msg.send(frame),
     drained: async () => await new Promise<void>((resolve) => {
       if (channel === null || channel.closed || mux.drained) return resolve()
       waiters.push(resolve)

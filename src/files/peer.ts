@@ -12,10 +12,15 @@ import { openFileChannelOn, type FileChannel, type FileChannelHost } from './cha
 import { FileChangedError, type FileSource } from './source.js'
 import { PartFileError, type PartFile } from './part-file.js'
 
-/** Blocks in flight or written-but-not-durable per transfer (4 MiB at the default block size). */
-export const WINDOW_BLOCKS = 64
+/**
+ * Blocks in flight or written-but-not-durable per transfer (8 MiB at the default block size): one
+ * fsync of a loaded disk (tens of ms) must not stall the link, so a window holds a few syncs' worth.
+ */
+export const WINDOW_BLOCKS = 128
 /** Written blocks synced together: fewer fsyncs, while the rest of the window keeps flowing. */
-export const SYNC_EVERY_BLOCKS = 16
+export const SYNC_EVERY_BLOCKS = 32
+/** Credit asked for in one request at least (unless nothing is in flight): fewer, larger requests. */
+const MIN_REQUEST_BLOCKS = 16
 /** Corrupt blocks accepted from a peer before it is dropped. */
 export const MAX_BAD_BLOCKS = 4
 /** Blocks a peer may have requested from us and not yet received, per file. */
@@ -231,6 +236,8 @@ export class Fetch {
   #hashesGot = 0
   #bad = 0
   #ended = false
+  #syncing = false
+  #sync: Promise<void> = Promise.resolve()
   /** Part-file operations in order: writes, syncs and the final check never overlap. */
   #ops: Promise<void> = Promise.resolve()
   #finishing = false
@@ -281,13 +288,29 @@ export class Fetch {
     this.#writing.add(index)
     this.#queue(async () => {
       try {
-        await this.part.writeBlock(index, data)
+        await this.part.writeBlock(index, data, true)
       } finally {
         this.#writing.delete(index)
       }
       this.#events.onProgress?.(this.part.heldBytes + this.part.unsyncedCount * this.part.manifest.blockSize)
-      if (this.part.unsyncedCount >= SYNC_EVERY_BLOCKS || this.#outstanding.size + this.#writing.size === 0) await this.part.sync()
+      this.#maybeSync()
       this.#pumpRequests()
+    })
+  }
+
+  /** Syncs beside the writes (never in their queue): a batch is due, or nothing else will come. */
+  #maybeSync (): void {
+    if (this.#syncing || this.#ended) return
+    const idle = this.#outstanding.size + this.#writing.size === 0
+    if (this.part.unsyncedCount < SYNC_EVERY_BLOCKS && !(idle && this.part.unsyncedCount > 0)) return
+    this.#syncing = true
+    this.#sync = this.part.sync().then(() => {
+      this.#syncing = false
+      this.#maybeSync()
+      this.#pumpRequests()
+    }, (err: Error) => {
+      this.#syncing = false
+      this.#end({ state: 'failed', reason: `cannot write ${this.part.partPath}: ${err.message}` })
     })
   }
 
@@ -319,7 +342,7 @@ export class Fetch {
     if (this.#ended || this.#finishing) return
     if (this.part.complete) return this.#finish()
     const credit = WINDOW_BLOCKS - this.#outstanding.size - this.#writing.size - this.part.unsyncedCount
-    if (credit <= 0) return
+    if (credit <= 0 || (credit < MIN_REQUEST_BLOCKS && this.#outstanding.size > 0)) return
     const wanted = this.part.missing(WINDOW_BLOCKS * 3).filter((i) => !this.#outstanding.has(i) && !this.#writing.has(i)).slice(0, credit)
     if (wanted.length === 0) return
     for (const i of wanted) this.#outstanding.add(i)
@@ -330,6 +353,7 @@ export class Fetch {
     this.#finishing = true
     this.#queue(async () => {
       try {
+        await this.#sync
         const path = await this.part.finish(this.#dest)
         this.#peer.send({ type: 'done', fileId: this.fileId })
         this.#end({ state: 'complete', path })
@@ -359,6 +383,7 @@ export class Fetch {
   /** Resolves once queued part-file work (writes, syncs) is done. */
   async settled (): Promise<void> {
     await this.#ops
+    await this.#sync
   }
 
   #end (end: FetchEnd): void {

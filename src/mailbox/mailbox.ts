@@ -16,7 +16,7 @@
  */
 import { personal } from '../wire/log-line.js'
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { OutboxRecord } from '../wire/records.js'
 import type { Answer, MailboxCode } from '../wire/mailbox.js'
 import { MailboxClient } from './client.js'
@@ -74,7 +74,7 @@ function state (m: Messenger): MailState {
   return st
 }
 
-function friendMail (m: Messenger, rt: FriendRuntime): FriendMail {
+function friendMail (m: Messenger, rt: Peer): FriendMail {
   const st = state(m)
   let fm = st.friends.get(rt.hex)
   if (fm === undefined) {
@@ -164,7 +164,7 @@ function pollDeposits (m: Messenger): void {
     if (rt.online || rt.rec.mailbox === null || rt.rec.state !== 'friends') continue
     const fm = friendMail(m, rt)
     if (fm.busy || now < fm.retryAt || now - fm.offlineSince < DEPOSIT_GRACE_MS) continue
-    if (Math.max(rt.rec.ackedUpTo, fm.relay === toHex(rt.rec.mailbox) && fm.stream === rt.rec.sendStream ? fm.depositedUpTo : 0) >= rt.persistedSeq) continue
+    if (Math.max(rt.out.ackedUpTo, fm.relay === toHex(rt.rec.mailbox) && fm.stream === rt.out.id ? fm.depositedUpTo : 0) >= rt.out.persistedSeq) continue
     depositToMailbox(m, rt).catch((err) => { m.log(`mailbox deposit failed: ${(err as Error).message}`) })
   }
 }
@@ -174,7 +174,7 @@ function pollDeposits (m: Messenger): void {
  * daemon run. Stops when the friend comes online, on a refusal, or when the relay is unreachable.
  * Resolves with how many were deposited.
  */
-export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promise<number> {
+export async function depositToMailbox (m: Messenger, rt: Peer): Promise<number> {
   const relay = rt.rec.mailbox
   if (relay === null || m.dht === null || rt.online || rt.rec.state !== 'friends') return 0
   const fm = friendMail(m, rt)
@@ -182,7 +182,7 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
   const relayHex = toHex(relay)
   if (fm.relay !== relayHex) { fm.relay = relayHex; fm.depositedUpTo = 0 }
   // A new stream of mine (restored profile) numbers the same outbox again: deposit it again.
-  if (fm.stream !== rt.rec.sendStream) { fm.stream = rt.rec.sendStream; fm.depositedUpTo = 0 }
+  if (fm.stream !== rt.out.id) { fm.stream = rt.out.id; fm.depositedUpTo = 0 }
   fm.busy = true
   let d: Depositor | null = null
   let count = 0
@@ -192,8 +192,8 @@ export async function depositToMailbox (m: Messenger, rt: FriendRuntime): Promis
     d = await depositor(m, relay, rt)
     if (d === null || !await d.client.opened()) { unreachable(m, fm); return 0 }
     for (;;) {
-      const after = Math.max(rt.rec.ackedUpTo, fm.depositedUpTo)
-      const recs = (await m.store.outbox(rt.rec.publicKey, after, DEPOSIT_WINDOW)).filter((r) => r.seq <= rt.persistedSeq)
+      const after = Math.max(rt.out.ackedUpTo, fm.depositedUpTo)
+      const recs = (await m.store.outbox(rt.publicKey, after, DEPOSIT_WINDOW)).filter((r) => r.seq <= rt.out.persistedSeq)
       if (recs.length === 0 || rt.online || m.closing) break
       const client = d.client
       const answers = await Promise.all(recs.map(async (r) => await client.deposit(rt.rec.publicKey, seal(m, rt, r))))
@@ -222,12 +222,12 @@ function unreachable (m: Messenger, fm: FriendMail): void {
   fm.retryAt = m.now() + backoff(fm.failures++, m.random(), 5000)
 }
 
-function seal (m: Messenger, rt: FriendRuntime, r: OutboxRecord): Buffer {
-  return sealEnvelope(m.keyPair, rt.rec.publicKey, rt.rec.sendStream, { id: r.id, seq: r.seq, sentAt: r.sentAt, kind: r.kind, body: r.body })
+function seal (m: Messenger, rt: Peer, r: OutboxRecord): Buffer {
+  return sealEnvelope(m.keyPair, rt.publicKey, rt.out.id, { id: r.id, seq: r.seq, sentAt: r.sentAt, kind: r.kind, body: r.body })
 }
 
 /** Advances "deposited up to" over the leading run of accepted deposits; returns its length. */
-function settle (m: Messenger, rt: FriendRuntime, fm: FriendMail, recs: OutboxRecord[], answers: Answer[]): number {
+function settle (m: Messenger, rt: Peer, fm: FriendMail, recs: OutboxRecord[], answers: Answer[]): number {
   let ok = 0
   for (; ok < answers.length && answers[ok].code === 'ok'; ok++) fm.depositedUpTo = recs[ok].seq
   m.count('mailbox-deposits', ok)
@@ -236,7 +236,7 @@ function settle (m: Messenger, rt: FriendRuntime, fm: FriendMail, recs: OutboxRe
   return ok
 }
 
-function refusedBy (m: Messenger, rt: FriendRuntime, fm: FriendMail, code: MailboxCode, value: number): void {
+function refusedBy (m: Messenger, rt: Peer, fm: FriendMail, code: MailboxCode, value: number): void {
   m.count(`mailbox-refused-${code}`)
   if (code === 'rate-limited') { fm.retryAt = m.now() + Math.max(100, value); return }
   fm.retryAt = m.now() + REFUSED_BACKOFF_MS
@@ -251,7 +251,7 @@ function refusedBy (m: Messenger, rt: FriendRuntime, fm: FriendMail, code: Mailb
  * friend registered for me (both of us derive it), from the relay's deposit node. Null when that
  * node cannot be made.
  */
-async function depositor (m: Messenger, relay: Buffer, rt: FriendRuntime): Promise<Depositor | null> {
+async function depositor (m: Messenger, relay: Buffer, rt: Peer): Promise<Depositor | null> {
   const st = state(m)
   const relayHex = toHex(relay)
   const key = relayHex + rt.hex
@@ -349,7 +349,7 @@ const forced = (): boolean => process.env.PSST_FORCE_RELAY === '1'
  * (hyperdht then relays and still upgrades to a direct path when one opens), or always with
  * PSST_FORCE_RELAY=1 (tests: holepunching off, so the connection stays relayed).
  */
-export function relayOptionsFor (m: Messenger, rt: FriendRuntime): { relayThrough: Buffer | null, forceRelay: boolean } {
+export function relayOptionsFor (m: Messenger, rt: Peer): { relayThrough: Buffer | null, forceRelay: boolean } {
   const relay = configuredRelay() ?? rt.rec.mailbox ?? m.profile.mailbox
   if (relay === null) return { relayThrough: null, forceRelay: false }
   if (forced()) return { relayThrough: relay, forceRelay: true }
@@ -357,7 +357,7 @@ export function relayOptionsFor (m: Messenger, rt: FriendRuntime): { relayThroug
 }
 
 /** Call with a dial's stream error: a holepunch failure makes the next dials to that friend relayed. */
-export function noteDialError (m: Messenger, rt: FriendRuntime, err: unknown): void {
+export function noteDialError (m: Messenger, rt: Peer, err: unknown): void {
   const code = (err as { code?: unknown } | null)?.code
   if (typeof code === 'string' && HOLEPUNCH_ERRORS.has(code)) {
     friendMail(m, rt).holepunchFailed = true

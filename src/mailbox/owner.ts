@@ -8,7 +8,7 @@
  * keys may deposit for me, and a removed friend's key is revoked.
  */
 import type { Messenger } from '../contacts/messenger.js'
-import type { FriendRuntime } from '../contacts/friend-runtime.js'
+import type { Peer } from '../contacts/peer.js'
 import type { ChatMessage } from '../wire/frames.js'
 import type { HeldItem } from '../wire/mailbox.js'
 import { MailboxClient } from './client.js'
@@ -30,7 +30,7 @@ export interface FetchSummary { stored: number, duplicates: number, junk: number
  * Stores one message that came by mailbox through the same path as direct delivery. No receipt
  * here: the sender learns it from my next receipt or hello. Resolves once a stored one is on disk.
  */
-export async function acceptFromMailbox (m: Messenger, rt: FriendRuntime, msg: ChatMessage): Promise<IncomingVerdict> {
+export async function acceptFromMailbox (m: Messenger, rt: Peer, msg: ChatMessage): Promise<IncomingVerdict> {
   let resolve = (): void => {}
   let reject = (_err: Error): void => {}
   const stored = new Promise<void>((res, rej) => { resolve = res; reject = rej })
@@ -66,7 +66,7 @@ export async function fetchAll (m: Messenger, client: MailboxClient): Promise<Fe
 
 async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[], sum: FetchSummary): Promise<void> {
   const done: number[] = []
-  const byFriend = new Map<FriendRuntime, Array<{ id: number, msg: ChatMessage }>>()
+  const byFriend = new Map<Peer, Array<{ id: number, msg: ChatMessage }>>()
   for (const item of items) {
     const opened = openEnvelope(m.keyPair, item.envelope)
     const rt = opened === null ? undefined : m.friends.get(toHex(opened.from))
@@ -77,7 +77,7 @@ async function applyPage (m: Messenger, client: MailboxClient, items: HeldItem[]
       done.push(item.id)
       continue
     }
-    if (!sameStream(opened.stream, rt.rec.recvStream)) {
+    if (!sameStream(opened.stream, rt.in.id)) {
       // Kept from another friendship of ours (or a stream of theirs I have not heard of yet): their
       // outbox still holds whatever is current, so dropping it loses nothing (docs/design.md, Delivery).
       m.count('mailbox-other-stream')

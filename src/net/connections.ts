@@ -24,7 +24,7 @@ const RACE_WINDOW_MS = 3000
 /** How a peer is dialled: the mailbox module adds the blind-relay fallback. */
 export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean }
 
-/** The dial state a known peer carries (the contacts' FriendRuntime holds these fields). */
+/** The dial state a known peer carries (a contacts Peer holds these fields). */
 export interface Dialable {
   readonly hex: string
   link: Link | null

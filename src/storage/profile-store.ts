@@ -565,6 +565,28 @@ export class ProfileStore {
     return out.reverse()
   }
 
+  // --- groups (src/groups): under the group id, a record and its entries
+
+  /**
+   * The key is the group id (a hash that names nobody) and a suffix the groups module chooses
+   * (docs/groups.md, Storage); not an index() of it, so a passphrase change copies it as it is.
+   */
+  groupOp (groupId: Buffer, suffix: Buffer, value: Buffer): Op {
+    return this.#put('groups', Buffer.concat([groupId, suffix]), value)
+  }
+
+  /** Every stored group value, opened, with its group id and suffix. */
+  async loadGroupValues (): Promise<Array<{ group: string, suffix: Buffer, value: Buffer }>> {
+    await this.#caughtUp()
+    const out: Array<{ group: string, suffix: Buffer, value: Buffer }> = []
+    for await (const [k, v] of this.#db.entries('groups')) {
+      const value = this.#vault.open('groups', k, v)
+      if (value === null || k.byteLength < 33) { this.corrupt++; continue }
+      out.push({ group: k.subarray(0, 32).toString('hex'), suffix: k.subarray(32), value })
+    }
+    return out
+  }
+
   #put (sub: Sub, key: Buffer, value: Buffer): Op {
     return { type: 'put', sub, key, value: this.#vault.seal(sub, key, value) }
   }

@@ -1,14 +1,14 @@
 import type { OutboxRecord } from '../wire/records.js'
 
 /**
- * Unacknowledged messages of mine kept in memory for sending without a DB read: a run of
+ * Unacknowledged entries of a stream of mine (chat: messages) kept in memory for sending without a DB read: a run of
  * consecutive seqs, appended by `send` and dropped from the front by receipts (which are
  * cumulative). A message that does not extend the run (the cache was full) is simply not
  * cached; the run restarts once it has drained, and the pump reads the gap from the outbox.
  */
-export class OutboxCache {
+export class OutboxCache<E extends { seq: number } = OutboxRecord> {
   readonly #limit: number
-  #items: Array<OutboxRecord | undefined> = []
+  #items: Array<E | undefined> = []
   #head = 0
 
   constructor (limit: number) {
@@ -18,7 +18,7 @@ export class OutboxCache {
   get size (): number { return this.#items.length - this.#head }
 
   /** Caches `rec` if it extends the run and there is room; false otherwise. */
-  add (rec: OutboxRecord): boolean {
+  add (rec: E): boolean {
     const n = this.size
     if (n >= this.#limit) return false
     if (n > 0 && this.#items[this.#items.length - 1]!.seq + 1 !== rec.seq) return false
@@ -27,7 +27,7 @@ export class OutboxCache {
     return true
   }
 
-  get (seq: number): OutboxRecord | undefined {
+  get (seq: number): E | undefined {
     const n = this.size
     if (n === 0) return undefined
     const i = seq - this.#items[this.#head]!.seq
@@ -40,7 +40,7 @@ export class OutboxCache {
   }
 
   /** Drops every cached message with seq ≤ upTo, calling `each` on them in seq order. */
-  dropUpTo (upTo: number, each?: (rec: OutboxRecord) => void): void {
+  dropUpTo (upTo: number, each?: (rec: E) => void): void {
     while (this.#head < this.#items.length && this.#items[this.#head]!.seq <= upTo) {
       const rec = this.#items[this.#head]!
       this.#items[this.#head++] = undefined

@@ -197,7 +197,85 @@ export interface Methods {
   /** `fileId` may be a unique prefix (at least 4 hex characters); or `friend` alone: their only pending offer. */
   fileAccept: { params: { fileId?: string, friend?: string, to?: string }, result: FileInfo }
   fileCancel: { params: { fileId: string }, result: FileInfo }
+  groupCreate: { params: { name: string }, result: { groupId: string, name: string } }
+  groupInvite: { params: { group: string, friend: string }, result: { groupId: string, publicKey: string } }
+  groupInvites: { params: Record<string, never>, result: GroupInviteInfo[] }
+  /** `group`: a name or id prefix as `groupInvites` lists it. */
+  groupJoin: { params: { group: string }, result: { groupId: string, name: string } }
+  groupDecline: { params: { group: string }, result: { groupId: string } }
+  groupLeave: { params: { group: string }, result: { groupId: string } }
+  groupRemove: { params: { group: string, member: string }, result: { groupId: string, publicKey: string } }
+  groupRole: { params: { group: string, member: string, role: GroupRole }, result: { groupId: string, publicKey: string, role: GroupRole } }
+  groupTopic: { params: { group: string, text: string }, result: { groupId: string, topic: string } }
+  groupMembers: { params: { group: string }, result: GroupMemberInfo[] }
+  groupList: { params: Record<string, never>, result: GroupInfo[] }
+  groupSend: { params: { group: string, text: string, action?: boolean }, result: SendResult }
+  groupHistory: { params: { group: string, limit?: number, before?: number }, result: GroupHistoryEntry[] }
+  groupMarkRead: { params: { group: string }, result: { unread: 0 } }
+  /** Tests only (PSST_TEST_HOOKS=1): sends a forged entry to my group peers. */
+  groupForge: { params: { group: string, forgery: GroupForgery }, result: { sent: number } }
 }
+
+export type GroupRole = 'founder' | 'moderator' | 'member'
+export type GroupState = 'invited' | 'joining' | 'joined' | 'left' | 'removed' | 'declined'
+
+/** `psst group list --json` (docs/groups.md). */
+export interface GroupInfo {
+  groupId: string
+  name: string
+  /** Members invited or joined. */
+  members: number
+  unread: number
+  topic: string
+  /** Where I stand: joining until my copy has caught up with the entry that added me. */
+  state: GroupState
+  role: GroupRole | null
+}
+
+export interface GroupInviteInfo { groupId: string, name: string, from: string, fromName: string }
+
+export interface GroupMemberInfo {
+  publicKey: string
+  name: string
+  role: GroupRole
+  online: boolean
+  /** invited: added, not joined yet. */
+  status: 'invited' | 'joined'
+}
+
+/** A membership line (join, leave, topic…) as data. */
+export interface GroupChange {
+  op: 'create' | 'add' | 'join' | 'leave' | 'remove' | 'role' | 'topic' | 'rekey'
+  member?: string
+  memberName?: string
+  role?: GroupRole
+  text?: string
+}
+
+export interface GroupHistoryEntry {
+  /** The entry's hash (64 hex). */
+  id: string
+  groupId: string
+  /** The author's own sequence number. */
+  seq: number
+  /** The author's public key. */
+  author: string
+  authorName: string
+  /** "me" or the author's public key (as a friend's history says it). */
+  from: string
+  /** The text; for an `event`, the line to show ("alice joined"). */
+  text: string
+  kind: 'text' | 'action' | 'event'
+  change?: GroupChange
+  sentAt: number
+  state: 'delivered'
+  /** Position in the group's display order: pass as `before` to page backwards. */
+  index: number
+  /** Set on a live event for an entry that slots in before lines already shown. */
+  late?: boolean
+}
+
+export type GroupForgery = 'bad-signature' | 'non-member' | 'wrong-epoch'
 
 export type FileState = 'offered' | 'accepted' | 'active' | 'paused' | 'complete' | 'failed' | 'cancelled'
 
@@ -243,11 +321,15 @@ export type PsstEvent =
   | { type: 'file-progress' } & FileInfo
   | { type: 'file-complete' } & FileInfo
   | { type: 'file-failed' } & FileInfo
+  | { type: 'group-message', groupName: string } & GroupHistoryEntry
+  | { type: 'group-invite' } & GroupInviteInfo
+  /** A group's roster, topic or my standing in it changed. */
+  | { type: 'group-changed' } & GroupInfo
 
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed', 'group-message', 'group-invite', 'group-changed'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

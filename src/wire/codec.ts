@@ -211,9 +211,23 @@ export function retired<T> (codec: Codec<T>, value: T): Codec<undefined> {
 export function frameTable<F extends { type: string }> (entries: Array<[F['type'], Codec<any>]>, maxBytes: number): {
   encode: (frame: F) => Buffer
   decode: (bytes: Uint8Array) => F | { type: 'unknown', code: number } | null
+  /** Encodes a frame straight into a caller's buffer (a protomux message): one copy of a large body less. */
+  writer: Codec<F>
 } {
   const codeOf = new Map<string, number>(entries.map(([t], i) => [t, i + 1]))
   return {
+    writer: {
+      preencode (state, frame) {
+        state.end++
+        entries[codeOf.get(frame.type)! - 1][1].preencode(state, frame)
+      },
+      encode (state, frame) {
+        const code = codeOf.get(frame.type)!
+        state.buffer![state.start++] = code
+        entries[code - 1][1].encode(state, frame)
+      },
+      decode () { throw new Error('frameTable.writer only encodes; decode the bytes with decode()') }
+    },
     encode (frame) {
       // A struct codec reads only its own fields, so the frame goes in as it is (no copy without `type`).
       const code = codeOf.get(frame.type)!

@@ -108,6 +108,8 @@ const table = frameTable<FileFrame>([
 
 export const encodeFileFrame = table.encode
 export const decodeFileFrame = table.decode
+/** Encodes a frame in place into the channel's own buffer (a 64 KiB block is copied once, not twice). */
+export const fileFrameWriter = table.writer
 
 /** The channel handshake: the protocol version, so a later version can refuse or adapt. */
 export const fileHandshake: Codec<number> = c.uint as Codec<number>

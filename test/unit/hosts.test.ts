@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { DEMO_HOSTS } from '../../src/apps/demo/demo.js'
 
 /**
  * Every integration file runs its hyperdht network on its own 127.0.0.N (docs/design.md, Network basics: networks on
  * one address cross-talk when vitest runs files in parallel). This finds each file's numbers and
- * fails on a number used by two files, or one in the demo's 200..249 range (250..254 are kept
- * for files added while other work is in flight, handed out by the lead).
+ * fails on a number used by two files, or one in the demo's range (src/apps/demo/demo.ts).
  */
 const DIR = resolve(import.meta.dirname, '..', 'integration')
 const PATTERNS = [/TestNet\.start\((\d+)\)/g, /testHost\((\d+)\)/g, /HOST_NUMBER = (\d+)/g]
@@ -21,7 +21,7 @@ describe('test network addresses', () => {
       for (const re of PATTERNS) for (const m of text.matchAll(re)) numbers.add(Number(m[1]))
       for (const n of numbers) {
         expect(owner.get(n), `127.0.0.${n} is used by ${owner.get(n)} and ${file}`).toBeUndefined()
-        expect(n < 200 || n >= 250, `127.0.0.${n} is in the demo's range 200..249`).toBe(true)
+        expect(n < DEMO_HOSTS[0] || n > DEMO_HOSTS[1], `127.0.0.${n} (${file}) is in the demo's range`).toBe(true)
         owner.set(n, file)
       }
     }

@@ -23,8 +23,9 @@ const ALLOWED: Record<string, string[]> = {
   mailbox: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
   files: [...BASE, 'storage', 'net'],
   devices: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
+  groups: [...BASE, 'storage', 'net'],
   relay: [...BASE, 'storage', 'net', 'mailbox', 'rpc'],
-  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'files', 'devices', 'apps/demo'],
+  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'relay', 'files', 'groups', 'devices', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
   'apps/text': [],
   'apps/tui': ['daemon', 'crypto', 'apps/text'],
@@ -55,7 +56,7 @@ const PACKAGE_HOME: Record<string, string[]> = {
   hyperdht: ['net'],
   level: ['storage'],
   blessed: ['apps/tui'],
-  protomux: ['net', 'mailbox', 'relay', 'files', 'devices'],
+  protomux: ['net', 'mailbox', 'relay', 'files', 'groups', 'devices'],
   'blind-relay': ['relay', 'net'],
   commander: ['apps/cli']
 }

@@ -2,7 +2,7 @@
  * Human output of the CLI as pure functions (data in, lines out), so it can be tested without a daemon.
  * Stable when not a terminal: colour comes only from the `Colours` passed in.
  */
-import type { BlockedInfo, DaemonStatus, DeliveryState, FriendInfo, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
+import type { BlockedInfo, DaemonStatus, DeliveryState, FriendInfo, GroupHistoryEntry, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
 import { table, type Colours } from './text.js'
 import { padEnd, stringWidth, truncate } from '../text/width.js'
 import { sanitizeLine } from '../text/sanitize.js'
@@ -122,6 +122,20 @@ export function historyLines (entries: HistoryEntry[], friendName: string, c: Co
   })
 }
 
+/** One group line as irssi shows it: `<alice> hi`, `* alice waves`, `-!- bob joined`. */
+export function groupText (e: GroupHistoryEntry): string {
+  const who = sanitizeLine(e.authorName)
+  if (e.kind === 'event') return `-!- ${sanitizeLine(e.text)}`
+  return e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : `<${who}> ${sanitizeLine(e.text)}`
+}
+
+export function groupHistoryLines (entries: GroupHistoryEntry[], c: Colours): string[] {
+  return entries.map((e) => {
+    const line = groupText(e)
+    return `${c.dim(dateTime(e.sentAt))}  ${e.kind === 'event' ? c.dim(line) : e.from === 'me' ? c.bold(line) : line}`
+  })
+}
+
 /** History lines with the friend's renames placed by time, each as "-- bob is now known as bobby". */
 export function historyWithRenames (entries: HistoryEntry[], renames: Array<{ at: number, from: string, to: string, alias?: string }>, friendName: string, c: Colours): string[] {
   const lines = historyLines(entries, friendName, c)
@@ -171,6 +185,9 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
     case 'warning': return `warning: ${sanitizeLine(e.message)}`
     case 'profile': return `you are ${e.status}${e.statusMessage === '' ? '' : ` — ${sanitizeLine(e.statusMessage)}`} as ${sanitizeLine(e.name)}`
     case 'storage': return e.state === 'ok' ? 'storage: writable again' : `storage: ${sanitizeLine(e.message)}`
+    case 'group-message': return `[${sanitizeLine(e.groupName)}] ${groupText(e)}${e.late === true ? ' (late)' : ''}`
+    case 'group-invite': return `${e.fromName === '' ? shortKey(e.from) : sanitizeLine(e.fromName)} invites you to ${sanitizeLine(e.name)} — psst group join ${e.groupId.slice(0, 8)}`
+    case 'group-changed': return `[${sanitizeLine(e.name)}] ${e.members} member${e.members === 1 ? '' : 's'}, you: ${e.state}${e.topic === '' ? '' : ` — topic: ${sanitizeLine(e.topic)}`}`
     default: return `event: ${sanitizeLine(JSON.stringify(e))}`
   }
 }

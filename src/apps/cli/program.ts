@@ -11,6 +11,7 @@ import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
 import { registerFiles } from './commands/files.js'
 import { registerDevices } from './commands/devices.js'
+import { registerGroups } from './commands/groups.js'
 import { registerMessages } from './commands/messages.js'
 import { registerProfile } from './commands/profile.js'
 import { registerShell } from './commands/shell.js'
@@ -49,6 +50,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerMessages(program)
   registerFiles(program)
   registerDevices(program)
+  registerGroups(program)
   registerDaemon(program)
   registerConfig(program)
   registerExtras(program)

@@ -7,8 +7,8 @@ import { initProfile } from '../../daemon/profile.js'
 import { startDaemon, type Client, type PsstEvent, type IdInfo } from '../../daemon/embed.js'
 import { connect } from '../../daemon/control-client.js'
 
-/** The demo network lives on 127.0.0.N with N in this range, away from the tests' 2..99. */
-const DEMO_HOSTS = [200, 249] as const
+/** The demo network lives on 127.0.0.N with N in this range, away from the tests' (below 160, and 200..254). */
+export const DEMO_HOSTS = [160, 199] as const
 const BOOTSTRAP_PORT = 49736
 
 export interface Demo {

@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import type { Client } from '../../../daemon/index.js'
-import { EVENT_TYPES, resolveName, shownName, type EventType, type FriendInfo, type HistoryEntry, type PsstEvent, type SendResult } from '../../../daemon/api.js'
+import { EVENT_TYPES, resolveName, shownName, type EventType, type FriendInfo, type GroupHistoryEntry, type HistoryEntry, type PsstEvent, type SendResult } from '../../../daemon/api.js'
 import { noColours } from '../text.js'
 import { PsstError } from '../../../errors.js'
 import { joinWords, parseCount, parseFriendRef, parseSeconds } from '../args.js'
 import type { Ctx } from '../context.js'
-import { eventLine, historyWithRenames, shortKey } from '../format.js'
+import { eventLine, groupHistoryLines, historyWithRenames, shortKey } from '../format.js'
 import { batches, readLines } from '../lines.js'
 import { jsonLine } from '../text.js'
 import { sanitizeLine } from '../../text/sanitize.js'
@@ -138,6 +138,10 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
   const limit = typeof opts.limit === 'string' ? parseCount(opts.limit, '--limit') : undefined
   const client = await ctx.client('offline', { announce: true })
   const entries = await client.call('history', { friend, limit })
+  if (isGroupHistory(entries)) {
+    ctx.out.result(entries, () => entries.length === 0 ? [`nothing in ${friend} yet`] : groupHistoryLines(entries, ctx.out.colours))
+    return
+  }
   if (ctx.out.json) {
     ctx.out.result(entries, () => [])
     return
@@ -152,6 +156,11 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
   const complete = limit === undefined ? entries.length < 50 : entries.length < limit
   const renames = (f?.renames ?? []).filter((r) => complete || r.at >= entries[0].sentAt).map((r) => ({ ...r, alias: f?.alias }))
   ctx.out.lines(historyWithRenames(entries, renames, name, ctx.out.colours))
+}
+
+/** A group's history (asked by group name where a friend's would be): its entries carry an author. */
+function isGroupHistory (entries: HistoryEntry[]): entries is Array<HistoryEntry & GroupHistoryEntry> {
+  return entries.length > 0 && typeof (entries[0] as Partial<GroupHistoryEntry>).author === 'string'
 }
 
 /** The name a history shows: my alias or their name, by the rule of findShown; else the reference. */
