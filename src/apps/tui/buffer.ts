@@ -19,6 +19,8 @@ export interface MsgEntry {
   action: boolean
   sentAt: number
   state: DeliveryState
+  /** Mine, sent from another of my devices (docs/devices.md). */
+  elsewhere?: boolean
 }
 
 export interface SysEntry {
@@ -32,7 +34,7 @@ export interface SysEntry {
 
 export type Entry = MsgEntry | SysEntry
 
-export type IncomingMessage = Pick<HistoryEntry, 'id' | 'from' | 'text' | 'sentAt' | 'state'> & {
+export type IncomingMessage = Pick<HistoryEntry, 'id' | 'from' | 'text' | 'sentAt' | 'state' | 'elsewhere'> & {
   index?: number | null
   seq?: number | null
   kind?: HistoryEntry['kind']
@@ -100,7 +102,8 @@ export class MessageBuffer {
       text: m.kind === 'file' ? '[file offer — /accept saves it]' : m.text,
       action: m.kind === 'action',
       sentAt: m.sentAt,
-      state
+      state,
+      ...(m.elsewhere === true ? { elsewhere: true } : {})
     }
     this.#byId.set(m.id, entry)
     this.#insert(entry)
