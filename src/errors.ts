@@ -48,6 +48,7 @@ export function exitCodeFor (code: PsstErrorCode): number {
     case 'BAD_ID_LENGTH':
     case 'BAD_ID_HEX':
     case 'BAD_ID_CHECKSUM':
+    case 'BAD_LINK_CODE':
     case 'OWN_ID':
     case 'AMBIGUOUS':
     case 'TOO_LONG':

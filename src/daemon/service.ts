@@ -18,6 +18,7 @@ import { fileHandlers } from './files.js'
 import { groupHandlers, groupFallback, groupHistory } from './groups.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 import { deviceHandlers } from '../devices/handlers.js'
+import { needIdentity } from '../devices/link-grant.js'
 import { devicesOf, shownProfile } from '../devices/runtime.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
@@ -67,7 +68,12 @@ function profileChanged (m: Messenger): void {
 export const handlers: Handlers = {
   id: (m) => idInfo(shownProfile(m, m.profile)),
   nospam: async (m, p) => {
-    if (p?.new === true) await rotateNospam(m)
+    if (p?.new === true) {
+      // The ID is the identity's: a linked device changing only its own copy would print an ID nobody can use.
+      const d = devicesOf(m)
+      if (d !== undefined) needIdentity(d, 'change the nospam of your ID')
+      await rotateNospam(m)
+    }
     return idInfo(shownProfile(m, m.profile))
   },
   status: (m) => m.status(),

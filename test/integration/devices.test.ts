@@ -72,6 +72,20 @@ describe('one identity on several devices', () => {
     expect((await cb.call('friends', {})).map((f) => f.publicKey)).toEqual([alice.publicKey])
   }, 60_000)
 
+  it('only the first device can change what the identity key signs; a malformed code is a usage error', async () => {
+    for (const args of [['device', 'revoke', 'laptop'], ['device', 'rename', 'x'], ['nospam', '--new']]) {
+      const r = await alice2.cli([...args, '--json'])
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(JSON.parse(r.stderr).error.code).toBe('NOT_IDENTITY')
+    }
+    const human = await alice2.cli(['device', 'list'])
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(/^\* \w{8}.*laptop\s+this device$/m)
+    const bad = await alice.cli(['device', 'add', 'not-a-code'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/link code is 32 hex digits/)
+  }, 60_000)
+
   it('bob sends 20: both alice devices hold all 20, exactly once', async () => {
     const texts = range(1, 20).map((n) => `m${n}`)
     await cb.call('sendMany', { friend: alice.publicKey, texts })
