@@ -14,8 +14,9 @@ import { BenchProfile } from './lib/profile.js'
 import { measureRaw, type RawResults } from './lib/raw.js'
 import { startPair, friendRequests, latency, throughput, coreLatency, coreThroughput, reconnects, type Pair, type ConnectSample, type LatencyResults } from './lib/pair.js'
 import { fileTransfer, type FileResults } from './lib/files.js'
-import { seed, idleRss, historyTimes, type HistoryTimes, type IdleRss } from './lib/seeded.js'
+import { seed, idleRss, historyTimes, dhtRequestRate, type HistoryTimes, type IdleRss, type DhtRate } from './lib/seeded.js'
 import { measureRelay, relayMetrics } from './lib/relay.js'
+import { groupPhases, type GroupResults } from './lib/groups.js'
 import { plan as makePlan, BODY_BYTES, BURST, CHUNK, RSS_FRIENDS, RSS_MESSAGES, HISTORY_MESSAGES, type Plan } from './lib/plan.js'
 import { NONE, percentile, pooled, summarize, type Figure } from './lib/stats.js'
 import { table, writeJson, writeSvg, misses, fmt, type Metric } from './lib/report.js'
@@ -24,7 +25,7 @@ import { summarize as summarizeProfile, render as renderProfile } from './cpupro
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const profiling = args.includes('--profile')
-/** `--only pair,raw`: just those phases (startup, raw, pair, files, seeded, relay); results.json is left alone. `files` is the pair's file phase alone. */
+/** `--only pair,raw`: just those phases (startup, raw, pair, files, seeded, groups, relay); results.json is left alone. `files` is the pair's file phase alone. */
 const onlyAt = args.indexOf('--only')
 const only = onlyAt < 0 ? null : new Set((args[onlyAt + 1] ?? '').split(','))
 const runs = (name: string): boolean => only === null || only.has(name)
@@ -122,7 +123,7 @@ async function pairPhases (p: Plan, net: LoopbackNetwork): Promise<PairResults> 
   return out
 }
 
-async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: IdleRss | null, bare: Memory | null, h50: HistoryTimes | null, h200: HistoryTimes | null }> {
+async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: IdleRss | null, dht: DhtRate | null, bare: Memory | null, h50: HistoryTimes | null, h200: HistoryTimes | null }> {
   const r = new BenchProfile('crowded', bootstrap)
   const h = new BenchProfile('longchat', bootstrap)
   h.execArgv = profArgs('history')
@@ -132,10 +133,12 @@ async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: IdleRss
     seed(h.home, [HISTORY_MESSAGES])
   ])
   let rss: IdleRss | null = null
+  let dht: DhtRate | null = null
   const bare = await bareNodeMemory()
   try {
-    await r.start()
+    const { spawnedAt } = await r.start()
     rss = await phase(`idle RSS (${RSS_FRIENDS} friends, ${RSS_MESSAGES} messages)`, () => idleRss(r, p.rss.earlyMs, p.rss.settleMs, p.rss.samples))
+    dht = await phase(`DHT requests/s with ${RSS_FRIENDS} friends (${p.dhtWindowMs / 1000} s)`, () => dhtRequestRate(r, spawnedAt, p.dhtFromMs, p.dhtWindowMs))
   } finally { await r.stop() }
   let h50: HistoryTimes | null = null
   let h200: HistoryTimes | null = null
@@ -144,7 +147,7 @@ async function seededPhases (p: Plan, bootstrap: string): Promise<{ rss: IdleRss
     h50 = await phase(`history limit 50 of ${HISTORY_MESSAGES}`, () => historyTimes(h, hKeys[0], 50, p.history.warmup, p.history.runs))
     h200 = await phase(`history limit 200 of ${HISTORY_MESSAGES}`, () => historyTimes(h, hKeys[0], 200, p.history.warmup, p.history.runs))
   } finally { await h.stop() }
-  return { rss, bare, h50, h200 }
+  return { rss, dht, bare, h50, h200 }
 }
 
 function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: RawResults | null, bare: RawResults | null, pr: PairResults | null, sd: Awaited<ReturnType<typeof seededPhases>> | null): Metric[] {
@@ -169,17 +172,30 @@ function metrics (p: Plan, s: { psst: number[], node: number[] } | null, level: 
     { name: 'client_throughput_msgs_per_s', unit: 'msgs/s', psst: pr?.throughput == null ? NONE : summarize(pr.throughput), baseline: level && summarize(level.throughput), bare: bare && summarize(bare.throughput), target: null,
       note: `the same burst from a client over alice's control socket (\`sendMany\` as JSON, a third process on the 2 cores).` },
     { name: 'file_mb_per_s', unit: 'MB/s', psst: pr?.files == null ? NONE : summarize([pr.files.psstMBps]), baseline: pr?.files == null ? null : summarize([pr.files.rawMBps]), bare: null, target: null, minRatio: 0.8,
-      note: `${fmt(pr?.files == null ? null : pr.files.bytes / 2 ** 20)} MiB of random bytes, alice's file → bob's finished file: bob's fileAccept call → his file-complete event (hash list fetched, every block verified, synced, the whole file re-checked and renamed), UDX between two daemons. Baseline: a raw hyperdht stream between two processes moving the same bytes in 256 KiB writes (no hashing, no disk), the mean of one run just before and one just after (${pr?.files?.rawRunsMBps.map((v) => fmt(v)).join(' and ') ?? '—'} MB/s). Offer hashing (alice's fileSend) is not counted.` },
-    { name: 'file_chat_p99_ms', unit: 'ms', psst: samples(pr?.files?.chatDuringMs, 99, 'messages'), baseline: samples(pr?.files?.chatIdleMs, 99, 'messages'), bare: null, target: null,
+      note: `${fmt(pr?.files == null ? null : pr.files.bytes / 2 ** 20)} MiB of random bytes, alice's file → bob's finished file: bob's fileAccept call → his file-complete event (hash list fetched, every block verified, synced, the whole file re-checked and renamed), UDX between two daemons. Baseline: a raw hyperdht stream between two processes moving the same bytes in 256 KiB writes (no hashing, no disk), the mean of one run just before and one just after (${pr?.files?.rawRunsMBps.map((v) => fmt(v)).join(' and ') ?? '—'} MB/s). Offer hashing (alice's fileSend) is not counted. The same raw stream over TCP on loopback (a Noise secret stream on a plain socket; psst has no TCP path yet): ${fmt(pr?.files?.rawTcpMBps ?? null)} MB/s.` },
+    { name: 'file_chat_p99_ms', unit: 'ms', psst: samples(pr?.files?.chatDuringMs, 99, 'messages'), baseline: samples(pr?.files?.chatIdleMs, 99, 'messages'), bare: null, target: null, maxRatio: 5,
       note: `chat while the file moves: a client's send on alice's socket → bob's message event, one every 100 ms during the transfer (p50 ${p50(pr?.files?.chatDuringMs)} ms); the baseline column is the same measured idle just before (p50 ${p50(pr?.files?.chatIdleMs)} ms). Target: during < 5 × idle.` },
     { name: 'idle_rss_mb', unit: 'MB', psst: sd?.rss == null ? NONE : summarize(sd.rss.late.map((m) => m.rss), 'samples'), baseline: null, bare: null, target: { op: '<', value: 80 },
       note: `VmRSS of a daemon with ${RSS_FRIENDS} friends (offline) and ${RSS_MESSAGES} stored messages, ${p.rss.settleMs / 1000} s after start; earlier, at ${p.rss.earlyMs / 1000} s while it still dials those friends, ${fmt(sd?.rss == null ? null : percentile(sd.rss.early.map((m) => m.rss), 50))} MB (garbage of the failed dials, not yet collected). Of the last sample ${fmt(sd?.rss?.late.at(-1)?.anon)} MB anonymous (heaps, wasm) and ${fmt(sd?.rss?.late.at(-1)?.file)} MB file-backed (mostly the node binary). For scale, in this run: an idle bare \`node\` ${fmt(sd?.bare?.rss)} MB (${fmt(sd?.bare?.file)} file-backed); a raw hyperdht peer listening, before traffic, ${fmt(bare?.idleRssMb)} MB (with LevelDB open ${fmt(level?.idleRssMb)} MB); bob after the message phases ${fmt(pr?.rss)} MB.` },
+    { name: 'dht_requests_per_s_100_friends', unit: 'req/s', psst: sd?.dht == null ? NONE : summarize([sd.dht.perSecond], 'window'), baseline: null, bare: null, target: { op: '<', value: 5 },
+      note: `every DHT request the daemon of the seeded profile (${RSS_FRIENDS} friends, all offline: the costly case, each is looked up again until it counts as absent, then every 5 min) sent over ${p.dhtWindowMs / 1000} s, from ${fmt(sd?.dht == null ? null : sd.dht.sinceStartMs / 1000)} s after its start (status.dht.requests, hyperdht's own counter); before that window it had sent ${fmt(sd?.dht?.beforeWindow)} (start: listening, ${RSS_FRIENDS} pointer puts, the first lookups).` },
     { name: 'history_open_ms', unit: 'ms', psst: sd?.h50 == null ? NONE : summarize(sd.h50.samples, 'calls'), baseline: null, bare: null, target: { op: '<', value: 50 },
       note: `control-socket history {limit: 50} of ${HISTORY_MESSAGES} stored; first call after daemon start ${fmt(sd?.h50?.first)} ms.` },
     { name: 'tui_history_open_ms', unit: 'ms', psst: sd?.h200 == null ? NONE : summarize(sd.h200.samples, 'calls'), baseline: null, bare: null, target: { op: '<', value: 200 },
       note: `history {limit: 200} (the TUI's first screen) of ${HISTORY_MESSAGES}; first call ${fmt(sd?.h200?.first)} ms.` },
     { name: 'startup_ms', unit: 'ms', psst: s === null ? NONE : summarize(s.psst), baseline: s === null ? null : summarize(s.node), bare: null, target: { op: '<', value: 300 },
       note: '`psst id --json` with no daemon running (opens the profile in-process), whole process; baseline `node -e 0`.' }
+  ]
+}
+
+function groupMetrics (p: Plan, g: GroupResults | null): Metric[] {
+  const catchup = g?.catchupMs ?? null
+  return [
+    { name: 'group_latency_p50_ms', unit: 'ms', psst: samples(g?.latencyMs, 50, 'lines'), baseline: null, bare: null, target: { op: '<', value: 5 },
+      note: `a ${p.groups.members}-member group, ${p.groups.members} psst daemons whose friendships form a ring with chords (each a friend of the next two): a client's \`groupSend\` on one member (round the group) → the group-message event of the last of the other ${p.groups.members - 1} members to get it, all clients in the bench process; to the first member: p50 ${p50(g?.firstMs)} ms.` },
+    { name: 'group_latency_p99_ms', unit: 'ms', psst: samples(g?.latencyMs, 99, 'lines'), baseline: null, bare: null, target: { op: '<', value: 25 } },
+    { name: 'group_catchup_ms', unit: 'ms', psst: catchup === null ? NONE : summarize([catchup]), baseline: null, bare: null, target: { op: '<', value: 1000 },
+      note: `a member stopped while another sends ${p.groups.catchup} lines, then started: its "listening as" log line → its event for the last missed line (served by its friends in the group, not the founder alone); of which the links coming up (to the first missed line): ${fmt(g?.catchupFirstMs ?? null)} ms.` }
   ]
 }
 
@@ -212,7 +228,8 @@ async function main (): Promise<void> {
     const bare = runs('raw') ? await phase('raw hyperdht baseline without LevelDB', () => measureRaw(net, false, p.raw)) : null
     const pr = runs('pair') || runs('files') ? await phase('psst pair', () => pairPhases(p, net)) : null
     const sd = runs('seeded') ? await phase('seeded profiles', () => seededPhases(p, net.bootstrapString)) : null
-    ms = metrics(p, s, level, bare, pr, sd)
+    const gr = runs('groups') ? await phase(`group chat (${p.groups.members} daemons, ${p.groups.samples} lines, catch-up of ${p.groups.catchup})`, () => groupPhases(net.bootstrapString, p.groups)) : null
+    ms = [...metrics(p, s, level, bare, pr, sd), ...groupMetrics(p, gr)]
   } finally {
     await net.destroy()
   }

@@ -1,7 +1,7 @@
 import type { Messenger } from '../contacts/messenger.js'
 import type { Peer } from '../contacts/peer.js'
 import type { Link } from '../net/link.js'
-import { STREAM_ID_BYTES, type ChatMessage, type Receipt, type Hello, type Frame } from '../wire/frames.js'
+import { STREAM_ID_BYTES, STREAMS_VERSION, type ChatMessage, type Receipt, type Hello, type Frame } from '../wire/frames.js'
 import type { MessageRecord, OutboxRecord } from '../wire/records.js'
 import type { HistoryEntry, SendResult, MessageKind } from '../wire/api.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
@@ -184,7 +184,7 @@ export function onMessage (m: Messenger, rt: Peer, link: Link, msg: ChatMessage)
 /** A message of a new stream of theirs that I hold from the one it replaced: counted, not stored again. */
 function skipKnown (m: Messenger, rt: Peer, link: Link, seq: number): void {
   m.count('duplicates-across-streams')
-  rt.skipIncoming(seq)
+  rt.in.take(seq)
   const stream = rt.in.id
   // In the queue, so the mark never gets ahead of a message before it that is still being written.
   m.writes.push([], () => {
@@ -215,13 +215,16 @@ export function receiptFrame (rt: Peer): Frame {
 
 /** A receipt, or the resumption mark in hello: marks my messages up to it delivered. */
 export function onReceipt (m: Messenger, rt: Peer, link: Link, receipt: Receipt): void {
-  if (!sameStream(receipt.stream, rt.out.id)) {
+  // A peer older than stream ids has one stream each way: its receipts count my current one.
+  if (link.peerVersion >= STREAMS_VERSION && !sameStream(receipt.stream, rt.out.id)) {
     // Their count of a stream of mine that is not the current one (an old friendship's): never applied.
     m.count('receipts-other-stream')
     return
   }
   const verdict = rt.out.judge(receipt.upTo)
   if (verdict === 'protocol-error') {
+    // An older peer's count of an earlier friendship (onOldHello told the user): closing would only flap.
+    if (link.peerVersion < STREAMS_VERSION) { m.count('over-acks-old-peer'); return }
     m.count('over-acks')
     link.destroy()
     return
@@ -230,7 +233,7 @@ export function onReceipt (m: Messenger, rt: Peer, link: Link, receipt: Receipt)
   const upTo = receipt.upTo
   const ids: string[] = []
   const wantIds = m.wantsEvents
-  const done = rt.acknowledged(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
+  const done = rt.out.acknowledge(upTo, wantIds ? (rec) => ids.push(toHex(rec.id)) : undefined)
   const ops: Op[] = []
   for (const seq of done) ops.push(m.store.outboxDelOp(rt.publicKey, seq))
   // The receipt proves the friend has them on disk: report it now. Recording it here may wait
@@ -247,15 +250,16 @@ export function onReceipt (m: Messenger, rt: Peer, link: Link, receipt: Receipt)
  * in a new stream. Resending what is unacknowledged is the caller's (pump).
  */
 export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello): void {
+  if (link.peerVersion < STREAMS_VERSION) return onOldHello(m, rt, link, hello)
   const theirs = rt.in.judgeHello(hello.stream, hello.base)
   if (theirs === 'adopt') {
     beginResync(m, rt, rt.in.upTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
-    rt.adoptTheirStream(hello.stream, hello.base)
+    rt.in.adopt(hello.stream, hello.base)
     m.count('streams-adopted')
   } else if (theirs === 'skip-gap') {
     m.count('receive-gaps-skipped')
     m.log(`${rt.label}: messages ${rt.in.upTo + 1}..${hello.base} were stored here before and are gone (a restored profile?)`)
-    rt.skipTheirGap(hello.base)
+    rt.in.skipTo(hello.base)
   }
   switch (judgeMark(hello.recvStream, hello.recvUpTo, rt.out.id, rt.out.ackedUpTo, rt.out.lastSeq)) {
     case 'other-stream':
@@ -273,6 +277,32 @@ export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello
 }
 
 /**
+ * A hello from a peer older than stream ids (protocol 1, docs/design.md, Wire protocol): it has
+ * one stream each way, which its mark counts, so the mark is taken for my current stream. A mark
+ * beyond what I sent means it holds an earlier friendship's count (I re-added it, or restored my
+ * profile); it cannot be told apart without stream ids, so nothing is marked and the user is
+ * told what to do, once per link.
+ */
+const toldOld = new WeakSet<Peer>()
+
+function onOldHello (m: Messenger, rt: Peer, link: Link, hello: Hello): void {
+  m.count('links-old-protocol')
+  if (!toldOld.has(rt)) m.log(`${rt.label} runs an older psst (protocol ${link.peerVersion}): speaking it`)
+  toldOld.add(rt)
+  switch (judgeMark(rt.out.id, hello.recvUpTo, rt.out.id, rt.out.ackedUpTo, rt.out.lastSeq)) {
+    case 'rolled-back':
+      m.count('marks-old-peer-ahead')
+      m.emitEvent({ type: 'warning', message: `${rt.label} runs an older psst that mixes up this friendship with an earlier one; ask them to upgrade` })
+      break
+    case 'advance':
+      onReceipt(m, rt, link, { upTo: hello.recvUpTo, stream: rt.out.id })
+      break
+    default:
+      break
+  }
+}
+
+/**
  * They hold more of my stream than I ever sent: this profile was restored from an older copy.
  * My seqs above ackedUpTo may mean other messages than theirs, so what is unacknowledged goes
  * again in a new stream, which they count from my ackedUpTo.
@@ -280,7 +310,7 @@ export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello
 function restartSendStream (m: Messenger, rt: Peer, link: Link): void {
   m.count('send-streams-restarted')
   m.log(`${rt.label} has more of my messages than I sent (a restored profile?): going on in a new stream`)
-  rt.restartMyStream(randomBytes(STREAM_ID_BYTES))
+  rt.out.restart(randomBytes(STREAM_ID_BYTES))
   link.send(m.hello(rt))
 }
 

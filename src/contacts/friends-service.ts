@@ -27,11 +27,13 @@ export function stateOf (m: Messenger, hex: string): FriendshipState {
 function newFriendRecord (publicKey: Buffer, name: string, now: number): FriendRecord {
   return {
     publicKey, state: 'friends', name, status: 'online', statusMessage: '', lastSeen: 0, addedAt: now,
-    requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0,
-    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0,
-    // A friendship made again starts a stream of its own, so nothing of the last one is taken for it.
-    sendStream: randomBytes(STREAM_ID_BYTES), recvStream: noStream()
+    requestNospam: Buffer.alloc(4), requestMessage: '', nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0
   }
+}
+
+/** A friendship made again starts a stream of its own, so nothing of the last one is taken for it. */
+function newPeer (m: Messenger, rec: FriendRecord): Peer {
+  return m.newPeer(rec, { out: { id: randomBytes(STREAM_ID_BYTES), lastSeq: 0, ackedUpTo: 0 }, in: { id: noStream(), upTo: 0 } })
 }
 
 /** A bare public key (64 hex, `psst:` and white space allowed), or null for anything else. */
@@ -57,7 +59,7 @@ async function addByKey (m: Messenger, publicKey: Buffer, message: string): Prom
   }
   if (next.state === before) return { publicKey: hex, state: m.friends.get(hex)!.state }
   m.blocks.delete(hex)
-  const rt = m.newPeer({ ...newFriendRecord(publicKey, '', m.now()), state: 'key-added' })
+  const rt = newPeer(m, { ...newFriendRecord(publicKey, '', m.now()), state: 'key-added' })
   m.friends.set(hex, rt)
   rt.save()
   await m.write([m.store.delOp('blocked', publicKey)])
@@ -83,7 +85,7 @@ export async function addFriend (m: Messenger, idText: string, message: string):
     return { publicKey: hex, state: 'friends' }
   }
   m.blocks.delete(hex)
-  const rt = m.friends.get(hex) ?? m.newPeer(newFriendRecord(publicKey, '', m.now()))
+  const rt = m.friends.get(hex) ?? newPeer(m, newFriendRecord(publicKey, '', m.now()))
   m.friends.set(hex, rt)
   // A key added alone becomes a request once we have their ID: they will see it now.
   rt.askAgain(nospam, message)
@@ -95,7 +97,7 @@ export async function addFriend (m: Messenger, idText: string, message: string):
 
 async function acceptRequest (m: Messenger, req: RequestRecord): Promise<Peer> {
   const hex = toHex(req.publicKey)
-  const rt = m.newPeer(newFriendRecord(req.publicKey, req.name, m.now()))
+  const rt = newPeer(m, newFriendRecord(req.publicKey, req.name, m.now()))
   m.friends.set(hex, rt)
   m.requests.delete(hex)
   rt.save()

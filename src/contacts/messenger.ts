@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { ProfileStore } from '../storage/profile-store.js'
 import type { DhtNode } from '../net/dht-node.js'
 import type { PeerStream } from '../net/peer-stream.js'
-import type { ProfileRecord, FriendRecord, RequestRecord, BlockRecord } from '../wire/records.js'
+import type { ProfileRecord, FriendRecord, StoredFriend, StreamRecord, RequestRecord, BlockRecord } from '../wire/records.js'
 import type { Frame } from '../wire/frames.js'
 import type { StoreOp as Op } from '../storage/profile-store.js'
 import type { PsstEvent, DaemonStatus, DhtInfo, NetworkSettings } from '../wire/api.js'
@@ -10,7 +10,8 @@ import { REQUEST_FLOOD_ADVICE } from '../wire/api.js'
 import { WriteQueue } from '../storage/write-queue.js'
 import { PING_INTERVAL_MS, type Link } from '../net/link.js'
 import { Connections, type DialOptions } from '../net/connections.js'
-import { Peer, type PeerHost } from './peer.js'
+import { Peer, type PeerHost, type PeerStreams } from './peer.js'
+import { noStream } from '../wire/frames.js'
 import { toHex } from '../crypto/identity.js'
 import { PROTOCOL_VERSION } from '../wire/limits.js'
 import { MAX_BAD_FRAMES } from '../net/channel.js'
@@ -139,12 +140,26 @@ export class Messenger extends EventEmitter implements PeerHost {
   get publicHex (): string { return toHex(this.profile.publicKey) }
 
   async load (): Promise<void> {
+    const streams = new Map<string, StreamRecord>()
+    for (const s of await this.store.loadStreams()) streams.set(toHex(s.conversation) + toHex(s.author), s)
+    const migrated: Peer[] = []
     for (const rec of await this.store.loadFriends()) {
-      const rt = this.newPeer(rec)
+      const hex = toHex(rec.publicKey)
+      const mine = streams.get(hex + this.publicHex)
+      const theirs = streams.get(hex + hex)
+      const rt = this.newPeer(rec, chatStreams(rec, mine, theirs))
+      if (mine === undefined || theirs === undefined || rec.lastSentSeq !== undefined) migrated.push(rt)
       this.disk.loaded(rt)
       // Only a friend with messages in flight has outbox entries (a receipt deletes what it covers).
       if (rt.out.unacknowledged) rt.out.loadRanges(await this.store.outboxRanges(rec.publicKey))
       this.friends.set(rt.hex, rt)
+    }
+    // Friend records of versions 1–3 held the streams' marks: each friend's record and its two
+    // streams' records are written together (one batch), so no state between the two is ever on disk.
+    for (const rt of migrated) rt.save()
+    if (migrated.length > 0) {
+      this.count('friends-migrated', migrated.length)
+      this.log(`profile: ${migrated.length} friend records moved to the current format`)
     }
     for (const rec of await this.store.loadRequests()) this.requests.set(toHex(rec.publicKey), rec)
     for (const rec of await this.store.loadBlocks()) this.blocks.set(toHex(rec.publicKey), rec)
@@ -187,20 +202,26 @@ export class Messenger extends EventEmitter implements PeerHost {
   }
 
   /** A peer of this messenger (not yet registered: the caller adds it to `friends`). */
-  newPeer (rec: FriendRecord): Peer { return new Peer(rec, this) }
+  newPeer (rec: FriendRecord, streams: PeerStreams): Peer { return new Peer(rec, streams, this) }
+
+  get localKey (): Buffer { return this.profile.publicKey }
 
   /**
-   * A peer asks for its record to be saved with the next batch (with `defer`: with the next batch
-   * that comes, or shortly). It is encoded when the batch is made, so a burst encodes it once. A
+   * What a peer saves one of its records with: queued for the next batch (with `defer`: the next
+   * batch that comes, or shortly), encoded when the batch is made, so a burst encodes it once. A
    * peer removed meanwhile is not written back.
    */
-  persist (rt: Peer, defer: boolean): void {
-    this.writes.save(rt.hex, () => {
+  saver (rt: Peer, key: string, encode: () => Op): (defer: boolean) => void {
+    const encoded = (): Op | null => {
       if (this.friends.get(rt.hex) !== rt || !rt.current) return null
       this.disk.staged(rt)
-      return this.store.friendOp(rt.toRecord())
-    }, defer)
+      return encode()
+    }
+    return (defer) => this.writes.save(key, encoded, defer)
   }
+
+  friendOp (rec: FriendRecord): Op { return this.store.friendOp(rec) }
+  streamOp (rec: StreamRecord): Op { return this.store.streamOp(rec) }
 
   /** Saves the profile record through the same queue; resolves once it is on disk. */
   saveProfile (): Promise<void> {
@@ -265,7 +286,7 @@ export class Messenger extends EventEmitter implements PeerHost {
 
   dhtInfo (): DhtInfo {
     const address = this.dht?.address() ?? { host: null, port: null }
-    return { state: this.dht?.state ?? 'offline', host: address.host, port: address.port, bootstrap: this.bootstrap }
+    return { state: this.dht?.state ?? 'offline', host: address.host, port: address.port, bootstrap: this.bootstrap, ...(this.dht !== null ? { requests: this.dht.requestsSent() } : {}) }
   }
 
   status (): DaemonStatus {
@@ -296,6 +317,21 @@ export class Messenger extends EventEmitter implements PeerHost {
     for (const rt of this.friends.values()) rt.close()
     this.connections.close()
     await this.writes.flushed()
+  }
+}
+
+/**
+ * A friend's two chat streams from their records, or (a friend record of versions 1–3, before
+ * streams had records of their own) from the marks the old record held.
+ */
+function chatStreams (rec: StoredFriend, mine: StreamRecord | undefined, theirs: StreamRecord | undefined): PeerStreams {
+  return {
+    out: mine !== undefined
+      ? { id: mine.id, lastSeq: mine.upTo, ackedUpTo: mine.ackedUpTo }
+      : { id: rec.sendStream ?? noStream(), lastSeq: rec.lastSentSeq ?? 0, ackedUpTo: rec.ackedUpTo ?? 0 },
+    in: theirs !== undefined
+      ? { id: theirs.id, upTo: theirs.upTo }
+      : { id: rec.recvStream ?? noStream(), upTo: rec.recvUpTo ?? 0 }
   }
 }
 

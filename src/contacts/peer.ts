@@ -1,14 +1,15 @@
-import { MAX_RENAMES, type FriendRecord, type FriendState, type OutboxRecord, type Rename } from '../wire/records.js'
+import { MAX_RENAMES, type FriendRecord, type FriendState, type OutboxRecord, type Rename, type StreamRecord } from '../wire/records.js'
+import type { StoreOp as Op } from '../storage/profile-store.js'
 import type { WirePresence, ChatMessage } from '../wire/frames.js'
 import type { FriendInfo } from '../wire/api.js'
 import type { Link } from '../net/link.js'
 import type { Dialable } from '../net/connections.js'
-import { SendStream } from '../streams/send-stream.js'
-import { ReceiveStream } from '../streams/receive-stream.js'
+import { SendStream, type SendMarks } from '../streams/send-stream.js'
+import { ReceiveStream, type ReceiveMarks } from '../streams/receive-stream.js'
 import { toHex } from '../crypto/identity.js'
 
-/** The fields of a friend record the peer keeps itself; the streams keep their own marks. */
-export type PeerFields = Omit<FriendRecord, 'lastSentSeq' | 'ackedUpTo' | 'recvUpTo' | 'sendStream' | 'recvStream'>
+/** A peer's two chat streams as loaded (or made new). */
+export interface PeerStreams { out: SendMarks, in: ReceiveMarks }
 
 /** The fields that order messages: what a failed write must not leave ahead of the disk (disk-guard.ts). */
 export interface PeerMarks {
@@ -24,9 +25,14 @@ export interface PeerMarks {
 /** A message received in a chat stream, as the dedupe of a replaced stream holds it. */
 export interface HeldMessage { link: Link, msg: ChatMessage }
 
-/** Where a peer's changes go: its owner queues the record for the next batch of the write queue. */
+/** Where a peer's changes go: the write queue, through its registry (messenger.ts). */
 export interface PeerHost {
-  persist (peer: Peer, defer: boolean): void
+  /** My public key: the author of my streams. */
+  readonly localKey: Buffer
+  /** A function that queues one record of `peer` under `key`; `encode` gives its op when the batch is made. */
+  saver (peer: Peer, key: string, encode: () => Op): (defer: boolean) => void
+  friendOp (rec: FriendRecord): Op
+  streamOp (rec: StreamRecord): Op
 }
 
 /** What a transaction-numbered send asks for (idempotent send, see FriendRecord.txnSession). */
@@ -43,8 +49,8 @@ export interface TxnMark { session: string, upTo: number }
 export class Peer implements Dialable {
   readonly hex: string
   readonly publicKey: Buffer
-  readonly #host: PeerHost
-  #rec: PeerFields
+  readonly #saveRecord: (defer: boolean) => void
+  #rec: FriendRecord
   /** My chat stream to them. */
   readonly out: SendStream<OutboxRecord>
   /** Their chat stream to me. */
@@ -57,17 +63,30 @@ export class Peer implements Dialable {
   #typingTimer: NodeJS.Timeout | null = null
   #gone = false
 
-  constructor (rec: FriendRecord, host: PeerHost) {
-    const { lastSentSeq, ackedUpTo, recvUpTo, sendStream, recvStream, ...fields } = rec
-    this.#rec = { ...fields, alias: fields.alias ?? '', renames: fields.renames ?? [] }
+  constructor (rec: FriendRecord, streams: PeerStreams, host: PeerHost) {
+    this.#rec = {
+      publicKey: rec.publicKey, state: rec.state, name: rec.name, status: rec.status, statusMessage: rec.statusMessage,
+      lastSeen: rec.lastSeen, addedAt: rec.addedAt, requestNospam: rec.requestNospam, requestMessage: rec.requestMessage,
+      nextIndex: rec.nextIndex, unread: rec.unread, mailbox: rec.mailbox, txnSession: rec.txnSession, txnUpTo: rec.txnUpTo,
+      txnSeq: rec.txnSeq, alias: rec.alias ?? '', renames: rec.renames ?? []
+    }
     this.publicKey = rec.publicKey
     this.hex = toHex(rec.publicKey)
-    this.#host = host
-    this.out = new SendStream<OutboxRecord>({ id: sendStream, lastSeq: lastSentSeq, ackedUpTo })
-    this.in = new ReceiveStream<HeldMessage>({ id: recvStream, upTo: recvUpTo })
+    const me = host.localKey
+    const conversation = rec.publicKey
+    this.#saveRecord = host.saver(this, this.hex, () => host.friendOp(this.#rec))
+    // The chat's two streams (docs/design.md, Delivery): mine to them, and theirs to me.
+    this.out = new SendStream<OutboxRecord>(streams.out, host.saver(this, `${this.hex}/out`, () => {
+      const s = this.out
+      return host.streamOp({ conversation, author: me, id: s.id, upTo: s.lastSeq, ackedUpTo: s.ackedUpTo })
+    }))
+    this.in = new ReceiveStream<HeldMessage>(streams.in, host.saver(this, `${this.hex}/in`, () => {
+      const s = this.in
+      return host.streamOp({ conversation, author: conversation, id: s.id, upTo: s.upTo, ackedUpTo: 0 })
+    }))
   }
 
-  get rec (): Readonly<PeerFields> { return this.#rec }
+  get rec (): Readonly<FriendRecord> { return this.#rec }
   get state (): FriendState { return this.#rec.state }
   get online (): boolean { return this.#online }
   /** False once the peer was removed: nothing of it is written any more. */
@@ -75,19 +94,16 @@ export class Peer implements Dialable {
   /** The name to show when no better one is known. */
   get label (): string { return this.#rec.name || this.hex.slice(0, 12) }
 
-  /** The record as stored. */
-  toRecord (): FriendRecord {
-    const out = this.out
-    const inn = this.in
-    return { ...this.#rec, lastSentSeq: out.lastSeq, ackedUpTo: out.ackedUpTo, sendStream: out.id, recvUpTo: inn.upTo, recvStream: inn.id }
-  }
-
   #save (defer = false): void {
-    if (!this.#gone) this.#host.persist(this, defer)
+    if (!this.#gone) this.#saveRecord(defer)
   }
 
-  /** Saves the record as it is (after a failed batch, its rolled-back marks). */
-  save (): void { this.#save() }
+  /** Saves the record and its streams as they are (a new peer, a migrated one, marks rolled back). */
+  save (): void {
+    this.#save()
+    this.out.save()
+    this.in.save()
+  }
 
   info (): FriendInfo {
     const r = this.#rec
@@ -242,38 +258,6 @@ export class Peer implements Dialable {
     if (incoming) this.#rec.unread++
     this.#save()
     return index
-  }
-
-  /** A message of theirs I already hold (from a replaced stream) is counted, not stored. */
-  skipIncoming (seq: number): void {
-    this.in.take(seq)
-    this.#save()
-  }
-
-  /** They acknowledged my messages up to `upTo`: returns the outbox ranges (first seqs) to delete. */
-  acknowledged (upTo: number, each?: (rec: OutboxRecord) => void): number[] {
-    const done = this.out.acknowledge(upTo, each)
-    // Rides with the next batch: a receipt lost in a crash is asked for again.
-    this.#save(true)
-    return done
-  }
-
-  /** Their hello named a stream of theirs I did not know: counted from its base. */
-  adoptTheirStream (id: Uint8Array, base: number): void {
-    this.in.adopt(id, base)
-    this.#save()
-  }
-
-  /** They know I stored more than my record says (mine was rolled back). */
-  skipTheirGap (base: number): void {
-    this.in.skipTo(base)
-    this.#save()
-  }
-
-  /** They hold more of my stream than I ever sent (mine was rolled back): a new stream of mine. */
-  restartMyStream (id: Buffer): void {
-    this.out.restart(id)
-    this.#save()
   }
 
   // --- the disk guard

@@ -14,16 +14,20 @@ import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
 import { installDevices } from '../devices/runtime.js'
+import { Presence } from '../presence/presence.js'
 import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
 import type { NetworkSettings } from './api.js'
 import { effective, fromRecord } from './settings.js'
+import { lanConfig, startLan, stopLan } from './lan.js'
 
 export interface DaemonOptions {
   home: string
   passphrase?: () => Promise<string | null>
   bootstrap?: string
   dhtHost?: string
+  /** false: no LAN discovery this run (--no-lan); else PSST_LAN, then the profile's setting. */
+  lan?: false
   log?: (line: string) => void
 }
 
@@ -69,7 +73,8 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   try {
     network = effective(fromRecord(await store.loadSettings()), {
       bootstrap: nonEmpty(opts.bootstrap) ?? nonEmpty(process.env.PSST_BOOTSTRAP),
-      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST)
+      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST),
+      lan: opts.lan ?? (nonEmpty(process.env.PSST_LAN) as boolean | undefined)
     })
   } catch (err) {
     await store.close()
@@ -80,13 +85,14 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     store,
     profile: await store.loadProfile(),
     dht: null,
-    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.map((b) => `${b.host}:${b.port}`),
+    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.length === 0 ? ['none'] : bootstrap.map((b) => `${b.host}:${b.port}`),
     log
   })
   m.network = network
   installProtocol(m)
   let server: ControlServer | null = null
   let dht: DhtNode | null = null
+  let presence: Presence | null = null
   let stopping: Promise<void> | null = null
   const stop = (): Promise<void> => {
     stopping ??= shutdown()
@@ -95,9 +101,11 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   async function shutdown (): Promise<void> {
     log('stopping')
     server?.close()
+    stopLan(m)
     await stopMailbox(m)
     await closeFiles(m)
     await closeGroups(m)
+    await presence?.stop()
     await m.close()
     await dht?.destroy()
     await store.close()
@@ -111,10 +119,27 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
-    dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
-    m.setDht(dht)
-    await dht.listen(m.keyPair, (pk) => m.firewall(pk), (stream) => m.attach(stream), listenOptions(m))
-    log(`listening as ${m.publicHex} on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
+    const lan = network.lan === false ? null : lanConfig(network.dhtHost)
+    // hyperdht routes a key before it announces it, so the daemon listens (and beacons on the LAN)
+    // before the first bootstrap round ends: with no DHT reachable that round and the announces
+    // take 10 s or more, but a friend on the LAN can connect from the start.
+    let starting: Promise<Presence> | null = null
+    let beaconing: Promise<void> = Promise.resolve()
+    dht = await DhtNode.create({
+      bootstrap,
+      host: network.dhtHost ?? undefined,
+      onCreated: (node) => {
+        dht = node
+        m.setDht(node)
+        // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
+        starting = Presence.start(m, node, listenOptions(m))
+        starting.catch(() => {})
+        if (lan !== null) beaconing = startLan(m, node, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+      }
+    })
+    await beaconing
+    presence = await starting!
+    log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)
   } catch (err) {

@@ -12,7 +12,6 @@ import { shownName } from '../contacts/names.js'
 import { PsstError } from '../errors.js'
 
 const loaded = new WeakMap<Messenger, Promise<Groups>>()
-let loadedSync = new WeakMap<Messenger, Groups>()
 
 export function installGroups (m: Messenger): void {
   const attached = new WeakSet<object>()
@@ -28,6 +27,7 @@ export function installGroups (m: Messenger): void {
     loadGroupValues: async () => await m.store.loadGroupValues(),
     write: async (ops) => await m.write(ops),
     emit: (event) => m.emitEvent(event),
+    wantsEvents: () => m.wantsEvents,
     count: (name, n) => m.count(name, n),
     log: (line) => m.log(line)
   }))
@@ -40,7 +40,6 @@ export function installGroups (m: Messenger): void {
     g.attach(hex, link)
   }
   void ready.then((g) => {
-    loadedSync.set(m, g)
     for (const hex of m.friends.keys()) attach(g, hex)
   }, () => {})
   m.on('presence', (e: { publicKey: string, online: boolean }) => {
@@ -49,10 +48,15 @@ export function installGroups (m: Messenger): void {
   })
 }
 
+/** Groups loaded (installed first if this messenger has none: the offline profile of src/daemon/offline.ts). */
+export async function groupsReady (m: Messenger): Promise<void> {
+  if (!loaded.has(m)) installGroups(m)
+  await loaded.get(m)!.catch(() => {})
+}
+
 export async function closeGroups (m: Messenger): Promise<void> {
   const g = await loaded.get(m)?.catch(() => null)
   g?.close()
-  loadedSync = new WeakMap()
 }
 
 async function groups (m: Messenger): Promise<Groups> {
@@ -71,17 +75,23 @@ function notBlank (text: string): string {
   return text
 }
 
-/** `send`, `history` and `markRead` take a group where they take a friend: a friend first, then a group. */
-export function groupFallback (m: Messenger, query: unknown): Groups | null {
-  if (typeof query !== 'string') return null
-  const g = loadedSync.get(m)
-  if (g === undefined) return null
+/**
+ * `send`, `history` and `markRead` take a group where they take a friend: `friend` runs first (it
+ * must look the friend up before anything else), and only when no friend matches is the query
+ * tried as a group (waiting for the groups to load: a call may come right after the daemon
+ * started). A friend's messages pay nothing for it.
+ */
+export function friendOrGroup<T> (m: Messenger, query: unknown, friend: () => T | Promise<T>, group: (g: Groups, query: string) => T | Promise<T>): T | Promise<T> {
   try {
-    findFriend(m, query)
-    return null
+    return friend()
   } catch (err) {
-    if (err instanceof PsstError && err.code === 'NOT_FOUND' && g.has(query)) return g
-    return null
+    if (!(err instanceof PsstError) || err.code !== 'NOT_FOUND' || typeof query !== 'string') throw err
+    const ready = loaded.get(m)
+    if (ready === undefined) throw err
+    return ready.then(async (g) => {
+      if (!g.has(query)) throw err
+      return await group(g, query)
+    }, () => { throw err })
   }
 }
 

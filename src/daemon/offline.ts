@@ -48,6 +48,8 @@ export async function openOffline (home: string, passphrase?: () => Promise<stri
       if (closed) throw new PsstError('NO_DAEMON', 'the profile is closed')
       if (method === 'id' && full === null) return idInfo(await profileAsIdentity(store, profile)) as Result<M>
       const { m, handle } = await messenger()
+      // A group's history, or a group named where a friend could be: groups load (and libsodium) only then.
+      if (method.startsWith('group') || method === 'history' || method === 'markRead') await (await import('./groups.js')).groupsReady(m)
       return await handle(m, method, params) as Result<M>
     },
     async subscribe () { throw new PsstError('NO_DAEMON', 'events need a running daemon: psst daemon --detach') },

@@ -14,12 +14,14 @@ import { utf8Length } from '../wire/codec.js'
 import { MAX_STATUS_MESSAGE_BYTES } from '../wire/limits.js'
 import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
-import { fileHandlers } from './files.js'
-import { groupHandlers, groupFallback, groupHistory } from './groups.js'
+import { avatarOf, fileHandlers } from './files.js'
+import { groupHandlers, friendOrGroup, groupHistory } from './groups.js'
 import { fromRecord, normalize, toRecord } from './settings.js'
 import { deviceHandlers } from '../devices/handlers.js'
 import { needIdentity } from '../devices/link-grant.js'
 import { devicesOf, shownProfile } from '../devices/runtime.js'
+import { viaOf, withVia } from './lan.js'
+import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
 type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<M>> | Result<M>
 type Handlers = { [M in Method]: Handler<M> }
@@ -73,17 +75,19 @@ export const handlers: Handlers = {
       const d = devicesOf(m)
       if (d !== undefined) needIdentity(d, 'change the nospam of your ID')
       await rotateNospam(m)
+      nospamChanged(m)
     }
     return idInfo(shownProfile(m, m.profile))
   },
   status: (m) => m.status(),
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
+  requestsOpen: async (m, p) => await setRequestsOpen(m, typeof p?.open === 'boolean' ? p.open : undefined),
   requests: (m) => [...m.requests.values()].map((r) => requestView(m, r)).sort((a, b) => a.receivedAt - b.receivedAt),
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => m.visibleFriends().map((rt) => friendView(m, rt))
+  friends: (m) => m.visibleFriends().map((rt) => withVia({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }, viaOf(m, rt)))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
@@ -106,20 +110,26 @@ export const handlers: Handlers = {
     profileChanged(m)
     return { status: m.profile.status, statusMessage: m.profile.statusMessage }
   },
-  send: async (m, p) => groupFallback(m, p.friend)?.send(p.friend, notBlank(str(p.text, 'message text')), p.action === true) ?? (await sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text'))[0],
-  sendMany: async (m, p) => {
+  // A group is tried only when no friend matches (src/daemon/groups.ts): findFriend throws first, synchronously.
+  send: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = findFriend(m, str(p.friend, 'a friend'))
+      return sendToEveryDevice(m, rt, [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text').then((r) => r[0])
+    },
+    async (g, group) => await g.send(group, notBlank(str(p.text, 'message text')), p.action === true)),
+  sendMany: (m, p) => {
     if (!Array.isArray(p.texts)) throw PsstError.usage('texts must be a list')
     p.texts.forEach((t) => notBlank(str(t, 'message text')))
-    const g = groupFallback(m, p.friend)
-    if (g !== null) {
-      const out: SendResult[] = []
-      for (const t of p.texts) out.push(await g.send(p.friend, t, p.action === true))
-      return out
-    }
     const txn = p.txn !== undefined && typeof p.txn?.session === 'string' && Number.isSafeInteger(p.txn.first)
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
-    return await sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn)
+    return friendOrGroup(m, p.friend,
+      () => sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn),
+      async (g, group) => {
+        const out: SendResult[] = []
+        for (const t of p.texts) out.push(await g.send(group, t, p.action === true))
+        return out
+      })
   },
   reconnect: (m, p) => {
     const targets = typeof p.friend === 'string' ? [findFriend(m, p.friend, true)] : [...m.friends.values()]
@@ -131,20 +141,20 @@ export const handlers: Handlers = {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
-  history: (m, p) => {
-    const g = groupFallback(m, p.friend)
-    if (g !== null) return groupHistory(g, { group: p.friend, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]
-    const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
-    const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
-    return history(m, friendForHistory(m, str(p.friend, 'a friend')), limit, before)
-  },
-  markRead: async (m, p) => {
-    const g = groupFallback(m, p.friend)
-    if (g !== null) return g.markRead(p.friend)
-    const rt = findFriend(m, str(p.friend, 'a friend'))
-    if (rt.markRead()) await m.write([])
-    return { unread: 0 }
-  },
+  history: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = friendForHistory(m, str(p.friend, 'a friend'))
+      const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
+      const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
+      return history(m, rt, limit, before)
+    },
+    (g, group) => groupHistory(g, { group, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]),
+  markRead: (m, p) => friendOrGroup(m, p.friend,
+    () => {
+      const rt = findFriend(m, str(p.friend, 'a friend'))
+      return rt.markRead() ? m.write([]).then(() => ({ unread: 0 as const })) : { unread: 0 as const }
+    },
+    (g, group) => g.markRead(group)),
   typing: (m, p) => {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     if (rt.link?.ready === true) rt.link.send({ type: 'typing', typing: p.typing === true })
@@ -175,7 +185,8 @@ export const handlers: Handlers = {
   configSet: async (m, p) => {
     const change = normalize({
       ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap === null ? null : str(p.bootstrap, 'a bootstrap list') } : {}),
-      ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {})
+      ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {}),
+      ...(p.lan !== undefined ? { lan: p.lan } : {})
     })
     const next = { ...fromRecord(await m.store.loadSettings()), ...change }
     // Through the daemon's write queue, like every other write of a running daemon.

@@ -8,11 +8,11 @@ import { parseBootstrap, formatBootstrap, isIPv4 } from '../net/bootstrap.js'
 import { PsstError } from '../errors.js'
 
 export function fromRecord (r: SettingsRecord): NetworkSettings {
-  return { bootstrap: r.bootstrap === '' ? null : r.bootstrap, dhtHost: r.dhtHost === '' ? null : r.dhtHost }
+  return { bootstrap: r.bootstrap === '' ? null : r.bootstrap, dhtHost: r.dhtHost === '' ? null : r.dhtHost, lan: r.lan }
 }
 
 export function toRecord (s: NetworkSettings): SettingsRecord {
-  return { bootstrap: s.bootstrap ?? '', dhtHost: s.dhtHost ?? '' }
+  return { bootstrap: s.bootstrap ?? '', dhtHost: s.dhtHost ?? '', lan: s.lan !== false }
 }
 
 /** A bootstrap list in its one spelling (so two spellings of one list compare equal); throws a usage error. */
@@ -28,17 +28,27 @@ export function normalDhtHost (value: string): string {
   return v
 }
 
+/** on/off (true/false, yes/no); null is the default, on. Throws a usage error. */
+export function normalLan (value: unknown): boolean {
+  if (value === null || value === true || value === false) return value !== false
+  const v = String(value).trim().toLowerCase()
+  if (['on', 'true', 'yes', '1'].includes(v)) return true
+  if (['off', 'false', 'no', '0'].includes(v)) return false
+  throw PsstError.usage(`bad value "${String(value)}" for lan: expected on or off`)
+}
+
 export function normalize (s: Partial<NetworkSettings>): Partial<NetworkSettings> {
   const out: Partial<NetworkSettings> = {}
   if (s.bootstrap !== undefined) out.bootstrap = s.bootstrap === null || s.bootstrap.trim() === '' ? null : normalBootstrap(s.bootstrap)
   if (s.dhtHost !== undefined) out.dhtHost = s.dhtHost === null || s.dhtHost.trim() === '' ? null : normalDhtHost(s.dhtHost)
+  if (s.lan !== undefined) out.lan = normalLan(s.lan)
   return out
 }
 
 /** One run's settings: each override (flag or env var) wins over what the profile stores. */
 export function effective (stored: NetworkSettings, override: Partial<NetworkSettings>): NetworkSettings {
   const o = normalize(override)
-  return { bootstrap: o.bootstrap ?? stored.bootstrap, dhtHost: o.dhtHost ?? stored.dhtHost }
+  return { bootstrap: o.bootstrap ?? stored.bootstrap, dhtHost: o.dhtHost ?? stored.dhtHost, lan: o.lan ?? stored.lan ?? true }
 }
 
 /**
@@ -52,6 +62,7 @@ export function checkRunningMatches (home: string, running: NetworkSettings, ask
   const host = running.dhtHost ?? boundHost
   if (want.bootstrap != null && want.bootstrap !== running.bootstrap) clash.push(`bootstrap ${running.bootstrap ?? '(public)'}`)
   if (want.dhtHost != null && want.dhtHost !== host) clash.push(`DHT address ${host ?? '(automatic)'}`)
+  if (want.lan === false && running.lan !== false) clash.push('LAN discovery on')
   if (clash.length === 0) return
   throw new PsstError('DAEMON_SETTINGS', `the daemon for ${home} already runs with ${clash.join(' and ')}; ` +
     'stop it first (psst daemon stop) to use other settings, or drop the flag (psst config set keeps them)')

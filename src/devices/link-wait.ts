@@ -6,8 +6,7 @@
 import type { PeerStream } from '../net/peer-stream.js'
 import type { ProfileStore, StoreOp } from '../storage/profile-store.js'
 import type { FriendRecord, ProfileRecord } from '../wire/records.js'
-import { STREAM_ID_BYTES, noStream } from '../wire/frames.js'
-import { randomBytes, toHex } from '../crypto/identity.js'
+import { toHex } from '../crypto/identity.js'
 import { DeviceRecords, type LinkGrant } from './records.js'
 import { listValid, deviceIn } from './attestation.js'
 import { readMessages } from './messages.js'
@@ -53,12 +52,11 @@ export async function applyGrant (store: ProfileStore, profile: ProfileRecord, g
   return linked
 }
 
-/** A friend as a device starts with them: friends already, a stream of its own, nothing sent. */
+/** A friend as a device starts with them: friends already, nothing sent; its streams start fresh (runtime.ts). */
 export function seedFriend (publicKey: Buffer, name: string, now: number): FriendRecord {
   return {
     publicKey, state: 'friends', name, status: 'online', statusMessage: '', lastSeen: 0, addedAt: now,
-    requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0,
-    nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0,
-    sendStream: randomBytes(STREAM_ID_BYTES), recvStream: noStream(), alias: '', renames: []
+    requestNospam: Buffer.alloc(4), requestMessage: '', nextIndex: 0, unread: 0, mailbox: null,
+    txnSession: '', txnUpTo: 0, txnSeq: 0, alias: '', renames: []
   }
 }

@@ -10,7 +10,8 @@ import type { PsstEvent, HistoryEntry, MessageKind } from '../wire/api.js'
 import type { MessageRecord } from '../wire/records.js'
 import { removeFriend } from '../contacts/friends-service.js'
 import { send, historyEntry } from '../chat/delivery.js'
-import { toHex, fromHex } from '../crypto/identity.js'
+import { toHex, fromHex, randomBytes } from '../crypto/identity.js'
+import { STREAM_ID_BYTES, noStream } from '../wire/frames.js'
 import { DeviceRecords, type DeviceBook, type DeviceList, type SentCopy } from './records.js'
 import { judgeList, deviceIn } from './attestation.js'
 import { loadBook, bookOp, friendList, setFriendList } from './book.js'
@@ -61,7 +62,9 @@ export class Devices {
     for (const [hex, peer] of want) {
       this.peers.set(hex, peer)
       if (this.m.friends.has(hex)) continue
-      const rt = this.m.newPeer(seedFriend(fromHex(hex)!, peer.name, this.m.now()))
+      const rt = this.m.newPeer(seedFriend(fromHex(hex)!, peer.name, this.m.now()), {
+        out: { id: randomBytes(STREAM_ID_BYTES), lastSeq: 0, ackedUpTo: 0 }, in: { id: noStream(), upTo: 0 }
+      })
       this.m.friends.set(hex, rt)
       rt.save()
       this.m.dial(rt)

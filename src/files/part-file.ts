@@ -9,14 +9,20 @@
  *
  * State file layout: MAGIC(8) version(1) hashesValid(1) manifestLength(u32le) manifest
  *                    hashes(count × 32) bitmap(ceil(count / 8))
+ * Version 2, for a passphrase profile, is the same with the manifest and the hash list sealed
+ * (src/files/sealed.ts; each region grows by SEAL_OVERHEAD); the bitmap stays plain, it says only
+ * which blocks are held. A state file of the other version is rewritten on open (migration).
  */
 import { promises as fs } from 'node:fs'
+import { basename } from 'node:path'
+import { plainSealer, SEAL_OVERHEAD, type Sealer } from './sealed.js'
 import { blake2b256, rootOfBlockHashes, HASH_BYTES } from '../crypto/hash.js'
 import { blockCount, decodeManifest, encodeManifest, type Manifest } from '../wire/files.js'
 import { placeFinished } from './naming.js'
 
 const MAGIC = Buffer.from('PSSTPART', 'latin1')
-const STATE_VERSION = 1
+const PLAIN_VERSION = 1
+const SEALED_VERSION = 2
 const HEADER_BYTES = MAGIC.length + 1 + 1 + 4
 
 export class PartFileError extends Error {
@@ -47,7 +53,10 @@ export class PartFile {
   /** Syncs in order: two never interleave their bitmap writes. */
   #syncs: Promise<unknown> = Promise.resolve()
 
-  private constructor (manifest: Manifest, partPath: string, statePath: string, part: fs.FileHandle, state: fs.FileHandle, hashes: Buffer | null, bitmap: Buffer, hashesAt: number) {
+  readonly #sealer: Sealer
+
+  private constructor (manifest: Manifest, partPath: string, statePath: string, part: fs.FileHandle, state: fs.FileHandle, hashes: Buffer | null, bitmap: Buffer, hashesAt: number, sealer: Sealer) {
+    this.#sealer = sealer
     this.manifest = manifest
     this.partPath = partPath
     this.statePath = statePath
@@ -57,51 +66,29 @@ export class PartFile {
     this.#hashes = hashes
     this.#bitmap = bitmap
     this.#hashesAt = hashesAt
-    this.#bitmapAt = hashesAt + this.count * HASH_BYTES
+    this.#bitmapAt = hashesAt + this.count * HASH_BYTES + (sealer.encrypted ? SEAL_OVERHEAD : 0)
     for (let i = 0; i < this.count; i++) if (this.isHeld(i)) this.#heldCount++
   }
 
   /** A new, empty part (the part path usually comes from reserveDestination). */
-  static async create (manifest: Manifest, partPath: string, statePath: string): Promise<PartFile> {
+  static async create (manifest: Manifest, partPath: string, statePath: string, sealer: Sealer = plainSealer): Promise<PartFile> {
     const count = blockCount(manifest)
-    const m = encodeManifest(manifest)
-    const header = Buffer.alloc(HEADER_BYTES)
-    MAGIC.copy(header, 0)
-    header[MAGIC.length] = STATE_VERSION
-    header[MAGIC.length + 1] = 0
-    header.writeUInt32LE(m.byteLength, MAGIC.length + 2)
     const bitmap = Buffer.alloc(Math.ceil(count / 8))
-    const whole = Buffer.concat([header, m, Buffer.alloc(count * HASH_BYTES), bitmap])
-    const tmp = statePath + '.tmp'
-    await fs.writeFile(tmp, whole, { mode: 0o600 })
-    await syncPath(tmp)
-    await fs.rename(tmp, statePath)
+    const hashesAt = await writeState(statePath, manifest, null, bitmap, sealer)
     const part = await fs.open(partPath, 'r+').catch(async () => await fs.open(partPath, 'w+', 0o600))
     await part.truncate(manifest.size)
     const state = await fs.open(statePath, 'r+')
-    return new PartFile(manifest, partPath, statePath, part, state, count === 0 ? Buffer.alloc(0) : null, bitmap, HEADER_BYTES + m.byteLength)
+    return new PartFile(manifest, partPath, statePath, part, state, count === 0 ? Buffer.alloc(0) : null, bitmap, hashesAt, sealer)
   }
 
   /** Reopens after a restart; held blocks that no longer hash right are forgotten. */
-  static async open (partPath: string, statePath: string): Promise<PartFile> {
-    const bytes = await fs.readFile(statePath)
-    if (bytes.byteLength < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC) || bytes[MAGIC.length] !== STATE_VERSION) {
-      throw new PartFileError(`${statePath} is not a psst transfer state file`)
-    }
-    const hashesValid = bytes[MAGIC.length + 1] === 1
-    const mLength = bytes.readUInt32LE(MAGIC.length + 2)
-    const manifest = decodeManifest(bytes.subarray(HEADER_BYTES, HEADER_BYTES + mLength))
-    if (manifest === null) throw new PartFileError(`${statePath} holds no valid manifest`)
-    const count = blockCount(manifest)
-    const hashesAt = HEADER_BYTES + mLength
-    const bitmapAt = hashesAt + count * HASH_BYTES
-    if (bytes.byteLength !== bitmapAt + Math.ceil(count / 8)) throw new PartFileError(`${statePath} has the wrong length`)
-    let hashes: Buffer | null = Buffer.from(bytes.subarray(hashesAt, bitmapAt))
-    if (!hashesValid || !rootOfBlockHashes(hashes).equals(manifest.root)) hashes = count === 0 ? Buffer.alloc(0) : null
-    const bitmap = hashes === null ? Buffer.alloc(Math.ceil(count / 8)) : Buffer.from(bytes.subarray(bitmapAt))
+  static async open (partPath: string, statePath: string, sealer: Sealer = plainSealer): Promise<PartFile> {
+    const { manifest, hashes, bitmap, sealed, hashesAt } = readState(await fs.readFile(statePath), statePath, sealer)
+    // Written under the other setting (before sealing, or before `psst passwd`): rewritten now.
+    const at = sealed === sealer.encrypted ? hashesAt : await writeState(statePath, manifest, hashes, bitmap, sealer)
     const part = await fs.open(partPath, 'r+')
     const state = await fs.open(statePath, 'r+')
-    const pf = new PartFile(manifest, partPath, statePath, part, state, hashes, bitmap, hashesAt)
+    const pf = new PartFile(manifest, partPath, statePath, part, state, hashes, bitmap, at, sealer)
     await pf.#recheckHeld()
     return pf
   }
@@ -137,7 +124,8 @@ export class PartFile {
   /** Stores the hash list once it matches the root; false (nothing stored) when it does not. */
   async setHashes (hashes: Buffer): Promise<boolean> {
     if (hashes.byteLength !== this.count * HASH_BYTES || !rootOfBlockHashes(hashes).equals(this.manifest.root)) return false
-    await this.#state.write(hashes, 0, hashes.byteLength, this.#hashesAt)
+    const region = this.#sealer.encrypted ? this.#sealer.sealRegion('state-hashes', stateId(this.statePath), hashes) : hashes
+    await this.#state.write(region, 0, region.byteLength, this.#hashesAt)
     await this.#state.datasync()
     await this.#state.write(Buffer.from([1]), 0, 1, MAGIC.length + 1)
     await this.#state.datasync()
@@ -270,4 +258,50 @@ export class PartFile {
 async function syncPath (path: string): Promise<void> {
   const fh = await fs.open(path, 'r')
   try { await fh.sync() } finally { await fh.close() }
+}
+
+const stateId = (statePath: string): string => basename(statePath).replace(/\.state$/, '')
+
+/** Writes a whole state file (atomically) under the sealer's setting; returns where the hashes start. */
+async function writeState (statePath: string, manifest: Manifest, hashes: Buffer | null, bitmap: Buffer, sealer: Sealer): Promise<number> {
+  const id = stateId(statePath)
+  const count = blockCount(manifest)
+  const plainHashes = hashes ?? Buffer.alloc(count * HASH_BYTES)
+  const m = sealer.encrypted ? sealer.sealRegion('state-manifest', id, encodeManifest(manifest)) : encodeManifest(manifest)
+  const h = sealer.encrypted ? sealer.sealRegion('state-hashes', id, plainHashes) : plainHashes
+  const header = Buffer.alloc(HEADER_BYTES)
+  MAGIC.copy(header, 0)
+  header[MAGIC.length] = sealer.encrypted ? SEALED_VERSION : PLAIN_VERSION
+  header[MAGIC.length + 1] = hashes === null ? 0 : 1
+  header.writeUInt32LE(m.byteLength, MAGIC.length + 2)
+  const tmp = statePath + '.tmp'
+  await fs.writeFile(tmp, Buffer.concat([header, m, h, bitmap]), { mode: 0o600 })
+  await syncPath(tmp)
+  await fs.rename(tmp, statePath)
+  return HEADER_BYTES + m.byteLength
+}
+
+interface StateRead { manifest: Manifest, hashes: Buffer | null, bitmap: Buffer, sealed: boolean, hashesAt: number }
+
+function readState (bytes: Buffer, statePath: string, sealer: Sealer): StateRead {
+  const version = bytes[MAGIC.length]
+  if (bytes.byteLength < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC) || (version !== PLAIN_VERSION && version !== SEALED_VERSION)) {
+    throw new PartFileError(`${statePath} is not a psst transfer state file`)
+  }
+  const sealed = version === SEALED_VERSION
+  const id = stateId(statePath)
+  const open = (what: string, region: Buffer): Buffer | null => sealed ? sealer.openRegion(what, id, region) : region
+  const hashesValid = bytes[MAGIC.length + 1] === 1
+  const mLength = bytes.readUInt32LE(MAGIC.length + 2)
+  const mBytes = open('state-manifest', bytes.subarray(HEADER_BYTES, HEADER_BYTES + mLength))
+  const manifest = mBytes === null ? null : decodeManifest(mBytes)
+  if (manifest === null) throw new PartFileError(`${statePath} holds no valid manifest${sealed ? ' (or not one sealed with this profile\'s key)' : ''}`)
+  const count = blockCount(manifest)
+  const hashesAt = HEADER_BYTES + mLength
+  const bitmapAt = hashesAt + count * HASH_BYTES + (sealed ? SEAL_OVERHEAD : 0)
+  if (bytes.byteLength !== bitmapAt + Math.ceil(count / 8)) throw new PartFileError(`${statePath} has the wrong length`)
+  let hashes = hashesValid ? open('state-hashes', Buffer.from(bytes.subarray(hashesAt, bitmapAt))) : null
+  if (hashes === null || !rootOfBlockHashes(hashes).equals(manifest.root)) hashes = count === 0 ? Buffer.alloc(0) : null
+  const bitmap = hashes === null ? Buffer.alloc(Math.ceil(count / 8)) : Buffer.from(bytes.subarray(bitmapAt))
+  return { manifest, hashes, bitmap, sealed, hashesAt }
 }

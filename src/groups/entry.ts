@@ -49,13 +49,13 @@ export function controlEntry (header: Omit<EntryHeader, 'kind' | 'epoch'>, op: C
 export type ParseFailure = 'malformed' | 'bad-signature'
 
 /** Decodes and checks the signature of bytes from the network or the disk. */
-export function parseEntry (bytes: Uint8Array): SignedEntry | ParseFailure {
+export function parseEntry (bytes: Uint8Array, hash?: Buffer): SignedEntry | ParseFailure {
   // A copy: what arrived is a view into a network chunk that must not stay alive with the entry.
   const own = Buffer.from(bytes)
   const entry = decodeEntry(own)
   if (entry === null) return 'malformed'
   if (!verify(entry.signature, own.subarray(0, own.byteLength - SIGNATURE_BYTES), entry.author)) return 'bad-signature'
-  return wrap(entry, own)
+  return wrap(entry, own, hash)
 }
 
 /** The text of a text entry, or null when the key is wrong or the bytes were changed. */
@@ -68,7 +68,7 @@ export function controlOf (entry: Entry): ControlOp | null {
   return entry.kind === 'control' ? decodeControl(entry.body) : null
 }
 
-function wrap (entry: Entry, bytes: Buffer): SignedEntry {
-  const hash = hashOf(bytes)
+function wrap (entry: Entry, bytes: Buffer, known?: Buffer): SignedEntry {
+  const hash = known ?? hashOf(bytes)
   return { entry, bytes, hash, hex: hash.toString('hex'), authorHex: entry.author.toString('hex') }
 }

@@ -10,7 +10,7 @@ import {
   MAX_DEPS, MAX_TEXT_BYTES, MAX_ENTRY_BYTES,
   type ControlOp, type Dep, type EntryHeader, type GroupKey, type Head, type Role
 } from './wire.js'
-import { NO_EPOCH, controlEntry, controlOf, groupIdFor, openText, parseEntry, textEntry, type SignedEntry } from './entry.js'
+import { NO_EPOCH, controlEntry, controlOf, groupIdFor, hashOf, openText, parseEntry, textEntry, type SignedEntry } from './entry.js'
 import {
   activeMembers, compareOrder, currentKey, emptyRoster, foldRoster, isActive,
   type ControlEvent, type Roster
@@ -108,7 +108,10 @@ export class GroupLog {
     const result: ReceiveResult = { accepted: [], dropped: [], missing: [] }
     for (const bytes of raw) {
       if (bytes.byteLength > MAX_ENTRY_BYTES) { result.dropped.push('oversized'); continue }
-      const parsed = parseEntry(bytes)
+      // Catch-up from several members at once brings the same entries again: known ones cost a hash, not a signature check.
+      const hash = hashOf(bytes)
+      if (this.#byHash.has(hash.toString('hex'))) continue
+      const parsed = parseEntry(bytes, hash)
       if (typeof parsed === 'string') { result.dropped.push(parsed); continue }
       this.#take(placed(parsed), result)
     }

@@ -37,6 +37,8 @@ export interface GroupsHost {
   loadGroupValues (): Promise<Array<{ group: string, suffix: Buffer, value: Buffer }>>
   write (ops: StoreOp[]): Promise<void>
   emit (event: PsstEvent): void
+  /** False when no client listens: lines are then not decrypted for events nobody reads. */
+  wantsEvents (): boolean
   count (name: string, n?: number): void
   log (line: string): void
 }
@@ -118,9 +120,9 @@ export class Groups {
       case 'have': return this.#onHave(held, hex, ch, frame.heads)
       case 'want':
         if (!this.#serves(held, hex)) return
-        void this.#sendEntries(ch, held.log, frame.from.flatMap((h) => held.log!.from(h.author.toString('hex'), h.seq)).sort(compareOrder))
+        void this.#sendEntries(ch, held.log, frame.from.flatMap((h) => held.log!.from(h.author.toString('hex'), h.seq)).sort(compareOrder), false)
         return
-      case 'entries': return this.#onEntries(held, hex, ch, frame.entries)
+      case 'entries': return this.#onEntries(held, hex, ch, frame.entries, frame.live)
       case 'decline': return this.#onDecline(held, hex)
     }
   }
@@ -132,7 +134,7 @@ export class Groups {
 
   #onHave (held: Held, hex: string, ch: GroupChannel, theirs: Head[]): void {
     const log = held.log!
-    if (this.#serves(held, hex)) void this.#sendEntries(ch, log, log.missingFor(theirs))
+    if (this.#serves(held, hex)) void this.#sendEntries(ch, log, log.missingFor(theirs), false)
     const mine = new Map(log.heads().map((h) => [h.author.toString('hex'), h.seq]))
     const want = theirs.filter((h) => h.seq > (mine.get(h.author.toString('hex')) ?? 0))
       .map((h) => ({ author: h.author, seq: (mine.get(h.author.toString('hex')) ?? 0) + 1 }))
@@ -141,12 +143,12 @@ export class Groups {
 
   #accepts (held: Held): boolean { return held.rec.state === 'joined' || held.rec.state === 'joining' }
 
-  async #sendEntries (ch: GroupChannel, log: GroupLog, entries: Placed[]): Promise<void> {
+  async #sendEntries (ch: GroupChannel, log: GroupLog, entries: Placed[], live: boolean): Promise<void> {
     let batch: Buffer[] = []
     let bytes = 0
     const flush = async (): Promise<void> => {
       if (batch.length === 0 || ch.closed) return
-      const ok = ch.send({ type: 'entries', groupId: log.groupId, entries: batch })
+      const ok = ch.send({ type: 'entries', groupId: log.groupId, entries: batch, live })
       batch = []
       bytes = 0
       if (!ok) await ch.drained()
@@ -159,14 +161,15 @@ export class Groups {
     await flush()
   }
 
-  #onEntries (held: Held, hex: string, ch: GroupChannel, raw: Buffer[]): void {
+  #onEntries (held: Held, hex: string, ch: GroupChannel, raw: Buffer[], live: boolean): void {
     if (!this.#accepts(held)) return
     const log = held.log!
     const r = log.receive(raw)
     for (const why of r.dropped) this.#countDrop(why)
     if (r.missing.length > 0) ch.send({ type: 'want', groupId: log.groupId, from: r.missing })
     if (r.accepted.length === 0) return
-    void this.#accepted(held, r.accepted, hex)
+    // What a catch-up brought is old news to my other peers: anti-entropy covers any who lack it.
+    void this.#accepted(held, r.accepted, hex, live)
   }
 
   #countDrop (why: DropReason): void {
@@ -179,7 +182,7 @@ export class Groups {
    * entries go out only once they are on disk: one that a crash lost after others got it would
    * make me write a different entry under the same seq.
    */
-  #accepted (held: Held, entries: Placed[], from: string | null): Promise<void> {
+  #accepted (held: Held, entries: Placed[], from: string | null, passOn = true): Promise<void> {
     const log = held.log!
     let changed = false
     for (const e of entries) {
@@ -192,9 +195,10 @@ export class Groups {
     const ops: StoreOp[] = entries.map((e) => this.#host.groupOp(log.groupId, entrySuffix(e), e.bytes))
     ops.push(this.#recordOp(held))
     const announce = (): void => {
+      // Passed on first: the next hop's time is the group's latency, this member's clients can wait a moment.
+      if (passOn) this.#push(held, entries, from)
       this.#tell(held, entries)
       if (changed || before !== held.rec.state) this.#host.emit({ type: 'group-changed', ...groupInfo(held.rec, log) })
-      this.#push(held, entries, from)
       if (held.rec.state === 'joining') this.#maybeJoin(held)
     }
     if (from === null) return this.#host.write(ops).then(announce)
@@ -217,6 +221,7 @@ export class Groups {
   }
 
   #tell (held: Held, entries: Placed[]): void {
+    if (!this.#host.wantsEvents()) return
     const log = held.log!
     const nameOf = this.#nameOf(log)
     const groupName = groupInfo(held.rec, log).name
@@ -232,7 +237,7 @@ export class Groups {
     const log = held.log!
     const targets = [...this.#peers.keys()].filter((hex) => hex !== from && this.#serves(held, hex))
     shuffle(targets)
-    for (const hex of targets.slice(0, FANOUT)) void this.#sendEntries(this.#peers.get(hex)!, log, entries)
+    for (const hex of targets.slice(0, FANOUT)) void this.#sendEntries(this.#peers.get(hex)!, log, entries, true)
   }
 
   #antiEntropy (): void {
@@ -268,10 +273,12 @@ export class Groups {
     if (held !== undefined) {
       // Keys of a group I am already joining or in: the history it opens is welcome.
       if (held.log !== null && this.#accepts(held)) for (const k of frame.keys) held.log.keys.set(k.id.toString('hex'), k.key)
-      if (held.rec.state !== 'invited') return
+      // Invited again after leaving or being removed is a new invitation; one I am in is not, and a
+      // declined one stays declined (it is given again at every link up; psst group join still takes it).
+      if (this.#accepts(held) || held.rec.state === 'declined') return
     }
     const rec: GroupRecord = { groupId: Buffer.from(frame.groupId), name: frame.name, state: 'invited', from: Buffer.from(hex, 'hex'), keys: frame.keys.map((k) => ({ id: Buffer.from(k.id), key: Buffer.from(k.key) })), unread: 0 }
-    const fresh = held === undefined
+    const fresh = held === undefined || held.rec.state !== 'invited'
     this.#groups.set(gid, { rec, log: null })
     this.#write([this.#recordOp({ rec, log: null })])
     if (fresh) this.#host.emit({ type: 'group-invite', ...this.#inviteInfo(rec) })
@@ -379,7 +386,7 @@ export class Groups {
     await this.#accepted(held, [e], null)
     // They learn of their removal (the entry opens nothing for them), and nothing after it.
     const ch = this.#peers.get(hex)
-    if (ch !== undefined) void this.#sendEntries(ch, log, [e])
+    if (ch !== undefined) void this.#sendEntries(ch, log, [e], true)
     return { groupId: log.groupId.toString('hex'), publicKey: hex }
   }
 
@@ -459,7 +466,7 @@ export class Groups {
     if (forgery === 'bad-signature') e.bytes[e.bytes.byteLength - 1] ^= 1
     let sent = 0
     for (const [hex, ch] of this.#peers) {
-      if (this.#serves(held, hex) && ch.send({ type: 'entries', groupId: log.groupId, entries: [e.bytes] })) sent++
+      if (this.#serves(held, hex) && ch.send({ type: 'entries', groupId: log.groupId, entries: [e.bytes], live: true })) sent++
     }
     return { sent }
   }

@@ -5,7 +5,7 @@
  */
 import c from 'compact-encoding'
 import {
-  boundedArray, boundedString, buffer, decodeOrNull, encodeTagged, enumOf, fixed32, frameTable, optionalFixed32, struct, uint, type Codec
+  bool, boundedArray, boundedString, buffer, decodeOrNull, encodeTagged, enumOf, fixed32, frameTable, optionalFixed32, struct, uint, type Codec
 } from '../wire/codec.js'
 
 export const GROUP_PROTOCOL = 'psst-group/1'
@@ -174,7 +174,8 @@ export type GroupFrame =
   | { type: 'have', groupId: Buffer, heads: Head[] }
   /** Send me these authors' entries from `seq` on. */
   | { type: 'want', groupId: Buffer, from: Head[] }
-  | { type: 'entries', groupId: Buffer, entries: Buffer[] }
+  /** `live`: new entries being passed on (the receiver passes them on too); else an answer to have/want. */
+  | { type: 'entries', groupId: Buffer, entries: Buffer[], live: boolean }
   /** An invitation: the group's keys so far (to read its history) and the entry that added me. */
   | { type: 'invite', groupId: Buffer, name: string, keys: GroupKey[], entries: Buffer[] }
   | { type: 'decline', groupId: Buffer }
@@ -184,7 +185,7 @@ const head: Codec<Head> = struct<Head>([['author', fixed32], ['seq', uint]])
 export const groupFrames = frameTable<GroupFrame>([
   ['have', struct([['groupId', fixed32], ['heads', boundedArray(head, MAX_MEMBERS * 4)]])],
   ['want', struct([['groupId', fixed32], ['from', boundedArray(head, MAX_MEMBERS * 4)]])],
-  ['entries', struct([['groupId', fixed32], ['entries', boundedArray(buffer, MAX_ENTRIES_PER_FRAME)]])],
+  ['entries', struct([['groupId', fixed32], ['entries', boundedArray(buffer, MAX_ENTRIES_PER_FRAME)], ['live', bool]])],
   ['invite', struct([['groupId', fixed32], ['name', boundedString(MAX_GROUP_NAME_BYTES)], ['keys', boundedArray(groupKey, 4096)], ['entries', boundedArray(buffer, 4)]])],
   ['decline', struct([['groupId', fixed32]])]
 ], MAX_GROUP_FRAME_BYTES)

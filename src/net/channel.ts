@@ -26,6 +26,11 @@ export interface Channel {
   uncork (): void
   close (): void
   readonly opened: boolean
+  /**
+   * The protocol version the peer opened the channel with (its handshake): frames to it are
+   * encoded as that version reads them (docs/design.md, Wire protocol: mixed versions).
+   */
+  readonly peerVersion: number
   /** The stream's mux, on which a link opens its other channels. */
   readonly mux: Protomux
 }
@@ -49,15 +54,21 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
   const mux = Protomux.from(stream)
   let bad = 0
   let opened = false
+  // Until the peer's handshake says otherwise, it is taken to speak this version.
+  let peerVersion = PROTOCOL_VERSION
   const channel = mux.createChannel({
     protocol: PROTOCOL,
     handshake: c.uint,
-    onopen () { opened = true; safe(() => handlers.onOpen()) },
+    onopen (handshake: unknown) {
+      opened = true
+      if (Number.isSafeInteger(handshake) && (handshake as number) >= 1) peerVersion = handshake as number
+      safe(() => handlers.onOpen())
+    },
     onclose () { opened = false; safe(() => handlers.onClose()) }
   })
   if (channel === null) {
     stream.destroy()
-    return { send: () => false, sendEncoded: () => false, cork () {}, uncork () {}, close () {}, opened: false, mux }
+    return { send: () => false, sendEncoded: () => false, cork () {}, uncork () {}, close () {}, opened: false, peerVersion: PROTOCOL_VERSION, mux }
   }
   const msg = channel.addMessage({
     encoding: c.raw,
@@ -79,12 +90,13 @@ export function openChannel (stream: PeerStream, handlers: ChannelHandlers): Cha
   }
 
   return {
-    send: (frame) => channel.closed ? false : msg.send(encodeFrame(frame)),
+    send: (frame) => channel.closed ? false : msg.send(encodeFrame(frame, peerVersion)),
     sendEncoded: (bytes) => channel.closed ? false : msg.send(bytes),
     cork: () => channel.cork(),
     uncork: () => channel.uncork(),
     close: () => { channel.close(); stream.end() },
     get opened () { return opened },
+    get peerVersion () { return peerVersion },
     mux
   }
 }

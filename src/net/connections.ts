@@ -21,8 +21,11 @@ export const MAX_STRANGER_LINKS = 64
 /** Two links to one key made this close together are a simultaneous dial (docs/design.md, Network: the tie-break). */
 const RACE_WINDOW_MS = 3000
 
-/** How a peer is dialled: the mailbox module adds the blind-relay fallback. */
-export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean }
+/**
+ * How a peer is dialled: the mailbox module adds the blind-relay fallback, LAN discovery the
+ * peer's own address (`direct`) when its beacon was heard.
+ */
+export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean, direct?: Array<{ host: string, port: number }> }
 
 /** The dial state a known peer carries (a contacts Peer holds these fields). */
 export interface Dialable {
@@ -67,15 +70,28 @@ export class Connections<P extends Dialable> {
   dialOptions: (p: P) => DialOptions = () => ({ relayThrough: null, forceRelay: false })
   /** A dial's stream error, for the relay fallback to notice holepunch failures. */
   dialError: (p: P, err: Error) => void = () => {}
+  /**
+   * The DHT key a peer is dialled on: by default its identity key; presence privacy replaces it
+   * with a lookup of the friend's meeting record (docs/design.md, Presence privacy). Null: not
+   * reachable now (redialled later).
+   */
+  route: (p: P) => Promise<Buffer | null> = async (p) => this.#host.remoteKey(p)
+  /** A dial's outcome for the route it took: presence privacy learns which keys work. */
+  routed: (p: P, key: Buffer, opened: boolean, err: Error | null) => void = () => {}
+  /** The least delay before the next redial of a peer (presence privacy polls absent friends slowly). */
+  minRedialMs: (p: P) => number = () => 0
 
   constructor (host: ConnectionsHost<P>) {
     this.#host = host
     this.#handlers = { ...host.handlers, onClose: (l: Link) => this.#onClose(l) }
   }
 
-  /** Attaches a new stream: keeps one link per key (the tie-break of docs/design.md, Network). */
-  attach (stream: PeerStream): void {
-    const hex = toHex(stream.remotePublicKey)
+  /**
+   * Attaches a new stream: keeps one link per key (the tie-break of docs/design.md, Network).
+   * `remote`: the peer's identity when the stream is one I dialled on another key of theirs.
+   */
+  attach (stream: PeerStream, remote: Buffer = stream.remotePublicKey): void {
+    const hex = toHex(remote)
     if (this.#host.refused(hex)) return stream.destroy()
     const p = this.#host.peer(hex)
     if (p === undefined) {
@@ -85,9 +101,9 @@ export class Connections<P extends Dialable> {
       setTimeout(() => link.destroy(), STRANGER_TIMEOUT_MS).unref()
       return
     }
-    if (p.link !== null && !p.link.closed && !this.#preferNew(p.link, stream)) return stream.destroy()
+    if (p.link !== null && !p.link.closed && !this.#preferNew(p.link, stream, remote)) return stream.destroy()
     const old = p.link
-    p.link = new Link(stream, this.#host.now(), this.#handlers)
+    p.link = new Link(stream, this.#host.now(), this.#handlers, remote)
     this.#host.linked(p, p.link)
     if (old !== null) old.destroy()
   }
@@ -99,23 +115,57 @@ export class Connections<P extends Dialable> {
     if (this.#host.peer(p.hex) === undefined) return
     if (p.dialTimer !== null) { clearTimeout(p.dialTimer); p.dialTimer = null }
     p.dialing = true
+    this.route(p).then((key) => this.#dialOn(p, key), () => this.#dialOn(p, null))
+  }
+
+  #dialOn (p: P, key: Buffer | null): void {
+    const dialer = this.#host.dialer()
+    const gone = this.#host.closing() || dialer === null || this.#host.peer(p.hex) !== p || (p.link !== null && !p.link.closed)
+    if (gone || key === null) {
+      p.dialing = false
+      if (!gone) this.scheduleDial(p, false)
+      return
+    }
     let stream: PeerStream
     try {
-      stream = dialer(this.#host.remoteKey(p), this.dialOptions(p))
+      stream = dialer(key, this.dialOptions(p))
     } catch {
       p.dialing = false
       return this.scheduleDial(p, false)
     }
+    let error: Error | null = null
     const done = (ok: boolean): void => {
       if (!p.dialing) return
       p.dialing = false
+      this.routed(p, key, ok, error)
       if (ok) p.dialAttempts = 0
       else this.scheduleDial(p, false)
     }
     stream.once('open', () => done(true))
-    stream.once('error', (err: Error) => this.dialError(p, err))
+    stream.once('error', (err: Error) => { error = err; this.dialError(p, err) })
     stream.once('close', () => done(false))
-    this.attach(stream)
+    this.attach(stream, this.#host.remoteKey(p))
+  }
+
+  /**
+   * Dials now even while another dial still waits for an answer (a LAN beacon just said where the
+   * peer is): the newer stream replaces the waiting one, and the tie-break keeps one link.
+   */
+  dialAgain (p: P): void {
+    const open = (): boolean => p.link !== null && !p.link.closed && p.link.stream.handshakeHash !== null
+    if (this.#host.closing() || this.#host.dialer() === null || this.#host.peer(p.hex) !== p || open()) return
+    this.route(p).then((key) => {
+      const dialer = this.#host.dialer()
+      if (key === null || dialer === null || this.#host.closing() || this.#host.peer(p.hex) !== p || open()) return
+      let stream: PeerStream
+      try {
+        stream = dialer(key, this.dialOptions(p))
+      } catch {
+        return
+      }
+      stream.once('error', (err: Error) => this.dialError(p, err))
+      this.attach(stream, this.#host.remoteKey(p))
+    }, () => {})
   }
 
   scheduleDial (p: P, soon: boolean): void {
@@ -124,6 +174,7 @@ export class Connections<P extends Dialable> {
     // Their firewall admits my key once per perKeyMs, so a quicker redial (the relayed one after
     // a failed holepunch) would be refused.
     if (!soon && this.#host.slowRedial(p)) delay = Math.max(delay, DEFAULT_LIMITS.perKeyMs + 200)
+    if (!soon) delay = Math.max(delay, this.minRedialMs(p))
     p.dialTimer = setTimeout(() => { p.dialTimer = null; this.dial(p) }, delay)
     p.dialTimer.unref()
   }
@@ -147,6 +198,30 @@ export class Connections<P extends Dialable> {
     }
   }
 
+  /** Dials every unlinked peer now (the network came back): the backoff starts over. */
+  redialAll (peers: Iterable<P>): void {
+    for (const p of peers) {
+      if (p.link !== null && !p.link.closed) continue
+      if (p.dialTimer !== null) { clearTimeout(p.dialTimer); p.dialTimer = null }
+      p.dialAttempts = 0
+      this.dial(p)
+    }
+  }
+
+  /** The firewall of a key only friends meet me on: known peers in, everyone else out (true = refuse). */
+  friendsOnly (remotePublicKey: Buffer): boolean {
+    try {
+      const hex = toHex(remotePublicKey)
+      if (this.#host.closing()) return true
+      if (this.#host.blocked(hex)) { this.#host.count('refused-blocked'); return true }
+      if (this.#host.peer(hex) !== undefined) return false
+      this.#host.count('refused-not-friend')
+      return true
+    } catch {
+      return true
+    }
+  }
+
   close (): void {
     for (const link of this.strangers) link.destroy()
   }
@@ -160,10 +235,10 @@ export class Connections<P extends Dialable> {
     this.#host.flood('stranger links')
   }
 
-  #preferNew (old: Link, stream: PeerStream): boolean {
+  #preferNew (old: Link, stream: PeerStream, remote: Buffer): boolean {
     if (this.#host.now() - old.createdAt > RACE_WINDOW_MS || old.initiator === stream.isInitiator) return true
-    // Simultaneous dial: keep the connection initiated by the smaller public key.
-    const iAmSmaller = Buffer.compare(this.#host.localKey(), stream.remotePublicKey) < 0
+    // Simultaneous dial: keep the connection initiated by the smaller identity key.
+    const iAmSmaller = Buffer.compare(this.#host.localKey(), remote) < 0
     return iAmSmaller ? stream.isInitiator : !stream.isInitiator
   }
 

@@ -30,6 +30,12 @@ export interface DhtNodeOptions {
    * `port`; `bootstrap` is then the other known nodes, usually [].
    */
   bootstrapper?: boolean
+  /**
+   * Called with the node as soon as it exists, before the first bootstrap round ends: a daemon
+   * listens (and LAN discovery beacons) at once, since with no DHT reachable that round takes
+   * the whole bootstrapTimeout. If create() then fails, the node it was given is destroyed.
+   */
+  onCreated?: (node: DhtNode) => void
 }
 
 export interface ListenOptions {
@@ -37,6 +43,18 @@ export interface ListenOptions {
   relayThrough?: Buffer | null
   /** false: never holepunch. With relayThrough, every incoming connection stays relayed. */
   holepunch?: boolean
+}
+
+/** hyperdht's key pair for a 32-byte seed (the same bytes as src/crypto's keyPairFromSeed, without loading libsodium). */
+export function dhtKeyPair (seed: Buffer): KeyPair {
+  const kp = HyperDHT.keyPair(seed)
+  return { publicKey: kp.publicKey, secretKey: kp.secretKey }
+}
+
+/** A server listening on one key pair; close() unannounces it. */
+export interface Listening {
+  readonly publicKey: Buffer
+  close (): Promise<void>
 }
 
 export const DEFAULT_BOOTSTRAP_TIMEOUT = 10_000
@@ -79,6 +97,7 @@ export class DhtNode extends EventEmitter {
     const host = chooseBindHost(opts.bootstrap, opts.host)
     const node = new DhtNode(buildDht(opts, host), host, opts.bootstrap)
     try {
+      opts.onCreated?.(node)
       await node.firstBootstrap(opts.bootstrapTimeout ?? DEFAULT_BOOTSTRAP_TIMEOUT)
     } catch (err) {
       await node.destroy()
@@ -109,12 +128,31 @@ export class DhtNode extends EventEmitter {
     }
   }
 
+  /** The address the socket is bound to (null = every IPv4 address) and its port: what a LAN peer dials. */
+  boundAddress (): { host: string | null, port: number } | null {
+    const port = this.node.destroyed ? null : this.node.localAddress()?.port ?? null
+    return port === null ? null : { host: this.bindHost ?? null, port }
+  }
+
+  /**
+   * Whether host:port is a DHT node we know (a routing-table node or a bootstrap node): a peer
+   * link whose packets come from such an address runs through a relay, not straight to the peer.
+   */
+  isNodeAddress (host: string, port: number): boolean {
+    if ((this.bootstrapNodes ?? []).some((b) => b.host === host && b.port === port)) return true
+    try {
+      return this.node.toArray().some((n) => n.host === host && n.port === port)
+    } catch {
+      return false
+    }
+  }
+
   /**
    * Listen as keyPair (hyperdht announces the key itself). `firewall` returns true to REJECT; it is
    * made total: a throw, a rejected promise or anything but `false` rejects. A rejected peer sees
    * PEER_CONNECTION_FAILED after ~8 s, like an offline one.
    */
-  async listen (keyPair: KeyPair, firewall: Firewall, onConnection: (s: PeerStream) => void, opts: ListenOptions = {}): Promise<void> {
+  async listen (keyPair: KeyPair, firewall: Firewall, onConnection: (s: PeerStream) => void, opts: ListenOptions = {}): Promise<Listening> {
     this.assertOpen()
     const server = this.node.createServer({ firewall: guardFirewall(firewall), shareLocalAddress: !this.loopback,
       ...(opts.relayThrough != null ? { relayThrough: opts.relayThrough } : {}),
@@ -129,15 +167,40 @@ export class DhtNode extends EventEmitter {
       await server.close().catch(noop)
       throw PsstError.internal(`cannot listen on the DHT: ${errorText(err)}`)
     }
+    return {
+      publicKey: keyPair.publicKey,
+      close: async () => {
+        if (!this.servers.delete(server)) return
+        await server.close().catch(noop)
+      }
+    }
+  }
+
+  /** Publishes a small signed record (≤ ~1 KB) under keyPair; seq must grow with each put. */
+  async mutablePut (keyPair: KeyPair, value: Buffer, seq: number): Promise<void> {
+    this.assertOpen()
+    await this.node.mutablePut({ publicKey: keyPair.publicKey, secretKey: keyPair.secretKey }, value, { seq })
+  }
+
+  /** The latest record under publicKey with a valid signature, or null when none is found. */
+  async mutableGet (publicKey: Buffer): Promise<{ seq: number, value: Buffer } | null> {
+    this.assertOpen()
+    const found = await this.node.mutableGet(publicKey, { latest: true })
+    return found === null ? null : { seq: found.seq, value: found.value }
+  }
+
+  /** Every DHT request this node has sent (queries, announces, records, pings): the bench's cost measure. */
+  requestsSent (): number {
+    return this.node.stats.requests.total
   }
 
   /**
    * Dial a peer by public key. Failure arrives on the stream ('error' with hyperdht's code, then
    * 'close'): PEER_NOT_FOUND at once (~20 ms) when nobody announces the key (never listened, or
    * closed cleanly); PEER_CONNECTION_FAILED after ~8 s when the peer's firewall rejected us or it
-   * died without closing (stale announcement). Throws only on a closed node or a bad key.
+   * died without closing (stale announcement). `direct`: addresses of the peer's own DHT socket. Throws only on a closed node or a bad key.
    */
-  connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null, forceRelay?: boolean } = {}): PeerStream {
+  connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null, forceRelay?: boolean, direct?: HostPort[] } = {}): PeerStream {
     this.assertOpen()
     if (!Buffer.isBuffer(remotePublicKey) || remotePublicKey.length !== 32) {
       throw PsstError.usage('a DHT public key is 32 bytes')
@@ -149,6 +212,9 @@ export class DhtNode extends EventEmitter {
       ...(force ? { holepunch: () => false, fastOpen: false } : {}),
       keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey },
       relayThrough: opts.relayThrough ?? null,
+      // The peer's own DHT socket (heard on the LAN): hyperdht asks it first, as it would a node
+      // that relays for the key, so the handshake needs no DHT at all; Noise IK still checks the key.
+      ...(opts.direct !== undefined && opts.direct.length > 0 ? { relayAddresses: opts.direct.map((a) => ({ host: a.host, port: a.port })) } : {}),
       localConnection: !this.loopback
     })
     stream.on('error', noop)

@@ -50,9 +50,10 @@ export class Link implements ChannelOpener {
   lastRx: number
   #ping = 0
 
-  constructor (stream: PeerStream, now: number, handlers: LinkHandlers) {
+  /** `remote`: the peer's identity when the stream's key is another (a friend's device key, docs/design.md, Presence privacy). */
+  constructor (stream: PeerStream, now: number, handlers: LinkHandlers, remote: Buffer = stream.remotePublicKey) {
     this.stream = stream
-    this.remote = stream.remotePublicKey
+    this.remote = remote
     this.hex = toHex(this.remote)
     this.initiator = stream.isInitiator
     this.createdAt = now
@@ -85,6 +86,9 @@ export class Link implements ChannelOpener {
     this.#channels.set(protocol, ch)
     return ch
   }
+
+  /** The protocol version the peer opened psst/1 with (older peers get frames they can read). */
+  get peerVersion (): number { return this.channel.peerVersion }
 
   /** The protocols this link carries a channel for. */
   get protocols (): string[] { return [...this.#channels.keys()] }

@@ -3,7 +3,7 @@ import { PsstError } from '../errors.js'
 import { isDiskFull } from './disk.js'
 
 /** The sublevels (docs/design.md, Storage); `mailbox` is used by the relay's own store. */
-export const SUBLEVELS = ['profile', 'friends', 'requests', 'messages', 'outbox', 'blocked', 'mailbox', 'groups'] as const
+export const SUBLEVELS = ['profile', 'friends', 'requests', 'messages', 'outbox', 'blocked', 'mailbox', 'groups', 'streams'] as const
 export type Sub = typeof SUBLEVELS[number]
 
 export type Op =

@@ -9,9 +9,10 @@ import { acquireLock, type Lock } from './lock.js'
 import { recoverRekey } from './rekey-files.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
-  Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord,
+  Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type StoredFriend, type StreamRecord, type RequestRecord, type BlockRecord,
   type MessageRecord, type OutboxRecord, type SettingsRecord
 } from '../wire/records.js'
+import { MeetRecords, type PresenceRecord } from '../wire/meet.js'
 import { PsstError } from '../errors.js'
 
 const PROFILE_KEY = Buffer.from('me')
@@ -20,6 +21,8 @@ const APPLIED_KEY = Buffer.from('journal-applied')
 const SETTINGS_KEY = Buffer.from('settings')
 /** The devices of my identity and my friends' (src/devices): bytes its own codec reads. */
 const DEVICES_KEY = Buffer.from('devices')
+const FILES_KEY = Buffer.from('files-key')
+const PRESENCE_KEY = Buffer.from('presence')
 
 function writeU64 (b: Buffer, at: number, n: number): void {
   b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), at)
@@ -389,7 +392,7 @@ export class ProfileStore {
     await this.#caughtUp()
     const raw = await this.#db.get('profile', SETTINGS_KEY)
     const opened = raw === null ? null : this.#vault.open('profile', SETTINGS_KEY, raw)
-    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '' }
+    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '', lan: true }
   }
 
   async saveSettings (s: SettingsRecord): Promise<void> {
@@ -406,21 +409,50 @@ export class ProfileStore {
   }
 
   deviceBookOp (bytes: Buffer): Op { return this.#put('profile', DEVICES_KEY, bytes) }
+  /**
+   * The random key that seals file-transfer records in `<home>/files` (src/files/sealed.ts), or
+   * null before one was made. It lives here, under the vault, so a passphrase change re-seals it
+   * with the rest and those files never need rewriting; a profile made plain keeps it to read them.
+   */
+  async loadFilesKey (): Promise<Buffer | null> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', FILES_KEY)
+    const opened = raw === null ? null : this.#vault.open('profile', FILES_KEY, raw)
+    return opened !== null && opened.byteLength === 32 ? opened : null
+  }
+
+  filesKeyOp (key: Buffer): Op { return this.#put('profile', FILES_KEY, key) }
+
+  /** Presence privacy's settings (src/wire/meet.ts); null when never stored (a profile from before them). */
+  async loadPresence (): Promise<PresenceRecord | null> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', PRESENCE_KEY)
+    const opened = raw === null ? null : this.#vault.open('profile', PRESENCE_KEY, raw)
+    return opened === null ? null : MeetRecords.presence.decode(opened)
+  }
+
+  presenceOp (p: PresenceRecord): Op { return this.#put('profile', PRESENCE_KEY, MeetRecords.presence.encode(p)) }
 
   // --- friends, requests, blocks
 
-  async loadFriends (): Promise<FriendRecord[]> { return this.#loadAll('friends', Records.friend.decode) }
+  async loadFriends (): Promise<StoredFriend[]> { return this.#loadAll('friends', Records.friend.decode) }
+  async loadStreams (): Promise<StreamRecord[]> { return this.#loadAll('streams', Records.stream.decode) }
   async loadRequests (): Promise<RequestRecord[]> { return this.#loadAll('requests', Records.request.decode) }
   async loadBlocks (): Promise<BlockRecord[]> { return this.#loadAll('blocked', Records.block.decode) }
 
   friendOp (f: FriendRecord): Op { return this.#put('friends', this.#vault.index(f.publicKey), Records.friend.encode(f)) }
   requestOp (r: RequestRecord): Op { return this.#put('requests', this.#vault.index(r.publicKey), Records.request.encode(r)) }
+  /** A stream's record, keyed by its conversation then its author (a conversation's streams sit together). */
+  streamOp (r: StreamRecord): Op {
+    return this.#put('streams', Buffer.concat([this.#vault.index(r.conversation), this.#vault.index(r.author)]), Records.stream.encode(r))
+  }
+
   blockOp (b: BlockRecord): Op { return this.#put('blocked', this.#vault.index(b.publicKey), Records.block.encode(b)) }
   delOp (sub: 'friends' | 'requests' | 'blocked', publicKey: Buffer): Op {
     return { type: 'del', sub, key: this.#vault.index(publicKey) }
   }
 
-  /** Forgets a friend entirely: record, history and outbox. */
+  /** Forgets a friend entirely: record, streams, history and outbox. */
   async deleteFriendData (publicKey: Buffer): Promise<void> {
     // The range clears below are not journaled: first empty the journal, or a replay after a
     // crash would bring back messages of the friend from batches that are already applied.
@@ -432,6 +464,7 @@ export class ProfileStore {
     const range = { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.from([0xff])]) }
     await this.#db.clear('messages', range)
     await this.#db.clear('outbox', range)
+    await this.#db.clear('streams', { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(prefix.byteLength + 1, 0xff)]) })
     await this.apply([this.delOp('friends', publicKey)])
   }
 

@@ -108,6 +108,11 @@ function newKeyFor (sub: Sub, key: Buffer, value: Buffer, keyOf: Map<string, Buf
       keyOf.set(key.toString('hex'), rec.publicKey)
       return newVault.index(rec.publicKey)
     }
+    case 'streams': {
+      const rec = Records.stream.decode(value)
+      if (rec === null || !Buffer.concat([oldVault.index(rec.conversation), oldVault.index(rec.author)]).equals(key)) return null
+      return Buffer.concat([newVault.index(rec.conversation), newVault.index(rec.author)])
+    }
     case 'messages':
     case 'outbox': {
       const publicKey = keyOf.get(key.subarray(0, key.byteLength - 8).toString('hex'))

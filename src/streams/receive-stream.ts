@@ -1,3 +1,4 @@
+import type { SaveStream } from './send-stream.js'
 import { judgeIncoming, judgeTheirStream, type IncomingVerdict, type TheirStreamVerdict } from './decide.js'
 
 /** The durable part of a stream someone else authors: what its record on disk holds. */
@@ -22,7 +23,8 @@ export interface Dedupe<T> {
 /**
  * A durable stream someone else authors, as I read it: how far I have taken it, how far that is
  * on disk (what hellos and receipts may claim), the pending delayed receipt, and the dedupe of a
- * replaced stream. Generic: it never sees what its entries carry.
+ * replaced stream. Generic: it never sees what its entries carry. Each method that changes its
+ * marks asks for its record to be saved (`save`, given by its owner).
  */
 export class ReceiveStream<T = unknown> {
   #id: Buffer
@@ -31,8 +33,10 @@ export class ReceiveStream<T = unknown> {
   #stored: number
   #ackTimer: NodeJS.Timeout | null = null
   #dedupe: Dedupe<T> | null = null
+  readonly #save: SaveStream
 
-  constructor (marks: ReceiveMarks) {
+  constructor (marks: ReceiveMarks, save: SaveStream) {
+    this.#save = save
     this.#id = marks.id
     this.#upTo = marks.upTo
     this.#stored = marks.upTo
@@ -50,7 +54,13 @@ export class ReceiveStream<T = unknown> {
   judge (seq: number): IncomingVerdict { return judgeIncoming(seq, this.#upTo) }
 
   /** Entry `seq` (the next one) is taken: the next call judges against it. */
-  take (seq: number): void { this.#upTo = seq }
+  take (seq: number): void {
+    this.#upTo = seq
+    this.#save(false)
+  }
+
+  /** Saves the record as it is (a new stream, one migrated, or marks rolled back). */
+  save (): void { this.#save(false) }
 
   /** Entries up to `seq` of stream `id` are on disk (a later hello may have switched the stream). */
   onStored (seq: number, id: Buffer): void {
@@ -64,12 +74,14 @@ export class ReceiveStream<T = unknown> {
     this.#id = Buffer.from(id)
     this.#upTo = base
     this.#stored = base
+    this.#save(false)
   }
 
   /** They know I stored up to `base` (my state was rolled back): what lies between is gone. */
   skipTo (base: number): void {
     this.#upTo = base
     if (base > this.#stored) this.#stored = base
+    this.#save(false)
   }
 
   /** A write failed: nothing above `upTo` reached the disk. */

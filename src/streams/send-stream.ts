@@ -14,14 +14,18 @@ export interface SendMarks {
   ackedUpTo: number
 }
 
+/** Queues the stream's record for the next write batch (`defer`: it may wait for company); the owner's. */
+export type SaveStream = (defer: boolean) => void
+
 /** Outbox entries kept in memory per stream for sending without a DB read. */
 export const OUTBOX_CACHE_LIMIT = 20_000
 
 /**
  * A durable, ordered, acknowledged stream I author (docs/design.md, Delivery): its seqs, what is
  * on disk and what was written to the current link, the entries cached for sending, the outbox
- * ranges a receipt deletes, and who waits for delivery. Generic over its entries; the owner
- * (a peer, a group) stores it and asks it what to send and what a receipt settles.
+ * ranges a receipt deletes, and who waits for delivery. Generic over its entries. Each method
+ * that changes its marks asks for its record to be saved (`save`, given by its owner, a peer or a
+ * group, which knows the stream's key and the write queue).
  */
 export class SendStream<E extends StreamEntry> {
   #id: Buffer
@@ -37,8 +41,10 @@ export class SendStream<E extends StreamEntry> {
   #waiters: Array<{ seq: number, resolve: (delivered: boolean) => void }> = []
   #pumping = false
   #repump = false
+  readonly #save: SaveStream
 
-  constructor (marks: SendMarks, cacheLimit = OUTBOX_CACHE_LIMIT) {
+  constructor (marks: SendMarks, save: SaveStream, cacheLimit = OUTBOX_CACHE_LIMIT) {
+    this.#save = save
     this.#id = marks.id
     this.#lastSeq = marks.lastSeq
     this.#ackedUpTo = marks.ackedUpTo
@@ -66,6 +72,7 @@ export class SendStream<E extends StreamEntry> {
     const first = this.#lastSeq + 1
     this.#lastSeq += count
     this.#ranges.push({ seq: first, count })
+    this.#save(false)
     return first
   }
 
@@ -123,6 +130,8 @@ export class SendStream<E extends StreamEntry> {
     if (this.#sentUpTo < upTo) this.#sentUpTo = upTo
     const done: number[] = []
     while (this.#ranges.length > 0 && this.#ranges[0].seq + this.#ranges[0].count - 1 <= upTo) done.push(this.#ranges.shift()!.seq)
+    // Rides with the next batch: a receipt lost in a crash is only asked for again.
+    this.#save(true)
     this.#settle()
     return done
   }
@@ -131,7 +140,11 @@ export class SendStream<E extends StreamEntry> {
   restart (id: Buffer): void {
     this.#id = id
     this.#sentUpTo = this.#ackedUpTo
+    this.#save(false)
   }
+
+  /** Saves the record as it is (a new stream, one migrated, or marks rolled back). */
+  save (): void { this.#save(false) }
 
   /** A write failed: nothing above `lastSeq` reached the disk. */
   rollBack (lastSeq: number): void {

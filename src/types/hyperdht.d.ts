@@ -42,6 +42,8 @@ declare module 'hyperdht' {
       /** Default true: probe the server's address at once, which may connect directly. */
       fastOpen?: boolean
       nodes?: NodeAddress[]
+      /** Nodes to send the handshake through first; the peer's own DHT socket works (no DHT needed). */
+      relayAddresses?: NodeAddress[]
     }
 
     interface Server extends EventEmitter {
@@ -74,6 +76,8 @@ declare module 'hyperdht' {
     readonly port: number
     /** The routing table's node list; `length` = known peers. */
     readonly nodes: { readonly length: number }
+    /** The routing table's nodes, newest first. */
+    toArray (opts?: { limit?: number }): HyperDHT.NodeAddress[]
 
     /** Resolves once the first bootstrap query ended (with or without any node found). */
     fullyBootstrapped (): Promise<void>
@@ -88,6 +92,12 @@ declare module 'hyperdht' {
     /** A raw UDX stream, e.g. for blind-relay's `createStream`. */
     createRawStream (opts?: Record<string, unknown>): unknown
     destroy (opts?: { force?: boolean }): Promise<void>
+    /** Signed record under keyPair.publicKey, stored (in RAM, ~48 h) by the nodes closest to its hash. */
+    mutablePut (keyPair: HyperDHT.KeyPair, value: Buffer, opts?: { seq?: number }): Promise<{ seq: number }>
+    /** The highest-seq record with a valid signature, or null. */
+    mutableGet (publicKey: Buffer, opts?: { seq?: number, latest?: boolean }): Promise<{ seq: number, value: Buffer } | null>
+    /** dht-rpc's counters: requests.total counts every request this node sent. */
+    readonly stats: { requests: { total: number, active: number } }
   }
 
   export = HyperDHT

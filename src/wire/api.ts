@@ -53,6 +53,22 @@ export interface FriendInfo {
   unread: number
   /** Public key of the relay this friend says keeps their mail, or null. */
   mailbox: string | null
+  /**
+   * While online, how the link runs: `lan` to the address the friend's LAN beacon gave, `relay`
+   * through a blind relay, `direct` otherwise (holepunched or reachable).
+   */
+  via?: 'direct' | 'relay' | 'lan'
+  /** Their avatar as received (a PNG or JPEG file in the profile), or null; always set by `friends`. */
+  avatar?: string | null
+}
+
+/** `psst avatar set|show --json`. */
+export interface AvatarInfo {
+  /** The stored copy that friends are sent, or null when none is set. */
+  path: string | null
+  /** Its id: the first 16 bytes of its BLAKE2b-256, in hex (what a friend who has it already skips on). */
+  fileId: string | null
+  size: number
 }
 
 export interface RequestInfo {
@@ -101,13 +117,20 @@ export interface DhtInfo {
   host: string | null
   port: number | null
   bootstrap: string[]
+  /** DHT requests this daemon has sent since it started (the bench's dht_requests_per_s_100_friends). */
+  requests?: number
 }
 
 /**
  * The daemon's network settings: null = the default (hyperdht's public bootstrap nodes; the bind
  * address chosen from the bootstrap list). Stored in the profile; a flag or env var overrides.
  */
-export interface NetworkSettings { bootstrap: string | null, dhtHost: string | null }
+export interface NetworkSettings {
+  bootstrap: string | null
+  dhtHost: string | null
+  /** LAN discovery (docs/design.md, LAN discovery); omitted = on. `--no-lan` turns it off for one run. */
+  lan?: boolean
+}
 
 export interface DaemonStatus {
   running: boolean
@@ -148,6 +171,8 @@ export interface Methods {
   /** `id` is a psst ID (sends a request) or a 64-hex public key alone (no request: see FriendInfo.state). */
   add: { params: { id: string, message?: string }, result: { publicKey: string, state: 'request-sent' | 'friends' | 'key-added' } }
   requests: { params: Record<string, never>, result: RequestInfo[] }
+  /** `psst requests on|off`: whether friend requests can reach me (sets it when `open` is given; stored). */
+  requestsOpen: { params: { open?: boolean }, result: { open: boolean } }
   /** A request with a `lookalike` warning is refused (LOOKALIKE) unless `force`. */
   accept: { params: { friend: string, force?: boolean }, result: FriendInfo }
   /** Sets (a string), clears (null) or just reads (absent) the name I chose for a friend. */
@@ -197,6 +222,10 @@ export interface Methods {
   /** `fileId` may be a unique prefix (at least 4 hex characters); or `friend` alone: their only pending offer. */
   fileAccept: { params: { fileId?: string, friend?: string, to?: string }, result: FileInfo }
   fileCancel: { params: { fileId: string }, result: FileInfo }
+  /** Sets my avatar (a PNG or JPEG of at most 64 KiB) and offers it to every friend. */
+  avatarSet: { params: { path: string }, result: AvatarInfo }
+  /** My avatar as stored in the profile, or path null. */
+  avatarGet: { params: Record<string, never>, result: AvatarInfo }
   groupCreate: { params: { name: string }, result: { groupId: string, name: string } }
   groupInvite: { params: { group: string, friend: string }, result: { groupId: string, publicKey: string } }
   groupInvites: { params: Record<string, never>, result: GroupInviteInfo[] }
@@ -321,6 +350,8 @@ export type PsstEvent =
   | { type: 'file-progress' } & FileInfo
   | { type: 'file-complete' } & FileInfo
   | { type: 'file-failed' } & FileInfo
+  /** A friend's new avatar arrived (verified, stored in the profile). */
+  | { type: 'avatar', friend: string, path: string }
   | { type: 'group-message', groupName: string } & GroupHistoryEntry
   | { type: 'group-invite' } & GroupInviteInfo
   /** A group's roster, topic or my standing in it changed. */
@@ -329,7 +360,7 @@ export type PsstEvent =
 export type EventType = PsstEvent['type']
 
 /** Every event type, for checking a subscriber's filter (the `satisfies` keeps it complete). */
-export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed', 'group-message', 'group-invite', 'group-changed'] as const satisfies readonly EventType[]
+export const EVENT_TYPES = ['friend-request', 'friend-added', 'friend-removed', 'rename', 'presence', 'message', 'sent', 'receipt', 'typing', 'dht', 'warning', 'profile', 'storage', 'file-offer', 'file-progress', 'file-complete', 'file-failed', 'avatar', 'group-message', 'group-invite', 'group-changed'] as const satisfies readonly EventType[]
 type MissingEventType = Exclude<EventType, typeof EVENT_TYPES[number]>
 const everyEventTypeListed: MissingEventType extends never ? true : never = true
 void everyEventTypeListed

@@ -83,6 +83,35 @@ export function decodeManifest (bytes: Uint8Array): Manifest | null {
   return m
 }
 
+/**
+ * A file message in the chat stream (kind 'file'): an offer is the manifest (`[1][manifest]`), a
+ * cancel notice is `[2][fileId]`. Both ride the chat stream so they arrive exactly once, in order,
+ * and through the mailbox when the friend is offline; a peer that knows only offers counts a
+ * notice as a malformed offer and drops it.
+ */
+export const FILE_CANCEL_TAG = 2
+
+export type FileMessage = { type: 'offer', manifest: Manifest } | { type: 'cancel', fileId: Buffer }
+
+export function encodeFileCancel (fileId: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([FILE_CANCEL_TAG]), fileId])
+}
+
+export function decodeFileMessage (bytes: Uint8Array): FileMessage | null {
+  if (bytes.byteLength === 1 + FILE_ID_BYTES && bytes[0] === FILE_CANCEL_TAG) return { type: 'cancel', fileId: Buffer.from(bytes.subarray(1)) }
+  const manifest = decodeManifest(bytes)
+  return manifest === null ? null : { type: 'offer', manifest }
+}
+
+/** What a conversation shows for a message of kind 'file' (its text is the base64 of a file message). */
+export function fileMessageText (text: string): string {
+  const msg = decodeFileMessage(Buffer.from(text, 'base64'))
+  if (msg === null) return '[file message this version cannot read]'
+  if (msg.type === 'cancel') return '[file transfer cancelled]'
+  if (msg.manifest.kind === 'avatar') return '[new avatar]'
+  return `[file offer: ${msg.manifest.name}]`
+}
+
 export interface BlockRange { start: number, count: number }
 const range: Codec<BlockRange> = struct<BlockRange>([['start', uint], ['count', uint]])
 

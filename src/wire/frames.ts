@@ -9,11 +9,11 @@
  */
 import {
   struct, boundedString, boundedArray, enumOf, frameTable, readUint, uintEnd, decodeUtf8Strict,
-  uint, bool, fixed16, fixed4, optionalFixed32, withTail, retired, type Codec
+  uint, bool, fixed16, fixed4, optionalFixed32, withTail, retired, encodeTagged, type Codec
 } from './codec.js'
 import {
   MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES,
-  MAX_RECEIPT_IDS, MAX_FRAME_BYTES
+  MAX_RECEIPT_IDS, MAX_FRAME_BYTES, PROTOCOL_VERSION
 } from './limits.js'
 
 export const PRESENCE_VALUES = ['online', 'away', 'busy'] as const
@@ -57,11 +57,13 @@ export interface Hello {
   recvStream: Buffer
 }
 type HelloStreams = Pick<Hello, 'stream' | 'base' | 'recvStream'>
+/** The hello of protocol version 1: what a peer of that version reads (no stream fields after it). */
+const helloV1 = struct<Hello>([
+  ['version', uint], ['name', name], ['status', presence], ['statusMessage', statusMessage],
+  ['caps' as keyof Hello & string, retired(uint, 0)], ['recvUpTo', uint], ['mailbox', optionalFixed32]
+])
 const hello: Codec<Hello> = withTail(
-  struct<Hello>([
-    ['version', uint], ['name', name], ['status', presence], ['statusMessage', statusMessage],
-    ['caps' as keyof Hello & string, retired(uint, 0)], ['recvUpTo', uint], ['mailbox', optionalFixed32]
-  ]),
+  helloV1,
   struct<HelloStreams>([['stream', fixed16], ['base', uint], ['recvStream', fixed16]]),
   () => ({ stream: noStream(), base: 0, recvStream: noStream() })
 )
@@ -106,8 +108,10 @@ const chatMessage: Codec<ChatMessage> = struct<ChatMessage>([
  * `stream` (the sender's stream as the receiver knows it). Without `stream`: the all-zero stream.
  */
 export interface Receipt { upTo: number, stream: Buffer }
+/** The receipt of protocol version 1 (no stream after it). */
+const receiptV1 = struct<Receipt>([['upTo', uint], ['ids' as keyof Receipt & string, retired(boundedArray(fixed16, MAX_RECEIPT_IDS), [])]])
 const receipt: Codec<Receipt> = withTail(
-  struct<Receipt>([['upTo', uint], ['ids' as keyof Receipt & string, retired(boundedArray(fixed16, MAX_RECEIPT_IDS), [])]]),
+  receiptV1,
   struct<Pick<Receipt, 'stream'>>([['stream', fixed16]]),
   () => ({ stream: noStream() })
 )
@@ -151,9 +155,23 @@ const FRAMES = frameTable<Frame>(TABLE, MAX_FRAME_BYTES)
 
 /** The type byte of a message frame. */
 export const MESSAGE_FRAME_CODE = TABLE.findIndex(([t]) => t === 'message') + 1
+const HELLO_FRAME_CODE = TABLE.findIndex(([t]) => t === 'hello') + 1
+const RECEIPT_FRAME_CODE = TABLE.findIndex(([t]) => t === 'receipt') + 1
 
-/** Encodes a frame: one write, one frame on the secret stream. */
-export function encodeFrame (frame: Frame): Buffer {
+/** The first protocol version whose hello and receipt carry stream ids. */
+export const STREAMS_VERSION = 2
+
+/**
+ * Encodes a frame: one write, one frame on the secret stream. `peerVersion` is the version the
+ * peer opened the channel with: a peer older than stream ids refuses a hello or receipt with
+ * bytes after what it knows (its decoding is total too), so it gets them without the stream
+ * fields; every other frame is the same in both versions.
+ */
+export function encodeFrame (frame: Frame, peerVersion: number = PROTOCOL_VERSION): Buffer {
+  if (peerVersion < STREAMS_VERSION) {
+    if (frame.type === 'hello') return encodeTagged(helloV1, HELLO_FRAME_CODE, frame)
+    if (frame.type === 'receipt') return encodeTagged(receiptV1, RECEIPT_FRAME_CODE, frame)
+  }
   return FRAMES.encode(frame)
 }
 

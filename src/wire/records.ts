@@ -5,7 +5,7 @@
 import c from 'compact-encoding'
 import {
   struct, boundedString, boundedArray, enumOf, decodeOrNull, encode, encodeTagged, uintBytes, writeUint, uint, bool, fixed16, fixed4, fixed32,
-  optionalFixed32, type Codec
+  optionalFixed32, withTail, type Codec
 } from './codec.js'
 import { PRESENCE_VALUES, KIND_VALUES, MESSAGE_FRAME_CODE, noStream, type WirePresence, type WireKind } from './frames.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_STATUS_MESSAGE_BYTES, MAX_REQUEST_MESSAGE_BYTES } from './limits.js'
@@ -39,7 +39,11 @@ const profile = struct<ProfileRecord>([
 export const FRIEND_STATES = ['request-sent', 'friends', 'key-added'] as const
 export type FriendState = typeof FRIEND_STATES[number]
 
-/** A friend, or someone we sent a request to. Counters drive delivery (docs/design.md, Delivery). */
+/**
+ * A friend, or someone we sent a request to (version 4). The chat streams' marks (seqs, stream
+ * ids) are the streams' own records (StreamRecord); versions 1–3 held them here and are migrated
+ * when the profile is opened (src/contacts/messenger.ts, load).
+ */
 export interface FriendRecord {
   publicKey: Buffer
   state: FriendState
@@ -51,12 +55,6 @@ export interface FriendRecord {
   /** The request we keep retrying while state is request-sent. */
   requestNospam: Buffer
   requestMessage: string
-  /** Seq of the last message I queued to them. */
-  lastSentSeq: number
-  /** Highest seq of mine they have acknowledged. */
-  ackedUpTo: number
-  /** Highest contiguous seq of theirs I have stored. */
-  recvUpTo: number
   /** Next local history index (my and their messages interleaved as seen here). */
   nextIndex: number
   unread: number
@@ -69,20 +67,32 @@ export interface FriendRecord {
   txnSession: string
   txnUpTo: number
   txnSeq: number
-  /** My stream to them: lastSentSeq and ackedUpTo count its seqs (docs/design.md, Delivery). */
-  sendStream: Buffer
-  /** Their stream to me that recvUpTo counts (all zeros until their hello names one). */
-  recvStream: Buffer
   /** The name I chose for them (version 3); '' when none. Shown and matched before theirs. */
   alias?: string
   /** Their last name changes, oldest first (version 3): history shows "bob is now known as bobby". */
   renames?: Rename[]
 }
+/** What friend records of versions 1–3 held of the two chat streams: read once, to migrate it. */
+export interface LegacyStreamMarks {
+  /** Seq of the last message I queued to them. */
+  lastSentSeq: number
+  /** Highest seq of mine they have acknowledged. */
+  ackedUpTo: number
+  /** Highest contiguous seq of theirs I have stored. */
+  recvUpTo: number
+  /** My stream to them (version 2; all zeros before). */
+  sendStream: Buffer
+  /** Their stream to me that recvUpTo counts (version 2; all zeros before). */
+  recvStream: Buffer
+}
+/** A friend record as read: an old version also brings its stream marks. */
+export type StoredFriend = FriendRecord & Partial<LegacyStreamMarks>
 export interface Rename { at: number, from: string, to: string }
 /** Renames kept per friend: enough to explain a recent history, bounded like every record. */
 export const MAX_RENAMES = 8
 const rename = struct<Rename>([['at', uint], ['from', name], ['to', name]])
-const friendV1Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [
+type Old = FriendRecord & LegacyStreamMarks
+const friendV1Fields: Array<[keyof Old & string, Codec<any>]> = [
   ['publicKey', fixed32], ['state', enumOf(FRIEND_STATES)], ['name', name],
   ['status', enumOf(PRESENCE_VALUES)], ['statusMessage', statusMessage], ['lastSeen', uint],
   ['addedAt', uint], ['requestNospam', fixed4], ['requestMessage', requestText],
@@ -91,12 +101,33 @@ const friendV1Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [
   ['txnSession', boundedString(64)], ['txnUpTo', uint], ['txnSeq', uint]
 ]
 /** Version 1 had no stream ids: it reads as the all-zero stream both ways, which is what the peer's old record holds too. */
-const friendV1 = struct<FriendRecord>(friendV1Fields)
-const friendV2Fields: Array<[keyof FriendRecord & string, Codec<any>]> = [...friendV1Fields, ['sendStream', fixed16], ['recvStream', fixed16]]
-const friendV2 = struct<FriendRecord>(friendV2Fields)
+const friendV1 = struct<Old>(friendV1Fields)
+const friendV2Fields: Array<[keyof Old & string, Codec<any>]> = [...friendV1Fields, ['sendStream', fixed16], ['recvStream', fixed16]]
+const friendV2 = struct<Old>(friendV2Fields)
+const namesFields: Array<[keyof Old & string, Codec<any>]> = [['alias', name], ['renames', boundedArray(rename, MAX_RENAMES)]]
 /** Version 3 added alias and renames; versions 1 and 2 read as having neither. */
-const friend = struct<FriendRecord>([...friendV2Fields, ['alias', name], ['renames', boundedArray(rename, MAX_RENAMES)]])
-const FRIEND_VERSION = 3
+const friendV3 = struct<Old>([...friendV2Fields, ...namesFields])
+const LEGACY_FIELDS = new Set(['lastSentSeq', 'ackedUpTo', 'recvUpTo', 'sendStream', 'recvStream'])
+/** Version 4: version 3 without the stream marks. */
+const friend = struct<FriendRecord>([...friendV1Fields.filter(([f]) => !LEGACY_FIELDS.has(f)), ...namesFields] as Array<[keyof FriendRecord & string, Codec<any>]>)
+const FRIEND_VERSION = 4
+
+/**
+ * A durable stream's marks (docs/design.md, Delivery): the stream of `author` in `conversation`
+ * (1:1 chat: the friend's key; the author is me or them), with the id both sides agree on.
+ * `upTo` is the highest contiguous seq this side holds of it (its author: has queued; a reader:
+ * has stored); `ackedUpTo` is what the readers acknowledged (the author's record only, else 0).
+ */
+export interface StreamRecord {
+  conversation: Buffer
+  author: Buffer
+  id: Buffer
+  upTo: number
+  ackedUpTo: number
+}
+const stream = struct<StreamRecord>([
+  ['conversation', fixed32], ['author', fixed32], ['id', fixed16], ['upTo', uint], ['ackedUpTo', uint]
+])
 
 /** An incoming friend request waiting for accept/decline. */
 export interface RequestRecord { publicKey: Buffer, name: string, message: string, receivedAt: number }
@@ -116,8 +147,12 @@ const block = struct<BlockRecord>([...BLOCK_V1_FIELDS, ['name', name]])
  * joins the same network. '' means the default (hyperdht's public bootstrap nodes, the bind
  * address chosen from the bootstrap list). Later settings (LAN, relay) come as a new version.
  */
-export interface SettingsRecord { bootstrap: string, dhtHost: string }
-const settings = struct<SettingsRecord>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]])
+export interface SettingsRecord { bootstrap: string, dhtHost: string, lan: boolean }
+/** `lan` came later, at the end: settings written before it read as LAN discovery on. */
+const settings: Codec<SettingsRecord> = withTail(
+  struct<{ bootstrap: string, dhtHost: string }>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]]),
+  struct<{ lan: boolean }>([['lan', bool]]),
+  () => ({ lan: true }))
 
 /** One history line: mine (`out`) or theirs (`in`). */
 export interface MessageRecord {
@@ -256,9 +291,10 @@ function encodeMessageRecord (r: MessageRecord): Buffer {
 
 const friendRecord = {
   encode (v: FriendRecord): Buffer { return encodeTagged(friend, FRIEND_VERSION, { ...v, alias: v.alias ?? '', renames: v.renames ?? [] }) },
-  decode (b: Uint8Array): FriendRecord | null {
+  decode (b: Uint8Array): StoredFriend | null {
     if (b.byteLength < 1) return null
     if (b[0] === FRIEND_VERSION) return decodeOrNull(friend, b.subarray(1))
+    if (b[0] === 3) return decodeOrNull(friendV3, b.subarray(1))
     const noNames = { alias: '', renames: [] }
     if (b[0] === 2) {
       const v2 = decodeOrNull(friendV2, b.subarray(1))
@@ -269,7 +305,9 @@ const friendRecord = {
     return old === null ? null : { ...old, sendStream: noStream(), recvStream: noStream(), ...noNames }
   },
   /** Version 2 bytes (before aliases), for the test that such a profile still opens. */
-  encodeV2 (v: FriendRecord): Buffer { return encodeTagged(friendV2, 2, v) }
+  encodeV2 (v: FriendRecord & LegacyStreamMarks): Buffer { return encodeTagged(friendV2, 2, v) },
+  /** Version 3 bytes (before the streams' own records), for the test that such a profile migrates. */
+  encodeV3 (v: FriendRecord & LegacyStreamMarks): Buffer { return encodeTagged(friendV3, 3, { ...v, alias: v.alias ?? '', renames: v.renames ?? [] }) }
 }
 
 /** A record type at version 2 whose version 1 still reads (`fill` gives the new fields their defaults). */
@@ -292,6 +330,7 @@ export const Records = {
   request: versioned(request),
   block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
   settings: versioned(settings),
+  stream: versioned(stream),
   message: { encode: encodeMessageRecord, decode: versioned(message).decode }
 }
 

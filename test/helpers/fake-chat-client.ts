@@ -7,6 +7,7 @@ import { PsstError } from '../../src/errors.js'
 import type {
   ChatClient, FriendInfo, HistoryEntry, IdInfo, Method, Params, PsstEvent, RequestInfo, Result
 } from '../../src/apps/tui/client.js'
+import type { GroupInfo, GroupMemberInfo } from '../../src/daemon/api.js'
 
 export const ME_KEY = 'a'.repeat(64)
 
@@ -56,6 +57,10 @@ export class FakeChatClient implements ChatClient {
     this.requests = opts.requests ?? []
     for (const [key, size] of Object.entries(opts.histories ?? {})) this.conversations.set(key, { size, extra: [] })
   }
+
+  /** What groupList and groupMembers answer (issue 18). */
+  groups: GroupInfo[] = []
+  groupMembers: GroupMemberInfo[] = []
 
   callsOf (method: Method): unknown[] {
     return this.calls.filter(c => c.method === method).map(c => c.params)
@@ -176,6 +181,11 @@ export class FakeChatClient implements ChatClient {
         { deviceKey: ME_KEY, name: 'desktop', current: true, lastSeen: Date.now() },
         { deviceKey: 'd'.repeat(64), name: 'laptop', current: false, lastSeen: 0 }
       ]
+      case 'groupList': return this.groups.map((g) => ({ ...g }))
+      case 'groupMembers': return this.groupMembers.map((m) => ({ ...m }))
+      case 'groupSend': return { id: `g-${++this.#seq}`, seq: this.#seq, state: 'delivered' }
+      case 'groupTopic': return { groupId: p.group, topic: p.text }
+      case 'groupInvite': return { groupId: p.group, publicKey: p.friend }
       default: throw PsstError.internal(`fake: ${method} not implemented`)
     }
   }

@@ -68,6 +68,8 @@ export class RawConn {
   readonly stream: PeerStream
   readonly keyPair: KeyPair
   readonly frames: Array<DecodedFrame | null> = []
+  /** The bytes of every `psst/1` message received, as they came (for a peer that decodes them its own way). */
+  readonly raw: Buffer[] = []
   /** Answer pings with pongs, so the daemon's heartbeat does not drop the link. */
   autoPong = true
   /** Called for every frame received (after it is recorded in `frames`). */
@@ -103,15 +105,18 @@ export class RawConn {
     return this.stream.write(bytes)
   }
 
-  /** Opens `psst/1` and resolves when the daemon's side is open too (false if it never opens). */
-  async openChannel (timeoutMs = 10_000): Promise<boolean> {
+  /**
+   * Opens `psst/1` and resolves when the daemon's side is open too (false if it never opens).
+   * `version` is the handshake: an older psst opened it with its own protocol version.
+   */
+  async openChannel (timeoutMs = 10_000, version = PROTOCOL_VERSION): Promise<boolean> {
     if (this.#channel !== null) return this.#channel.opened
     this.#mux = Protomux.from(this.stream)
     const channel = this.#mux.createChannel({ protocol: PROTOCOL, handshake: c.uint })
     if (channel === null) return false
     this.#channel = channel
     this.#message = channel.addMessage({ encoding: c.raw as unknown as Protomux.Encoding<Buffer>, onmessage: (m: Buffer) => this.#onMessage(m) })
-    channel.open(PROTOCOL_VERSION)
+    channel.open(version)
     return await Promise.race([channel.fullyOpened(), sleep(timeoutMs).then(() => false)])
   }
 
@@ -173,6 +178,7 @@ export class RawConn {
   }
 
   #onMessage (bytes: Buffer): void {
+    this.raw.push(Buffer.from(bytes))
     const frame = decodeFrame(bytes)
     this.frames.push(frame)
     if (frame !== null && frame.type === 'hello') this.peerStream = Buffer.from(frame.stream)

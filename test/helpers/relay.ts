@@ -129,7 +129,7 @@ function spawnNode (args: string[], env: NodeJS.ProcessEnv, netns: string | null
  * Starts the profile's daemon like Profile.start, with extra environment (PSST_FORCE_RELAY …) and,
  * optionally, extra daemon arguments and a network namespace to run in.
  */
-export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}, opts: { args?: string[], netns?: string } = {}): Promise<void> {
+export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}, opts: { args?: string[], netns?: string, ready?: RegExp } = {}): Promise<void> {
   const base: NodeJS.ProcessEnv = { ...process.env, PSST_KDF: 'interactive', ...env }
   delete base.PSST_HOME
   delete base.PSST_BOOTSTRAP
@@ -140,7 +140,7 @@ export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}, opts: 
   p.daemon = child
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${p.log}`)
-    return /listening as/.test(p.log)
+    return (opts.ready ?? /listening as/).test(p.log)
   }, `${p.name}'s daemon`, 20_000)
 }
 

@@ -99,14 +99,17 @@ describe('names, impostors and add-by-key across real daemons', () => {
     expect(sent.state).toBe('delivered')
     expect((await erin.json<any[]>(['history', 'dave'])).map((e) => e.text)).toEqual(['hello by key'])
 
-    // A stranger who adds alice's key alone: his hello reaches her daemon and is dropped, unseen.
+    // A stranger who adds alice's key alone finds no pointer of hers for him (docs/design.md,
+    // Presence privacy): nothing of his reaches her daemon, and she sees nothing.
     const alice = net.profiles[0]
     const events: PsstEvent[] = []
     await (await alice.client()).subscribe((e) => events.push(e))
-    const before = (await alice.json<any>(['daemon', 'status'])).counters['stranger-frames'] ?? 0
+    const before = (await alice.json<any>(['daemon', 'status'])).counters
     const frank = await net.profile('frank')
     expect((await frank.cli(['add', alice.publicKey])).code).toBe(0)
-    await waitFor(async () => ((await alice.json<any>(['daemon', 'status'])).counters['stranger-frames'] ?? 0) > before, 'frank\'s hello at alice')
+    await waitFor(async () => ((await frank.json<any>(['daemon', 'status'])).counters['meeting-lookups'] ?? 0) >= 2, 'frank looked for alice twice')
+    const after = (await alice.json<any>(['daemon', 'status'])).counters
+    expect([after['stranger-frames'] ?? 0, after['refused-not-friend'] ?? 0]).toEqual([before['stranger-frames'] ?? 0, before['refused-not-friend'] ?? 0])
     expect(await alice.json<any[]>(['requests'])).toEqual([])
     expect(await friendOf(alice, frank.publicKey)).toBeUndefined()
     expect(events.filter((e) => JSON.stringify(e).includes(frank.publicKey))).toEqual([])

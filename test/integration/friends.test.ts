@@ -63,12 +63,13 @@ describe('friends across real daemons', () => {
     expect(rotated.publicKey).toBe(erin.publicKey)
     expect(rotated.id).not.toBe(oldId)
     expect(rotated.id.slice(64, 72)).not.toBe(oldId.slice(64, 72))
-    // grace uses the old ID: never stored
+    // grace uses the old ID: its request key is listened on no more, so nothing even reaches erin
+    // (docs/design.md, Presence privacy); before, erin's daemon dropped it as a bad nospam
     expect((await grace.cli(['add', oldId])).code).toBe(0)
     await new Promise((r) => setTimeout(r, 3000))
     expect(await erin.json<any[]>(['requests'])).toEqual([])
     const counters = (await erin.json<any>(['daemon', 'status'])).counters
-    expect(counters['bad-nospam']).toBeGreaterThan(0)
+    expect(counters['bad-nospam'] ?? 0).toBe(0)
     // frank (already a friend) still connects after erin restarts
     await erin.stop()
     await erin.start()
@@ -77,7 +78,7 @@ describe('friends across real daemons', () => {
     const henry = await net.profile('henry')
     expect((await henry.cli(['add', rotated.id])).code).toBe(0)
     await waitFor(async () => (await erin.json<any[]>(['requests'])).some((r) => r.publicKey === henry.publicKey), 'henry request via new id', 30_000)
-  })
+  }, 120_000)
 
   it('block refuses a key; remove forgets a friend', async () => {
     const ivan = await net.profile('ivan')
@@ -86,10 +87,10 @@ describe('friends across real daemons', () => {
     expect((await ivan.cli(['block', judy.publicKey])).code).toBe(0)
     expect(await ivan.json<any[]>(['friends'])).toEqual([])
     await waitFor(async () => (await online(judy, ivan.publicKey)) === false, 'judy sees ivan offline')
-    // judy's reconnects are refused in the firewall: ivan never shows online for her again
+    // judy's redials find nothing: ivan's device key was replaced when she was removed, and his
+    // pointer for her names the old one; ivan never shows online for her again
     await new Promise((r) => setTimeout(r, 4000))
     expect(await online(judy, ivan.publicKey)).toBe(false)
-    expect((await ivan.json<any>(['daemon', 'status'])).counters['refused-blocked']).toBeGreaterThan(0)
     // judy removes ivan
     expect((await judy.cli(['remove', ivan.publicKey.slice(0, 12)])).code).toBe(0)
     expect(await judy.json<any[]>(['friends'])).toEqual([])

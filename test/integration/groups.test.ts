@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
+import { spawn } from 'node:child_process'
+import { BIN, TestNet, waitFor, type Profile } from '../helpers/psst.js'
 import type { Client } from '../../src/daemon/index.js'
 import type { GroupHistoryEntry } from '../../src/daemon/api.js'
 import { ProfileStore } from '../../src/storage/profile-store.js'
@@ -50,6 +51,7 @@ describe('group chat', () => {
     expect((await alice.cli(['send', 'team', 'hello', 'group'])).code).toBe(0)
     expect((await carol.cli(['send', 'team', 'hi alice'])).code).toBe(0)
     for (const c of [ca, cb, cc]) await waitFor(async () => (await texts(c, 'team')).length === 2, 'both lines everywhere')
+    await new Promise((r) => setTimeout(r, 500))
     const seen = await Promise.all([ca, cb, cc].map(async (c) => await texts(c, 'team')))
     expect(seen[1]).toEqual(seen[0])
     expect(seen[2]).toEqual(seen[0])
@@ -67,6 +69,21 @@ describe('group chat', () => {
     expect(Object.keys(members[0]).sort()).toEqual(['name', 'online', 'publicKey', 'role'])
     const list = await carol.json(['group', 'list'])
     expect(list).toEqual([{ groupId: created.groupId, name: 'team', members: 3, unread: expect.any(Number) }])
+
+    // psst watch <group>: that group's events only, one JSON line each.
+    const watcher = spawn(process.execPath, [BIN, '--home', carol.home, 'watch', 'team', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    watcher.stdout.on('data', (d) => { out += d })
+    try {
+      await new Promise((r) => setTimeout(r, 1500))
+      expect((await bob.cli(['send', 'carol', 'a 1:1 line, not of the group'])).code).toBe(0)
+      expect((await alice.cli(['send', 'team', 'watched line'])).code).toBe(0)
+      const line = await waitFor(() => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)).find((e) => e.type === 'group-message' && e.text === 'watched line'), 'the watched line')
+      expect(line).toMatchObject({ groupId: created.groupId, author: alice.publicKey, groupName: 'team', kind: 'text' })
+      expect(out).not.toMatch(/not of the group/)
+    } finally {
+      watcher.kill()
+    }
 
     expect((await bob.cli(['group', 'topic', 'team', 'ship', 'it'])).code).toBe(0)
     await waitFor(async () => (await cc.call('groupList', {}))[0]?.topic === 'ship it', 'carol sees the topic')
@@ -88,6 +105,10 @@ describe('group chat', () => {
 
     // Her store: whatever entries reached it, none written after her removal opens with her keys.
     await carol.stop()
+    // Her history read with no daemon running (the profile opened in the CLI's process).
+    const offline = await carol.json(['--no-autostart', 'history', 'team'])
+    expect(offline.map((e: GroupHistoryEntry) => e.text)).toContain('hello group')
+    expect(offline.map((e: GroupHistoryEntry) => e.text)).not.toContain('after carol left')
     await cryptoReady()
     const store = await ProfileStore.open(carol.home, null)
     try {

@@ -52,7 +52,7 @@ describe('a used profile is online', () => {
     expect(alive(pidOf(alice))).toBe(true)
     const info = await json(bob, ['--bootstrap', relay.bootstrap, 'init', '--name', 'bob'])
     expect(info.daemon).toMatchObject({ running: true, pid: expect.any(Number) })
-    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null })
+    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null, lan: true })
     expect((await as(alice, ['config', 'get', 'bootstrap'])).stdout.trim()).toBe(relay.bootstrap)
   })
 
@@ -62,6 +62,8 @@ describe('a used profile is online', () => {
     await waitFor(async () => (await json<any[]>(alice, ['requests'])).length === 1, 'bob\'s request at alice', 30_000)
     expect((await as(alice, ['accept', 'bob'])).code).toBe(0)
     await waitFor(async () => (await json<any[]>(bob, ['friends']))[0]?.online === true, 'alice online at bob', 30_000)
+    // Found through the DHT and connected straight to her daemon: neither the LAN nor a relay.
+    expect((await json<any[]>(bob, ['friends']))[0].via).toBe('direct')
   })
 
   it('a flag a running daemon cannot apply is an error that says so; bad settings are usage errors', async () => {

@@ -1,5 +1,5 @@
 // A friend-request flood from one process (issue 15 item 7): `count` fresh key pairs, each dials the
-// target once through this process's own hyperdht node, sends a friendRequest and hangs up when the
+// target's request key once through this process's own hyperdht node, sends a friendRequest and hangs up when the
 // daemon closes the link (or after a short wait). At most `parallel` dials are in flight; the loop
 // is bounded by `count`. Uses the built psst modules (a child process cannot load TypeScript).
 // Usage: node request-flood.child.mjs <dist dir> <host> <bootstrapPort> <targetHex> <nospamHex> <count> <parallel>
@@ -8,7 +8,8 @@ import Protomux from 'protomux'
 import c from 'compact-encoding'
 
 const [dist, host, port, targetHex, nospamHex, countText, parallelText] = process.argv.slice(2)
-const { DhtNode } = await import(`${dist}/src/net/dht-node.js`)
+const { DhtNode, dhtKeyPair } = await import(`${dist}/src/net/dht-node.js`)
+const { requestKeySeed } = await import(`${dist}/src/crypto/meet.js`)
 const { encodeFrame } = await import(`${dist}/src/wire/frames.js`)
 const { PROTOCOL, PROTOCOL_VERSION } = await import(`${dist}/src/wire/limits.js`)
 const { generateKeyPair } = await import(`${dist}/src/crypto/identity.js`)
@@ -16,8 +17,9 @@ const { cryptoReady } = await import(`${dist}/src/crypto/sodium.js`)
 
 await cryptoReady()
 const node = await DhtNode.create({ bootstrap: [{ host, port: Number(port) }], host })
-const target = Buffer.from(targetHex, 'hex')
 const nospam = Buffer.from(nospamHex, 'hex')
+// Requests are taken on the key derived from the full ID, never the identity key (docs/design.md, Presence privacy).
+const target = dhtKeyPair(requestKeySeed(Buffer.from(targetHex, 'hex'), nospam)).publicKey
 const count = Number(countText)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 

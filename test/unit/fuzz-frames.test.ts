@@ -63,13 +63,19 @@ const RECORD_SAMPLES: Record<keyof typeof Records, Buffer[]> = {
     alias: 'bobby', renames: [{ at: 7, from: 'rob', to: 'bob' }]
   } as any)],
   request: [Records.request.encode({ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 })],
+  stream: [Records.stream.encode({ conversation: k(5), author: k(1), id: Buffer.alloc(16, 3), upTo: 1_000_000, ackedUpTo: 999_999 })],
   block: [Records.block.encode({ publicKey: k(10), declinedOnly: true, at: 5 })],
   message: [Records.message.encode({ outgoing: false, id: id16, seq: 2, sentAt: 3, kind: 'action', body: 'héllo' })],
-  settings: [Records.settings.encode({ bootstrap: '127.0.0.2:49737,relay.example.org:49737', dhtHost: '127.0.0.3' })]
+  settings: [Records.settings.encode({ bootstrap: '127.0.0.2:49737,relay.example.org:49737', dhtHost: '127.0.0.3', lan: true })]
 }
 const HEADER_SAMPLE = HeaderFile.encode({ encrypted: true, salt: Buffer.alloc(16, 1), opslimit: 2, memlimit: 67_108_864, verifier: Buffer.alloc(40, 3) })
 
 type Rng = ReturnType<typeof prng>
+
+function withoutLegacyMarks (rec: unknown): unknown {
+  const { lastSentSeq: _a, ackedUpTo: _b, recvUpTo: _c, sendStream: _d, recvStream: _e, ...rest } = rec as Record<string, unknown>
+  return rest
+}
 
 /** One random mutation of a valid input: the classes the issue names, and a few more. */
 function mutate (r: Rng, src: Buffer, corpus: Buffer[]): Buffer {
@@ -242,7 +248,8 @@ describe(`fuzz (seed ${SEED}; replay with PSST_FUZZ_SEED=${SEED})`, () => {
         if (bad !== null) fail(name, i, input, bad)
         let back: unknown
         try { back = codec.decode(codec.encode(out)) } catch (err) { fail(name, i, input, `re-encode threw ${(err as Error).message}`) }
-        if (!isDeepStrictEqual(back, out)) fail(name, i, input, 're-encode does not round-trip')
+        // An old friend record's stream marks are written to stream records of their own, not back into it.
+        if (!isDeepStrictEqual(back, name === 'friend' ? withoutLegacyMarks(out) : out)) fail(name, i, input, 're-encode does not round-trip')
       }
     }
     expect(decoded).toBeGreaterThan(RECORD_CASES / 50)

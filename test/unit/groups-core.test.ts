@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { generateKeyPair, type KeyPair } from '../../src/crypto/identity.js'
 import { GroupLog, type Placed } from '../../src/groups/group.js'
-import { parseEntry, textEntry, controlEntry, signEntry } from '../../src/groups/entry.js'
+import { parseEntry, textEntry, controlEntry, controlOf, signEntry } from '../../src/groups/entry.js'
 import { decodeEntry, encodeControl, MAX_ENTRY_BYTES } from '../../src/groups/wire.js'
 
 beforeAll(async () => { await cryptoReady() })
@@ -184,3 +184,26 @@ describe('group membership', () => {
     void encodeControl
   })
 })
+
+describe('group limits', () => {
+  it('a group holds 100 members: the key sealed to all of them fits in one entry, and each reads it', { timeout: 60_000 }, () => {
+    const founder = generateKeyPair()
+    const { log } = GroupLog.create('big', founder, 1)
+    const members = Array.from({ length: 100 }, () => generateKeyPair())
+    for (const m of members) log.writeControl({ op: 'add', member: m.publicKey, text: '', role: 'member' }, 2)
+    const last = log.ordered[log.ordered.length - 1]
+    expect(controlOfBytes(last.bytes)).toBe(101)
+    const reader = new GroupLog(log.groupId, members[99], null)
+    expect(reader.receive(bytes(log.ordered)).dropped).toEqual([])
+    reader.receive([reader.writeControl({ op: 'join', member: null, text: '', role: 'member' }, 3).bytes])
+    const [line] = log.writeText('to all of you', 'text', 4)
+    expect(reader.receive([line.bytes]).accepted.length).toBe(1)
+    expect(reader.textOf(reader.get(line.hex)!)).toBe('to all of you')
+  })
+})
+
+function controlOfBytes (b: Buffer): number {
+  const e = parseEntry(b)
+  if (typeof e === 'string') throw new Error(e)
+  return controlOf(e.entry)!.keys.length
+}

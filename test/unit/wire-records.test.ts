@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Records, HeaderFile, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord, type MessageRecord, type HeaderRecord } from '../../src/wire/records.js'
+import { Records, HeaderFile, type ProfileRecord, type FriendRecord, type RequestRecord, type BlockRecord, type MessageRecord, type HeaderRecord, type StreamRecord, type LegacyStreamMarks } from '../../src/wire/records.js'
 import { MAX_MESSAGE_BYTES, MAX_NAME_BYTES } from '../../src/wire/limits.js'
 
 const k = (b: number): Buffer => Buffer.alloc(32, b)
@@ -15,15 +15,17 @@ export const SAMPLE_RECORDS = {
   }] satisfies ProfileRecord[],
   friend: [{
     publicKey: k(5), state: 'friends', name: 'bob 🐝', status: 'away', statusMessage: 'afk', lastSeen: 123, addedAt: 456,
-    requestNospam: Buffer.from('cafebabe', 'hex'), requestMessage: 'hey', lastSentSeq: 1_000_000, ackedUpTo: 999_999,
-    recvUpTo: 77, nextIndex: 1_000_077, unread: 3, mailbox: null,
-    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, sendStream: Buffer.alloc(16, 0x51), recvStream: Buffer.alloc(16, 0x52),
-    alias: 'robert', renames: [{ at: 1, from: 'rob', to: 'bob 🐝' }]
+    requestNospam: Buffer.from('cafebabe', 'hex'), requestMessage: 'hey', nextIndex: 1_000_077, unread: 3, mailbox: null,
+    txnSession: 'client-1', txnUpTo: 5, txnSeq: 999_990, alias: 'robert', renames: [{ at: 1, from: 'rob', to: 'bob 🐝' }]
   }, {
     publicKey: k(6), state: 'request-sent', name: '', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 0,
-    requestNospam: Buffer.alloc(4), requestMessage: '', lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0, nextIndex: 0, unread: 0, mailbox: k(8),
-    txnSession: '', txnUpTo: 0, txnSeq: 0, sendStream: Buffer.alloc(16), recvStream: Buffer.alloc(16), alias: '', renames: []
+    requestNospam: Buffer.alloc(4), requestMessage: '', nextIndex: 0, unread: 0, mailbox: k(8),
+    txnSession: '', txnUpTo: 0, txnSeq: 0, alias: '', renames: []
   }] satisfies FriendRecord[],
+  stream: [
+    { conversation: k(5), author: k(1), id: Buffer.alloc(16, 0x51), upTo: 1_000_000, ackedUpTo: 999_999 },
+    { conversation: k(5), author: k(5), id: Buffer.alloc(16), upTo: 0, ackedUpTo: 0 }
+  ] satisfies StreamRecord[],
   request: [{ publicKey: k(7), name: 'eve', message: 'let me in', receivedAt: 99 }] satisfies RequestRecord[],
   block: [{ publicKey: k(10), declinedOnly: true, at: 5, name: 'dave' }, { publicKey: k(11), declinedOnly: false, at: 0, name: '' }] satisfies BlockRecord[],
   message: [
@@ -37,8 +39,11 @@ export const SAMPLE_HEADERS: HeaderRecord[] = [
   { encrypted: false, salt: Buffer.alloc(16), opslimit: 0, memlimit: 0, verifier: Buffer.alloc(0) }
 ]
 
-/** Records whose current version is not 1 (friend: 2 added alias and renames). */
-const VERSIONS: Record<string, number> = { friend: 3, block: 2 }
+/** Records whose current version is not 1 (friend: 2 added stream ids, 3 alias and renames, 4 moved the stream marks out). */
+const VERSIONS: Record<string, number> = { friend: 4, block: 2 }
+
+/** The chat streams' marks friend records of versions 1–3 held. */
+const LEGACY: LegacyStreamMarks = { lastSentSeq: 1_000_000, ackedUpTo: 999_999, recvUpTo: 77, sendStream: Buffer.alloc(16, 0x51), recvStream: Buffer.alloc(16, 0x52) }
 
 describe('storage records: round trip, version byte, one reading', () => {
   for (const [name, samples] of Object.entries(SAMPLE_RECORDS)) {
@@ -58,8 +63,11 @@ describe('storage records: round trip, version byte, one reading', () => {
     })
   }
 
-  it('older friend records still read: version 2 (before aliases) and version 1 (before stream ids)', () => {
-    const { alias: _a, renames: _r, ...v2rec } = SAMPLE_RECORDS.friend[0]
+  it('older friend records still read with their stream marks: version 3, version 2 (before aliases) and version 1 (before stream ids)', () => {
+    const v3 = Records.friend.encodeV3({ ...SAMPLE_RECORDS.friend[0], ...LEGACY })
+    expect(v3[0]).toBe(3)
+    expect(Records.friend.decode(v3)).toEqual({ ...SAMPLE_RECORDS.friend[0], ...LEGACY })
+    const { alias: _a, renames: _r, ...v2rec } = { ...SAMPLE_RECORDS.friend[0], ...LEGACY }
     const v2 = Records.friend.encodeV2(v2rec)
     expect(v2[0]).toBe(2)
     expect(Records.friend.decode(v2)).toEqual({ ...v2rec, alias: '', renames: [] })
@@ -96,13 +104,18 @@ describe('storage records: round trip, version byte, one reading', () => {
     expect(Records.block.decode(v1)).toEqual({ publicKey: k(0xab), declinedOnly: true, at: 300, name: '' })
   })
 
-  it('settings: exact bytes (version | bootstrap | dht host), round trip, and refusal of other versions', () => {
-    const rec = { bootstrap: '127.0.0.2:5', dhtHost: '' }
+  it('settings: exact bytes (version | bootstrap | dht host | lan), round trip, and refusal of other versions', () => {
+    const rec = { bootstrap: '127.0.0.2:5', dhtHost: '', lan: false }
     const bytes = Records.settings.encode(rec)
-    expect(bytes.toString('hex')).toBe('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00')
+    expect(bytes.toString('hex')).toBe('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00' + '00')
     expect(Records.settings.decode(bytes)).toEqual(rec)
     expect(Records.settings.decode(Buffer.concat([Buffer.from([2]), bytes.subarray(1)]))).toBeNull()
     expect(Records.settings.decode(bytes.subarray(0, 5))).toBeNull()
+  })
+
+  it('settings written before the lan field read as LAN discovery on', () => {
+    const old = Buffer.from('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00', 'hex')
+    expect(Records.settings.decode(old)).toEqual({ bootstrap: '127.0.0.2:5', dhtHost: '', lan: true })
   })
 })
 

@@ -2,7 +2,7 @@
  * Human output of the CLI as pure functions (data in, lines out), so it can be tested without a daemon.
  * Stable when not a terminal: colour comes only from the `Colours` passed in.
  */
-import type { BlockedInfo, DaemonStatus, DeliveryState, FriendInfo, GroupHistoryEntry, HistoryEntry, IdInfo, PsstEvent, RequestInfo } from '../../daemon/api.js'
+import { fileMessageText, type BlockedInfo, type DaemonStatus, type DeliveryState, type FriendInfo, type GroupHistoryEntry, type HistoryEntry, type IdInfo, type PsstEvent, type RequestInfo } from '../../daemon/api.js'
 import { table, type Colours } from './text.js'
 import { padEnd, stringWidth, truncate } from '../text/width.js'
 import { sanitizeLine } from '../text/sanitize.js'
@@ -52,7 +52,9 @@ function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: 
   if (f.state === 'request-sent') return { text: 'request sent', paint: c.dim }
   if (f.state === 'key-added') return { text: 'waiting for them to add you', paint: c.dim }
   if (!f.online) return { text: 'offline', paint: c.dim }
-  return { text: f.status, paint: f.status === 'online' ? c.green : c.yellow }
+  // A direct link is the usual case and goes unsaid; the LAN or a relay is worth knowing.
+  const via = f.via === 'lan' || f.via === 'relay' ? ` (${f.via})` : ''
+  return { text: `${f.status}${via}`, paint: f.status === 'online' ? c.green : c.yellow }
 }
 
 /**
@@ -105,8 +107,8 @@ export function deliveryMark (state: DeliveryState): string {
   return MARKS[state] ?? '?'
 }
 
-/** A file offer in a conversation: the manifest is for the daemon; people get the command. */
-const FILE_OFFER_TEXT = '[file offer — psst file list]'
+/** A file message in a conversation: the manifest is for the daemon; people get what it is and the command. */
+const fileText = (text: string): string => `${sanitizeLine(fileMessageText(text))} — psst file list`
 
 /** One line per message, oldest first: time, who, mark (mine only), text. */
 export function historyLines (entries: HistoryEntry[], friendName: string, c: Colours): string[] {
@@ -116,7 +118,7 @@ export function historyLines (entries: HistoryEntry[], friendName: string, c: Co
     const mine = e.from === 'me'
     const who = mine ? 'me' : name
     const mark = mine ? deliveryMark(e.state) : ''
-    const text = e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : e.kind === 'file' ? FILE_OFFER_TEXT : sanitizeLine(e.text)
+    const text = e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : e.kind === 'file' ? fileText(e.text) : sanitizeLine(e.text)
     const whoCol = mine ? c.bold(padEnd(who, whoWidth)) : padEnd(who, whoWidth)
     return `${c.dim(dateTime(e.sentAt))}  ${whoCol}  ${mark.padEnd(2)}  ${text}`
   })
@@ -160,7 +162,7 @@ export function eventText (e: PsstEvent, nameOf: NameOf): string {
   switch (e.type) {
     case 'message': {
       const who = e.from === 'me' ? `me → ${nameOf(e.friend)}` : nameOf(e.friend)
-      if (e.kind === 'file') return `${who}: ${FILE_OFFER_TEXT}`
+      if (e.kind === 'file') return `${who}: ${fileText(e.text)}`
       return e.kind === 'action' ? `* ${who} ${sanitizeLine(e.text)}` : `${who}: ${sanitizeLine(e.text)}`
     }
     case 'file-offer':
@@ -210,6 +212,7 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `daemon   running (pid ${s.pid})`,
     `key      ${s.publicKey}`,
     `network  ${s.dht.state}${where}`,
+    `lan      ${s.network?.lan === false ? 'off' : 'on'}`,
     `friends  ${s.friendsOnline} online`,
     ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`])
   ]

@@ -27,7 +27,8 @@ const cache = new WeakMap<Entry, Cached>()
 /** The wrapped rows of one entry, from the cache when width, name and state are unchanged. */
 export function entryRows (e: Entry, ctx: BodyContext, width: number): Row[] {
   const name = e.kind === 'msg' ? ctx.nameOf(e.from) : ''
-  const key = e.kind === 'msg' ? `${e.state}\u0000${name}\u0000${ctx.timestamp}` : ctx.timestamp
+  // A system line's text may change in place (a transfer's progress line).
+  const key = e.kind === 'msg' ? `${e.state}\u0000${name}\u0000${ctx.timestamp}` : `${ctx.timestamp}\u0000${e.text}`
   const hit = cache.get(e)
   if (hit !== undefined && hit.width === width && hit.key === key) return hit.rows
   let rows: Row[]
@@ -60,7 +61,7 @@ export function markerRow (glyphs: Glyphs, width: number): Row {
 /** What is shown above the oldest loaded entry. */
 function topRows (win: ChatWindow, ctx: BodyContext, width: number): Row[] {
   const rows = ctx.header(win, width)
-  if (win.kind !== 'friend') return rows
+  if (win.kind !== 'friend' && win.kind !== 'group') return rows
   if (win.history === 'loading' || win.loadingOlder) rows.push([seg('loading history…', 'dim')])
   else if (win.history === 'ready' && !win.buffer.hasOlder) rows.push([seg('beginning of the conversation', 'dim')])
   else if (win.history === 'ready') rows.push([seg('PageUp for older messages', 'dim')])

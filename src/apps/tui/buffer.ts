@@ -3,6 +3,7 @@
  * history index) and system lines. Delivery marks move forward only (queued → sent → delivered), and a
  * `sent`/`receipt` event that overtakes the `send` reply is remembered until the message shows up.
  */
+import { fileMessageText } from '../../daemon/api.js'
 import type { DeliveryState, HistoryEntry } from './client.js'
 import type { SystemLevel } from './format.js'
 import type { Row } from './wrap.js'
@@ -98,8 +99,8 @@ export class MessageBuffer {
       index: typeof m.index === 'number' ? m.index : null,
       seq,
       from: m.from,
-      // A file offer's text is its manifest for the daemon; the file-offer event tells the rest.
-      text: m.kind === 'file' ? '[file offer — /accept saves it]' : m.text,
+      // A file message's text is for the daemon (a manifest, a cancel notice); people get what it is.
+      text: m.kind === 'file' ? fileLine(m.text) : m.text,
       action: m.kind === 'action',
       sentAt: m.sentAt,
       state,
@@ -184,4 +185,9 @@ export class MessageBuffer {
     this.entries.length = 0
     this.#byId.clear()
   }
+}
+
+function fileLine (text: string): string {
+  const shown = fileMessageText(text)
+  return shown.startsWith('[file offer') ? `${shown.slice(0, -1)} — /accept saves it]` : shown
 }

@@ -3,6 +3,7 @@
  * ONE daemon method through the client, and reports through the context; it keeps no state of its own.
  * Errors (PsstError from parsing or from the daemon) become one line in the current window.
  */
+import { resolve } from 'node:path'
 import { PsstError } from '../../errors.js'
 import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
 import type { ArgKind } from './complete.js'
@@ -12,6 +13,7 @@ import type { FriendBook } from './friends.js'
 import { KEY_HELP } from './keys.js'
 import type { ChatSettings } from './state.js'
 import type { ChatWindow } from './windows.js'
+import { GROUP_COMMANDS, type GroupBook } from './groups.js'
 
 /** What a handler may do besides calling the client; the controller implements it. */
 export interface CommandContext {
@@ -37,6 +39,9 @@ export interface CommandContext {
   searchOlder: () => void
   /** This session's settings; /set changes them in place. */
   settings: ChatSettings
+  groups: GroupBook
+  /** Opens a group's window and switches to it. */
+  openGroup: (groupId: string) => void
 }
 
 export interface Command {
@@ -75,10 +80,11 @@ function pickRequest (args: string, ctx: CommandContext): string {
 }
 
 /** `~/x` as the shell would have it (the daemon resolves nothing relative to the TUI). */
+/** A path as typed, made absolute here: the daemon runs elsewhere, a relative path means nothing to it. */
 function expandHome (path: string): string {
   const home = process.env.HOME ?? ''
   if (path === '~' || path.startsWith('~/')) return home + path.slice(1)
-  return path
+  return resolve(path)
 }
 
 const STATUSES: Presence[] = ['online', 'away', 'busy']
@@ -192,18 +198,31 @@ export const COMMANDS: Command[] = [
     name: 'me', usage: '/me <action>', arg: 'none', help: 'send an action ("* you wave")',
     async run (args, ctx) {
       const text = need(args, this.usage)
+      if (ctx.window.kind === 'group') {
+        await ctx.client.call('groupSend', { group: ctx.window.key, text, action: true })
+        return
+      }
       const friend = friendWindow(ctx, '/me')
       const r = await ctx.client.call('send', { friend, text, action: true })
       ctx.ownMessage(friend, text, true, r)
     }
   },
   {
-    name: 'file', usage: '/file <path>', arg: 'none', help: 'offer a file to the friend of this window (resumable, verified)',
+    name: 'file', usage: '/file <path>', arg: 'path', help: 'offer a file to the friend of this window (resumable, verified; Tab completes the path)',
     async run (args, ctx) {
       const friend = friendWindow(ctx, '/file')
       const path = expandHome(need(args, this.usage))
       const f = await ctx.client.call('fileSend', { friend, path })
       ctx.print(`offered ${f.name} (${f.size} bytes) to ${ctx.book.nameOf(friend)}; it moves once they accept`)
+    }
+  },
+  {
+    name: 'avatar', usage: '/avatar [path]', arg: 'path', help: 'show your avatar, or set it to a PNG or JPEG of at most 64 KiB (sent to every friend)',
+    async run (args, ctx) {
+      const path = args.trim()
+      const a = path === '' ? await ctx.client.call('avatarGet', {}) : await ctx.client.call('avatarSet', { path: expandHome(path) })
+      if (a.path === null) { ctx.print('no avatar set — /avatar <path> sets one (PNG or JPEG, at most 64 KiB)'); return }
+      ctx.print(`${path === '' ? 'your avatar' : 'avatar set, sent to your friends'}: ${a.path} (${a.size} bytes)`)
     }
   },
   {
@@ -292,6 +311,7 @@ export const COMMANDS: Command[] = [
     name: 'help', usage: '/help [command]', arg: 'command', help: 'list commands and keys, or explain one command',
     run (args, ctx) { for (const line of helpLines(args.trim())) ctx.print(line) }
   },
+  ...GROUP_COMMANDS,
   { name: 'quit', aliases: ['exit'], usage: '/quit', arg: 'none', help: 'leave psst chat (the daemon keeps running)', run (_a, ctx) { ctx.quit(0) } }
 ]
 

@@ -2,10 +2,14 @@
  * Tab completion as in irssi: the word before the cursor is completed to the first match, and each
  * further Tab cycles through the others. At the start of a `/` line it completes commands; in a
  * command's argument it completes what that argument takes (friend names, request names, statuses,
- * command names for /help); in plain text it completes friend names.
+ * command names for /help, file paths for /file and /avatar, as a shell does: a folder ends in `/`
+ * so the next Tab goes on inside it); in plain text it completes friend names.
  */
 
-export type ArgKind = 'friend' | 'request' | 'status' | 'command' | 'none'
+export type ArgKind = 'friend' | 'request' | 'status' | 'command' | 'path' | 'none'
+
+/** One entry of a folder, for path completion. */
+export interface DirEntry { name: string, dir: boolean }
 
 export interface CompletionSource {
   /** Command names with their slash, e.g. '/query'. */
@@ -14,6 +18,8 @@ export interface CompletionSource {
   requestNames: readonly string[]
   /** What the first argument of a command (given without its slash) takes. */
   argKind: (command: string) => ArgKind
+  /** The entries of a folder as typed (`~/Docs/`, `./`, ``), [] when it cannot be read. */
+  listDir?: (dir: string) => DirEntry[]
 }
 
 export interface CompletionState {
@@ -73,6 +79,7 @@ export function complete (
     // Names may hold spaces: the whole argument so far is the prefix ("/query Alice S").
     start = space + 1
     while (before[start] === ' ') start++
+    if (kind === 'path') return completePath(line, cursor, start, src, rest)
     const words = candidatesFor(kind, src)
     candidates = matching(words, before.slice(start))
     if (candidates.length === 0 || kind === 'none') return null
@@ -84,4 +91,19 @@ export function complete (
   }
   if (candidates.length === 0) return null
   return apply({ line: line.slice(0, start) + rest, cursor, start, rest, candidates, i: 0, suffix: rest.startsWith(' ') ? '' : ' ' })
+}
+
+/**
+ * The path typed so far, split at its last `/`: entries of that folder starting with the rest
+ * (dot files only when the rest starts with a dot), folders with a trailing `/`, no space after.
+ */
+function completePath (line: string, cursor: number, start: number, src: CompletionSource, rest: string): Completed | null {
+  const typed = line.slice(start, cursor)
+  const slash = typed.lastIndexOf('/')
+  const dir = typed.slice(0, slash + 1)
+  const base = typed.slice(slash + 1)
+  const entries = (src.listDir?.(dir) ?? []).filter(e => e.name.startsWith(base) && (base.startsWith('.') || !e.name.startsWith('.')))
+  if (entries.length === 0) return null
+  const candidates = entries.map(e => dir + e.name + (e.dir ? '/' : '')).sort((a, b) => a.localeCompare(b))
+  return apply({ line: line.slice(0, start) + rest, cursor, start, rest, candidates, i: 0, suffix: '' })
 }

@@ -2,17 +2,22 @@
  * The TUI's brain, without a terminal: keys in, daemon calls and events in, state out. app.ts feeds it
  * blessed's key events and paints `frame()`; unit tests drive it with a fake client.
  */
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { TransferBoard } from './transfers.js'
 import { qrText } from '../../crypto/qr.js'
 import { bodyView, rowsOfLast } from './body.js'
 import type { Entry } from './buffer.js'
 import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
 import { COMMANDS, errorText, findCommand } from './commands.js'
 import { complete } from './complete.js'
-import type { CompletionState } from './complete.js'
+import type { CompletionState, DirEntry } from './complete.js'
 import { applyEvent } from './events.js'
 import { DEFAULT_TIMESTAMP, UNICODE_GLYPHS } from './format.js'
 import type { Glyphs, SystemLevel } from './format.js'
 import { FriendBook } from './friends.js'
+import { GroupBook, groupLine } from './groups.js'
+import type { GroupHistoryEntry } from '../../daemon/api.js'
 import { HistoryLoader } from './history.js'
 import { InputLine } from './input-line.js'
 import type { InputPiece } from './input-splitter.js'
@@ -88,8 +93,9 @@ export class ChatController {
     this.typing = new TypingNotifier(client, this.timers, () => this.#closed)
     this.state = {
       title: opts.title, me: null, dht: 'unknown', dhtAddress: null, connected: true,
-      windows: new WindowList(), book: new FriendBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS,
-      settings: { notify: true, timestamp: DEFAULT_TIMESTAMP, ...opts.settings }
+      windows: new WindowList(), book: new FriendBook(), groups: new GroupBook(), glyphs: opts.glyphs ?? UNICODE_GLYPHS,
+      settings: { notify: true, timestamp: DEFAULT_TIMESTAMP, ...opts.settings },
+      transfers: new TransferBoard()
     }
     this.history = new HistoryLoader(this)
     this.#open = opts.open
@@ -123,9 +129,10 @@ export class ChatController {
   /** Identity, network state, friends and requests from the daemon; failures become lines in home. */
   async loadState (): Promise<{ friends: PromiseSettledResult<FriendInfo[]> }> {
     const c = this.client
-    const [id, status, friends, requests] = await Promise.allSettled([
-      c.call('id', {}), c.call('status', {}), c.call('friends', {}), c.call('requests', {})
+    const [id, status, friends, requests, groups] = await Promise.allSettled([
+      c.call('id', {}), c.call('status', {}), c.call('friends', {}), c.call('requests', {}), c.call('groupList', {})
     ])
+    if (groups.status === 'fulfilled') for (const g of groups.value) this.state.groups.set(g)
     if (id.status === 'fulfilled') this.setIdentity(id.value)
     if (status.status === 'fulfilled') {
       const d = status.value.dht
@@ -197,6 +204,32 @@ export class ChatController {
     return win
   }
 
+  /** Opens a group's window (its last screenful and its members); switches to it if asked. */
+  openGroup (groupId: string, focus: boolean): ChatWindow {
+    const win = this.state.windows.open('group', groupId)
+    if (win.history === 'none') void this.history.loadInitial(win)
+    void this.refreshMembers(groupId)
+    if (focus) this.switchTo(win)
+    return win
+  }
+
+  /** The nick list on a group's topic line follows its roster. */
+  async refreshMembers (groupId: string): Promise<void> {
+    try {
+      this.state.groups.setMembers(groupId, await this.client.call('groupMembers', { group: groupId }))
+      this.ui.render()
+    } catch {}
+  }
+
+  /** A group line (from history or an event) into its window; true when it is new. */
+  groupEntry (win: ChatWindow, e: GroupHistoryEntry): boolean {
+    this.state.groups.names.set(e.author, e.authorName)
+    if (win.buffer.addMessage(groupLine(e)) !== 'added') return false
+    const entry = win.buffer.get(e.id)
+    if (entry !== undefined) this.afterAppend(win, entry)
+    return true
+  }
+
   /** Puts the read marker above the last `unread` messages from the friend, once they are loaded. */
   markUnread (win: ChatWindow, unread: number): void {
     void this.history.loadInitial(win).then(() => {
@@ -230,6 +263,13 @@ export class ChatController {
 
   /** The active window is being looked at: load it, and tell the daemon its messages are read. */
   viewed (win: ChatWindow): void {
+    if (win.kind === 'group') {
+      if (win.history === 'none') void this.history.loadInitial(win)
+      const g = this.state.groups.groups.get(win.key)
+      if (g !== undefined) g.info.unread = 0
+      this.scheduleMarkRead(win.key, 0)
+      return
+    }
     if (win.kind !== 'friend') return
     if (win.history === 'none') void this.history.loadInitial(win)
     const f = this.state.book.get(win.key)
@@ -325,10 +365,11 @@ export class ChatController {
   async resync (): Promise<void> {
     await this.loadState()
     for (const win of [...this.state.windows.windows]) {
-      if (win.kind !== 'friend' || win.history === 'none') continue
+      if ((win.kind !== 'friend' && win.kind !== 'group') || win.history === 'none') continue
       try {
         const list = await this.client.call('history', { friend: win.key, limit: this.history.firstLimit })
         for (const m of list) {
+          if (win.kind === 'group') { this.groupEntry(win, m as unknown as GroupHistoryEntry); continue }
           if (win.buffer.addMessage(m) !== 'added') continue
           const entry = win.buffer.get(m.id)
           if (entry !== undefined) this.afterAppend(win, entry)
@@ -464,7 +505,8 @@ export class ChatController {
       commands: COMMANDS.flatMap(c => [c.name, ...(c.aliases ?? [])]).map(n => `/${n}`),
       friendNames: book.completionNames(book.friends.values()),
       requestNames: book.completionNames(book.requests.values()),
-      argKind: name => findCommand(name)?.arg ?? 'none'
+      argKind: name => findCommand(name)?.arg ?? 'none',
+      listDir
     }, this.#completion)
     if (r === null) { this.#completion = null; return }
     this.input.set(r.line, r.cursor)
@@ -478,7 +520,7 @@ export class ChatController {
     win.scroll += page
     const view = bodyView(win, bodyContext(this.state), this.cols, this.bodyHeight, win.scroll)
     win.scroll = view.scroll
-    if (view.atTop && win.kind === 'friend') void this.history.loadOlder(win)
+    if (view.atTop && (win.kind === 'friend' || win.kind === 'group')) void this.history.loadOlder(win)
   }
 
   /** Tells the typing notifier whether we are composing a message (not a command) to a friend. */
@@ -493,4 +535,19 @@ export class ChatController {
     this.typing.stop()
     await submitLine(this, line)
   }
+}
+
+/** A folder as typed in a command line (`~` is the home folder, '' the current one) for Tab completion. */
+function listDir (typed: string): DirEntry[] {
+  const home = process.env.HOME ?? ''
+  const dir = typed === '' ? '.' : typed === '~' || typed.startsWith('~/') ? home + typed.slice(1) : typed
+  try {
+    return readdirSync(dir, { withFileTypes: true }).map(d => ({ name: d.name, dir: d.isDirectory() || (d.isSymbolicLink() && isDir(join(dir, d.name))) }))
+  } catch {
+    return []
+  }
+}
+
+function isDir (path: string): boolean {
+  try { return statSync(path).isDirectory() } catch { return false }
 }

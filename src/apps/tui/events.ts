@@ -7,6 +7,7 @@ import type { ChatController } from './controller.js'
 import { errorText } from './commands.js'
 import { presenceLabel, shortKey } from './format.js'
 import { sanitize } from '../text/sanitize.js'
+import { endLine, progressLine } from './transfers.js'
 
 type Of<T extends PsstEvent['type']> = Extract<PsstEvent, { type: T }>
 
@@ -40,9 +41,21 @@ function dispatch (c: ChatController, e: PsstEvent): void {
       break
     case 'warning': c.print(c.state.windows.home, `warning: ${sanitize(String(e.message), true)}`, 'warn'); break
     case 'file-offer': onFileOffer(c, e); break
+    case 'file-progress': onFileProgress(c, e); break
     case 'file-complete': onFileEnd(c, e, e.direction === 'in' ? `saved ${sanitize(e.path, true)}` : `${sanitize(e.name, true)} delivered`, 'info'); break
     case 'file-failed': onFileEnd(c, e, `${sanitize(e.name, true)} ${e.state}${e.reason !== undefined ? `: ${sanitize(e.reason, true)}` : ''}`, 'warn'); break
+    case 'avatar': onAvatar(c, e); break
     case 'profile': onProfile(c, e); break
+    case 'group-message': onGroupMessage(c, e); break
+    case 'group-invite':
+      c.print(c.state.windows.home, `${e.fromName === '' ? shortKey(e.from) : sanitize(e.fromName, true)} invites you to #${sanitize(e.name, true)} — /group join ${e.groupId.slice(0, 8)} or /group decline ${e.groupId.slice(0, 8)}`, 'hilight')
+      c.state.windows.bump(c.state.windows.home, 3)
+      c.bell()
+      break
+    case 'group-changed':
+      c.state.groups.set(e)
+      if (c.state.windows.find(e.groupId) !== undefined) void c.refreshMembers(e.groupId)
+      break
   }
 }
 
@@ -66,6 +79,22 @@ function onMessage (c: ChatController, e: Of<'message'>): void {
   c.notifyMessage(e.friend, e.text)
 }
 
+function onGroupMessage (c: ChatController, e: Of<'group-message'>): void {
+  const w = c.state.windows
+  if (!c.state.groups.groups.has(e.groupId)) c.state.groups.set({ groupId: e.groupId, name: e.groupName, members: 0, unread: 0, topic: '', state: 'joined', role: null })
+  const win = w.find(e.groupId) ?? c.openGroup(e.groupId, false)
+  if (!c.groupEntry(win, e)) return
+  if (e.from === 'me') return
+  if (win === w.active) { c.scheduleMarkRead(e.groupId); return }
+  const g = c.state.groups.groups.get(e.groupId)
+  if (g !== undefined && e.kind !== 'event') g.info.unread++
+  // A line that names me is a highlight, as in irssi; other lines are activity.
+  const me = c.state.me?.name ?? ''
+  const mentioned = me !== '' && e.kind !== 'event' && e.text.toLowerCase().includes(me.toLowerCase())
+  w.bump(win, e.kind === 'event' ? 1 : mentioned ? 3 : 2)
+  if (mentioned) { c.bell(); c.notifyMessage(e.author, e.text) }
+}
+
 /** Their chosen name changed (the daemon tells once, also when my alias hides it). */
 function onRename (c: ChatController, e: Of<'rename'>): void {
   c.state.book.upsert(e.publicKey, { name: e.to })
@@ -83,9 +112,32 @@ function onFileOffer (c: ChatController, e: Of<'file-offer'>): void {
   if (win !== c.state.windows.active) { c.state.windows.bump(win, 3); c.bell() }
 }
 
+/** The transfer's line in its conversation is redrawn in place (added on the first progress). */
+function onFileProgress (c: ChatController, e: Of<'file-progress'>): void {
+  const { type: _type, ...info } = e
+  const v = c.state.transfers.update(info, c.now())
+  if (v.entry === null) {
+    const win = c.state.windows.find(e.friend) ?? c.openFriend(e.friend, false)
+    v.entry = win.buffer.addSystem(progressLine(v), 'dim', c.now())
+    c.afterAppend(win, v.entry)
+    return
+  }
+  v.entry.text = progressLine(v)
+  c.ui.render()
+}
+
+/** The progress line shows how it ended, and a line of its own says so (what a scrolled reader sees). */
 function onFileEnd (c: ChatController, e: Of<'file-complete'> | Of<'file-failed'>, text: string, level: 'info' | 'warn'): void {
+  const { type: _type, ...info } = e
+  const v = c.state.transfers.end(info)
+  if (v?.entry != null) v.entry.text = endLine(v, c.now())
   const win = c.state.windows.find(e.friend) ?? c.state.windows.home
   c.print(win, text, level)
+}
+
+function onAvatar (c: ChatController, e: Of<'avatar'>): void {
+  const win = c.state.windows.find(e.friend)
+  if (win !== undefined) c.print(win, `${c.state.book.nameOf(e.friend)} has a new avatar: ${sanitize(e.path, true)}`, 'dim')
 }
 
 function onPresence (c: ChatController, e: Of<'presence'>): void {

@@ -7,6 +7,9 @@ import type { ChatClient } from './client.js'
 import { errorText } from './commands.js'
 import type { SystemLevel } from './format.js'
 import type { ChatWindow } from './windows.js'
+import type { HistoryEntry } from './client.js'
+import type { GroupHistoryEntry } from '../../daemon/api.js'
+import { groupLine } from './groups.js'
 
 /** The part of the controller the loader needs. */
 export interface HistoryHost {
@@ -49,7 +52,7 @@ export class HistoryLoader {
     const limit = this.firstLimit
     try {
       const list = await this.host.client.call('history', { friend: win.key, limit })
-      for (const m of list) win.buffer.addMessage(m)
+      add(win, list)
       win.buffer.hasOlder = list.length >= limit
     } catch (err) {
       win.buffer.hasOlder = false
@@ -70,7 +73,7 @@ export class HistoryLoader {
     try {
       const params = before === null ? { friend: win.key, limit } : { friend: win.key, limit, before }
       const list = await this.host.client.call('history', params)
-      for (const m of list) win.buffer.addMessage(m)
+      add(win, list)
       win.buffer.hasOlder = list.length >= limit && (before === null || list.some(m => m.index < before))
     } catch (err) {
       this.host.print(win, `cannot load older history: ${errorText(err)}`, 'error')
@@ -78,4 +81,9 @@ export class HistoryLoader {
     win.loadingOlder = false
     if (!this.host.closed) this.host.ui.render()
   }
+}
+
+/** A group's history (asked where a friend's would be) carries authors: its lines go in as group lines. */
+function add (win: ChatWindow, list: HistoryEntry[]): void {
+  for (const m of list) win.buffer.addMessage(win.kind === 'group' ? groupLine(m as unknown as GroupHistoryEntry) : m)
 }

@@ -2,7 +2,9 @@
 import type { DhtInfo, Presence } from './client.js'
 import type { Glyphs } from './format.js'
 import type { FriendBook } from './friends.js'
+import type { TransferBoard } from './transfers.js'
 import type { WindowList } from './windows.js'
+import type { GroupBook } from './groups.js'
 
 export interface Me {
   id: string
@@ -11,7 +13,6 @@ export interface Me {
   status: Presence
   statusMessage: string
 }
-
 export interface ChatState {
   title: string | undefined
   me: Me | null
@@ -21,8 +22,11 @@ export interface ChatState {
   connected: boolean
   windows: WindowList
   book: FriendBook
+  groups: GroupBook
   glyphs: Glyphs
   settings: ChatSettings
+  /** File transfers running now (their lines and the status bar's summary). */
+  transfers: TransferBoard
 }
 
 /** What `/set` changes for this session (defaults from `psst chat` flags and the environment). */

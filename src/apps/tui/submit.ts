@@ -19,6 +19,10 @@ export async function submitLine (c: ChatController, line: string): Promise<void
     c.ui.render()
     return
   }
+  if (win.kind === 'group') {
+    await sendToGroup(c, win, line)
+    return
+  }
   if (win.kind !== 'friend') {
     c.print(win, 'this is not a conversation — use /query <friend> to talk (/help for more)', 'error')
     return
@@ -29,6 +33,19 @@ export async function submitLine (c: ChatController, line: string): Promise<void
     c.ownMessage(win.key, text, false, r)
   } catch (err) {
     // nothing typed since: give the text back, so a long paste is not lost to one refusal
+    const back = c.input.text === ''
+    if (back) c.input.set(line)
+    c.print(win, `not sent: ${errorText(err)}${back ? ' — the text is back in the input line' : ''}`, 'error')
+  }
+}
+
+/** The line goes in once the daemon's event for it arrives (it carries its place in the order). */
+async function sendToGroup (c: ChatController, win: ChatWindow, line: string): Promise<void> {
+  const text = line.startsWith('//') ? line.slice(1) : line
+  try {
+    await c.client.call('groupSend', { group: win.key, text })
+    win.scroll = 0
+  } catch (err) {
     const back = c.input.text === ''
     if (back) c.input.set(line)
     c.print(win, `not sent: ${errorText(err)}${back ? ' — the text is back in the input line' : ''}`, 'error')
@@ -61,6 +78,8 @@ export function commandContext (c: ChatController, win: ChatWindow): CommandCont
     ownMessage: (friend, text, action, r) => c.ownMessage(friend, text, action, r),
     settings: state.settings,
     search: text => c.search(text),
-    searchOlder: () => c.searchOlder()
+    searchOlder: () => c.searchOlder(),
+    groups: state.groups,
+    openGroup: (groupId) => { c.openGroup(groupId, true) }
   }
 }

@@ -2,6 +2,7 @@
  * The whole screen as rows of styled text, irssi's layout: a title (topic) line, the window's
  * scrollback, a status bar, and the input line with its prompt. Pure; screen.ts paints the result.
  */
+import { statusSummary } from './transfers.js'
 import { bodyView } from './body.js'
 import { highlight } from './search.js'
 import type { BodyContext } from './body.js'
@@ -13,6 +14,7 @@ import { sanitize } from '../text/sanitize.js'
 import { clipRow, rowWidth, seg } from './wrap.js'
 import type { Row, Segment, Style } from './wrap.js'
 import type { ChatWindow } from './windows.js'
+import { nickList } from './groups.js'
 
 export interface Frame {
   rows: Row[]
@@ -24,6 +26,7 @@ export interface Frame {
 export function windowLabel (state: ChatState, win: ChatWindow): string {
   if (win.kind === 'home') return 'home'
   if (win.kind === 'requests') return 'requests'
+  if (win.kind === 'group') return state.groups.label(win.key)
   return state.book.nameOf(win.key)
 }
 
@@ -47,6 +50,7 @@ export function titleRow (state: ChatState, win: ChatWindow, width: number): Row
     const n = state.book.requests.size
     return fillBar([seg(` friend requests: ${n} pending — /accept [name], /decline [name]`, 'bar')], width)
   }
+  if (win.kind === 'group') return groupTitle(state, win, width)
   const f = state.book.get(win.key)
   const row: Row = [seg(` ${state.book.nameOf(win.key)}`, 'bar-strong')]
   if (f === undefined) {
@@ -57,6 +61,18 @@ export function titleRow (state: ChatState, win: ChatWindow, width: number): Row
     if (msg !== '') row.push(seg(` — ${truncate(msg, Math.max(10, width / 2), g.ellipsis)}`, 'bar'))
     if (state.book.typing.has(win.key)) row.push(seg(` — typing${g.ellipsis}`, 'bar-strong'))
   }
+  return fillBar(row, width)
+}
+
+/** A group's topic line: name, topic, and the nick list (~founder @moderator member). */
+function groupTitle (state: ChatState, win: ChatWindow, width: number): Row {
+  const g = state.groups.groups.get(win.key)
+  const row: Row = [seg(` ${state.groups.label(win.key)}`, 'bar-strong')]
+  if (g === undefined) return fillBar(row, width)
+  if (g.info.state !== 'joined') row.push(seg(` (${g.info.state})`, 'bar-alert'))
+  const topic = sanitize(g.info.topic, true).trim()
+  if (topic !== '') row.push(seg(` — ${truncate(topic, Math.max(10, width / 2), state.glyphs.ellipsis)}`, 'bar'))
+  if (g.members.length > 0) row.push(seg(` [${sanitize(nickList(g.members), true)}]`, 'bar-dim'))
   return fillBar(row, width)
 }
 
@@ -77,6 +93,8 @@ export function statusRow (state: ChatState, width: number, now: number, scrolle
     })
     row.push(seg('] ', 'bar-dim'))
   }
+  const files = statusSummary(state.transfers.running)
+  if (files !== '') row.push(...b(files))
   if (inputLines > 1) row.push(...b(`input: ${inputLines} lines`, 'bar-strong'))
   const search = w.active.search
   if (search !== null) row.push(...b(`search: ${truncate(search.query, 20)} ${search.at + 1}/${search.matches.length} — Ctrl+R older, Esc ends`, 'bar-strong'))
@@ -136,7 +154,9 @@ export function requestsHeader (state: ChatState): Row[] {
 export function bodyContext (state: ChatState): BodyContext {
   return {
     glyphs: state.glyphs,
-    nameOf: from => from === 'me' ? displayName(state.me?.name, state.me?.publicKey ?? 'me') : state.book.nameOf(from),
+    nameOf: from => from === 'me'
+      ? displayName(state.me?.name, state.me?.publicKey ?? 'me')
+      : state.book.get(from) === undefined && state.groups.names.has(from) ? displayName(state.groups.names.get(from), from) : state.book.nameOf(from),
     header: (win, width) => win.kind === 'home' ? homeHeader(state, width) : win.kind === 'requests' ? requestsHeader(state) : [],
     timestamp: state.settings.timestamp
   }

@@ -15,14 +15,14 @@ export interface SearchState {
   at: number
 }
 
-export type WindowKind = 'home' | 'friend' | 'requests'
+export type WindowKind = 'home' | 'friend' | 'requests' | 'group'
 
 /** 0 nothing new, 1 status lines, 2 messages, 3 highlights (a friend's message, a friend request). */
 export type ActivityLevel = 0 | 1 | 2 | 3
 
 export interface ChatWindow {
   kind: WindowKind
-  /** 'home', 'requests', or the friend's public key. */
+  /** 'home', 'requests', the friend's public key, or the group's id. */
   key: string
   buffer: MessageBuffer
   activity: ActivityLevel

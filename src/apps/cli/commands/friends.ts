@@ -7,8 +7,11 @@ import { REQUEST_FLOOD_ADVICE } from '../../../daemon/api.js'
 import { sanitizeLine } from '../../text/sanitize.js'
 import { PsstError } from '../../../errors.js'
 import { examples, run } from './run.js'
+import type { Ctx } from '../context.js'
 
 const FRIEND_REF = 'name, or at least 8 characters of the public key'
+const GATE_OPEN = 'friend requests are on: whoever holds your current ID (psst id) can send you one'
+const GATE_CLOSED = 'friend requests are off: nobody can send you one, even with your ID (psst requests on opens them); friends are not affected'
 
 function addedText (state: 'friends' | 'request-sent' | 'key-added', key: string): string {
   switch (state) {
@@ -39,15 +42,29 @@ export function registerFriends (program: Command): void {
     }))
 
   program.command('requests')
-    .description('list friend requests waiting for your answer')
-    .addHelpText('after', examples('psst requests', 'psst requests --json'))
-    .action(run(async (ctx) => {
+    .description('list friend requests waiting for your answer; `on`/`off` opens or closes your ID to new requests')
+    .argument('[on|off]', 'off: nobody can send you a request (even with your ID) until `psst requests on`')
+    .addHelpText('after', examples('psst requests', 'psst requests --json', 'psst requests off', 'psst requests on'))
+    .action(run(async (ctx, _opts, gate: string | undefined) => {
+      if (gate !== undefined) return await setGate(ctx, gate)
       const client = await ctx.client('offline', { announce: true })
       const list = await client.call('requests', {})
       // A flood in progress is said under the list, with what to do (issue 15); --json keeps the list.
       const flood = ctx.out.json ? undefined : (await client.call('status', {}).catch(() => null))?.requestFlood
-      ctx.out.result(list, () => [...requestsLines(list, Date.now(), ctx.out.colours), ...(flood === undefined ? [] : [`! ${REQUEST_FLOOD_ADVICE}`])])
+      const closed = ctx.out.json ? false : (await client.call('requestsOpen', {}).catch(() => ({ open: true }))).open === false
+      ctx.out.result(list, () => [
+        ...requestsLines(list, Date.now(), ctx.out.colours),
+        ...(flood === undefined ? [] : [`! ${REQUEST_FLOOD_ADVICE}`]),
+        ...(closed ? [GATE_CLOSED] : [])
+      ])
     }))
+
+  async function setGate (ctx: Ctx, gate: string): Promise<void> {
+    const word = gate.trim().toLowerCase()
+    if (word !== 'on' && word !== 'off') throw PsstError.usage(`expected \`psst requests on\` or \`psst requests off\`, got "${gate}"`)
+    const res = await (await ctx.client('offline', { announce: true })).call('requestsOpen', { open: word === 'on' })
+    ctx.out.result(res, () => [res.open ? GATE_OPEN : GATE_CLOSED])
+  }
 
   program.command('accept')
     .description('accept a friend request')

@@ -50,8 +50,9 @@ export function registerMessages (program: Command): void {
 
   program.command('watch')
     .description('print events as they happen (messages, receipts, requests, presence) until Ctrl-C')
+    .argument('[who]', 'only events of this friend or group (name, or key / group id prefix)')
     .option('--type <types>', `only these event types, comma-separated (${EVENT_TYPES.join(', ')})`)
-    .addHelpText('after', examples('psst watch', 'psst watch --type message,receipt', 'psst watch --json | jq -c \'select(.type == "message")\''))
+    .addHelpText('after', examples('psst watch', 'psst watch team', 'psst watch --type message,receipt', 'psst watch --json | jq -c \'select(.type == "message")\''))
     .action(run(watch))
 }
 
@@ -217,9 +218,31 @@ function parseEventTypes (value: unknown): EventType[] | undefined {
 
 const RECONNECTED = 'reconnected to the daemon; events from the gap are in psst history'
 
-async function watch (ctx: Ctx, opts: Opts): Promise<void> {
+/** The key of a friend, else the id of a group, that `watch <who>` follows (as send and history resolve it). */
+async function watchTarget (client: Client, who: string): Promise<string> {
+  const friends = await client.call('friends', {})
+  try {
+    return resolveName(who, friends.map((f) => ({ ...f, hex: f.publicKey }))).publicKey
+  } catch (err) {
+    if (!(err instanceof PsstError) || err.code !== 'NOT_FOUND') throw err
+  }
+  const q = who.trim().toLowerCase()
+  const groups = (await client.call('groupList', {})).filter((g) => g.name.toLowerCase() === q || (q.length >= 4 && g.groupId.startsWith(q)))
+  if (groups.length === 1) return groups[0].groupId
+  if (groups.length > 1) throw new PsstError('AMBIGUOUS', `"${who}" matches ${groups.length} groups; use more of the group id (psst group list)`)
+  throw new PsstError('NOT_FOUND', `no friend or group matches "${who}" (psst friends, psst group list)`)
+}
+
+/** Whether an event is about `key` (a friend's public key or a group id). */
+function concerns (e: PsstEvent, key: string): boolean {
+  const x = e as { friend?: string, publicKey?: string, groupId?: string }
+  return x.friend === key || x.publicKey === key || x.groupId === key
+}
+
+async function watch (ctx: Ctx, opts: Opts, who?: string): Promise<void> {
   const types = parseEventTypes(opts.type)
   const client = await ctx.resilientClient()
+  const only = who === undefined ? null : await watchTarget(client, parseFriendRef(who))
   client.onConnection((state, detail) => {
     // Also with --json (as a JSON line on stderr): a script must know its stream had a gap.
     if (state === 'connected') ctx.out.stderr.write((ctx.out.json ? jsonLine({ notice: { message: RECONNECTED } }) : `psst watch: ${RECONNECTED}`) + '\n')
@@ -243,6 +266,7 @@ async function watch (ctx: Ctx, opts: Opts): Promise<void> {
     process.on('SIGTERM', stop)
     const onEvent = (e: PsstEvent): void => {
       if (e.type === 'friend-added' || e.type === 'presence') names.set(e.publicKey, shownName({ name: e.name, alias: aliases.get(e.publicKey) }))
+      if (only !== null && !concerns(e, only)) return
       ctx.out.record(e, () => eventLine(e, nameOf, Date.now(), ctx.out.colours))
     }
     client.subscribe(onEvent, types).catch((err: unknown) => { cleanup(); reject(err) })
