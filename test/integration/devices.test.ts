@@ -10,8 +10,8 @@ import { attest, signList } from '../../src/devices/attestation.js'
 import { DeviceRecords } from '../../src/devices/records.js'
 
 /** `psst device link` on a fresh home: resolves with the code line, then with the linked line. */
-function startLink (p: Profile, name: string): { child: ChildProcess, lines: string[], exited: Promise<number> } {
-  const child = spawn(process.execPath, [BIN, '--home', p.home, '--bootstrap', p.net.bootstrap, 'device', 'link', '--name', name, '--json'],
+function startLink (p: Profile, name: string, json = true): { child: ChildProcess, lines: string[], exited: Promise<number> } {
+  const child = spawn(process.execPath, [BIN, '--home', p.home, '--bootstrap', p.net.bootstrap, 'device', 'link', '--name', name, ...(json ? ['--json'] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PSST_KDF: 'interactive' } })
   const lines: string[] = []
   let buf = ''
@@ -154,5 +154,21 @@ describe('one identity on several devices', () => {
     await waitFor(async () => ((await cb.call('status', {})).counters['device-lists-forged'] ?? 0) >= 1, 'bob refuses the forged list', 30_000)
     expect((await cb.call('status', {})).counters['device-lists-taken'] ?? 0).toBe(before)
     expect((await cb.call('friends', {})).map((f) => f.name).sort()).toEqual(['alice', 'mallory'])
+  }, 60_000)
+
+  it('as people run it: the code alone on a line, then what was linked; the list grows and the name is the one given', async () => {
+    const phone = new Profile(net, 'alice3')
+    net.profiles.push(phone)
+    const link = startLink(phone, 'phone', false)
+    const code = await waitFor(() => link.lines[0], 'the code line')
+    expect(code).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/)
+    const r = await alice.cli(['device', 'add', code.toUpperCase().replace(/-/g, ' ')])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^linked phone \(\w+\)/)
+    expect(await link.exited).toBe(0)
+    expect(link.lines[1]).toBe(`linked: this device now speaks for ${alice.id} (psst id)`)
+    const names = (await alice.json<any[]>(['device', 'list'])).map((d) => d.name)
+    expect(names).toHaveLength(2)
+    expect(names).toContain('phone')
   }, 60_000)
 })
