@@ -44,9 +44,10 @@ export async function startLan (m: Messenger, dht: DhtNode, config: LanConfig): 
     dialKey: () => deviceKeyOf(m),
     nospam: () => m.profile.nospam,
     requestsOpen: () => requestsOpenOf(m),
+    // No beacon before presence has a device key: a friend would dial a key nobody listens on.
     dht: () => {
       const a = dht.boundAddress()
-      return a === null ? null : { ...a, online: dht.state === 'online' }
+      return a === null || deviceKeyOf(m) === null ? null : { ...a, online: dht.state === 'online' }
     },
     peers: () => peers(m),
     found: (hex) => { routeThroughLan(m, lan); found(m, hex) },

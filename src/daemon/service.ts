@@ -1,10 +1,11 @@
 import type { Messenger } from '../contacts/messenger.js'
-import type { Method, Params, Result, Presence, HistoryEntry, SendResult } from './api.js'
+import type { Method, Params, Result, Presence, HistoryEntry, HistoryPage, SendResult } from './api.js'
 import { idInfo, checkName } from './profile.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
-import { send, waitDelivered, history, type Txn } from '../chat/delivery.js'
+import { send, waitDelivered, type Txn } from '../chat/delivery.js'
+import { historyPage, type PageQuery } from '../chat/history-page.js'
 import type { MessageKind } from '../wire/api.js'
 import type { Peer } from '../contacts/peer.js'
 import { presenceEvent } from './protocol.js'
@@ -16,7 +17,8 @@ import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { avatarOf, fileHandlers } from './files.js'
 import { groupHandlers, friendOrGroup, groupHistory } from './groups.js'
-import { fromRecord, normalize, toRecord } from './settings.js'
+import { fromRecord, normalize, normalizeCaps, toRecord } from './settings.js'
+import { setHistoryCaps, historyPruned } from '../chat/history-cap.js'
 import { deviceHandlers } from '../devices/handlers.js'
 import { needIdentity } from '../devices/link-grant.js'
 import { devicesOf, shownProfile } from '../devices/runtime.js'
@@ -27,7 +29,26 @@ type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<
 type Handlers = { [M in Method]: Handler<M> }
 
 const PRESENCES: Presence[] = ['online', 'away', 'busy']
-const HISTORY_MAX = 10_000
+
+/** A cursor is a history index: a whole number, or absent. */
+function cursor (v: unknown, what: string): number | undefined {
+  if (v === undefined || v === null) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < -1) throw PsstError.usage(`${what} must be a history index`)
+  return n
+}
+
+/** A group's history a page back at a time (its pages are bounded by count only; forwards is for friends). */
+function groupPage (g: Parameters<typeof groupHistory>[0], group: string, p: Params<'historyPage'>): HistoryPage {
+  if (p.after !== undefined && p.after !== null) throw PsstError.usage('a group\'s history pages backwards only (psst history <group> --limit N)')
+  const limit = Number(p.limit ?? 50) || 50
+  const entries = groupHistory(g, { group, limit, before: p.before }) as unknown as HistoryEntry[]
+  return { entries, next: entries.length > 0 && entries.length >= limit ? entries[0].index : null }
+}
+
+function pageQuery (p: { limit?: number, before?: number, after?: number }): PageQuery {
+  return { limit: Number(p.limit ?? 50) || 50, before: cursor(p.before, 'before'), after: cursor(p.after, 'after') }
+}
 
 function str (v: unknown, what: string): string {
   if (typeof v !== 'string') throw PsstError.usage(`${what} is required`)
@@ -79,7 +100,10 @@ export const handlers: Handlers = {
     }
     return idInfo(shownProfile(m, m.profile))
   },
-  status: (m) => m.status(),
+  status: (m) => {
+    const pruned = historyPruned(m)
+    return pruned === undefined ? m.status() : { ...m.status(), historyPruned: pruned }
+  },
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
   requestsOpen: async (m, p) => await setRequestsOpen(m, typeof p?.open === 'boolean' ? p.open : undefined),
@@ -142,13 +166,11 @@ export const handlers: Handlers = {
     return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
   history: (m, p) => friendOrGroup(m, p.friend,
-    () => {
-      const rt = friendForHistory(m, str(p.friend, 'a friend'))
-      const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
-      const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
-      return history(m, rt, limit, before)
-    },
+    async () => (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries,
     (g, group) => groupHistory(g, { group, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]),
+  historyPage: (m, p) => friendOrGroup(m, p.friend,
+    () => historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p)),
+    (g, group) => groupPage(g, group, p)),
   markRead: (m, p) => friendOrGroup(m, p.friend,
     () => {
       const rt = findFriend(m, str(p.friend, 'a friend'))
@@ -188,9 +210,11 @@ export const handlers: Handlers = {
       ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {}),
       ...(p.lan !== undefined ? { lan: p.lan } : {})
     })
-    const next = { ...fromRecord(await m.store.loadSettings()), ...change }
+    const next = { ...fromRecord(await m.store.loadSettings()), ...change, ...normalizeCaps(p) }
     // Through the daemon's write queue, like every other write of a running daemon.
     await m.write([m.store.settingsOp(toRecord(next))])
+    // Caps apply at once (the network settings wait for the next start).
+    setHistoryCaps(m, next)
     return next
   },
   ...fileHandlers,

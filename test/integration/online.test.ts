@@ -33,7 +33,8 @@ describe('a used profile is online', () => {
   const alive = (pid: number | null): boolean => { try { return pid !== null && process.kill(pid, 0) } catch { return false } }
 
   beforeAll(async () => {
-    relay = await new RelayProcess({ host: HOST }).start()
+    // As the README starts it: no --owners, so it admits only the profiles it invites.
+    relay = await new RelayProcess({ host: HOST, owners: null }).start()
     alice = home('alice')
     bob = home('bob')
   })
@@ -52,7 +53,7 @@ describe('a used profile is online', () => {
     expect(alive(pidOf(alice))).toBe(true)
     const info = await json(bob, ['--bootstrap', relay.bootstrap, 'init', '--name', 'bob'])
     expect(info.daemon).toMatchObject({ running: true, pid: expect.any(Number) })
-    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null, lan: true })
+    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null, lan: true, historyMaxBytes: null, historyMaxMessages: null })
     expect((await as(alice, ['config', 'get', 'bootstrap'])).stdout.trim()).toBe(relay.bootstrap)
   })
 
@@ -85,7 +86,11 @@ describe('a used profile is online', () => {
   })
 
   it('offline mail: bob stops his daemon, alice sends, bob\'s next psst history brings him online and the mail arrives', async () => {
-    expect((await as(bob, ['mailbox', 'set', relay.publicKey])).code).toBe(0)
+    // The README's flow: a code from `psst relay invite` on the relay, then `mailbox set --invite`.
+    expect(relay.log).toMatch(/owners: by invite/)
+    const invite = await psst(['--home', relay.home, 'relay', 'invite', '--json'])
+    expect(invite.code, invite.stderr).toBe(0)
+    expect((await as(bob, ['mailbox', 'set', relay.publicKey, '--invite', JSON.parse(invite.stdout).code])).code).toBe(0)
     const bobKey = (await json(bob, ['id'])).publicKey as string
     await waitFor(async () => (await json<any[]>(alice, ['friends']))[0]?.mailbox === relay.publicKey, 'alice learns bob\'s mailbox', 30_000)
     expect((await as(bob, ['daemon', 'stop'])).stdout).toMatch(/daemon stopped/)
