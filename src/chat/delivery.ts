@@ -332,6 +332,8 @@ export function historyEntry (rt: Peer, r: MessageRecord, index: number): Histor
     kind: r.kind,
     sentAt: r.sentAt,
     state: r.outgoing ? rt.out.stateOf(r.seq) : 'delivered',
-    index
+    index,
+    // Mine without a seq in this device's stream: another device of mine sent it (docs/devices.md).
+    ...(r.outgoing && r.seq === 0 ? { elsewhere: true as const } : {})
   }
 }

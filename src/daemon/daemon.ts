@@ -13,6 +13,7 @@ import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
+import { installDevices } from '../devices/runtime.js'
 import { Presence } from '../presence/presence.js'
 import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
@@ -120,6 +121,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   try {
     await m.load()
     await restoreResyncs(m, (rt, link, msg) => onMessage(m, rt, link, msg))
+    await installDevices(m)
     installFiles(m, opts.home)
     installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))

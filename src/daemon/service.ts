@@ -4,8 +4,10 @@ import { idInfo, checkName } from './profile.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
-import { send, waitDelivered } from '../chat/delivery.js'
+import { send, waitDelivered, type Txn } from '../chat/delivery.js'
 import { historyPage, type PageQuery } from '../chat/history-page.js'
+import type { MessageKind } from '../wire/api.js'
+import type { Peer } from '../contacts/peer.js'
 import { presenceEvent } from './protocol.js'
 import { shownName } from '../contacts/names.js'
 import { toHex, fromHex } from '../crypto/identity.js'
@@ -17,6 +19,9 @@ import { avatarOf, fileHandlers } from './files.js'
 import { groupHandlers, friendOrGroup, groupHistory } from './groups.js'
 import { fromRecord, normalize, normalizeCaps, toRecord } from './settings.js'
 import { setHistoryCaps, historyPruned } from '../chat/history-cap.js'
+import { deviceHandlers } from '../devices/handlers.js'
+import { needIdentity } from '../devices/link-grant.js'
+import { devicesOf, shownProfile } from '../devices/runtime.js'
 import { viaOf, withVia } from './lan.js'
 import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
@@ -84,13 +89,16 @@ function profileChanged (m: Messenger): void {
 
 /** Every control-protocol method, as one table (the CLI, TUI and tests all come through here). */
 export const handlers: Handlers = {
-  id: (m) => idInfo(m.profile),
+  id: (m) => idInfo(shownProfile(m, m.profile)),
   nospam: async (m, p) => {
     if (p?.new === true) {
+      // The ID is the identity's: a linked device changing only its own copy would print an ID nobody can use.
+      const d = devicesOf(m)
+      if (d !== undefined) needIdentity(d, 'change the nospam of your ID')
       await rotateNospam(m)
       nospamChanged(m)
     }
-    return idInfo(m.profile)
+    return idInfo(shownProfile(m, m.profile))
   },
   status: (m) => {
     const pruned = historyPruned(m)
@@ -103,7 +111,7 @@ export const handlers: Handlers = {
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map((rt) => withVia({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }, viaOf(m, rt)))
+  friends: (m) => m.visibleFriends().map((rt) => withVia({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }, viaOf(m, rt)))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
@@ -130,7 +138,7 @@ export const handlers: Handlers = {
   send: (m, p) => friendOrGroup(m, p.friend,
     () => {
       const rt = findFriend(m, str(p.friend, 'a friend'))
-      return send(m, rt, [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text').then((r) => r[0])
+      return sendToEveryDevice(m, rt, [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text').then((r) => r[0])
     },
     async (g, group) => await g.send(group, notBlank(str(p.text, 'message text')), p.action === true)),
   sendMany: (m, p) => {
@@ -140,7 +148,7 @@ export const handlers: Handlers = {
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
     return friendOrGroup(m, p.friend,
-      () => send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn),
+      () => sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn),
       async (g, group) => {
         const out: SendResult[] = []
         for (const t of p.texts) out.push(await g.send(group, t, p.action === true))
@@ -210,7 +218,15 @@ export const handlers: Handlers = {
     return next
   },
   ...fileHandlers,
-  ...groupHandlers
+  ...groupHandlers,
+  ...deviceHandlers
+}
+
+/** Sends to a friend, then to their other devices and, as copies, to mine (src/devices). */
+async function sendToEveryDevice (m: Messenger, rt: Peer, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
+  const results = await send(m, rt, texts, kind, txn)
+  await devicesOf(m)?.afterSend(rt, texts.filter((_, i) => results[i].duplicate !== true), kind, results.filter((r) => r.duplicate !== true).map((r) => r.id))
+  return results
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */

@@ -19,6 +19,8 @@ const PROFILE_KEY = Buffer.from('me')
 /** The seq of the last journal batch LevelDB holds (written in the same LevelDB batch as its ops). */
 const APPLIED_KEY = Buffer.from('journal-applied')
 const SETTINGS_KEY = Buffer.from('settings')
+/** The devices of my identity and my friends' (src/devices): bytes its own codec reads. */
+const DEVICES_KEY = Buffer.from('devices')
 const DEDUPE_KEY = Buffer.from('dedupe:')
 const FILES_KEY = Buffer.from('files-key')
 const PRESENCE_KEY = Buffer.from('presence')
@@ -400,6 +402,14 @@ export class ProfileStore {
 
   settingsOp (s: SettingsRecord): Op { return this.#put('profile', SETTINGS_KEY, Records.settings.encode(s)) }
 
+  /** The device book's bytes (src/devices/records.ts reads them), or null when none was stored. */
+  async loadDeviceBook (): Promise<Buffer | null> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', DEVICES_KEY)
+    return raw === null ? null : this.#vault.open('profile', DEVICES_KEY, raw)
+  }
+
+  deviceBookOp (bytes: Buffer): Op { return this.#put('profile', DEVICES_KEY, bytes) }
   /**
    * The dedupe window of a replaced stream (src/chat/resync.ts), keyed by the new stream's random
    * id (no friend's key in a key, and a passphrase change copies it as it is); null deletes it.

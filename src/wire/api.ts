@@ -98,6 +98,18 @@ export interface HistoryEntry {
   state: DeliveryState
   /** Position in the local history of this friendship; pass as `before` to page backwards. */
   index: number
+  /** Set on a message of mine that another of my devices sent (docs/devices.md). */
+  elsewhere?: true
+}
+
+/** One device of my identity (`psst device list`). */
+export interface DeviceInfo {
+  deviceKey: string
+  name: string
+  /** The device this daemon runs on. */
+  current: boolean
+  /** ms since the epoch; now for a device online or current. */
+  lastSeen: number
 }
 
 /**
@@ -226,6 +238,13 @@ export interface Methods {
   config: { params: Record<string, never>, result: Settings }
   /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
   configSet: { params: Partial<Settings>, result: Settings }
+  /** On the device holding the identity key: completes a `psst device link` shown on a new device. */
+  deviceAdd: { params: { code: string }, result: { deviceKey: string, name: string } }
+  deviceList: { params: Record<string, never>, result: DeviceInfo[] }
+  /** `device`: a key prefix (at least 4 hex characters) or a name. */
+  deviceRevoke: { params: { device: string }, result: { deviceKey: string } }
+  /** Without `device`: this device. */
+  deviceRename: { params: { device?: string, name: string }, result: DeviceInfo }
   /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
   fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
   fileList: { params: Record<string, never>, result: FileInfo[] }

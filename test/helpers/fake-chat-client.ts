@@ -184,6 +184,10 @@ export class FakeChatClient implements ChatClient {
       case 'send': return this.#send(params as Params<'send'>)
       case 'fileSend': return { fileId: 'f'.repeat(32), friend: p.friend, direction: 'out', name: String(p.path).split('/').pop(), size: 3, bytes: 0, state: 'offered', path: p.path }
       case 'fileAccept': return { fileId: p.fileId ?? 'a'.repeat(32), friend: p.friend ?? '', direction: 'in', name: 'x.bin', size: 3, bytes: 0, state: 'accepted', path: '/dl/x.bin' }
+      case 'deviceList': return [
+        { deviceKey: ME_KEY, name: 'desktop', current: true, lastSeen: Date.now() },
+        { deviceKey: 'd'.repeat(64), name: 'laptop', current: false, lastSeen: 0 }
+      ]
       case 'groupList': return this.groups.map((g) => ({ ...g }))
       case 'groupMembers': return this.groupMembers.map((m) => ({ ...m }))
       case 'groupSend': return { id: `g-${++this.#seq}`, seq: this.#seq, state: 'delivered' }
