@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
+import { basename, join } from 'node:path'
 import type { FileChannelHost } from './channel.js'
 import { PsstError } from '../errors.js'
 import { FilePeer, type Fetch, type FetchEnd } from './peer.js'
@@ -397,32 +398,33 @@ export class Transfers {
     const id = avatarId(bytes)
     const stored = avatarPath(this.#host.avatarDir, id, format)
     if (!await isGoodAvatar(stored, id)) await writeAtomic(stored, bytes)
-    await writeAtomic(this.#selfPointer, Buffer.from(stored.slice(this.#host.avatarDir.length + 1)))
+    await writeAtomic(this.#selfPointer, Buffer.from(basename(stored)))
     for (const friend of friends) await this.offerAvatarTo(friend)
     return { path: stored, fileId: id.toString('hex'), size: bytes.byteLength }
   }
 
   async avatar (): Promise<AvatarInfo> {
-    const path = await this.#selfAvatar()
-    if (path === null) return { path: null, fileId: null, size: 0 }
-    const st = await fs.stat(path)
-    return { path, fileId: path.slice(this.#host.avatarDir.length + 1, this.#host.avatarDir.length + 33), size: st.size }
+    const mine = await this.#selfAvatar()
+    if (mine === null) return { path: null, fileId: null, size: 0 }
+    return { path: mine.path, fileId: mine.fileId.toString('hex'), size: (await fs.stat(mine.path)).size }
   }
 
-  get #selfPointer (): string { return `${this.#host.avatarDir}/self` }
+  /** `<avatars>/self` names my current avatar's file. */
+  get #selfPointer (): string { return join(this.#host.avatarDir, 'self') }
 
-  async #selfAvatar (): Promise<string | null> {
+  async #selfAvatar (): Promise<{ path: string, fileId: Buffer } | null> {
     const name = (await fs.readFile(this.#selfPointer, 'utf8').catch(() => '')).trim()
     if (!/^[0-9a-f]{32}\.(png|jpg)$/.test(name)) return null
-    const path = `${this.#host.avatarDir}/${name}`
-    return await isGoodAvatar(path, Buffer.from(name.slice(0, 32), 'hex')) ? path : null
+    const path = join(this.#host.avatarDir, name)
+    const fileId = Buffer.from(name.slice(0, 32), 'hex')
+    return await isGoodAvatar(path, fileId) ? { path, fileId } : null
   }
 
   /** Offers my avatar to a friend who has not been offered this picture yet; older offers of another one stop. */
   async offerAvatarTo (friend: string): Promise<void> {
-    const path = await this.#selfAvatar()
-    if (path === null || this.#closed) return
-    const fileId = Buffer.from(path.slice(this.#host.avatarDir.length + 1, this.#host.avatarDir.length + 33), 'hex')
+    const mine = await this.#selfAvatar()
+    if (mine === null || this.#closed) return
+    const { path, fileId } = mine
     const latest = this.#latestAvatar(friend, 'out')
     if (latest !== null && latest.manifest.fileId.equals(fileId) && (latest.rec.state === 'complete' || !TERMINAL.has(latest.rec.state))) return
     for (const old of this.#all.values()) {
