@@ -8,9 +8,6 @@ import { SendStream, type SendMarks } from '../streams/send-stream.js'
 import { ReceiveStream, type ReceiveMarks } from '../streams/receive-stream.js'
 import { toHex } from '../crypto/identity.js'
 
-/** The fields of a friend record the peer keeps itself; the streams keep their own marks. */
-export type PeerFields = FriendRecord
-
 /** A peer's two chat streams as loaded (or made new). */
 export interface PeerStreams { out: SendMarks, in: ReceiveMarks }
 
@@ -53,7 +50,7 @@ export class Peer implements Dialable {
   readonly hex: string
   readonly publicKey: Buffer
   readonly #saveRecord: (defer: boolean) => void
-  #rec: PeerFields
+  #rec: FriendRecord
   /** My chat stream to them. */
   readonly out: SendStream<OutboxRecord>
   /** Their chat stream to me. */
@@ -89,7 +86,7 @@ export class Peer implements Dialable {
     }))
   }
 
-  get rec (): Readonly<PeerFields> { return this.#rec }
+  get rec (): Readonly<FriendRecord> { return this.#rec }
   get state (): FriendState { return this.#rec.state }
   get online (): boolean { return this.#online }
   /** False once the peer was removed: nothing of it is written any more. */
@@ -248,6 +245,17 @@ export class Peer implements Dialable {
     this.in.take(seq)
     const index = this.#rec.nextIndex++
     this.#rec.unread++
+    this.#save()
+    return index
+  }
+
+  /**
+   * A message another device carried (mine, or theirs: src/devices) is written into this history:
+   * it takes a history index, outside both streams.
+   */
+  takeCopy (incoming: boolean): number {
+    const index = this.#rec.nextIndex++
+    if (incoming) this.#rec.unread++
     this.#save()
     return index
   }

@@ -51,8 +51,9 @@ export function meetingRecordBoxKey (secret: Uint8Array, ownerPublicKey: Uint8Ar
 /**
  * The seed of the key pair a profile takes friend requests on while `nospam` is current (the pair
  * is hyperdht's keyPair(seed), src/net/dht-node.ts). Anyone holding the full ID can compute it;
- * what it protects is the identity key, which is never announced (docs/design.md, Presence
- * privacy). SHA-256 from node, not libsodium: a daemon listens on it before libsodium is loaded.
+ * what it protects is the identity key, which is never announced
+ * (docs/design.md, Presence privacy). SHA-256 from node, not libsodium: a daemon listens on it
+ * before libsodium is loaded.
  */
 export function requestKeySeed (publicKey: Uint8Array, nospam: Uint8Array): Buffer {
   if (publicKey.byteLength !== 32 || nospam.byteLength !== 4) throw PsstError.internal('a request key needs a 32-byte public key and a 4-byte nospam')

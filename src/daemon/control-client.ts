@@ -23,6 +23,8 @@ export interface ConnectOptions {
   /** Overrides for this run; with a daemon already running, they must match its settings. */
   bootstrap?: string
   dhtHost?: string
+  /** false: no LAN discovery for a daemon this starts (and a running one must not have it on). */
+  lan?: false
   /** Start a detached daemon when none runs (default true). */
   autostart?: boolean
   /** With no daemon running and autostart off, serve calls in-process without network. */
@@ -99,7 +101,7 @@ export async function connect (opts: ConnectOptions): Promise<Client> {
     }
   } else {
     const passphrase = await needPassphrase(opts)
-    const { pid, started } = await startDaemonDetached({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost })
+    const { pid, started } = await startDaemonDetached({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost, lan: opts.lan })
     if (started) opts.onStarted?.(pid)
   }
   const s = await waitForDaemon(opts.home, 30_000)
@@ -119,18 +121,18 @@ async function inProcess (opts: ConnectOptions): Promise<Client | null> {
 function startInBackground (opts: ConnectOptions): void {
   void (async () => {
     const passphrase = await needPassphrase(opts)
-    const pid = spawnDaemon({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost }).pid
+    const pid = spawnDaemon({ home: opts.home, passphrase, bootstrap: opts.bootstrap, dhtHost: opts.dhtHost, lan: opts.lan }).pid
     if (pid !== undefined) opts.onStarted?.(pid)
   })().catch(() => {})
 }
 
 /** A flag given for this run must match what the running daemon uses; it cannot apply otherwise. */
 async function checked (client: SocketClient, opts: ConnectOptions): Promise<Client> {
-  if (opts.bootstrap === undefined && opts.dhtHost === undefined) return client
+  if (opts.bootstrap === undefined && opts.dhtHost === undefined && opts.lan === undefined) return client
   try {
     const status = await client.call('status', {})
     // A daemon from before settings were reported has no `network`: nothing to compare.
-    if (status.network !== undefined) checkRunningMatches(opts.home, status.network, { bootstrap: opts.bootstrap, dhtHost: opts.dhtHost }, status.dht.host)
+    if (status.network !== undefined) checkRunningMatches(opts.home, status.network, { bootstrap: opts.bootstrap, dhtHost: opts.dhtHost, lan: opts.lan }, status.dht.host)
   } catch (err) {
     await client.close()
     throw err

@@ -11,7 +11,7 @@ import { PsstError } from '../errors.js'
 /** The built CLI entry point, which `psst daemon` runs in the child. */
 export const BIN_PATH = fileURLToPath(new URL('../apps/cli/bin.js', import.meta.url))
 
-export interface DetachedOptions { home: string, passphrase: string | null, bootstrap?: string, dhtHost?: string }
+export interface DetachedOptions { home: string, passphrase: string | null, bootstrap?: string, dhtHost?: string, lan?: false }
 
 /** Starts `psst daemon` as a detached child logging to the profile's log; does not wait for it. */
 export function spawnDaemon (opts: DetachedOptions): ChildProcess {
@@ -20,6 +20,7 @@ export function spawnDaemon (opts: DetachedOptions): ChildProcess {
   const args = [BIN_PATH, 'daemon', '--home', opts.home, '--log-file', paths.log(opts.home)]
   if (opts.bootstrap !== undefined) args.push('--bootstrap', opts.bootstrap)
   if (opts.dhtHost !== undefined) args.push('--dht-host', opts.dhtHost)
+  if (opts.lan === false) args.push('--no-lan')
   if (opts.passphrase !== null) args.push('--passphrase-stdin')
   const child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', logFd, logFd], env: withoutPassphrase(process.env) })
   closeSync(logFd)

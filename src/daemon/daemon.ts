@@ -13,17 +13,24 @@ import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
+import { installDevices } from '../devices/runtime.js'
 import { Presence } from '../presence/presence.js'
 import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
-import type { NetworkSettings } from './api.js'
+import type { NetworkSettings, Settings } from './api.js'
+import { setHistoryCaps } from '../chat/history-cap.js'
+import { restoreResyncs } from '../chat/resync.js'
+import { onMessage } from '../chat/delivery.js'
 import { effective, fromRecord } from './settings.js'
+import { lanConfig, startLan, stopLan } from './lan.js'
 
 export interface DaemonOptions {
   home: string
   passphrase?: () => Promise<string | null>
   bootstrap?: string
   dhtHost?: string
+  /** false: no LAN discovery this run (--no-lan); else PSST_LAN, then the profile's setting. */
+  lan?: false
   log?: (line: string) => void
 }
 
@@ -66,10 +73,13 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied, nothing the database held was undone')
   if (store.replay.cutShort > 0) log(`warning: the write journal ended in a record cut short (${store.replay.cutShort} bytes, a write interrupted by a crash or a full disk); it was not applied`)
   let network: NetworkSettings
+  let stored: Settings
   try {
-    network = effective(fromRecord(await store.loadSettings()), {
+    stored = fromRecord(await store.loadSettings())
+    network = effective(stored, {
       bootstrap: nonEmpty(opts.bootstrap) ?? nonEmpty(process.env.PSST_BOOTSTRAP),
-      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST)
+      dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST),
+      lan: opts.lan ?? (nonEmpty(process.env.PSST_LAN) as boolean | undefined)
     })
   } catch (err) {
     await store.close()
@@ -80,10 +90,11 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     store,
     profile: await store.loadProfile(),
     dht: null,
-    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.map((b) => `${b.host}:${b.port}`),
+    bootstrap: bootstrap === null ? ['(public)'] : bootstrap.length === 0 ? ['none'] : bootstrap.map((b) => `${b.host}:${b.port}`),
     log
   })
   m.network = network
+  setHistoryCaps(m, stored)
   installProtocol(m)
   let server: ControlServer | null = null
   let dht: DhtNode | null = null
@@ -96,6 +107,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   async function shutdown (): Promise<void> {
     log('stopping')
     server?.close()
+    stopLan(m)
     await stopMailbox(m)
     await closeFiles(m)
     await closeGroups(m)
@@ -108,14 +120,23 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   }
   try {
     await m.load()
+    await restoreResyncs(m, (rt, link, msg) => onMessage(m, rt, link, msg))
+    await installDevices(m)
     installFiles(m, opts.home)
     installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
+    const lan = network.lan === false ? null : lanConfig(network.dhtHost)
     dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
     m.setDht(dht)
     // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
-    presence = await Presence.start(m, dht, listenOptions(m))
+    const starting = Presence.start(m, dht, listenOptions(m))
+    starting.catch(() => {})
+    // Beside presence, not after it: hyperdht routes a key as soon as it listens, but with no DHT
+    // reachable the announces take 12 s and more, while a friend on the LAN can connect at once.
+    // Not waited for either: the daemon listens before libsodium has loaded, the tags need it.
+    if (lan !== null) void startLan(m, dht, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+    presence = await starting
     log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)

@@ -26,8 +26,12 @@ export function isLoopback (host: string): boolean {
   return isIPv4(v4) && v4.startsWith('127.')
 }
 
-/** "host:port[,host:port…]" → list. Blank entries (a trailing comma) are skipped. */
+/** The bootstrap list that is no list: no DHT at all, friends found on the LAN only. */
+export const NO_BOOTSTRAP = 'none'
+
+/** "host:port[,host:port…]" → list, or `none` → [] (no DHT). Blank entries (a trailing comma) are skipped. */
 export function parseBootstrap (list: string): HostPort[] {
+  if (list.trim().toLowerCase() === NO_BOOTSTRAP) return []
   const entries = list.split(',').map(e => e.trim()).filter(e => e !== '')
   if (entries.length === 0) {
     throw PsstError.usage('bootstrap list is empty: expected host:port[,host:port…]')
@@ -36,6 +40,7 @@ export function parseBootstrap (list: string): HostPort[] {
 }
 
 export function formatBootstrap (list: HostPort[]): string {
+  if (list.length === 0) return NO_BOOTSTRAP
   return list.map(({ host, port }) => `${host}:${port}`).join(',')
 }
 

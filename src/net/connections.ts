@@ -21,8 +21,11 @@ export const MAX_STRANGER_LINKS = 64
 /** Two links to one key made this close together are a simultaneous dial (docs/design.md, Network: the tie-break). */
 const RACE_WINDOW_MS = 3000
 
-/** How a peer is dialled: the mailbox module adds the blind-relay fallback. */
-export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean }
+/**
+ * How a peer is dialled: the mailbox module adds the blind-relay fallback, LAN discovery the
+ * peer's own address (`direct`) when its beacon was heard.
+ */
+export interface DialOptions { relayThrough: Buffer | null, forceRelay: boolean, direct?: Array<{ host: string, port: number }> }
 
 /** The dial state a known peer carries (a contacts Peer holds these fields). */
 export interface Dialable {
@@ -142,6 +145,27 @@ export class Connections<P extends Dialable> {
     stream.once('error', (err: Error) => { error = err; this.dialError(p, err) })
     stream.once('close', () => done(false))
     this.attach(stream, this.#host.remoteKey(p))
+  }
+
+  /**
+   * Dials now even while another dial still waits for an answer (a LAN beacon just said where the
+   * peer is): the newer stream replaces the waiting one, and the tie-break keeps one link.
+   */
+  dialAgain (p: P): void {
+    const open = (): boolean => p.link !== null && !p.link.closed && p.link.stream.handshakeHash !== null
+    if (this.#host.closing() || this.#host.dialer() === null || this.#host.peer(p.hex) !== p || open()) return
+    this.route(p).then((key) => {
+      const dialer = this.#host.dialer()
+      if (key === null || dialer === null || this.#host.closing() || this.#host.peer(p.hex) !== p || open()) return
+      let stream: PeerStream
+      try {
+        stream = dialer(key, this.dialOptions(p))
+      } catch {
+        return
+      }
+      stream.once('error', (err: Error) => this.dialError(p, err))
+      this.attach(stream, this.#host.remoteKey(p))
+    }, () => {})
   }
 
   scheduleDial (p: P, soon: boolean): void {

@@ -121,6 +121,25 @@ export class DhtNode extends EventEmitter {
     }
   }
 
+  /** The address the socket is bound to (null = every IPv4 address) and its port: what a LAN peer dials. */
+  boundAddress (): { host: string | null, port: number } | null {
+    const port = this.node.destroyed ? null : this.node.localAddress()?.port ?? null
+    return port === null ? null : { host: this.bindHost ?? null, port }
+  }
+
+  /**
+   * Whether host:port is a DHT node we know (a routing-table node or a bootstrap node): a peer
+   * link whose packets come from such an address runs through a relay, not straight to the peer.
+   */
+  isNodeAddress (host: string, port: number): boolean {
+    if ((this.bootstrapNodes ?? []).some((b) => b.host === host && b.port === port)) return true
+    try {
+      return this.node.toArray().some((n) => n.host === host && n.port === port)
+    } catch {
+      return false
+    }
+  }
+
   /**
    * Listen as keyPair (hyperdht announces the key itself). `firewall` returns true to REJECT; it is
    * made total: a throw, a rejected promise or anything but `false` rejects. A rejected peer sees
@@ -172,9 +191,9 @@ export class DhtNode extends EventEmitter {
    * Dial a peer by public key. Failure arrives on the stream ('error' with hyperdht's code, then
    * 'close'): PEER_NOT_FOUND at once (~20 ms) when nobody announces the key (never listened, or
    * closed cleanly); PEER_CONNECTION_FAILED after ~8 s when the peer's firewall rejected us or it
-   * died without closing (stale announcement). Throws only on a closed node or a bad key.
+   * died without closing (stale announcement). `direct`: addresses of the peer's own DHT socket. Throws only on a closed node or a bad key.
    */
-  connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null, forceRelay?: boolean } = {}): PeerStream {
+  connect (remotePublicKey: Buffer, keyPair: KeyPair, opts: { relayThrough?: Buffer | null, forceRelay?: boolean, direct?: HostPort[] } = {}): PeerStream {
     this.assertOpen()
     if (!Buffer.isBuffer(remotePublicKey) || remotePublicKey.length !== 32) {
       throw PsstError.usage('a DHT public key is 32 bytes')
@@ -186,6 +205,9 @@ export class DhtNode extends EventEmitter {
       ...(force ? { holepunch: () => false, fastOpen: false } : {}),
       keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey },
       relayThrough: opts.relayThrough ?? null,
+      // The peer's own DHT socket (heard on the LAN): hyperdht asks it first, as it would a node
+      // that relays for the key, so the handshake needs no DHT at all; Noise IK still checks the key.
+      ...(opts.direct !== undefined && opts.direct.length > 0 ? { relayAddresses: opts.direct.map((a) => ({ host: a.host, port: a.port })) } : {}),
       localConnection: !this.loopback
     })
     stream.on('error', noop)

@@ -39,10 +39,12 @@ const PUBLISH_CONCURRENCY = 4
  * A friend with no pointer (or only a stale one) is offline; when it comes online it puts a fresh
  * pointer and dials me itself. So after this many failed dials it is looked up only every
  * ABSENT_POLL_MS (jittered), not on the 60 s backoff: the lookups are most of a daemon's DHT
- * traffic (docs/bench.md, dht_requests_per_s_100_friends).
+ * traffic (docs/bench.md, Presence privacy).
  */
 const ABSENT_AFTER_ATTEMPTS = 4
 export const ABSENT_POLL_MS = 5 * 60_000
+/** A pointer put that failed is tried again this soon: until it lands, that friend cannot find me. */
+const PUT_RETRY_MS = 10_000
 
 const running = new WeakMap<Messenger, Presence>()
 
@@ -84,6 +86,11 @@ export function deviceKeyOf (m: Messenger): Buffer | null {
   return running.get(m)?.deviceKey ?? null
 }
 
+/** Whether the running daemon takes friend requests (`psst requests on`); false without one. */
+export function requestsOpenOf (m: Messenger): boolean {
+  return running.get(m)?.requestsOpen ?? false
+}
+
 /** The nospam changed: the request key follows it (no-op without a running daemon). */
 export function nospamChanged (m: Messenger): void {
   running.get(m)?.reconfigure()
@@ -117,7 +124,7 @@ export class Presence {
     this.#listenOptions = listenOptions
     this.#rec = rec
     this.#device = dhtKeyPair(rec.deviceSeed)
-    this.#onFriends = (e) => { if (e.type === 'friend-removed') void this.#rotate() }
+    this.#onFriends = (e) => { if (e.type === 'friend-removed') void this.#rotate().catch(() => {}) }
     this.#onState = (s) => { if (s === 'online') this.#networkBack() }
   }
 
@@ -142,6 +149,8 @@ export class Presence {
 
   get deviceKey (): Buffer { return this.#device.publicKey }
 
+  get requestsOpen (): boolean { return this.#rec.requestsOpen }
+
   async stop (): Promise<void> {
     this.#closed = true
     running.delete(this.#m)
@@ -161,9 +170,15 @@ export class Presence {
     return { open: this.#rec.requestsOpen }
   }
 
-  /** Brings the servers in line with the settings (serialised: a change during one waits for it). */
+  /**
+   * Brings the servers in line with the settings (serialised: a change during one waits for it).
+   * Never rejects: a listen that fails (the network is gone) is logged and tried again at the next sync.
+   */
   reconfigure (): Promise<void> {
-    this.#reconfiguring = this.#reconfiguring.then(async () => await this.#configure(), () => {})
+    this.#reconfiguring = this.#reconfiguring.then(async () => await this.#configure()).catch((err: unknown) => {
+      this.#m.count('presence-listen-failed')
+      this.#m.log(`presence: cannot listen: ${err instanceof Error ? err.message : String(err)}`)
+    })
     return this.#reconfiguring
   }
 
@@ -220,7 +235,8 @@ export class Presence {
   }
 
   #minRedialMs (rt: Peer): number {
-    const settled = rt.rec.state === 'friends' || rt.rec.state === 'key-added'
+    // A friend from before the upgrade may not put a pointer or dial my device key: polled as before.
+    const settled = (rt.rec.state === 'friends' || rt.rec.state === 'key-added') && !this.#isLegacy(rt.hex)
     if (!settled || !this.#absent.has(rt.hex) || rt.dialAttempts < ABSENT_AFTER_ATTEMPTS) return 0
     return Math.round(ABSENT_POLL_MS * (0.5 + this.#m.random() / 2))
   }
@@ -293,10 +309,11 @@ export class Presence {
   #sync (): void {
     if (this.#closed) return
     const now = this.#m.now()
-    if (now - this.#rec.deviceSince > DEVICE_KEY_LIFETIME_MS) { void this.#rotate(); return }
+    if (now - this.#rec.deviceSince > DEVICE_KEY_LIFETIME_MS) { void this.#rotate().catch(() => {}); return }
     for (const rt of this.#m.friends.values()) this.#ensurePublished(rt)
     for (const hex of this.#published.keys()) if (!this.#m.friends.has(hex)) this.#published.delete(hex)
-    if (this.#legacyServer !== null && !this.#legacyActive()) void this.reconfigure()
+    // Closes the identity key once the window ends, and retries a listen that failed.
+    void this.reconfigure()
   }
 
   #ensurePublished (rt: Peer): void {
@@ -334,8 +351,8 @@ export class Presence {
       this.#published.set(rt.hex, { deviceKey, at: now })
       this.#m.count('meeting-records-put')
     } catch {
-      // The next sync tries again.
       this.#m.count('meeting-record-put-failed')
+      setTimeout(() => this.#ensurePublished(rt), PUT_RETRY_MS).unref()
     }
   }
 

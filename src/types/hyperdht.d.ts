@@ -42,6 +42,8 @@ declare module 'hyperdht' {
       /** Default true: probe the server's address at once, which may connect directly. */
       fastOpen?: boolean
       nodes?: NodeAddress[]
+      /** Nodes to send the handshake through first; the peer's own DHT socket works (no DHT needed). */
+      relayAddresses?: NodeAddress[]
     }
 
     interface Server extends EventEmitter {
@@ -74,6 +76,8 @@ declare module 'hyperdht' {
     readonly port: number
     /** The routing table's node list; `length` = known peers. */
     readonly nodes: { readonly length: number }
+    /** The routing table's nodes, newest first. */
+    toArray (opts?: { limit?: number }): HyperDHT.NodeAddress[]
 
     /** Resolves once the first bootstrap query ended (with or without any node found). */
     fullyBootstrapped (): Promise<void>

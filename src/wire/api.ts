@@ -53,6 +53,11 @@ export interface FriendInfo {
   unread: number
   /** Public key of the relay this friend says keeps their mail, or null. */
   mailbox: string | null
+  /**
+   * While online, how the link runs: `lan` to the address the friend's LAN beacon gave, `relay`
+   * through a blind relay, `direct` otherwise (holepunched or reachable).
+   */
+  via?: 'direct' | 'relay' | 'lan'
   /** Their avatar as received (a PNG or JPEG file in the profile), or null; always set by `friends`. */
   avatar?: string | null
 }
@@ -93,7 +98,25 @@ export interface HistoryEntry {
   state: DeliveryState
   /** Position in the local history of this friendship; pass as `before` to page backwards. */
   index: number
+  /** Set on a message of mine that another of my devices sent (docs/devices.md). */
+  elsewhere?: true
 }
+
+/** One device of my identity (`psst device list`). */
+export interface DeviceInfo {
+  deviceKey: string
+  name: string
+  /** The device this daemon runs on. */
+  current: boolean
+  /** ms since the epoch; now for a device online or current. */
+  lastSeen: number
+}
+
+/**
+ * A page of history, oldest first. `next`: pass it as `before` (as `after` when this page was asked
+ * with `after`) for the following page; null when there is none in that direction.
+ */
+export interface HistoryPage { entries: HistoryEntry[], next: number | null }
 
 export interface DhtInfo {
   state: 'offline' | 'bootstrapping' | 'online'
@@ -108,7 +131,21 @@ export interface DhtInfo {
  * The daemon's network settings: null = the default (hyperdht's public bootstrap nodes; the bind
  * address chosen from the bootstrap list). Stored in the profile; a flag or env var overrides.
  */
-export interface NetworkSettings { bootstrap: string | null, dhtHost: string | null }
+export interface NetworkSettings {
+  bootstrap: string | null
+  dhtHost: string | null
+  /** LAN discovery (docs/design.md, LAN discovery); omitted = on. `--no-lan` turns it off for one run. */
+  lan?: boolean
+}
+
+/**
+ * How much history one friend's conversation keeps (docs/reliability.md, History caps): past a
+ * cap the oldest messages are pruned. null = the default; 0 = no cap. Applies at once.
+ */
+export interface HistoryCaps { historyMaxBytes: number | null, historyMaxMessages: number | null }
+
+/** Everything `psst config` shows and sets. */
+export type Settings = NetworkSettings & HistoryCaps
 
 export interface DaemonStatus {
   running: boolean
@@ -124,6 +161,17 @@ export interface DaemonStatus {
   counters: Record<string, number>
   /** Whether the profile can be written ("full": the disk is full; messages are refused until it is not). */
   storage?: StorageInfo
+  /** Friends whose history passed its cap since the daemon started: their oldest messages were pruned. */
+  historyPruned?: HistoryPruned[]
+}
+
+export interface HistoryPruned {
+  friend: string
+  name: string
+  /** Messages and bytes pruned since the daemon started; `since`: the first prune (ms since the epoch). */
+  messages: number
+  bytes: number
+  since: number
 }
 
 export interface StorageInfo {
@@ -175,7 +223,10 @@ export interface Methods {
   reconnect: { params: { friend?: string }, result: { dropped: number } }
   /** Resolves when my messages up to `seq` are delivered, or when the timeout passes (delivered: false). */
   waitDelivered: { params: { friend: string, seq: number, timeoutMs: number }, result: { delivered: boolean } }
+  /** The last `limit` entries before `before`; fewer when they pass the page's byte bound (use historyPage to go on). */
   history: { params: { friend: string, limit?: number, before?: number }, result: HistoryEntry[] }
+  /** A page backwards from `before` (default: the newest), or forwards from `after`; `next` continues it. */
+  historyPage: { params: { friend: string, limit?: number, before?: number, after?: number }, result: HistoryPage }
   markRead: { params: { friend: string }, result: { unread: 0 } }
   typing: { params: { friend: string, typing: boolean }, result: { ok: true } }
   /** Events on this socket from now on; `types` limits them to those kinds. */
@@ -184,9 +235,16 @@ export interface Methods {
   mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
   /** The settings stored in the profile (what a daemon started later uses). */
-  config: { params: Record<string, never>, result: NetworkSettings }
+  config: { params: Record<string, never>, result: Settings }
   /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
-  configSet: { params: Partial<NetworkSettings>, result: NetworkSettings }
+  configSet: { params: Partial<Settings>, result: Settings }
+  /** On the device holding the identity key: completes a `psst device link` shown on a new device. */
+  deviceAdd: { params: { code: string }, result: { deviceKey: string, name: string } }
+  deviceList: { params: Record<string, never>, result: DeviceInfo[] }
+  /** `device`: a key prefix (at least 4 hex characters) or a name. */
+  deviceRevoke: { params: { device: string }, result: { deviceKey: string } }
+  /** Without `device`: this device. */
+  deviceRename: { params: { device?: string, name: string }, result: DeviceInfo }
   /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
   fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
   fileList: { params: Record<string, never>, result: FileInfo[] }

@@ -7,18 +7,23 @@ import { randomBytes } from 'node:crypto'
  */
 import Protomux from 'protomux'
 import c from 'compact-encoding'
-import { DhtNode, type KeyPair } from '../../src/net/dht-node.js'
+import { DhtNode, dhtKeyPair, type KeyPair } from '../../src/net/dht-node.js'
+import { friendshipSecret, meetingRecordKeyPair, meetingRecordBoxKey, requestKeySeed } from '../../src/crypto/meet.js'
+import { encrypt, decrypt } from '../../src/crypto/aead.js'
+import { MeetRecords } from '../../src/wire/meet.js'
 import { parseBootstrap } from '../../src/net/bootstrap.js'
 import type { PeerStream } from '../../src/net/peer-stream.js'
 import { cryptoReady } from '../../src/crypto/sodium.js'
 import { generateKeyPair } from '../../src/crypto/identity.js'
-import { formatId } from '../../src/crypto/id.js'
+import { formatId, parseId } from '../../src/crypto/id.js'
 import { encodeFrame, decodeFrame, type Frame, type DecodedFrame, type Hello } from '../../src/wire/frames.js'
 import { PROTOCOL, PROTOCOL_VERSION } from '../../src/wire/limits.js'
 
 export type { KeyPair }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+/** The nospam of a raw peer's ID unless a test picks one. */
+const DEFAULT_NOSPAM = Buffer.from([1, 2, 3, 4])
 
 /** One DHT node that many raw connections (each with its own key pair) go through. */
 export class RawNet {
@@ -35,7 +40,7 @@ export class RawNet {
   static keyPair (): KeyPair { return generateKeyPair() }
 
   /** A psst ID for a key pair (the raw peer's own, with any nospam). */
-  static idFor (publicKey: Buffer, nospam: Buffer = Buffer.from([1, 2, 3, 4])): string {
+  static idFor (publicKey: Buffer, nospam: Buffer = DEFAULT_NOSPAM): string {
     return formatId(publicKey, nospam)
   }
 
@@ -55,9 +60,48 @@ export class RawNet {
     })
   }
 
-  /** Listens as `keyPair` (admitting everyone); each incoming connection goes to `onConn`. */
+  /**
+   * Listens as `keyPair` (admitting everyone), as psst does (docs/design.md, Presence privacy): on
+   * the request key of its ID with the default nospam, and on the key itself, which stands for its
+   * device key: whoever connects gets a pointer to it, so a daemon finds it again. Each incoming
+   * connection goes to `onConn`.
+   */
   async listen (keyPair: KeyPair, onConn: (conn: RawConn) => void): Promise<void> {
-    await this.node.listen(keyPair, () => false, (stream) => onConn(new RawConn(stream, keyPair)))
+    const adopt = (stream: PeerStream): void => {
+      void this.publishPointer(keyPair, stream.remotePublicKey, keyPair.publicKey).catch(() => {})
+      onConn(new RawConn(stream, keyPair))
+    }
+    await this.node.listen(keyPair, () => false, adopt)
+    await this.node.listen(dhtKeyPair(requestKeySeed(keyPair.publicKey, DEFAULT_NOSPAM)), () => false, adopt)
+  }
+
+  /** The key a psst daemon takes friend requests on for this ID (docs/design.md, Presence privacy). */
+  static requestKey (id: string): Buffer {
+    const { publicKey, nospam } = parseId(id)
+    return RawNet.requestKeyFor(publicKey, nospam)
+  }
+
+  static requestKeyFor (publicKey: Buffer | string, nospam: Buffer): Buffer {
+    return dhtKeyPair(requestKeySeed(typeof publicKey === 'string' ? Buffer.from(publicKey, 'hex') : publicKey, nospam)).publicKey
+  }
+
+  /** The device key `owner`'s pointer for the friend `me` names, or null. */
+  async pointedKey (owner: Buffer | string, me: KeyPair): Promise<Buffer | null> {
+    const ownerKey = typeof owner === 'string' ? Buffer.from(owner, 'hex') : owner
+    const secret = friendshipSecret(me.secretKey, ownerKey)
+    const recordKey = meetingRecordKeyPair(secret, ownerKey).publicKey
+    const found = await this.node.mutableGet(recordKey)
+    const plain = found === null ? null : decrypt(meetingRecordBoxKey(secret, ownerKey), found.value, recordKey)
+    return plain === null ? null : MeetRecords.pointer.decode(plain)?.deviceKey ?? null
+  }
+
+  /** Publishes `me`'s pointer for `friend`, naming `deviceKey`. */
+  async publishPointer (me: KeyPair, friend: Buffer, deviceKey: Buffer): Promise<void> {
+    const secret = friendshipSecret(me.secretKey, friend)
+    const recordKeys = meetingRecordKeyPair(secret, me.publicKey)
+    const now = Date.now()
+    const sealed = encrypt(meetingRecordBoxKey(secret, me.publicKey), MeetRecords.pointer.encode({ deviceKey, issuedAt: now }), recordKeys.publicKey)
+    await this.node.mutablePut(recordKeys, sealed, now)
   }
 
   destroy (): Promise<void> { return this.node.destroy() }

@@ -30,8 +30,12 @@ export class RelayProcess {
   log = ''
   publicKey = ''
 
-  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string>, netns?: string, owners?: string, allowOwners?: string[] }) {
-    this.owners = opts.owners ?? null
+  /**
+   * `owners`: the tests of delivery run an open relay unless they name a policy; null starts it
+   * with no --owners flag (the relay's own default, invite).
+   */
+  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string>, netns?: string, owners?: string | null, allowOwners?: string[] }) {
+    this.owners = opts.owners === undefined ? 'open' : opts.owners
     this.allowOwners = opts.allowOwners ?? []
     this.host = opts.host
     this.port = opts.port ?? 49737
@@ -129,7 +133,7 @@ function spawnNode (args: string[], env: NodeJS.ProcessEnv, netns: string | null
  * Starts the profile's daemon like Profile.start, with extra environment (PSST_FORCE_RELAY …) and,
  * optionally, extra daemon arguments and a network namespace to run in.
  */
-export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}, opts: { args?: string[], netns?: string } = {}): Promise<void> {
+export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}, opts: { args?: string[], netns?: string, ready?: RegExp } = {}): Promise<void> {
   const base: NodeJS.ProcessEnv = { ...process.env, PSST_KDF: 'interactive', ...env }
   delete base.PSST_HOME
   delete base.PSST_BOOTSTRAP
@@ -140,7 +144,7 @@ export async function startWith (p: Profile, env: NodeJS.ProcessEnv = {}, opts: 
   p.daemon = child
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${p.log}`)
-    return /listening as/.test(p.log)
+    return (opts.ready ?? /listening as/).test(p.log)
   }, `${p.name}'s daemon`, 20_000)
 }
 

@@ -66,7 +66,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
   const base = { aliceHistory: 0, bobHistory: 0 }
 
   it('random bytes under protomux: the connection dies, the daemon does not', async () => {
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     for (let i = 0; i < 20; i++) conn.writeRaw(randomBytes(1 + (i * 97) % 3000))
     expect(await conn.waitClosed(12_000)).toBe(true)
     await healthy(base)
@@ -74,7 +74,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
 
   it('a truncated frame is dropped and counted as bad-frame', async () => {
     const before = (await counters(alice))['bad-frame'] ?? 0
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     expect(await conn.openChannel()).toBe(true)
     const full = encodeFrame(message(1, 'a message from nobody'))
     conn.sendBytes(full.subarray(0, 12))
@@ -87,7 +87,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
   it('a 10 MiB frame closes the connection at once; memory stays bounded', async () => {
     const rssBefore = rssKiB(alice)
     const before = (await counters(alice))['oversized-frame'] ?? 0
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     expect(await conn.openChannel()).toBe(true)
     conn.sendBytes(Buffer.alloc(10 * 1024 * 1024, 0x61))
     expect(await conn.waitClosed(15_000)).toBe(true)
@@ -99,7 +99,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
 
   it('a valid message frame and a hello from a stranger change nothing and are counted', async () => {
     const before = (await counters(alice))['stranger-frames'] ?? 0
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     expect(await conn.openChannel()).toBe(true)
     conn.send(message(1, 'let me in'))
     conn.hello({ name: 'mallory', recvUpTo: 5 })
@@ -116,7 +116,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
 
   it('an unknown frame type is ignored without closing; repeated malformed frames close the link', async () => {
     const c0 = await counters(alice)
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     expect(await conn.openChannel()).toBe(true)
     for (let i = 0; i < 20; i++) conn.sendBytes(Buffer.from([200 + (i % 50), i]))
     await waitFor(async () => ((await counters(alice))['unknown-frame'] ?? 0) >= (c0['unknown-frame'] ?? 0) + 20, 'unknown-frame counted')
@@ -130,7 +130,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
   it('a protomux batch of 128 unknown frames (8 MiB in one transport frame): daemon up, memory bounded', async () => {
     const rssBefore = rssKiB(alice)
     const before = (await counters(alice))['unknown-frame'] ?? 0
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     expect(await conn.openChannel()).toBe(true)
     conn.cork()
     for (let i = 0; i < 128; i++) conn.sendBytes(Buffer.alloc(64 * 1024, 0xee))
@@ -144,7 +144,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
   it('a stranger that keeps sending wrong-state frames is disconnected (docs/reliability.md, policy 2), not kept until the stranger timeout', async () => {
     // docs/design.md, Wire protocol: a frame that does not decode, is too large, or comes in the wrong
     // state is dropped and counted, and a peer that keeps sending them is disconnected.
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     expect(await conn.openChannel()).toBe(true)
     const t0 = Date.now()
     for (let i = 0; i < 50; i++) conn.send(message(i + 1, 'wrong state'))
@@ -156,7 +156,7 @@ describe('a raw stranger (not a friend) against a real daemon', () => {
   })
 
   it('a friend request with a hostile name and text is listed, and shown safely', async () => {
-    const conn = await raw.dial(alice.publicKey)
+    const conn = await raw.dial(RawNet.requestKey(alice.id))
     expect(await conn.openChannel()).toBe(true)
     const nospam = Buffer.from(alice.id.slice(64, 72), 'hex')
     conn.send({ type: 'friendRequest', nospam, message: 'hello' + HOSTILE, name: 'eve' + HOSTILE })
@@ -213,7 +213,10 @@ describe('a raw peer that is a friend (alice added its ID) and misbehaves', () =
     // the raw friend dials alice itself and talks before saying hello. Within 3 s of alice's own
     // link this would be a simultaneous dial, settled by key order (docs/design.md, Network): wait past it.
     await new Promise((r) => setTimeout(r, 3200))
-    const own = await raw.dial(alice.publicKey, { keyPair: friend.keyPair })
+    // as a friend would: on the device key alice's pointer for it names (docs/design.md, Presence privacy)
+    const device = await raw.pointedKey(alice.publicKey, friend.keyPair)
+    expect(device).not.toBeNull()
+    const own = await raw.dial(device!, { keyPair: friend.keyPair })
     expect(await own.openChannel()).toBe(true)
     own.send(message(1, 'too early'))
     own.receipt(0)

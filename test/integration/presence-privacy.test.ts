@@ -111,12 +111,12 @@ describe('presence privacy', () => {
     await kim.start()
     const kimKey = fromHex(kim.publicKey)!
     // a stranger is refused on the identity key (friends only), never admitted for a request
-    await waitFor(async () => (await announcers(kimKey)) > 0 || undefined, 'identity key announced in the window')
+    await waitFor(async () => (await announcers(kimKey)) > 0 || undefined, 'identity key announced in the window', 60_000)
     expect(await dialOutcome(kimKey)).not.toBe('open')
     // leo runs this version too: they meet on the device keys, so kim stops announcing her identity
     await leo.start()
     await waitFor(async () => (await online(leo, kim.publicKey)) && (await online(kim, leo.publicKey)), 'friends again', 40_000)
-    await waitFor(async () => (await announcers(kimKey)) === 0, 'identity key withdrawn once leo met her on the new keys', 40_000)
+    await waitFor(async () => (await announcers(kimKey)) === 0, 'identity key withdrawn once leo met her on the new keys', 60_000)
     const store2Counters = (await kim.json<any>(['daemon', 'status'])).counters
     expect(store2Counters['refused-not-friend']).toBeGreaterThan(0)
   }, 180_000)

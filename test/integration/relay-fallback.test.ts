@@ -57,5 +57,7 @@ describe('relay: blind-relay fallback', () => {
     const sent = await ca.call('send', { friend: bob.publicKey, text: 'y'.repeat(20_000) })
     expect((await ca.call('waitDelivered', { friend: bob.publicKey, seq: sent.seq, timeoutMs: 20_000 })).delivered).toBe(true)
     await waitFor(async () => (await relay.status()).relayedBytes >= before + 20_000, 'the relay carried the new message')
+    // `psst friends --json` says so too, on both ends.
+    for (const c of [ca, await bob.client()]) expect((await c.call('friends', {}))[0].via).toBe('relay')
   })
 })

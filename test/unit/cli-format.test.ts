@@ -47,6 +47,16 @@ describe('cli format: friends and requests', () => {
       'carolyn  b2b2b2b2  offline  2             3h ago'
     ])
   })
+  it('says when a friend is reached over the LAN or through a relay (a direct link goes unsaid)', () => {
+    const lines = friendsLines([
+      friend({ name: 'bob', online: true, via: 'lan' }),
+      friend({ publicKey: KEY_B, name: 'carol', online: true, via: 'relay' }),
+      friend({ publicKey: 'c3'.repeat(32), name: 'dave', online: true, via: 'direct' })
+    ], NOW, noColours)
+    expect(lines[1]).toMatch(/^bob +a1a1a1a1 +online \(lan\) /)
+    expect(lines[2]).toMatch(/^carol +b2b2b2b2 +online \(relay\) /)
+    expect(lines[3]).toMatch(/^dave +c3c3c3c3 +online +now$/)
+  })
   it('shows my alias first with their name after it, and warns under the table about look-alikes', () => {
     const lines = friendsLines([
       friend({ name: 'bob', alias: 'bobby-work' }),
@@ -126,6 +136,9 @@ describe('cli format: history and events', () => {
     const up = daemonStatusLines({ running: true, network: { bootstrap: null, dhtHost: null }, pid: 42, publicKey: KEY_A, dht: { state: 'online', host: '127.0.0.9', port: 5000, bootstrap: [] }, friendsOnline: 1, counters: {} })
     expect(up[0]).toBe('daemon   running (pid 42)')
     expect(up[2]).toBe('network  online on 127.0.0.9:5000')
+    expect(up[3]).toBe('lan      on')
+    const noLan = daemonStatusLines({ running: true, network: { bootstrap: 'none', dhtHost: null, lan: false }, pid: 42, publicKey: KEY_A, dht: { state: 'offline', host: null, port: null, bootstrap: [] }, friendsOnline: 0, counters: {} })
+    expect(noLan[3]).toBe('lan      off')
   })
 })
 

@@ -7,6 +7,7 @@ import type { PeerStream } from '../../src/net/peer-stream.js'
 class DeadStream extends EventEmitter {
   userData: unknown = null
   destroyed = false
+  handshakeHash: Buffer | null = null
   constructor (readonly remotePublicKey: Buffer, readonly isInitiator: boolean) { super() }
   write (): boolean { return true }
   end (): void {}
@@ -86,6 +87,31 @@ describe('connections: one link per peer (src/net/connections.ts)', () => {
     await new Promise((r) => setImmediate(r))
     expect(dialled).toEqual([{ remote: LARGE, opts: { relayThrough: SMALL, forceRelay: true } }])
     expect(p.link?.initiator).toBe(true)
+  })
+
+  it('dialAgain: a better address replaces a dial still waiting, on the key its route names; an open link is left alone', async () => {
+    const dialled: Array<{ remote: Buffer, opts: DialOptions, s: DeadStream }> = []
+    const { c, p } = setup(SMALL, LARGE, {
+      dialer: () => (remote, opts) => { const s = stream(remote, true); dialled.push({ remote, opts, s }); return s as unknown as PeerStream }
+    })
+    const tick = async (): Promise<unknown> => await new Promise((r) => setImmediate(r))
+    c.dial(p)
+    await tick()
+    const DEVICE = Buffer.alloc(32, 0x77)
+    c.route = async () => DEVICE
+    c.dialOptions = () => ({ relayThrough: null, forceRelay: false, direct: [{ host: '10.0.0.3', port: 49737 }] })
+    c.dialAgain(p)
+    await tick()
+    expect(dialled).toHaveLength(2)
+    expect(dialled[1].remote).toEqual(DEVICE)
+    expect(dialled[1].opts.direct).toEqual([{ host: '10.0.0.3', port: 49737 }])
+    expect(p.link?.stream).toBe(dialled[1].s)
+    expect(dialled[0].s.destroyed).toBe(true)
+    // Once the handshake is done (a handshake hash), nothing is dialled again.
+    ;(dialled[1].s as unknown as { handshakeHash: Buffer }).handshakeHash = Buffer.alloc(64)
+    c.dialAgain(p)
+    await tick()
+    expect(dialled).toHaveLength(2)
   })
 
   it('dials the key its route names, and the link is the peer\'s (docs/design.md, Presence privacy)', async () => {

@@ -19,9 +19,20 @@ describe('network settings', () => {
 
   it('a flag or env var overrides what the profile stores, for one run', () => {
     const stored = { bootstrap: '10.0.0.1:49737', dhtHost: '10.0.0.2' }
-    expect(effective(stored, {})).toEqual(stored)
-    expect(effective(stored, { bootstrap: '127.0.0.3:7' })).toEqual({ bootstrap: '127.0.0.3:7', dhtHost: '10.0.0.2' })
-    expect(effective({ bootstrap: null, dhtHost: null }, { dhtHost: 'localhost' })).toEqual({ bootstrap: null, dhtHost: '127.0.0.1' })
+    expect(effective(stored, {})).toEqual({ ...stored, lan: true })
+    expect(effective(stored, { bootstrap: '127.0.0.3:7' })).toEqual({ bootstrap: '127.0.0.3:7', dhtHost: '10.0.0.2', lan: true })
+    expect(effective({ bootstrap: null, dhtHost: null }, { dhtHost: 'localhost' })).toEqual({ bootstrap: null, dhtHost: '127.0.0.1', lan: true })
+  })
+
+  it('LAN discovery: on unless the profile or this run (--no-lan, PSST_LAN=off) turns it off', () => {
+    const stored = { bootstrap: null, dhtHost: null }
+    expect(effective({ ...stored, lan: false }, {}).lan).toBe(false)
+    expect(effective(stored, { lan: false }).lan).toBe(false)
+    expect(effective(stored, { lan: 'off' as unknown as boolean }).lan).toBe(false)
+    expect(effective({ ...stored, lan: false }, { lan: 'on' as unknown as boolean }).lan).toBe(true)
+    expect(() => normalize({ lan: 'maybe' as unknown as boolean })).toThrow(/on or off/)
+    expect(() => checkRunningMatches('/h', { ...stored, lan: true }, { lan: false })).toThrow(/already runs with LAN discovery on/)
+    expect(() => checkRunningMatches('/h', { ...stored, lan: false }, { lan: false })).not.toThrow()
   })
 
   it('a running daemon with other settings is an error naming them; the same settings in another spelling are not', () => {

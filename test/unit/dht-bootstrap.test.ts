@@ -19,9 +19,15 @@ describe('parseBootstrap', () => {
     [' 127.0.0.5:1 , 127.0.0.6:65535 ', [{ host: '127.0.0.5', port: 1 }, { host: '127.0.0.6', port: 65535 }]],
     ['localhost:10001,', [{ host: 'localhost', port: 10001 }]],
     ['node1.hyperdht.org:49737', [{ host: 'node1.hyperdht.org', port: 49737 }]],
-    ['88.99.3.86@node1.hyperdht.org:49737', [{ host: '88.99.3.86@node1.hyperdht.org', port: 49737 }]]
+    ['88.99.3.86@node1.hyperdht.org:49737', [{ host: '88.99.3.86@node1.hyperdht.org', port: 49737 }]],
+    [' None ', []]
   ])('%s', (text, expected) => {
     expect(parseBootstrap(text)).toEqual(expected)
+  })
+
+  it('`none` is the empty list, both ways: no DHT, friends on the LAN only', () => {
+    expect(formatBootstrap([])).toBe('none')
+    expect(parseBootstrap(formatBootstrap([]))).toEqual([])
   })
 
   it.each([

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   home?: string
   bootstrap?: string
   dhtHost?: string
+  /** false with --no-lan (commander's default is true). */
+  lan?: boolean
   json?: boolean
   autostart?: boolean
   passphraseFile?: string
@@ -33,6 +35,8 @@ export class Ctx {
   readonly out: Output
   readonly bootstrap: string | undefined
   readonly dhtHost: string | undefined
+  /** false when --no-lan or PSST_LAN=off asks for no LAN discovery this run; else the profile decides. */
+  readonly lan: false | undefined
   readonly autostart: boolean
   readonly passphraseFile: string | undefined
   /** --bootstrap / --dht-host as given on the command line (init stores these, not the env vars). */
@@ -52,6 +56,7 @@ export class Ctx {
     this.out = new Output(opts.json === true)
     this.bootstrap = nonEmpty(opts.bootstrap) ?? nonEmpty(env.PSST_BOOTSTRAP)
     this.dhtHost = nonEmpty(opts.dhtHost) ?? nonEmpty(env.PSST_DHT_HOST)
+    this.lan = opts.lan === false || env.PSST_LAN?.trim().toLowerCase() === 'off' ? false : undefined
     this.autostart = opts.autostart !== false
     this.passphraseFile = nonEmpty(opts.passphraseFile)
     this.flags = { bootstrap: nonEmpty(opts.bootstrap), dhtHost: nonEmpty(opts.dhtHost) }
@@ -73,6 +78,7 @@ export class Ctx {
       passphrase: this.passphrase,
       bootstrap: this.bootstrap,
       dhtHost: this.dhtHost,
+      lan: this.lan,
       autostart: this.autostart && mode !== 'local',
       offline: mode !== 'daemon',
       background: mode === 'background',
@@ -92,6 +98,7 @@ export class Ctx {
       passphrase: this.passphrase,
       bootstrap: this.bootstrap,
       dhtHost: this.dhtHost,
+      lan: this.lan,
       autostart: this.autostart,
       onStarted: (pid) => { this.startedDaemon = pid }
     })

@@ -52,7 +52,9 @@ function presenceLabel (f: FriendInfo, c: Colours): { text: string, paint?: (s: 
   if (f.state === 'request-sent') return { text: 'request sent', paint: c.dim }
   if (f.state === 'key-added') return { text: 'waiting for them to add you', paint: c.dim }
   if (!f.online) return { text: 'offline', paint: c.dim }
-  return { text: f.status, paint: f.status === 'online' ? c.green : c.yellow }
+  // A direct link is the usual case and goes unsaid; the LAN or a relay is worth knowing.
+  const via = f.via === 'lan' || f.via === 'relay' ? ` (${f.via})` : ''
+  return { text: `${f.status}${via}`, paint: f.status === 'online' ? c.green : c.yellow }
 }
 
 /**
@@ -210,8 +212,10 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `daemon   running (pid ${s.pid})`,
     `key      ${s.publicKey}`,
     `network  ${s.dht.state}${where}`,
+    `lan      ${s.network?.lan === false ? 'off' : 'on'}`,
     `friends  ${s.friendsOnline} online`,
-    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`])
+    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`]),
+    ...(s.historyPruned ?? []).map((p) => `history  ${sanitizeLine(p.name)}: ${p.messages} oldest messages pruned (${(p.bytes / 1048576).toFixed(1)} MiB) to keep within the cap (psst config)`)
   ]
 }
 

@@ -10,6 +10,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
 import { registerFiles } from './commands/files.js'
+import { registerDevices } from './commands/devices.js'
 import { registerAvatar } from './commands/avatar.js'
 import { registerGroups } from './commands/groups.js'
 import { registerMessages } from './commands/messages.js'
@@ -29,8 +30,9 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .option('--home <dir>', 'profile folder (default: $PSST_HOME, $XDG_DATA_HOME/psst, ~/.local/share/psst)')
-    .option('--bootstrap <list>', 'DHT bootstrap nodes, host:port,host:port, for this run (default: $PSST_BOOTSTRAP, then psst config); stored by init')
+    .option('--bootstrap <list>', 'DHT bootstrap nodes, host:port,host:port (none: no DHT, the LAN only), for this run (default: $PSST_BOOTSTRAP, then psst config); stored by init')
     .option('--dht-host <addr>', 'local address for the DHT to use, for this run (default: $PSST_DHT_HOST, then psst config); stored by init')
+    .option('--no-lan', 'no LAN discovery for this run: no beacons sent or heard (default: $PSST_LAN, then psst config)')
     .option('--json', 'machine output: one JSON document on stdout (NDJSON for watch), errors as JSON on stderr')
     .option('--no-autostart', 'never start the daemon: answer from the profile without network when none runs (commands that need the network fail)')
     .option('--passphrase-file <file>', 'read the passphrase from the first line of this file (or set PSST_PASSPHRASE)')
@@ -49,6 +51,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerFriends(program)
   registerMessages(program)
   registerFiles(program)
+  registerDevices(program)
   registerAvatar(program)
   registerGroups(program)
   registerDaemon(program)

@@ -89,7 +89,8 @@ async function foreground (ctx: Ctx, opts: Opts): Promise<void> {
     home: ctx.home,
     passphrase: opts.passphraseStdin === true ? async () => await passphraseFromStdin() : ctx.passphrase,
     bootstrap: ctx.bootstrap,
-    dhtHost: ctx.dhtHost
+    dhtHost: ctx.dhtHost,
+    lan: ctx.lan
     // log: the core's default (timestamped lines on stderr) is what daemon.log and its readers expect
   })
 }
@@ -97,7 +98,7 @@ async function foreground (ctx: Ctx, opts: Opts): Promise<void> {
 async function detach (ctx: Ctx): Promise<void> {
   const status = await ctx.core.daemonStatus(ctx.home)
   if (status.running) {
-    ctx.core.checkRunningMatches(ctx.home, status.network, { bootstrap: ctx.bootstrap, dhtHost: ctx.dhtHost }, status.dht.host)
+    ctx.core.checkRunningMatches(ctx.home, status.network, { bootstrap: ctx.bootstrap, dhtHost: ctx.dhtHost, lan: ctx.lan }, status.dht.host)
     ctx.out.result({ running: true, pid: status.pid, started: false }, () => [`daemon already running (pid ${status.pid})`])
     return
   }
@@ -109,6 +110,6 @@ async function detach (ctx: Ctx): Promise<void> {
   if (encrypted && passphrase === null) {
     throw new PsstError('PASSPHRASE_REQUIRED', 'this profile is encrypted: give the passphrase in a terminal, with --passphrase-file or PSST_PASSPHRASE')
   }
-  const { pid } = await ctx.core.startDaemonDetached({ home: ctx.home, passphrase, bootstrap: ctx.bootstrap, dhtHost: ctx.dhtHost })
+  const { pid } = await ctx.core.startDaemonDetached({ home: ctx.home, passphrase, bootstrap: ctx.bootstrap, dhtHost: ctx.dhtHost, lan: ctx.lan })
   ctx.out.result({ running: true, pid, started: true }, () => [`daemon started (pid ${pid})`])
 }
