@@ -8,6 +8,9 @@ import { idInfo } from './profile.js'
 import { profileAsIdentity } from '../devices/book.js'
 import { PsstError } from '../errors.js'
 
+/** Methods that take a group where they take a friend (src/daemon/groups.ts, friendOrGroup). */
+const GROUP_OR_FRIEND = new Set<string>(['history', 'historyPage', 'markRead', 'send', 'sendMany'])
+
 type Handle = (m: Messenger, method: string, params: unknown) => Promise<unknown>
 
 /**
@@ -49,7 +52,7 @@ export async function openOffline (home: string, passphrase?: () => Promise<stri
       if (method === 'id' && full === null) return idInfo(await profileAsIdentity(store, profile)) as Result<M>
       const { m, handle } = await messenger()
       // A group's history, or a group named where a friend could be: groups load (and libsodium) only then.
-      if (method.startsWith('group') || method === 'history' || method === 'markRead') await (await import('./groups.js')).groupsReady(m)
+      if (method.startsWith('group') || GROUP_OR_FRIEND.has(method)) await (await import('./groups.js')).groupsReady(m)
       return await handle(m, method, params) as Result<M>
     },
     async subscribe () { throw new PsstError('NO_DAEMON', 'events need a running daemon: psst daemon --detach') },

@@ -165,8 +165,12 @@ export const handlers: Handlers = {
     const rt = findFriend(m, str(p.friend, 'a friend'))
     return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
+  // The friend is looked up before anything is awaited: its NOT_FOUND is what lets a group be tried.
   history: (m, p) => friendOrGroup(m, p.friend,
-    async () => (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries,
+    () => {
+      const rt = friendForHistory(m, str(p.friend, 'a friend'))
+      return historyPage(m, rt, pageQuery(p)).then((page) => page.entries)
+    },
     (g, group) => groupHistory(g, { group, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]),
   historyPage: (m, p) => friendOrGroup(m, p.friend,
     () => historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p)),
