@@ -33,6 +33,9 @@ export type PsstErrorCode =
   | 'INTERNAL'
   | 'LOOKALIKE'
   | 'ALIAS_TAKEN'
+  | 'TOO_MANY_DEVICES'
+  | 'NOT_IDENTITY'
+  | 'BAD_LINK_CODE'
   | 'NOT_MEMBER'
   | 'NOT_ALLOWED'
   | 'NOT_A_RELAY'
@@ -45,6 +48,7 @@ export function exitCodeFor (code: PsstErrorCode): number {
     case 'BAD_ID_LENGTH':
     case 'BAD_ID_HEX':
     case 'BAD_ID_CHECKSUM':
+    case 'BAD_LINK_CODE':
     case 'OWN_ID':
     case 'AMBIGUOUS':
     case 'TOO_LONG':

@@ -23,6 +23,8 @@ export interface FileResults {
   rawMBps: number
   /** The raw stream measured just before and just after the psst transfer (the machine's speed drifts). */
   rawRunsMBps: number[]
+  /** The same raw stream over TCP on loopback (a Noise secret stream on a plain socket), after the rest. */
+  rawTcpMBps: number | null
   chatIdleMs: number[]
   chatDuringMs: number[]
 }
@@ -75,7 +77,8 @@ export async function fileTransfer (p: Pair, net: { host: string, bootstrap: Hos
     const end = (await p.cb.call('fileList', {})).find((f) => f.fileId === fileId)
     if (end?.state !== 'complete') throw new Error(`the file did not arrive: ${end?.state} ${end?.reason ?? ''}`)
     const rawRunsMBps = [rawBefore, await rawMBps()]
-    return { bytes, psstMBps: bytes / 1e6 / (ms / 1000), rawMBps: (rawRunsMBps[0] + rawRunsMBps[1]) / 2, rawRunsMBps, chatIdleMs, chatDuringMs }
+    const rawTcpMBps = await rawTcp(net.host, bytes).then((ms) => bytes / 1e6 / (ms / 1000), () => null)
+    return { bytes, psstMBps: bytes / 1e6 / (ms / 1000), rawMBps: (rawRunsMBps[0] + rawRunsMBps[1]) / 2, rawRunsMBps, rawTcpMBps, chatIdleMs, chatDuringMs }
   } finally {
     await ev.close()
   }
@@ -88,6 +91,17 @@ async function rawStream (net: { host: string, bootstrap: HostPort[] }, bytes: n
     const { publicKey } = await call<{ publicKey: string }>(server, 'listen', { bootstrap: net.bootstrap, host: net.host, bytes })
     await sleep(500)
     return await call<number>(client, 'send', { bootstrap: net.bootstrap, host: net.host, publicKey, bytes })
+  } finally {
+    for (const c of [server, client]) { c.send({ id: 0, cmd: 'exit' }); setTimeout(() => c.kill('SIGKILL'), 3000).unref() }
+  }
+}
+
+async function rawTcp (host: string, bytes: number): Promise<number> {
+  const server = forkTracked(RAW)
+  const client = forkTracked(RAW)
+  try {
+    const { port } = await call<{ port: number }>(server, 'listen-tcp', { host, bytes })
+    return await call<number>(client, 'send-tcp', { host, port, bytes })
   } finally {
     for (const c of [server, client]) { c.send({ id: 0, cmd: 'exit' }); setTimeout(() => c.kill('SIGKILL'), 3000).unref() }
   }

@@ -84,7 +84,7 @@ class RelayChild {
 
   async start (): Promise<void> {
     this.log = ''
-    const child = track(spawn(process.execPath, [BIN, '--home', this.home, 'relay', '--host', this.host, '--port', String(RELAY_PORT)],
+    const child = track(spawn(process.execPath, [BIN, '--home', this.home, 'relay', '--host', this.host, '--port', String(RELAY_PORT), '--owners', 'open'],
       { env: psstEnv(), stdio: ['ignore', 'ignore', 'pipe'] }))
     this.child = child
     child.stderr!.on('data', (d) => { this.log += d })

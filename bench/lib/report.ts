@@ -16,6 +16,8 @@ export interface Metric {
   target: Target | null
   /** Minimum psst/baseline (throughput). */
   minRatio?: number
+  /** Maximum psst/baseline (chat latency during a file transfer against idle). */
+  maxRatio?: number
   note?: string
   /** Raw samples kept in results.json (e.g. every reconnection time, to see outliers). */
   samples?: number[]
@@ -36,6 +38,7 @@ export function misses (m: Metric): string[] {
   }
   const r = ratioOf(m)
   if (m.minRatio !== undefined && r !== null && r < m.minRatio) out.push(`${m.name}: ratio to raw ${r.toFixed(2)}, target ≥ ${m.minRatio}`)
+  if (m.maxRatio !== undefined && r !== null && r >= m.maxRatio) out.push(`${m.name}: ratio to the baseline ${r.toFixed(2)}, target < ${m.maxRatio}`)
   return out
 }
 
@@ -56,10 +59,11 @@ export function table (metrics: Metric[]): string {
   const rows = metrics.map((m) => {
     const r = ratioOf(m)
     const missed = misses(m).length > 0
-    const target = m.target === null ? '' : `${m.target.op} ${m.target.value}${m.minRatio !== undefined ? `, ratio ≥ ${m.minRatio}` : ''}`
+    const ratioTarget = m.minRatio !== undefined ? `ratio ≥ ${m.minRatio}` : m.maxRatio !== undefined ? `ratio < ${m.maxRatio}` : ''
+    const target = m.target === null ? ratioTarget : `${m.target.op} ${m.target.value}${ratioTarget === '' ? '' : `, ${ratioTarget}`}`
     return [
       `${m.name} (${m.unit})`, fmt(m.psst.value), spread(m.psst), fmt(m.baseline?.value), fmt(m.bare?.value),
-      r === null ? '' : r.toFixed(2), target, m.target === null && m.minRatio === undefined ? '' : missed ? 'MISSED' : 'ok'
+      r === null ? '' : r.toFixed(2), target, m.target === null && m.minRatio === undefined && m.maxRatio === undefined ? '' : missed ? 'MISSED' : 'ok'
     ]
   })
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))

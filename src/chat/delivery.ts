@@ -14,6 +14,7 @@ import { PsstError } from '../errors.js'
 import { saneSentAt } from './clock.js'
 import { throttleIntake } from './intake-limit.js'
 import { beginResync, checkResync } from './resync.js'
+import { noteStored } from './history-cap.js'
 
 export interface Txn { session: string, first: number }
 
@@ -51,12 +52,14 @@ export async function send (m: Messenger, rt: Peer, texts: string[], kind: Messa
   const idsHex = ids.toString('hex')
   // Every client sees what any client sent (a chat window shows a `psst send` from a shell).
   const announce: OutboxRecord[] | null = m.wantsEvents ? [] : null
+  let stored = 0
   for (let i = 0; i < fresh; i++) {
     const body = texts[skip + i]
     const rec: OutboxRecord = { id: ids.subarray(16 * i, 16 * i + 16), seq: first.seq + i, sentAt: now, kind, body, index: first.index + i }
     // The body is encoded once: the frame is the history record's bytes under another head.
     const record = Records.message.encode({ outgoing: true, id: rec.id, seq: rec.seq, sentAt: now, kind, body })
     ops.push(m.store.messageBytesOp(rt.publicKey, rec.index, record))
+    stored += record.byteLength + 4
     if (rt.out.cache.add(rec)) rec.frame = messageFrameFromRecord(record)
     out.push({ id: idsHex.slice(32 * i, 32 * i + 32), seq: rec.seq, state: 'queued' })
     announce?.push(rec)
@@ -65,6 +68,7 @@ export async function send (m: Messenger, rt: Peer, texts: string[], kind: Messa
   await m.write(ops, () => {
     rt.out.persisted(last)
     if (announce !== null) announceOutgoing(m, rt, announce)
+    if (stored > 0) noteStored(m, rt, stored)
   })
   if (rt.link === null || rt.link.closed) m.dial(rt)
   void pump(m, rt)
@@ -153,6 +157,7 @@ export function storeIncoming (m: Messenger, rt: Peer, msg: ChatMessage, onStore
   const stream = rt.in.id
   m.writes.push([m.store.messageBytesOp(rt.publicKey, index, bytes)], () => {
     rt.in.onStored(upTo, stream)
+    noteStored(m, rt, bytes.byteLength + 4)
     if (msg.kind === 'file') m.emit('file-offer', rt.hex, msg.body)
     if (m.wantsEvents) {
       const record: MessageRecord = { outgoing: false, id: msg.id, seq: msg.seq, sentAt, kind: msg.kind, body: msg.body }
@@ -166,7 +171,7 @@ export function storeIncoming (m: Messenger, rt: Peer, msg: ChatMessage, onStore
 /** A message over a link: stored once, in order, then acknowledged (after the write). */
 export function onMessage (m: Messenger, rt: Peer, link: Link, msg: ChatMessage): void {
   if (rt.in.dedupe !== null) {
-    const r = checkResync(rt, link, msg)
+    const r = checkResync(m, rt, link, msg)
     if (r === 'hold') return
     if (r === 'known') return skipKnown(m, rt, link, msg.seq)
   }
@@ -253,7 +258,7 @@ export function onHelloStreams (m: Messenger, rt: Peer, link: Link, hello: Hello
   if (link.peerVersion < STREAMS_VERSION) return onOldHello(m, rt, link, hello)
   const theirs = rt.in.judgeHello(hello.stream, hello.base)
   if (theirs === 'adopt') {
-    beginResync(m, rt, rt.in.upTo, hello.base, (l, msg) => onMessage(m, rt, l, msg))
+    beginResync(m, rt, rt.in.upTo, hello.base, hello.stream, (l, msg) => onMessage(m, rt, l, msg))
     rt.in.adopt(hello.stream, hello.base)
     m.count('streams-adopted')
   } else if (theirs === 'skip-gap') {
@@ -327,11 +332,8 @@ export function historyEntry (rt: Peer, r: MessageRecord, index: number): Histor
     kind: r.kind,
     sentAt: r.sentAt,
     state: r.outgoing ? rt.out.stateOf(r.seq) : 'delivered',
-    index
+    index,
+    // Mine without a seq in this device's stream: another device of mine sent it (docs/devices.md).
+    ...(r.outgoing && r.seq === 0 ? { elsewhere: true as const } : {})
   }
-}
-
-export async function history (m: Messenger, rt: Peer, limit: number, before?: number): Promise<HistoryEntry[]> {
-  const rows = await m.store.history(rt.publicKey, limit, before)
-  return rows.map((r) => historyEntry(rt, r, r.index))
 }

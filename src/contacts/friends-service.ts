@@ -136,7 +136,7 @@ export async function setAlias (m: Messenger, query: string, alias: string | nul
   const rt = findFriend(m, query, true)
   if (alias === undefined) return friendView(m, rt)
   const next = alias === null ? '' : checkAlias(alias)
-  const clash = next === '' ? undefined : [...m.friends.values()].find((o) => o !== rt && (o.rec.alias ?? '').toLowerCase() === next.toLowerCase())
+  const clash = next === '' ? undefined : m.visibleFriends().find((o) => o !== rt && (o.rec.alias ?? '').toLowerCase() === next.toLowerCase())
   if (clash !== undefined) throw new PsstError('ALIAS_TAKEN', `"${next}" is already your name for ${clash.rec.name || clash.hex.slice(0, 8)} (${clash.hex.slice(0, 8)})`)
   rt.setAlias(next)
   await m.write([])
@@ -154,7 +154,7 @@ function checkAlias (alias: string): string {
 /** A friend as clients see it, with the look-alike warning when another friend looks the same. */
 export function friendView (m: Messenger, rt: Peer): FriendInfo {
   const info = rt.info()
-  const others = [...m.friends.values()].filter((o) => o !== rt).map(nameEntry)
+  const others = m.visibleFriends().filter((o) => o !== rt).map(nameEntry)
   const lookalike = lookalikeReason({ hex: rt.hex, name: shownName(nameEntry(rt)) }, others) ??
     lookalikeReason({ hex: rt.hex, name: rt.rec.name }, others)
   return lookalike === undefined ? info : { ...info, lookalike }
@@ -185,7 +185,7 @@ function findRequest (m: Messenger, query: string): RequestRecord {
 }
 
 export function findFriend (m: Messenger, query: string, includePending = false): Peer {
-  const items = [...m.friends.values()]
+  const items = m.visibleFriends()
     .filter((rt) => includePending || rt.rec.state === 'friends')
     .map((rt) => ({ ...nameEntry(rt), rt }))
   return resolveName(query, items, 'friend').rt
@@ -261,7 +261,7 @@ function keyFromQuery (m: Messenger, query: string): Buffer {
   if (full !== null) return full
   if (/^[0-9a-f]{76}$/.test(q)) return parseId(q).publicKey
   const items = [
-    ...[...m.friends.values()].map((rt) => ({ ...nameEntry(rt), pk: rt.rec.publicKey })),
+    ...m.visibleFriends().map((rt) => ({ ...nameEntry(rt), pk: rt.rec.publicKey })),
     ...[...m.requests.values()].map((r) => ({ hex: toHex(r.publicKey), name: r.name, pk: r.publicKey }))
   ]
   return resolveName(query, items, 'friend or request').pk
@@ -308,7 +308,7 @@ function evictPending (m: Messenger): Op {
 
 /** Why a request's sender could pass for one of my friends (docs/design.md, Names), or undefined. */
 export function lookalikeOf (m: Messenger, hex: string, name: string): string | undefined {
-  return lookalikeReason({ hex, name }, [...m.friends.values()].map(nameEntry))
+  return lookalikeReason({ hex, name }, m.visibleFriends().map(nameEntry))
 }
 
 function requestInfo (r: RequestRecord): RequestInfo {

@@ -62,6 +62,13 @@ export class Messenger extends EventEmitter implements PeerHost {
   requestFlood: { since: number, last: number } | null = null
   closing = false
   #heartbeat: NodeJS.Timeout | null = null
+  /**
+   * Sees every event first and may rewrite or swallow it (src/devices: a friend's other device
+   * speaks as that friend). While set, events are built even with no client listening.
+   */
+  eventTap: ((event: PsstEvent) => PsstEvent | null) | null = null
+  /** Peers the machinery runs but people never see as friends (src/devices: a friend's other devices). */
+  hiddenPeer: (hex: string) => boolean = () => false
   frameHandler: (link: Link, frame: Frame) => void = () => {}
   openHandler: (link: Link) => void = () => {}
 
@@ -112,6 +119,11 @@ export class Messenger extends EventEmitter implements PeerHost {
     })
   }
 
+  /** The friends (and pending requests of mine) people see: every peer but the hidden ones. */
+  visibleFriends (): Peer[] {
+    return [...this.friends.values()].filter((rt) => !this.hiddenPeer(rt.hex))
+  }
+
   /** Links to strangers (keys that are not friends), each on a timer to deliver a request. */
   get strangers (): Set<Link> { return this.connections.strangers }
 
@@ -157,6 +169,11 @@ export class Messenger extends EventEmitter implements PeerHost {
   }
 
   emitEvent (event: PsstEvent): void {
+    if (this.eventTap !== null) {
+      const tapped = this.eventTap(event)
+      if (tapped === null) return
+      event = tapped
+    }
     this.emit('event', event)
     // Internal listeners follow one type, so they do not make the hot path build every event.
     if (event.type === 'presence') this.emit('presence', event)
@@ -177,7 +194,7 @@ export class Messenger extends EventEmitter implements PeerHost {
 
   /** False when no client listens: the hot path then skips building events (ids in hex, entries). */
   get wantsEvents (): boolean {
-    return this.listenerCount('event') > 0
+    return this.eventTap !== null || this.listenerCount('event') > 0
   }
 
   count (name: string, n = 1): void {
@@ -274,7 +291,7 @@ export class Messenger extends EventEmitter implements PeerHost {
 
   status (): DaemonStatus {
     let online = 0
-    for (const rt of this.friends.values()) if (rt.online) online++
+    for (const rt of this.visibleFriends()) if (rt.online) online++
     return {
       running: true,
       network: this.network,

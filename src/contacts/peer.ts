@@ -249,6 +249,17 @@ export class Peer implements Dialable {
     return index
   }
 
+  /**
+   * A message another device carried (mine, or theirs: src/devices) is written into this history:
+   * it takes a history index, outside both streams.
+   */
+  takeCopy (incoming: boolean): number {
+    const index = this.#rec.nextIndex++
+    if (incoming) this.#rec.unread++
+    this.#save()
+    return index
+  }
+
   // --- the disk guard
 
   marks (): PeerMarks {

@@ -13,10 +13,14 @@ import { PsstError } from '../errors.js'
 import { localClient } from './local-client.js'
 import { safeLogger } from '../wire/log-line.js'
 import { installFiles, closeFiles } from './files.js'
+import { installDevices } from '../devices/runtime.js'
 import { Presence } from '../presence/presence.js'
 import { installGroups, closeGroups } from './groups.js'
 import type { Client } from './control-client.js'
-import type { NetworkSettings } from './api.js'
+import type { NetworkSettings, Settings } from './api.js'
+import { setHistoryCaps } from '../chat/history-cap.js'
+import { restoreResyncs } from '../chat/resync.js'
+import { onMessage } from '../chat/delivery.js'
 import { effective, fromRecord } from './settings.js'
 import { lanConfig, startLan, stopLan } from './lan.js'
 
@@ -69,8 +73,10 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   if (store.journalDamaged) log('warning: the write journal held damaged bytes (kept as db.journal.damaged-*); the records before them were applied, nothing the database held was undone')
   if (store.replay.cutShort > 0) log(`warning: the write journal ended in a record cut short (${store.replay.cutShort} bytes, a write interrupted by a crash or a full disk); it was not applied`)
   let network: NetworkSettings
+  let stored: Settings
   try {
-    network = effective(fromRecord(await store.loadSettings()), {
+    stored = fromRecord(await store.loadSettings())
+    network = effective(stored, {
       bootstrap: nonEmpty(opts.bootstrap) ?? nonEmpty(process.env.PSST_BOOTSTRAP),
       dhtHost: nonEmpty(opts.dhtHost) ?? nonEmpty(process.env.PSST_DHT_HOST),
       lan: opts.lan ?? (nonEmpty(process.env.PSST_LAN) as boolean | undefined)
@@ -88,6 +94,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
     log
   })
   m.network = network
+  setHistoryCaps(m, stored)
   installProtocol(m)
   let server: ControlServer | null = null
   let dht: DhtNode | null = null
@@ -113,30 +120,23 @@ export async function startDaemon (opts: DaemonOptions): Promise<RunningDaemon> 
   }
   try {
     await m.load()
+    await restoreResyncs(m, (rt, link, msg) => onMessage(m, rt, link, msg))
+    await installDevices(m)
     installFiles(m, opts.home)
     installGroups(m)
     server = await serveControl(m, bindSocket(opts.home))
     log(`control socket ${paths.socket(opts.home)} (pid ${process.pid})`)
     const lan = network.lan === false ? null : lanConfig(network.dhtHost)
-    // hyperdht routes a key before it announces it, so the daemon listens (and beacons on the LAN)
-    // before the first bootstrap round ends: with no DHT reachable that round and the announces
-    // take 10 s or more, but a friend on the LAN can connect from the start.
-    let starting: Promise<Presence> | null = null
-    let beaconing: Promise<void> = Promise.resolve()
-    dht = await DhtNode.create({
-      bootstrap,
-      host: network.dhtHost ?? undefined,
-      onCreated: (node) => {
-        dht = node
-        m.setDht(node)
-        // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
-        starting = Presence.start(m, node, listenOptions(m))
-        starting.catch(() => {})
-        if (lan !== null) beaconing = startLan(m, node, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
-      }
-    })
-    await beaconing
-    presence = await starting!
+    dht = await DhtNode.create({ bootstrap, host: network.dhtHost ?? undefined })
+    m.setDht(dht)
+    // Never on the identity key (docs/design.md, Presence privacy): a device key, a request key.
+    const starting = Presence.start(m, dht, listenOptions(m))
+    starting.catch(() => {})
+    // Beside presence, not after it: hyperdht routes a key as soon as it listens, but with no DHT
+    // reachable the announces take 12 s and more, while a friend on the LAN can connect at once.
+    // Not waited for either: the daemon listens before libsodium has loaded, the tags need it.
+    if (lan !== null) void startLan(m, dht, lan).catch((err) => log(`LAN discovery failed to start: ${(err as Error).message}`))
+    presence = await starting
     log(`listening as ${m.publicHex} (device key ${presence.deviceKey.toString('hex').slice(0, 8)}…) on ${formatBootstrap([dhtAddress(dht)])} (bootstrap ${m.bootstrap.join(',')})`)
     for (const rt of m.friends.values()) m.dial(rt)
     startMailbox(m)

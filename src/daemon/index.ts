@@ -37,3 +37,9 @@ export async function startDemo (log?: (line: string) => void): Promise<import('
 
 /** The relay's limit flags (light: no network code), for `psst relay --help`. */
 export { LIMIT_FLAGS } from '../relay/limits.js'
+
+/** `psst device link` (loaded on use: it runs a DHT node of its own). */
+export async function linkDevice (opts: import('./link-device.js').LinkOptions): Promise<{ id: string, deviceKey: string }> {
+  const { linkDevice: link } = await import('./link-device.js')
+  return await link(opts)
+}

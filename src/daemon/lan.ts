@@ -38,15 +38,15 @@ export function lanConfig (dhtHost: string | null, env: NodeJS.ProcessEnv = proc
 
 /** Starts beaconing and hearing beacons; dials friends whose beacon it hears. Logs what it could not bind. */
 export async function startLan (m: Messenger, dht: DhtNode, config: LanConfig): Promise<void> {
-  await cryptoReady()
   const lan = new LanDiscovery({
     keyPair: () => m.keyPair,
     dialKey: () => deviceKeyOf(m),
     nospam: () => m.profile.nospam,
     requestsOpen: () => requestsOpenOf(m),
+    // No beacon before presence has a device key: a friend would dial a key nobody listens on.
     dht: () => {
       const a = dht.boundAddress()
-      return a === null ? null : { ...a, online: dht.state === 'online' }
+      return a === null || deviceKeyOf(m) === null ? null : { ...a, online: dht.state === 'online' }
     },
     peers: () => peers(m),
     found: (hex) => { routeThroughLan(m, lan); found(m, hex) },
@@ -65,6 +65,8 @@ export async function startLan (m: Messenger, dht: DhtNode, config: LanConfig): 
   // A friend just lost, or a new request: say so at once rather than at the next slow beacon.
   m.on('presence', (e: { online: boolean }) => { if (!e.online) lan.nudge() })
   m.on('friends-changed', () => lan.nudge())
+  // Tags need libsodium (~0.4 s to load under load); registered first, so a stop meanwhile closes it.
+  await cryptoReady()
   const problems = await lan.start()
   for (const p of problems) m.log(`LAN discovery: cannot listen on ${p}`)
   m.log(`LAN discovery on port ${config.port}${config.targets !== null ? ` (beacons to ${config.targets.join(',') || 'nobody'})` : ''}`)

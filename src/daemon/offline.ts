@@ -5,6 +5,7 @@ import type { ProfileRecord } from '../wire/records.js'
 import { ProfileStore } from '../storage/profile-store.js'
 import { cryptoReady } from '../crypto/sodium.js'
 import { idInfo } from './profile.js'
+import { profileAsIdentity } from '../devices/book.js'
 import { PsstError } from '../errors.js'
 
 type Handle = (m: Messenger, method: string, params: unknown) => Promise<unknown>
@@ -31,10 +32,11 @@ export async function openOffline (home: string, passphrase?: () => Promise<stri
   let full: Promise<{ m: Messenger, handle: Handle }> | null = null
   const messenger = (): Promise<{ m: Messenger, handle: Handle }> => {
     full ??= (async () => {
-      const [{ Messenger }, { installProtocol }, { handle }] = await Promise.all([import('../contacts/messenger.js'), import('./protocol.js'), import('./service.js')])
+      const [{ Messenger }, { installProtocol }, { handle }, { installDevices }] = await Promise.all([import('../contacts/messenger.js'), import('./protocol.js'), import('./service.js'), import('../devices/runtime.js')])
       const m = new Messenger({ store, profile, dht: null, bootstrap: [] })
       installProtocol(m)
       await m.load()
+      await installDevices(m)
       return { m, handle }
     })()
     return full
@@ -44,7 +46,7 @@ export async function openOffline (home: string, passphrase?: () => Promise<stri
   return {
     async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
       if (closed) throw new PsstError('NO_DAEMON', 'the profile is closed')
-      if (method === 'id' && full === null) return idInfo(profile) as Result<M>
+      if (method === 'id' && full === null) return idInfo(await profileAsIdentity(store, profile)) as Result<M>
       const { m, handle } = await messenger()
       // A group's history, or a group named where a friend could be: groups load (and libsodium) only then.
       if (method.startsWith('group') || method === 'history' || method === 'markRead') await (await import('./groups.js')).groupsReady(m)

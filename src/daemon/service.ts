@@ -1,10 +1,13 @@
 import type { Messenger } from '../contacts/messenger.js'
-import type { Method, Params, Result, Presence, HistoryEntry, SendResult } from './api.js'
+import type { Method, Params, Result, Presence, HistoryEntry, HistoryPage, SendResult } from './api.js'
 import { idInfo, checkName } from './profile.js'
 import {
   addFriend, accept, decline, findFriend, removeFriend, block, unblock, rotateNospam, requestView, setAlias, friendView
 } from '../contacts/friends-service.js'
-import { send, waitDelivered, history } from '../chat/delivery.js'
+import { send, waitDelivered, type Txn } from '../chat/delivery.js'
+import { historyPage, type PageQuery } from '../chat/history-page.js'
+import type { MessageKind } from '../wire/api.js'
+import type { Peer } from '../contacts/peer.js'
 import { presenceEvent } from './protocol.js'
 import { shownName } from '../contacts/names.js'
 import { toHex, fromHex } from '../crypto/identity.js'
@@ -14,7 +17,11 @@ import { PsstError } from '../errors.js'
 import { mailboxRegistration } from '../mailbox/mailbox.js'
 import { avatarOf, fileHandlers } from './files.js'
 import { groupHandlers, friendOrGroup, groupHistory } from './groups.js'
-import { fromRecord, normalize, toRecord } from './settings.js'
+import { fromRecord, normalize, normalizeCaps, toRecord } from './settings.js'
+import { setHistoryCaps, historyPruned } from '../chat/history-cap.js'
+import { deviceHandlers } from '../devices/handlers.js'
+import { needIdentity } from '../devices/link-grant.js'
+import { devicesOf, shownProfile } from '../devices/runtime.js'
 import { viaOf, withVia } from './lan.js'
 import { setRequestsOpen, nospamChanged } from '../presence/presence.js'
 
@@ -22,7 +29,26 @@ type Handler<M extends Method> = (m: Messenger, p: Params<M>) => Promise<Result<
 type Handlers = { [M in Method]: Handler<M> }
 
 const PRESENCES: Presence[] = ['online', 'away', 'busy']
-const HISTORY_MAX = 10_000
+
+/** A cursor is a history index: a whole number, or absent. */
+function cursor (v: unknown, what: string): number | undefined {
+  if (v === undefined || v === null) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < -1) throw PsstError.usage(`${what} must be a history index`)
+  return n
+}
+
+/** A group's history a page back at a time (its pages are bounded by count only; forwards is for friends). */
+function groupPage (g: Parameters<typeof groupHistory>[0], group: string, p: Params<'historyPage'>): HistoryPage {
+  if (p.after !== undefined && p.after !== null) throw PsstError.usage('a group\'s history pages backwards only (psst history <group> --limit N)')
+  const limit = Number(p.limit ?? 50) || 50
+  const entries = groupHistory(g, { group, limit, before: p.before }) as unknown as HistoryEntry[]
+  return { entries, next: entries.length > 0 && entries.length >= limit ? entries[0].index : null }
+}
+
+function pageQuery (p: { limit?: number, before?: number, after?: number }): PageQuery {
+  return { limit: Number(p.limit ?? 50) || 50, before: cursor(p.before, 'before'), after: cursor(p.after, 'after') }
+}
 
 function str (v: unknown, what: string): string {
   if (typeof v !== 'string') throw PsstError.usage(`${what} is required`)
@@ -63,15 +89,21 @@ function profileChanged (m: Messenger): void {
 
 /** Every control-protocol method, as one table (the CLI, TUI and tests all come through here). */
 export const handlers: Handlers = {
-  id: (m) => idInfo(m.profile),
+  id: (m) => idInfo(shownProfile(m, m.profile)),
   nospam: async (m, p) => {
     if (p?.new === true) {
+      // The ID is the identity's: a linked device changing only its own copy would print an ID nobody can use.
+      const d = devicesOf(m)
+      if (d !== undefined) needIdentity(d, 'change the nospam of your ID')
       await rotateNospam(m)
       nospamChanged(m)
     }
-    return idInfo(m.profile)
+    return idInfo(shownProfile(m, m.profile))
   },
-  status: (m) => m.status(),
+  status: (m) => {
+    const pruned = historyPruned(m)
+    return pruned === undefined ? m.status() : { ...m.status(), historyPruned: pruned }
+  },
   stop: (m) => { setImmediate(() => m.emit('stop-requested')); return { stopping: true } },
   add: (m, p) => addFriend(m, str(p.id, 'a psst ID'), typeof p.message === 'string' ? p.message : ''),
   requestsOpen: async (m, p) => await setRequestsOpen(m, typeof p?.open === 'boolean' ? p.open : undefined),
@@ -79,7 +111,7 @@ export const handlers: Handlers = {
   accept: (m, p) => accept(m, str(p.friend, 'a request (key prefix or name)'), p.force === true),
   alias: (m, p) => setAlias(m, str(p.friend, 'a friend'), typeof p.alias === 'string' || p.alias === null ? p.alias : undefined),
   decline: (m, p) => decline(m, str(p.friend, 'a request (key prefix or name)')),
-  friends: (m) => [...m.friends.values()].map((rt) => withVia({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }, viaOf(m, rt)))
+  friends: (m) => m.visibleFriends().map((rt) => withVia({ ...friendView(m, rt), avatar: avatarOf(m, rt.hex) }, viaOf(m, rt)))
     .sort((a, b) => shownName(a).localeCompare(shownName(b)) || a.publicKey.localeCompare(b.publicKey)),
   remove: (m, p) => removeFriend(m, findFriend(m, str(p.friend, 'a friend'), true)),
   block: (m, p) => block(m, str(p.key, 'a key')),
@@ -106,7 +138,7 @@ export const handlers: Handlers = {
   send: (m, p) => friendOrGroup(m, p.friend,
     () => {
       const rt = findFriend(m, str(p.friend, 'a friend'))
-      return send(m, rt, [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text').then((r) => r[0])
+      return sendToEveryDevice(m, rt, [notBlank(str(p.text, 'message text'))], p.action === true ? 'action' : 'text').then((r) => r[0])
     },
     async (g, group) => await g.send(group, notBlank(str(p.text, 'message text')), p.action === true)),
   sendMany: (m, p) => {
@@ -116,7 +148,7 @@ export const handlers: Handlers = {
       ? { session: p.txn.session.slice(0, 64), first: p.txn.first }
       : undefined
     return friendOrGroup(m, p.friend,
-      () => send(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn),
+      () => sendToEveryDevice(m, findFriend(m, str(p.friend, 'a friend')), p.texts, p.action === true ? 'action' : 'text', txn),
       async (g, group) => {
         const out: SendResult[] = []
         for (const t of p.texts) out.push(await g.send(group, t, p.action === true))
@@ -134,13 +166,11 @@ export const handlers: Handlers = {
     return { delivered: await waitDelivered(rt, Number(p.seq), Number(p.timeoutMs)) }
   },
   history: (m, p) => friendOrGroup(m, p.friend,
-    () => {
-      const rt = friendForHistory(m, str(p.friend, 'a friend'))
-      const limit = Math.min(HISTORY_MAX, Math.max(1, Number(p.limit ?? 50) || 50))
-      const before = p.before === undefined || p.before === null ? undefined : Number(p.before)
-      return history(m, rt, limit, before)
-    },
+    async () => (await historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p))).entries,
     (g, group) => groupHistory(g, { group, limit: p.limit, before: p.before }) as unknown as HistoryEntry[]),
+  historyPage: (m, p) => friendOrGroup(m, p.friend,
+    () => historyPage(m, friendForHistory(m, str(p.friend, 'a friend')), pageQuery(p)),
+    (g, group) => groupPage(g, group, p)),
   markRead: (m, p) => friendOrGroup(m, p.friend,
     () => {
       const rt = findFriend(m, str(p.friend, 'a friend'))
@@ -180,13 +210,23 @@ export const handlers: Handlers = {
       ...(p.dhtHost !== undefined ? { dhtHost: p.dhtHost === null ? null : str(p.dhtHost, 'a DHT address') } : {}),
       ...(p.lan !== undefined ? { lan: p.lan } : {})
     })
-    const next = { ...fromRecord(await m.store.loadSettings()), ...change }
+    const next = { ...fromRecord(await m.store.loadSettings()), ...change, ...normalizeCaps(p) }
     // Through the daemon's write queue, like every other write of a running daemon.
     await m.write([m.store.settingsOp(toRecord(next))])
+    // Caps apply at once (the network settings wait for the next start).
+    setHistoryCaps(m, next)
     return next
   },
   ...fileHandlers,
-  ...groupHandlers
+  ...groupHandlers,
+  ...deviceHandlers
+}
+
+/** Sends to a friend, then to their other devices and, as copies, to mine (src/devices). */
+async function sendToEveryDevice (m: Messenger, rt: Peer, texts: string[], kind: MessageKind, txn?: Txn): Promise<SendResult[]> {
+  const results = await send(m, rt, texts, kind, txn)
+  await devicesOf(m)?.afterSend(rt, texts.filter((_, i) => results[i].duplicate !== true), kind, results.filter((r) => r.duplicate !== true).map((r) => r.id))
+  return results
 }
 
 /** Runs one method; unknown methods and bad params become usage errors, never crashes. */

@@ -2,17 +2,51 @@
  * The daemon's network settings: what the profile stores, what a flag or env var overrides for
  * one run, and the check that a running daemon matches what a command asks for.
  */
-import type { NetworkSettings } from './api.js'
-import type { SettingsRecord } from '../wire/records.js'
+import type { NetworkSettings, Settings, HistoryCaps } from './api.js'
+import { HISTORY_CAP_OFF, type SettingsRecord } from '../wire/records.js'
+import { checkCaps } from '../chat/history-cap.js'
 import { parseBootstrap, formatBootstrap, isIPv4 } from '../net/bootstrap.js'
 import { PsstError } from '../errors.js'
 
-export function fromRecord (r: SettingsRecord): NetworkSettings {
-  return { bootstrap: r.bootstrap === '' ? null : r.bootstrap, dhtHost: r.dhtHost === '' ? null : r.dhtHost, lan: r.lan }
+/** A stored cap: 0 is the default (null), HISTORY_CAP_OFF no cap (0). */
+const capFromRecord = (v: number | undefined): number | null => v === undefined || v === 0 ? null : v === HISTORY_CAP_OFF ? 0 : v
+const capToRecord = (v: number | null | undefined): number => v == null ? 0 : v === 0 ? HISTORY_CAP_OFF : v
+
+export function fromRecord (r: SettingsRecord): Settings {
+  return {
+    bootstrap: r.bootstrap === '' ? null : r.bootstrap,
+    dhtHost: r.dhtHost === '' ? null : r.dhtHost,
+    lan: r.lan,
+    historyMaxBytes: capFromRecord(r.historyMaxBytes),
+    historyMaxMessages: capFromRecord(r.historyMaxMessages)
+  }
 }
 
-export function toRecord (s: NetworkSettings): SettingsRecord {
-  return { bootstrap: s.bootstrap ?? '', dhtHost: s.dhtHost ?? '', lan: s.lan !== false }
+export function toRecord (s: NetworkSettings & Partial<HistoryCaps>): SettingsRecord {
+  return {
+    bootstrap: s.bootstrap ?? '',
+    dhtHost: s.dhtHost ?? '',
+    lan: s.lan !== false,
+    historyMaxBytes: capToRecord(s.historyMaxBytes),
+    historyMaxMessages: capToRecord(s.historyMaxMessages)
+  }
+}
+
+/** A cap as given: a whole number (0 = no cap), or null for the default. Throws a usage error. */
+function normalCap (value: unknown, what: string): number | null {
+  if (value === null) return null
+  const n = typeof value === 'number' ? value : Number.NaN
+  if (!Number.isSafeInteger(n) || n < 0 || n >= HISTORY_CAP_OFF) throw PsstError.usage(`${what} must be a whole number (0 for no cap)`)
+  return n
+}
+
+/** The history caps of a change, checked; absent ones stay absent. */
+export function normalizeCaps (s: Partial<HistoryCaps>): Partial<HistoryCaps> {
+  const out: Partial<HistoryCaps> = {}
+  if (s.historyMaxBytes !== undefined) out.historyMaxBytes = normalCap(s.historyMaxBytes, 'history-max-bytes')
+  if (s.historyMaxMessages !== undefined) out.historyMaxMessages = normalCap(s.historyMaxMessages, 'history-max-messages')
+  checkCaps(out)
+  return out
 }
 
 /** A bootstrap list in its one spelling (so two spellings of one list compare equal); throws a usage error. */

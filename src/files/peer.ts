@@ -19,6 +19,8 @@ import { PartFileError, type PartFile } from './part-file.js'
 export const WINDOW_BLOCKS = 128
 /** Written blocks synced together: fewer fsyncs, while the rest of the window keeps flowing. */
 export const SYNC_EVERY_BLOCKS = 32
+/** Blocks hashed per turn of the event loop on the receiver (see Fetch.onBlock). */
+const VERIFY_PER_TURN = 4
 /** Credit asked for in one request at least (unless nothing is in flight): fewer, larger requests. */
 const MIN_REQUEST_BLOCKS = 16
 /** Corrupt blocks accepted from a peer before it is dropped. */
@@ -240,6 +242,8 @@ export class Fetch {
   #ended = false
   #syncing = false
   #sync: Promise<void> = Promise.resolve()
+  /** Blocks off the wire waiting for their hash check (see onBlock). */
+  readonly #arrived: Array<{ index: number, data: Buffer }> = []
   /** Part-file operations in order: writes, syncs and the final check never overlap. */
   #ops: Promise<void> = Promise.resolve()
   #finishing = false
@@ -280,7 +284,26 @@ export class Fetch {
     })
   }
 
+  /**
+   * A block off the wire is only queued here, and hashed a few per turn of the event loop: a
+   * chat frame that arrived behind a burst of blocks is handled first instead of waiting for
+   * every block's hash (64 KiB is 0.1–0.3 ms of hashing each).
+   */
   onBlock (index: number, data: Buffer): void {
+    if (this.#ended) return
+    this.#arrived.push({ index, data })
+    if (this.#arrived.length === 1) setImmediate(() => this.#verifyArrived())
+  }
+
+  #verifyArrived (): void {
+    for (let n = 0; n < VERIFY_PER_TURN && this.#arrived.length > 0; n++) {
+      const { index, data } = this.#arrived.shift()!
+      this.#verified(index, data)
+    }
+    if (this.#arrived.length > 0) setImmediate(() => this.#verifyArrived())
+  }
+
+  #verified (index: number, data: Buffer): void {
     if (this.#ended) return
     if (!this.#outstanding.delete(index)) return this.#strike()
     if (!this.part.verify(index, data)) {

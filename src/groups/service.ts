@@ -273,10 +273,12 @@ export class Groups {
     if (held !== undefined) {
       // Keys of a group I am already joining or in: the history it opens is welcome.
       if (held.log !== null && this.#accepts(held)) for (const k of frame.keys) held.log.keys.set(k.id.toString('hex'), k.key)
-      if (held.rec.state !== 'invited') return
+      // Invited again after leaving or being removed is a new invitation; one I am in is not, and a
+      // declined one stays declined (it is given again at every link up; psst group join still takes it).
+      if (this.#accepts(held) || held.rec.state === 'declined') return
     }
     const rec: GroupRecord = { groupId: Buffer.from(frame.groupId), name: frame.name, state: 'invited', from: Buffer.from(hex, 'hex'), keys: frame.keys.map((k) => ({ id: Buffer.from(k.id), key: Buffer.from(k.key) })), unread: 0 }
-    const fresh = held === undefined
+    const fresh = held === undefined || held.rec.state !== 'invited'
     this.#groups.set(gid, { rec, log: null })
     this.#write([this.#recordOp({ rec, log: null })])
     if (fresh) this.#host.emit({ type: 'group-invite', ...this.#inviteInfo(rec) })

@@ -14,6 +14,7 @@ import type { HeldItem } from '../wire/mailbox.js'
 import { MailboxClient } from './client.js'
 import { openEnvelope } from './envelope.js'
 import { storeIncoming, receiptFrame } from '../chat/delivery.js'
+import { dedupeIdsPending, skipKnownFromMailbox } from '../chat/resync.js'
 import { sameStream, type IncomingVerdict } from '../streams/decide.js'
 import { redialDelay } from '../net/backoff.js'
 import { toHex, keyPairFromSeed } from '../crypto/identity.js'
@@ -31,6 +32,16 @@ export interface FetchSummary { stored: number, duplicates: number, junk: number
  * here: the sender learns it from my next receipt or hello. Resolves once a stored one is on disk.
  */
 export async function acceptFromMailbox (m: Messenger, rt: Peer, msg: ChatMessage): Promise<IncomingVerdict> {
+  // While their replaced stream is deduplicated, a resent message I hold is skipped here too
+  // (the calls of a page all wait for the same read, so they still run in seq order).
+  const reading = dedupeIdsPending(rt)
+  if (reading !== null) await reading
+  const skipped = skipKnownFromMailbox(m, rt, msg)
+  if (skipped !== null) {
+    await skipped
+    m.count('mailbox-duplicates')
+    return 'duplicate'
+  }
   let resolve = (): void => {}
   let reject = (_err: Error): void => {}
   const stored = new Promise<void>((res, rej) => { resolve = res; reject = rej })

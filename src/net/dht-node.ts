@@ -30,12 +30,6 @@ export interface DhtNodeOptions {
    * `port`; `bootstrap` is then the other known nodes, usually [].
    */
   bootstrapper?: boolean
-  /**
-   * Called with the node as soon as it exists, before the first bootstrap round ends: a daemon
-   * listens (and LAN discovery beacons) at once, since with no DHT reachable that round takes
-   * the whole bootstrapTimeout. If create() then fails, the node it was given is destroyed.
-   */
-  onCreated?: (node: DhtNode) => void
 }
 
 export interface ListenOptions {
@@ -97,7 +91,6 @@ export class DhtNode extends EventEmitter {
     const host = chooseBindHost(opts.bootstrap, opts.host)
     const node = new DhtNode(buildDht(opts, host), host, opts.bootstrap)
     try {
-      opts.onCreated?.(node)
       await node.firstBootstrap(opts.bootstrapTimeout ?? DEFAULT_BOOTSTRAP_TIMEOUT)
     } catch (err) {
       await node.destroy()

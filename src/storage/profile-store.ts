@@ -10,7 +10,7 @@ import { recoverRekey } from './rekey-files.js'
 import { ensurePrivateDir, paths } from './home.js'
 import {
   Records, encodeSegment, decodeSegment, type ProfileRecord, type FriendRecord, type StoredFriend, type StreamRecord, type RequestRecord, type BlockRecord,
-  type MessageRecord, type OutboxRecord, type SettingsRecord
+  type MessageRecord, type OutboxRecord, type SettingsRecord, type DedupeRecord
 } from '../wire/records.js'
 import { MeetRecords, type PresenceRecord } from '../wire/meet.js'
 import { PsstError } from '../errors.js'
@@ -19,6 +19,9 @@ const PROFILE_KEY = Buffer.from('me')
 /** The seq of the last journal batch LevelDB holds (written in the same LevelDB batch as its ops). */
 const APPLIED_KEY = Buffer.from('journal-applied')
 const SETTINGS_KEY = Buffer.from('settings')
+/** The devices of my identity and my friends' (src/devices): bytes its own codec reads. */
+const DEVICES_KEY = Buffer.from('devices')
+const DEDUPE_KEY = Buffer.from('dedupe:')
 const FILES_KEY = Buffer.from('files-key')
 const PRESENCE_KEY = Buffer.from('presence')
 
@@ -390,7 +393,7 @@ export class ProfileStore {
     await this.#caughtUp()
     const raw = await this.#db.get('profile', SETTINGS_KEY)
     const opened = raw === null ? null : this.#vault.open('profile', SETTINGS_KEY, raw)
-    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '', lan: true }
+    return (opened === null ? null : Records.settings.decode(opened)) ?? { bootstrap: '', dhtHost: '', lan: true, historyMaxBytes: 0, historyMaxMessages: 0 }
   }
 
   async saveSettings (s: SettingsRecord): Promise<void> {
@@ -398,6 +401,34 @@ export class ProfileStore {
   }
 
   settingsOp (s: SettingsRecord): Op { return this.#put('profile', SETTINGS_KEY, Records.settings.encode(s)) }
+
+  /** The device book's bytes (src/devices/records.ts reads them), or null when none was stored. */
+  async loadDeviceBook (): Promise<Buffer | null> {
+    await this.#caughtUp()
+    const raw = await this.#db.get('profile', DEVICES_KEY)
+    return raw === null ? null : this.#vault.open('profile', DEVICES_KEY, raw)
+  }
+
+  deviceBookOp (bytes: Buffer): Op { return this.#put('profile', DEVICES_KEY, bytes) }
+  /**
+   * The dedupe window of a replaced stream (src/chat/resync.ts), keyed by the new stream's random
+   * id (no friend's key in a key, and a passphrase change copies it as it is); null deletes it.
+   */
+  dedupeOp (stream: Buffer, rec: DedupeRecord | null): Op {
+    const key = Buffer.concat([DEDUPE_KEY, stream])
+    return rec === null ? { type: 'del', sub: 'profile', key } : this.#put('profile', key, Records.dedupe.encode(rec))
+  }
+
+  async loadDedupes (): Promise<DedupeRecord[]> {
+    await this.#caughtUp()
+    const out: DedupeRecord[] = []
+    const end = Buffer.concat([DEDUPE_KEY, Buffer.alloc(16, 0xff), Buffer.from([0xff])])
+    for await (const [k, v] of this.#db.entries('profile', { gte: DEDUPE_KEY, lt: end })) {
+      const rec = this.#decode('profile', k, v, Records.dedupe.decode)
+      if (rec !== null) out.push(rec)
+    }
+    return out
+  }
 
   /**
    * The random key that seals file-transfer records in `<home>/files` (src/files/sealed.ts), or
@@ -586,6 +617,109 @@ export class ProfileStore {
       if (out.length >= max) break
     }
     return out.reverse()
+  }
+
+  /**
+   * One page of history, oldest first, bounded by count and by record bytes (at least one record
+   * when any is there): backwards from `before` (exclusive; the newest when absent), or forwards
+   * from `after` (exclusive). `more` says whether history goes on past the page in that direction.
+   */
+  async historyPage (friend: Buffer, opts: { limit: number, maxBytes: number, before?: number, after?: number }): Promise<{ rows: StoredMessage[], more: boolean }> {
+    await this.#caughtUp()
+    const prefix = this.#prefix(friend)
+    const forward = opts.after !== undefined
+    const rows: StoredMessage[] = []
+    let bytes = 0
+    const take = (first: number, parts: Uint8Array[], i: number): boolean => {
+      if (rows.length >= opts.limit || (rows.length > 0 && bytes + parts[i].byteLength > opts.maxBytes)) return false
+      const rec = Records.message.decode(parts[i])
+      if (rec === null) { this.corrupt++; return true }
+      rows.push({ ...rec, index: first + i })
+      bytes += parts[i].byteLength
+      return true
+    }
+    if (forward) {
+      const after = opts.after!
+      const end = Buffer.concat([prefix, Buffer.alloc(8, 0xff)])
+      // The segment holding after + 1 may start at or below it: the last one starting there.
+      const from = prefixed(prefix, Math.max(0, after + 1))
+      const segments = this.#db.entries('messages', { gte: prefix, lte: from, reverse: true, limit: 1 })
+      const later = this.#db.entries('messages', { gt: from, lt: end })
+      for (const it of [segments, later]) {
+        for await (const [k, v] of it) {
+          const first = readU64(k, k.byteLength - 8)
+          const parts = this.#segment(k, v)
+          for (let i = 0; i < parts.length; i++) {
+            if (first + i <= after) continue
+            if (!take(first, parts, i)) return { rows, more: true }
+          }
+        }
+      }
+      return { rows, more: false }
+    }
+    const lt = opts.before === undefined ? Buffer.concat([prefix, Buffer.alloc(8, 0xff)]) : prefixed(prefix, opts.before)
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt, reverse: true })) {
+      const first = readU64(k, k.byteLength - 8)
+      const parts = this.#segment(k, v)
+      for (let i = parts.length - 1; i >= 0; i--) {
+        if (opts.before !== undefined && first + i >= opts.before) continue
+        if (!take(first, parts, i)) return { rows: rows.reverse(), more: true }
+      }
+    }
+    return { rows: rows.reverse(), more: false }
+  }
+
+  /**
+   * What a friend's history takes: the bytes of its stored values and the index of its oldest
+   * record (null when it has none). Reads every value once (no decryption): done once per run.
+   */
+  async historyUsage (friend: Buffer): Promise<{ bytes: number, first: number | null }> {
+    await this.#caughtUp()
+    const prefix = this.#prefix(friend)
+    let bytes = 0
+    let first: number | null = null
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff)]) })) {
+      first ??= readU64(k, k.byteLength - 8)
+      bytes += v.byteLength
+    }
+    return { bytes, first }
+  }
+
+  /**
+   * The ops that delete a friend's oldest history, oldest first, until `enough(removedBytes,
+   * cutoff)` holds, never touching index `keep` or above. A segment cut in two keeps its newer
+   * part under a new key. Reads only what it deletes (and the segment it cuts).
+   */
+  async pruneOps (friend: Buffer, keep: number, enough: (bytes: number, cutoff: number) => boolean): Promise<{ ops: Op[], bytes: number, cutoff: number } | null> {
+    await this.#caughtUp()
+    const prefix = this.#prefix(friend)
+    const ops: Op[] = []
+    let bytes = 0
+    let cutoff: number | null = null
+    for await (const [k, v] of this.#db.entries('messages', { gte: prefix, lt: prefixed(prefix, keep) })) {
+      const first = readU64(k, k.byteLength - 8)
+      cutoff ??= first
+      if (enough(bytes, cutoff)) break
+      const parts = this.#segment(k, v)
+      const sizes = parts.map((p) => p.byteLength + 4)
+      const whole = sizes.reduce((a, b) => a + b, 0)
+      // What is left of this segment once enough is removed (whole when it must all go).
+      let cut = 0
+      let removed = 0
+      while (cut < parts.length && first + cut < keep && !enough(bytes + removed * v.byteLength / Math.max(1, whole), first + cut)) removed += sizes[cut++]
+      ops.push({ type: 'del', sub: 'messages', key: k })
+      if (cut < parts.length) {
+        const rest = encodeSegment(parts.slice(cut))
+        const put = this.#put('messages', prefixed(prefix, first + cut), rest)
+        ops.push(put)
+        bytes += v.byteLength - (put.type === 'put' ? put.value.byteLength : 0)
+        cutoff = first + cut
+        break
+      }
+      bytes += v.byteLength
+      cutoff = first + parts.length
+    }
+    return cutoff === null || ops.length === 0 ? null : { ops, bytes, cutoff }
   }
 
   // --- groups (src/groups): under the group id, a record and its entries

@@ -98,7 +98,25 @@ export interface HistoryEntry {
   state: DeliveryState
   /** Position in the local history of this friendship; pass as `before` to page backwards. */
   index: number
+  /** Set on a message of mine that another of my devices sent (docs/devices.md). */
+  elsewhere?: true
 }
+
+/** One device of my identity (`psst device list`). */
+export interface DeviceInfo {
+  deviceKey: string
+  name: string
+  /** The device this daemon runs on. */
+  current: boolean
+  /** ms since the epoch; now for a device online or current. */
+  lastSeen: number
+}
+
+/**
+ * A page of history, oldest first. `next`: pass it as `before` (as `after` when this page was asked
+ * with `after`) for the following page; null when there is none in that direction.
+ */
+export interface HistoryPage { entries: HistoryEntry[], next: number | null }
 
 export interface DhtInfo {
   state: 'offline' | 'bootstrapping' | 'online'
@@ -120,6 +138,15 @@ export interface NetworkSettings {
   lan?: boolean
 }
 
+/**
+ * How much history one friend's conversation keeps (docs/reliability.md, History caps): past a
+ * cap the oldest messages are pruned. null = the default; 0 = no cap. Applies at once.
+ */
+export interface HistoryCaps { historyMaxBytes: number | null, historyMaxMessages: number | null }
+
+/** Everything `psst config` shows and sets. */
+export type Settings = NetworkSettings & HistoryCaps
+
 export interface DaemonStatus {
   running: boolean
   /** What this daemon runs with (stored settings, or the flags it was started with). */
@@ -134,6 +161,17 @@ export interface DaemonStatus {
   counters: Record<string, number>
   /** Whether the profile can be written ("full": the disk is full; messages are refused until it is not). */
   storage?: StorageInfo
+  /** Friends whose history passed its cap since the daemon started: their oldest messages were pruned. */
+  historyPruned?: HistoryPruned[]
+}
+
+export interface HistoryPruned {
+  friend: string
+  name: string
+  /** Messages and bytes pruned since the daemon started; `since`: the first prune (ms since the epoch). */
+  messages: number
+  bytes: number
+  since: number
 }
 
 export interface StorageInfo {
@@ -185,7 +223,10 @@ export interface Methods {
   reconnect: { params: { friend?: string }, result: { dropped: number } }
   /** Resolves when my messages up to `seq` are delivered, or when the timeout passes (delivered: false). */
   waitDelivered: { params: { friend: string, seq: number, timeoutMs: number }, result: { delivered: boolean } }
+  /** The last `limit` entries before `before`; fewer when they pass the page's byte bound (use historyPage to go on). */
   history: { params: { friend: string, limit?: number, before?: number }, result: HistoryEntry[] }
+  /** A page backwards from `before` (default: the newest), or forwards from `after`; `next` continues it. */
+  historyPage: { params: { friend: string, limit?: number, before?: number, after?: number }, result: HistoryPage }
   markRead: { params: { friend: string }, result: { unread: 0 } }
   typing: { params: { friend: string, typing: boolean }, result: { ok: true } }
   /** Events on this socket from now on; `types` limits them to those kinds. */
@@ -194,9 +235,16 @@ export interface Methods {
   mailboxSet: { params: { relay: string, invite?: string }, result: MailboxInfo }
   mailboxClear: { params: Record<string, never>, result: MailboxInfo }
   /** The settings stored in the profile (what a daemon started later uses). */
-  config: { params: Record<string, never>, result: NetworkSettings }
+  config: { params: Record<string, never>, result: Settings }
   /** Changes stored settings (null = back to the default); a running daemon applies them at its next start. */
-  configSet: { params: Partial<NetworkSettings>, result: NetworkSettings }
+  configSet: { params: Partial<Settings>, result: Settings }
+  /** On the device holding the identity key: completes a `psst device link` shown on a new device. */
+  deviceAdd: { params: { code: string }, result: { deviceKey: string, name: string } }
+  deviceList: { params: Record<string, never>, result: DeviceInfo[] }
+  /** `device`: a key prefix (at least 4 hex characters) or a name. */
+  deviceRevoke: { params: { device: string }, result: { deviceKey: string } }
+  /** Without `device`: this device. */
+  deviceRename: { params: { device?: string, name: string }, result: DeviceInfo }
   /** Offers a file: hashed, recorded, and put into the friend's chat stream. */
   fileSend: { params: { friend: string, path: string, name?: string }, result: FileInfo }
   fileList: { params: Record<string, never>, result: FileInfo[] }

@@ -147,12 +147,33 @@ const block = struct<BlockRecord>([...BLOCK_V1_FIELDS, ['name', name]])
  * joins the same network. '' means the default (hyperdht's public bootstrap nodes, the bind
  * address chosen from the bootstrap list). Later settings (LAN, relay) come as a new version.
  */
-export interface SettingsRecord { bootstrap: string, dhtHost: string, lan: boolean }
-/** `lan` came later, at the end: settings written before it read as LAN discovery on. */
+export interface SettingsRecord {
+  bootstrap: string
+  dhtHost: string
+  lan: boolean
+  /**
+   * The per-friend history caps: 0 is the default, HISTORY_CAP_OFF no cap (docs/reliability.md,
+   * History caps). Settings written before them read as both defaults.
+   */
+  historyMaxBytes: number
+  historyMaxMessages: number
+}
+export const HISTORY_CAP_OFF = Number.MAX_SAFE_INTEGER
+/** `lan` came later, at the end: settings written before it read as LAN discovery on; then the caps. */
 const settings: Codec<SettingsRecord> = withTail(
-  struct<{ bootstrap: string, dhtHost: string }>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]]),
-  struct<{ lan: boolean }>([['lan', bool]]),
-  () => ({ lan: true }))
+  withTail(
+    struct<{ bootstrap: string, dhtHost: string }>([['bootstrap', boundedString(4096)], ['dhtHost', boundedString(255)]]),
+    struct<{ lan: boolean }>([['lan', bool]]),
+    () => ({ lan: true })),
+  struct<{ historyMaxBytes: number, historyMaxMessages: number }>([['historyMaxBytes', uint], ['historyMaxMessages', uint]]),
+  () => ({ historyMaxBytes: 0, historyMaxMessages: 0 }))
+
+/**
+ * The dedupe window of a replaced stream of theirs (src/chat/resync.ts), kept so a restart inside
+ * it still recognises a resend: the new stream's id and the count I had of the old one.
+ */
+export interface DedupeRecord { friend: Buffer, stream: Buffer, upTo: number }
+const dedupe = struct<DedupeRecord>([['friend', fixed32], ['stream', fixed16], ['upTo', uint]])
 
 /** One history line: mine (`out`) or theirs (`in`). */
 export interface MessageRecord {
@@ -331,7 +352,8 @@ export const Records = {
   block: upgraded(blockV1, block, (v) => ({ ...v, name: v.name ?? '' }), (old) => ({ ...old, name: '' })),
   settings: versioned(settings),
   stream: versioned(stream),
-  message: { encode: encodeMessageRecord, decode: versioned(message).decode }
+  message: { encode: encodeMessageRecord, decode: versioned(message).decode },
+  dedupe: versioned(dedupe)
 }
 
 /**

@@ -131,6 +131,12 @@ export class FakeChatClient implements ChatClient {
     return out
   }
 
+  /** As the daemon pages backwards: `next` is the oldest index returned, null at the beginning. */
+  #historyPage (p: Params<'historyPage'>): { entries: HistoryEntry[], next: number | null } {
+    const entries = this.#history({ friend: p.friend, limit: p.limit, before: p.before })
+    return { entries, next: entries.length > 0 && entries[0].index > 0 ? entries[0].index : null }
+  }
+
   #find (q: string): FriendInfo {
     const f = this.friends.find(x => x.publicKey === q || x.publicKey.startsWith(q) || x.name === q)
     if (f === undefined) throw new PsstError('NOT_FRIEND', `no friend ${q}`)
@@ -152,6 +158,7 @@ export class FakeChatClient implements ChatClient {
       case 'friends': return this.friends.map(f => ({ ...f }))
       case 'requests': return this.requests.map(r => ({ ...r }))
       case 'history': return this.#history(params as Params<'history'>)
+      case 'historyPage': return this.#historyPage(params as Params<'historyPage'>)
       case 'markRead': return { unread: 0 }
       case 'typing': return { ok: true }
       case 'nick': this.id = { ...this.id, name: String(p.name) }; return this.id
@@ -177,6 +184,10 @@ export class FakeChatClient implements ChatClient {
       case 'send': return this.#send(params as Params<'send'>)
       case 'fileSend': return { fileId: 'f'.repeat(32), friend: p.friend, direction: 'out', name: String(p.path).split('/').pop(), size: 3, bytes: 0, state: 'offered', path: p.path }
       case 'fileAccept': return { fileId: p.fileId ?? 'a'.repeat(32), friend: p.friend ?? '', direction: 'in', name: 'x.bin', size: 3, bytes: 0, state: 'accepted', path: '/dl/x.bin' }
+      case 'deviceList': return [
+        { deviceKey: ME_KEY, name: 'desktop', current: true, lastSeen: Date.now() },
+        { deviceKey: 'd'.repeat(64), name: 'laptop', current: false, lastSeen: 0 }
+      ]
       case 'groupList': return this.groups.map((g) => ({ ...g }))
       case 'groupMembers': return this.groupMembers.map((m) => ({ ...m }))
       case 'groupSend': return { id: `g-${++this.#seq}`, seq: this.#seq, state: 'delivered' }

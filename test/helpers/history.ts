@@ -6,11 +6,10 @@ export async function fullHistory (client: Client, friend: string): Promise<Hist
   const pages: HistoryEntry[][] = []
   let before: number | undefined
   for (;;) {
-    const page = await client.call('history', { friend, limit: 5000, ...(before !== undefined ? { before } : {}) })
-    if (page.length === 0) break
-    pages.unshift(page)
-    before = page[0].index
-    if (page.length < 5000) break
+    const page = await client.call('historyPage', { friend, limit: 5000, ...(before !== undefined ? { before } : {}) })
+    pages.unshift(page.entries)
+    if (page.next === null) break
+    before = page.next
   }
   return pages.flat()
 }

@@ -141,6 +141,8 @@ export class Profile {
   }
 }
 
+export interface Pair { net: TestNet, alice: Profile, bob: Profile, ca: Client, cb: Client }
+
 /** A private loopback network and the profiles made on it. */
 export class TestNet {
   readonly network: LoopbackNetwork
@@ -163,6 +165,15 @@ export class TestNet {
     await p.init()
     if (opts.start !== false) await p.start()
     return p
+  }
+
+  /** A new network with alice and bob, friends and online, and a client of each (the setup most 1:1 tests share). */
+  static async pair (hostNumber: number): Promise<Pair> {
+    const net = await TestNet.start(hostNumber)
+    const alice = await net.profile('alice')
+    const bob = await net.profile('bob')
+    await net.friends(alice, bob)
+    return { net, alice, bob, ca: await alice.client(), cb: await bob.client() }
   }
 
   /** Two started profiles that are friends, both online. */

@@ -30,8 +30,12 @@ export class RelayProcess {
   log = ''
   publicKey = ''
 
-  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string>, netns?: string, owners?: string, allowOwners?: string[] }) {
-    this.owners = opts.owners ?? null
+  /**
+   * `owners`: the tests of delivery run an open relay unless they name a policy; null starts it
+   * with no --owners flag (the relay's own default, invite).
+   */
+  constructor (opts: { host: string, port?: number, home?: string, limits?: Record<string, number | string>, netns?: string, owners?: string | null, allowOwners?: string[] }) {
+    this.owners = opts.owners === undefined ? 'open' : opts.owners
     this.allowOwners = opts.allowOwners ?? []
     this.host = opts.host
     this.port = opts.port ?? 49737

@@ -11,14 +11,7 @@ describe('messages between real daemons', () => {
   let bob: Profile
   let ca: Client
   let cb: Client
-  beforeAll(async () => {
-    net = await TestNet.start(22)
-    alice = await net.profile('alice')
-    bob = await net.profile('bob')
-    await net.friends(alice, bob)
-    ca = await alice.client()
-    cb = await bob.client()
-  })
+  beforeAll(async () => { ({ net, alice, bob, ca, cb } = await TestNet.pair(22)) })
   afterAll(async () => { await net?.teardown() })
 
   it('1 000 messages each way, interleaved: all 2 000 on both sides, once each, in order, delivered', async () => {

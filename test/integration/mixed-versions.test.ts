@@ -1,10 +1,14 @@
 /**
- * A daemon of today against a psst of protocol version 1 (before stream ids: its hello and
- * receipt end where version 1 ended, and it refuses a frame with bytes after what it knows).
- * The old peer is a raw hyperdht peer that opens `psst/1` with handshake 1 and speaks, and reads,
- * only the version 1 encodings (written here by hand as src/wire/frames.ts had them before
- * protocol version 2). The daemon must speak that version to it: its hello and receipts decode
- * under the old rules, the old peer's receipts mark messages delivered, and messages go both ways.
+ * A daemon of today against a friend still running psst of protocol version 1 (before stream
+ * ids: its hello and receipt end where version 1 ended, and it refuses a frame with bytes after
+ * what it knows). The friendship is from before the upgrade: alice's profile holds the friend in
+ * a record of the old format (version 3, written by a protocol 2 daemon, with a stream id the
+ * old friend never heard of), so the daemon migrates it, reaches the friend on its identity key
+ * (docs/design.md, Presence privacy: migration) and must speak version 1 to it. The old friend is
+ * a raw hyperdht peer that opens `psst/1` with handshake 1 and speaks, and reads, only the
+ * version 1 encodings (written here by hand as src/wire/frames.ts had them before protocol
+ * version 2): the daemon's hello and receipts must decode under the old rules, the old friend's
+ * receipts must mark messages delivered, and messages go both ways.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import c from 'compact-encoding'
@@ -13,6 +17,8 @@ import { TestNet, waitFor, type Profile } from '../helpers/psst.js'
 import type { Client } from '../../src/daemon/index.js'
 import { RawNet, type RawConn, type KeyPair } from '../helpers/raw-peer.js'
 import { encodeFrame } from '../../src/wire/frames.js'
+import { Records } from '../../src/wire/records.js'
+import { ProfileStore } from '../../src/storage/profile-store.js'
 
 // --- protocol version 1, as its daemons encoded and (strictly) decoded them
 const HELLO = 1
@@ -111,13 +117,31 @@ let alice: Profile
 let ctl: Client
 let old: OldPeer
 
+/** The friend record a protocol 2 daemon wrote for a friend made then (version 3: the stream marks inside). */
+async function friendFromBefore (home: string, publicKey: Buffer): Promise<void> {
+  const store = await ProfileStore.open(home, null)
+  try {
+    const rec = Records.friend.encodeV3({
+      publicKey, state: 'friends', name: 'oldbob', status: 'online', statusMessage: '', lastSeen: 0, addedAt: 1,
+      requestNospam: Buffer.alloc(4), requestMessage: '', nextIndex: 0, unread: 0, mailbox: null, txnSession: '', txnUpTo: 0, txnSeq: 0,
+      lastSentSeq: 0, ackedUpTo: 0, recvUpTo: 0, sendStream: randomBytes(16), recvStream: Buffer.alloc(16)
+    })
+    // A plain profile keys a friend by its public key.
+    await store.apply([{ type: 'put', sub: 'friends', key: publicKey, value: rec }])
+  } finally {
+    await store.close()
+  }
+}
+
 beforeAll(async () => {
   net = await TestNet.start(200)
-  alice = await net.profile('alice')
-  ctl = await alice.client()
   raw = await RawNet.create(net.bootstrap)
   old = new OldPeer(RawNet.keyPair())
   await raw.listen(old.keyPair, (conn) => old.adopt(conn))
+  alice = await net.profile('alice', { start: false })
+  await friendFromBefore(alice.home, old.keyPair.publicKey)
+  await alice.start()
+  ctl = await alice.client()
 })
 
 afterAll(async () => {
@@ -129,9 +153,9 @@ describe('a friend running psst of protocol version 1', () => {
   const oldHex = (): string => old.keyPair.publicKey.toString('hex')
   const counters = async (): Promise<Record<string, number>> => (await ctl.call('status', {})).counters ?? {}
 
-  it('becomes a friend; the daemon\'s hello is one it can read (no stream fields after version 1)', async () => {
-    expect((await alice.json<any>(['add', RawNet.idFor(old.keyPair.publicKey), 'hi'])).state).toBe('request-sent')
-    await waitFor(async () => old.conn !== undefined, 'the old peer has a link with both hellos')
+  it('the friendship from before the upgrade goes on; the daemon\'s hello is one it can read (no stream fields after version 1)', async () => {
+    expect((await ctl.call('status', {})).counters['friends-migrated']).toBe(1)
+    await waitFor(async () => old.conn !== undefined, 'the old peer has a link with both hellos', 60_000)
     await waitFor(async () => (await ctl.call('friends', {})).find((f) => f.publicKey === oldHex())?.online === true, 'alice sees the old peer online')
     const hellos = old.got(old.conn!, HELLO)
     expect(hellos.length).toBeGreaterThan(0)

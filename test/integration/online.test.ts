@@ -33,7 +33,8 @@ describe('a used profile is online', () => {
   const alive = (pid: number | null): boolean => { try { return pid !== null && process.kill(pid, 0) } catch { return false } }
 
   beforeAll(async () => {
-    relay = await new RelayProcess({ host: HOST }).start()
+    // As the README starts it: no --owners, so it admits only the profiles it invites.
+    relay = await new RelayProcess({ host: HOST, owners: null }).start()
     alice = home('alice')
     bob = home('bob')
   })
@@ -52,7 +53,7 @@ describe('a used profile is online', () => {
     expect(alive(pidOf(alice))).toBe(true)
     const info = await json(bob, ['--bootstrap', relay.bootstrap, 'init', '--name', 'bob'])
     expect(info.daemon).toMatchObject({ running: true, pid: expect.any(Number) })
-    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null })
+    expect(await json(alice, ['config'])).toEqual({ bootstrap: relay.bootstrap, dhtHost: null, lan: true, historyMaxBytes: null, historyMaxMessages: null })
     expect((await as(alice, ['config', 'get', 'bootstrap'])).stdout.trim()).toBe(relay.bootstrap)
   })
 
@@ -85,7 +86,11 @@ describe('a used profile is online', () => {
   })
 
   it('offline mail: bob stops his daemon, alice sends, bob\'s next psst history brings him online and the mail arrives', async () => {
-    expect((await as(bob, ['mailbox', 'set', relay.publicKey])).code).toBe(0)
+    // The README's flow: a code from `psst relay invite` on the relay, then `mailbox set --invite`.
+    expect(relay.log).toMatch(/owners: by invite/)
+    const invite = await psst(['--home', relay.home, 'relay', 'invite', '--json'])
+    expect(invite.code, invite.stderr).toBe(0)
+    expect((await as(bob, ['mailbox', 'set', relay.publicKey, '--invite', JSON.parse(invite.stdout).code])).code).toBe(0)
     const bobKey = (await json(bob, ['id'])).publicKey as string
     await waitFor(async () => (await json<any[]>(alice, ['friends']))[0]?.mailbox === relay.publicKey, 'alice learns bob\'s mailbox', 30_000)
     expect((await as(bob, ['daemon', 'stop'])).stdout).toMatch(/daemon stopped/)
@@ -189,7 +194,8 @@ describe('a used profile is online', () => {
     expect(init.code, init.stderr).toBe(0)
     expect(lstatSync(join(runtime, 'psst', 'control.sock')).isSocket()).toBe(true)
     expect(readlinkSync(join(h, 'control.sock'))).toBe(join(runtime, 'psst', 'control.sock'))
-    expect(readFileSync(join(state, 'psst', 'daemon.log'), 'utf8')).toMatch(/listening as/)
+    // init returns once the control socket answers; the DHT and presence come up after it.
+    await waitFor(() => readFileSync(join(state, 'psst', 'daemon.log'), 'utf8').includes('listening as'), 'listening as in $XDG_STATE_HOME/psst/daemon.log')
     expect(existsSync(join(h, 'daemon.log'))).toBe(false)
     // A client without XDG_RUNTIME_DIR (cron) finds the daemon through the home's link.
     const cron = await psst(['daemon', 'status', '--json'], { env: { XDG_DATA_HOME: data } })

@@ -41,6 +41,7 @@ describe('relay: only friends deposit, and not from the identity\'s address', ()
       host: HOST,
       port: PORT,
       limits: { ownerBytes: QUOTA },
+      owners: 'open',
       log: () => {},
       hook: () => ({
         accept (stream: PeerStream) {

@@ -5,8 +5,9 @@ import { StrangerLimiter } from '../../src/net/stranger-limiter.js'
 const KEY = 'ab'.repeat(32)
 
 describe('relay admission flags', () => {
-  it('open by default; invite when keys are listed; invite on request', () => {
-    expect(resolveAdmission(undefined)).toEqual({ policy: 'open', allow: new Set() })
+  it('invite by default (with or without listed keys); open only on request', () => {
+    expect(resolveAdmission(undefined)).toEqual({ policy: 'invite', allow: new Set() })
+    expect(resolveAdmission('open')).toEqual({ policy: 'open', allow: new Set() })
     expect(resolveAdmission(undefined, [KEY.toUpperCase()])).toEqual({ policy: 'invite', allow: new Set([KEY]) })
     expect(resolveAdmission('invite').policy).toBe('invite')
     expect(resolveAdmission(' Open ', [KEY]).policy).toBe('open')

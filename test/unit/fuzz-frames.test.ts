@@ -66,7 +66,8 @@ const RECORD_SAMPLES: Record<keyof typeof Records, Buffer[]> = {
   stream: [Records.stream.encode({ conversation: k(5), author: k(1), id: Buffer.alloc(16, 3), upTo: 1_000_000, ackedUpTo: 999_999 })],
   block: [Records.block.encode({ publicKey: k(10), declinedOnly: true, at: 5 })],
   message: [Records.message.encode({ outgoing: false, id: id16, seq: 2, sentAt: 3, kind: 'action', body: 'héllo' })],
-  settings: [Records.settings.encode({ bootstrap: '127.0.0.2:49737,relay.example.org:49737', dhtHost: '127.0.0.3', lan: true })]
+  settings: [Records.settings.encode({ bootstrap: '127.0.0.2:49737,relay.example.org:49737', dhtHost: '127.0.0.3', lan: true, historyMaxBytes: 1_048_576, historyMaxMessages: 0 })],
+  dedupe: [Records.dedupe.encode({ friend: k(5), stream: Buffer.alloc(16, 2), upTo: 40 })]
 }
 const HEADER_SAMPLE = HeaderFile.encode({ encrypted: true, salt: Buffer.alloc(16, 1), opslimit: 2, memlimit: 67_108_864, verifier: Buffer.alloc(40, 3) })
 

@@ -9,7 +9,7 @@ import { DEMO_HOSTS } from '../../src/apps/demo/demo.js'
  * fails on a number used by two files, or one in the demo's range (src/apps/demo/demo.ts).
  */
 const DIR = resolve(import.meta.dirname, '..', 'integration')
-const PATTERNS = [/TestNet\.start\((\d+)\)/g, /testHost\((\d+)\)/g, /HOST_NUMBER = (\d+)/g]
+const PATTERNS = [/TestNet\.start\((\d+)\)/g, /TestNet\.pair\((\d+)\)/g, /testHost\((\d+)\)/g, /HOST_NUMBER = (\d+)/g]
 
 describe('test network addresses', () => {
   it('are distinct per integration file and outside the demo range', () => {

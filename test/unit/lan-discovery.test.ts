@@ -21,13 +21,13 @@ const peer = (kp: KeyPair, opts: { linked?: boolean, requestNospam?: Buffer } = 
 
 const open: Array<{ close: () => void }> = []
 
-async function node (bind: string, kp: KeyPair, peers: LanPeer[], dhtPort: number): Promise<Node> {
+async function node (bind: string, kp: KeyPair, peers: LanPeer[], dhtPort: number, requestsOpen = true): Promise<Node> {
   const n: Node = { found: [], counters: {}, kp, nospam: Buffer.from([9, 8, 7, 6]), dialKey: Buffer.alloc(32, dhtPort % 256), lan: null as unknown as LanDiscovery }
   const host: LanHost = {
     keyPair: () => kp,
     dialKey: () => n.dialKey,
     nospam: () => n.nospam,
-    requestsOpen: () => true,
+    requestsOpen: () => requestsOpen,
     dht: () => ({ host: bind, port: dhtPort, online: false }),
     peers: () => peers,
     found: (hex) => { n.found.push(hex) },
@@ -92,6 +92,13 @@ describe('LAN discovery', () => {
     await waitFor(() => (stale.counters['lan-beacons-unmatched'] ?? 0) >= 2, 'two of bob\'s beacons heard')
     expect(stale.found).toEqual([])
     expect(b2.found).toEqual([])
+    for (const o of open.splice(0)) o.close()
+
+    // psst requests off: the request tag is random bytes, even to a holder of the current ID.
+    await node(B, kb, [], 40002, false)
+    const shut = await node(A, generateKeyPair(), [peer(kb, { requestNospam: Buffer.from([9, 8, 7, 6]) })], 40001)
+    await waitFor(() => (shut.counters['lan-beacons-unmatched'] ?? 0) >= 2, 'two of bob\'s beacons heard with requests off')
+    expect(shut.found).toEqual([])
   })
 
   it('a stranger sees random bytes: no tag or nonce repeats from one beacon to the next', async () => {

@@ -23,10 +23,11 @@ const ALLOWED: Record<string, string[]> = {
   mailbox: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
   presence: [...BASE, 'storage', 'net', 'streams', 'contacts'],
   files: [...BASE, 'storage', 'net'],
+  devices: [...BASE, 'storage', 'net', 'streams', 'contacts', 'chat'],
   lan: [...BASE],
   groups: [...BASE, 'storage', 'net'],
   relay: [...BASE, 'storage', 'net', 'mailbox', 'rpc'],
-  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'presence', 'relay', 'files', 'groups', 'lan', 'apps/demo'],
+  daemon: [...BASE, 'storage', 'net', 'rpc', 'streams', 'contacts', 'chat', 'mailbox', 'presence', 'relay', 'files', 'groups', 'lan', 'devices', 'apps/demo'],
   'apps/demo': ['daemon', 'net'],
   'apps/text': [],
   'apps/tui': ['daemon', 'crypto', 'apps/text'],
@@ -57,7 +58,7 @@ const PACKAGE_HOME: Record<string, string[]> = {
   hyperdht: ['net'],
   level: ['storage'],
   blessed: ['apps/tui'],
-  protomux: ['net', 'mailbox', 'relay', 'files', 'groups'],
+  protomux: ['net', 'mailbox', 'relay', 'files', 'groups', 'devices'],
   'blind-relay': ['relay', 'net'],
   commander: ['apps/cli']
 }

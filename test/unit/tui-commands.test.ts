@@ -37,6 +37,14 @@ describe('tui command parsing', () => {
 })
 
 describe('tui commands against the daemon', () => {
+  it('/devices lists the devices of my ID, this one marked', async () => {
+    const h = await harness(base())
+    await h.line('/devices')
+    const out = h.log().slice(-2)
+    expect(out[0]).toMatch(/^\* desktop \(\w+\) this device$/)
+    expect(out[1]).toMatch(/^ {2}laptop \(dddddddd\) never seen$/)
+  })
+
   it('each handler calls one client method with parsed arguments', async () => {
     const h = await harness(base())
     const before = h.client.calls.length

@@ -32,15 +32,15 @@ describe('tui controller', () => {
     const t0 = performance.now()
     await h.line('/query alice')
     expect(performance.now() - t0).toBeLessThan(500)
-    const first = h.client.callsOf('history')
+    const first = h.client.callsOf('historyPage')
     expect(first).toEqual([{ friend: ALICE, limit: 27 }])
     expect(h.c.state.windows.active.buffer.messageCount).toBe(27)
     expect(h.screen()[h.screen().length - 3]).toMatch(/message number 99999/)
     press(h, 'pageup'); await flush()
-    expect(h.client.callsOf('history').slice(1)).toEqual([{ friend: ALICE, limit: 54, before: 99_973 }])
+    expect(h.client.callsOf('historyPage').slice(1)).toEqual([{ friend: ALICE, limit: 54, before: 99_973 }])
     press(h, 'pageup'); await flush()
     press(h, 'pageup'); await flush()
-    const calls = h.client.callsOf('history') as Array<{ before?: number }>
+    const calls = h.client.callsOf('historyPage') as Array<{ before?: number }>
     expect(calls.length).toBeLessThanOrEqual(4)
     expect(h.c.state.windows.active.buffer.messageCount).toBeLessThan(300)
     expect(h.screen()[h.screen().length - 2]).toMatch(/-- more --/)
@@ -54,7 +54,7 @@ describe('tui controller', () => {
     expect(h.screen()[1]).toMatch(/beginning of the conversation/)
     press(h, 'pageup'); await flush()
     // alice's window (unread at start) loads its own history; this conversation loads once
-    expect(h.client.callsOf('history').filter((c: any) => c.friend !== ALICE)).toHaveLength(1)
+    expect(h.client.callsOf('historyPage').filter((c: any) => c.friend !== ALICE)).toHaveLength(1)
   })
 
   it('marks read when viewed, counts unread elsewhere, rings the bell at most once a second', async () => {
@@ -231,7 +231,7 @@ describe('tui controller: /clear', () => {
     await h.line('/clear')
     expect(h.c.state.windows.active.buffer.entries).toHaveLength(0)
     press(h, 'pageup'); await flush()
-    expect(h.client.callsOf('history').pop()).toEqual({ friend: BOB, limit: 54 })
+    expect(h.client.callsOf('historyPage').pop()).toEqual({ friend: BOB, limit: 54 })
     expect(h.c.state.windows.active.buffer.messageCount).toBe(3)
   })
 })

@@ -32,6 +32,8 @@ describe('tui format', () => {
     const mine = formatMessage({ from: 'me', name: 'me', text: 'hi', action: false, sentAt: at, state: 'sent' }, UNICODE_GLYPHS)
     expect(rowText(mine.row)).toBe('[12:34] <me> hi ✓')
     expect(mine.indent).toBe(13)
+    const copy = formatMessage({ from: 'me', name: 'me', text: 'hi', action: false, sentAt: at, state: 'delivered', elsewhere: true }, UNICODE_GLYPHS)
+    expect(copy.row.map((x) => x.text).join('')).toMatch(/hi ✓✓ \(sent from your other device\)$/)
     const theirs = formatMessage({ from: 'ab'.repeat(32), name: 'bob', text: 'waves', action: true, sentAt: at, state: 'delivered' }, UNICODE_GLYPHS)
     expect(rowText(theirs.row)).toBe('[12:34]  * bob waves')
   })

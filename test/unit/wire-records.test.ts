@@ -104,18 +104,21 @@ describe('storage records: round trip, version byte, one reading', () => {
     expect(Records.block.decode(v1)).toEqual({ publicKey: k(0xab), declinedOnly: true, at: 300, name: '' })
   })
 
-  it('settings: exact bytes (version | bootstrap | dht host | lan), round trip, and refusal of other versions', () => {
-    const rec = { bootstrap: '127.0.0.2:5', dhtHost: '', lan: false }
+  it('settings: exact bytes (version | bootstrap | dht host | lan | history caps), round trip, and refusal of other versions', () => {
+    const rec = { bootstrap: '127.0.0.2:5', dhtHost: '', lan: false, historyMaxBytes: 1_048_576, historyMaxMessages: 0 }
     const bytes = Records.settings.encode(rec)
-    expect(bytes.toString('hex')).toBe('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00' + '00')
+    expect(bytes.toString('hex')).toBe('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00' + '00' + 'fe00001000' + '00')
     expect(Records.settings.decode(bytes)).toEqual(rec)
-    expect(Records.settings.decode(Buffer.concat([Buffer.from([2]), bytes.subarray(1)]))).toBeNull()
+    expect(Records.settings.decode(Buffer.concat([Buffer.from([3]), bytes.subarray(1)]))).toBeNull()
     expect(Records.settings.decode(bytes.subarray(0, 5))).toBeNull()
+    // Before the caps (a lan field, then nothing): both caps read as the default.
+    const beforeCaps = Buffer.from('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00' + '00', 'hex')
+    expect(Records.settings.decode(beforeCaps)).toEqual({ ...rec, historyMaxBytes: 0, historyMaxMessages: 0 })
   })
 
-  it('settings written before the lan field read as LAN discovery on', () => {
+  it('settings written before the lan field read as LAN discovery on (and the default caps)', () => {
     const old = Buffer.from('01' + '0b' + Buffer.from('127.0.0.2:5').toString('hex') + '00', 'hex')
-    expect(Records.settings.decode(old)).toEqual({ bootstrap: '127.0.0.2:5', dhtHost: '', lan: true })
+    expect(Records.settings.decode(old)).toEqual({ bootstrap: '127.0.0.2:5', dhtHost: '', lan: true, historyMaxBytes: 0, historyMaxMessages: 0 })
   })
 })
 

@@ -214,7 +214,8 @@ export function daemonStatusLines (s: DaemonStatus): string[] {
     `network  ${s.dht.state}${where}`,
     `lan      ${s.network?.lan === false ? 'off' : 'on'}`,
     `friends  ${s.friendsOnline} online`,
-    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`])
+    ...(s.storage === undefined ? [] : [`storage  ${s.storage.state === 'ok' ? 'ok' : sanitizeLine(s.storage.message)}`]),
+    ...(s.historyPruned ?? []).map((p) => `history  ${sanitizeLine(p.name)}: ${p.messages} oldest messages pruned (${(p.bytes / 1048576).toFixed(1)} MiB) to keep within the cap (psst config)`)
   ]
 }
 

@@ -10,6 +10,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerExtras } from './commands/extras.js'
 import { registerFriends } from './commands/friends.js'
 import { registerFiles } from './commands/files.js'
+import { registerDevices } from './commands/devices.js'
 import { registerAvatar } from './commands/avatar.js'
 import { registerGroups } from './commands/groups.js'
 import { registerMessages } from './commands/messages.js'
@@ -50,6 +51,7 @@ export function buildProgram (state: ParseState = { command: '', helpOnError: ''
   registerFriends(program)
   registerMessages(program)
   registerFiles(program)
+  registerDevices(program)
   registerAvatar(program)
   registerGroups(program)
   registerDaemon(program)

@@ -33,7 +33,7 @@ export function entryRows (e: Entry, ctx: BodyContext, width: number): Row[] {
   if (hit !== undefined && hit.width === width && hit.key === key) return hit.rows
   let rows: Row[]
   if (e.kind === 'msg') {
-    const f = formatMessage({ from: e.from, name, text: e.text, action: e.action, sentAt: e.sentAt, state: e.state }, ctx.glyphs, ctx.timestamp)
+    const f = formatMessage({ from: e.from, name, text: e.text, action: e.action, sentAt: e.sentAt, state: e.state, elsewhere: e.elsewhere === true }, ctx.glyphs, ctx.timestamp)
     rows = wrapRow(f.row, width, f.indent)
   } else {
     const f = formatSystem(e.text, e.level, e.at, ctx.timestamp)

@@ -20,6 +20,8 @@ export interface MsgEntry {
   action: boolean
   sentAt: number
   state: DeliveryState
+  /** Mine, sent from another of my devices (docs/devices.md). */
+  elsewhere?: boolean
 }
 
 export interface SysEntry {
@@ -33,7 +35,7 @@ export interface SysEntry {
 
 export type Entry = MsgEntry | SysEntry
 
-export type IncomingMessage = Pick<HistoryEntry, 'id' | 'from' | 'text' | 'sentAt' | 'state'> & {
+export type IncomingMessage = Pick<HistoryEntry, 'id' | 'from' | 'text' | 'sentAt' | 'state' | 'elsewhere'> & {
   index?: number | null
   seq?: number | null
   kind?: HistoryEntry['kind']
@@ -101,7 +103,8 @@ export class MessageBuffer {
       text: m.kind === 'file' ? fileLine(m.text) : m.text,
       action: m.kind === 'action',
       sentAt: m.sentAt,
-      state
+      state,
+      ...(m.elsewhere === true ? { elsewhere: true } : {})
     }
     this.#byId.set(m.id, entry)
     this.#insert(entry)

@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { PsstError } from '../../errors.js'
 import type { ChatClient, FriendInfo, IdInfo, Presence, SendResult } from './client.js'
 import type { ArgKind } from './complete.js'
-import { displayName, shortKey, timestampProblem } from './format.js'
+import { displayName, formatLastSeen, shortKey, timestampProblem } from './format.js'
 import type { SystemLevel } from './format.js'
 import type { FriendBook } from './friends.js'
 import { KEY_HELP } from './keys.js'
@@ -232,6 +232,17 @@ export const COMMANDS: Command[] = [
       ctx.setIdentity(info)
       ctx.print(`your psst ID: ${info.id}`)
       ctx.printBlock('QR', (await ctx.qr(info.id)).split('\n').filter(l => l.trim() !== ''))
+    }
+  },
+  {
+    name: 'devices', usage: '/devices', arg: 'none', help: 'list the devices of your ID (psst device link adds one)',
+    async run (_args, ctx) {
+      const list = await ctx.client.call('deviceList', {})
+      for (const d of list) {
+        const seen = d.current ? 'this device' : d.lastSeen > 0 ? `last seen ${formatLastSeen(d.lastSeen)}` : 'never seen'
+        ctx.print(`${d.current ? '*' : ' '} ${displayName(d.name, d.deviceKey, 32)} (${shortKey(d.deviceKey)}) ${seen}`)
+      }
+      if (list.length === 1) ctx.print('one device; on a new one run psst device link, then psst device add <code> here', 'dim')
     }
   },
   {

@@ -130,6 +130,8 @@ export interface MessageView {
   action: boolean
   sentAt: number
   state: DeliveryState
+  /** Mine, but sent from another of my devices (docs/devices.md). */
+  elsewhere?: boolean
 }
 
 /**
@@ -149,6 +151,7 @@ export function formatMessage (m: MessageView, glyphs: Glyphs, timestamp = DEFAU
   const indent = row.reduce((w, s) => w + stringWidth(s.text), 0)
   row.push(seg(text, m.action ? 'action' : 'plain'))
   if (mine) row.push(seg(' '), deliveryMark(m.state, glyphs))
+  if (mine && m.elsewhere === true) row.push(seg(' (sent from your other device)', 'dim'))
   return { row, indent }
 }
 

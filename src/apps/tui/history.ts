@@ -51,9 +51,9 @@ export class HistoryLoader {
     win.history = 'loading'
     const limit = this.firstLimit
     try {
-      const list = await this.host.client.call('history', { friend: win.key, limit })
-      add(win, list)
-      win.buffer.hasOlder = list.length >= limit
+      const page = await this.host.client.call('historyPage', { friend: win.key, limit })
+      add(win, page.entries)
+      win.buffer.hasOlder = page.next !== null
     } catch (err) {
       win.buffer.hasOlder = false
       this.host.print(win, `cannot load history: ${errorText(err)}`, 'error')
@@ -72,9 +72,10 @@ export class HistoryLoader {
     const limit = this.pageLimit
     try {
       const params = before === null ? { friend: win.key, limit } : { friend: win.key, limit, before }
-      const list = await this.host.client.call('history', params)
-      add(win, list)
-      win.buffer.hasOlder = list.length >= limit && (before === null || list.some(m => m.index < before))
+      const page = await this.host.client.call('historyPage', params)
+      add(win, page.entries)
+      // A page is bounded by bytes too: large messages make it short, and `next` says whether more is there.
+      win.buffer.hasOlder = page.next !== null && (before === null || page.entries.some(m => m.index < before))
     } catch (err) {
       this.host.print(win, `cannot load older history: ${errorText(err)}`, 'error')
     }

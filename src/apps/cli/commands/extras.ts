@@ -48,7 +48,7 @@ function registerRelay (program: Command): void {
     .option('--port <port>', 'UDP port of the relay\'s DHT node (default 49737)')
   for (const { flag, help } of LIMIT_FLAGS) relay.option(flag, help)
   relay
-    .option('--owners <policy>', 'who may register a mailbox: open (any key) or invite (--allow-owner keys and invite codes); default open, or invite when --allow-owner is given')
+    .option('--owners <policy>', 'who may register a mailbox: invite (--allow-owner keys and invite codes; the default) or open (any key that reaches the relay)')
     .option('--allow-owner <key>', 'a profile key admitted without an invite (repeat for more)', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', examples(
       'psst --home /var/lib/psst-relay relay --host 203.0.113.7 --port 49737',

@@ -37,7 +37,7 @@ export function registerMessages (program: Command): void {
   program.command('history')
     .description('show the messages with a friend, oldest first (· queued, ✓ sent, ✓✓ delivered)')
     .argument('<friend>', 'name, or at least 8 characters of the public key')
-    .option('--limit <n>', 'only the last n messages (default: 50; at most 10000)')
+    .option('--limit <n>', 'only the last n messages (default: 50; psst export writes them all)')
     .addHelpText('after', examples('psst history bob', 'psst history bob --limit 20', 'psst history bob --json | jq .'))
     .action(run(history))
 
@@ -138,13 +138,13 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
   const friend = parseFriendRef(friendArg)
   const limit = typeof opts.limit === 'string' ? parseCount(opts.limit, '--limit') : undefined
   const client = await ctx.client('offline', { announce: true })
-  const entries = await client.call('history', { friend, limit })
+  const { entries, complete } = await lastEntries(client, friend, limit ?? DEFAULT_HISTORY)
   if (isGroupHistory(entries)) {
     ctx.out.result(entries, () => entries.length === 0 ? [`nothing in ${friend} yet`] : groupHistoryLines(entries, ctx.out.colours))
     return
   }
   if (ctx.out.json) {
-    ctx.out.result(entries, () => [])
+    writeJsonArray(entries)
     return
   }
   const f = findShown(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
@@ -154,9 +154,35 @@ async function history (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> 
     return
   }
   // Renames are kept with the friend, not in the history: they go where their time falls.
-  const complete = limit === undefined ? entries.length < 50 : entries.length < limit
   const renames = (f?.renames ?? []).filter((r) => complete || r.at >= entries[0].sentAt).map((r) => ({ ...r, alias: f?.alias }))
   ctx.out.lines(historyWithRenames(entries, renames, name, ctx.out.colours))
+}
+
+const DEFAULT_HISTORY = 50
+
+/**
+ * The last `limit` entries, paging backwards: a page is bounded by bytes (large messages make
+ * short pages), so pages are asked for until the count is reached or the conversation begins.
+ */
+async function lastEntries (client: Client, friend: string, limit: number): Promise<{ entries: HistoryEntry[], complete: boolean }> {
+  const pages: HistoryEntry[][] = []
+  let have = 0
+  let before: number | undefined
+  for (;;) {
+    const page = await client.call('historyPage', { friend, limit: limit - have, ...(before === undefined ? {} : { before }) })
+    pages.unshift(page.entries)
+    have += page.entries.length
+    if (page.next === null) return { entries: pages.flat(), complete: true }
+    if (have >= limit) return { entries: pages.flat(), complete: false }
+    before = page.next
+  }
+}
+
+/** A JSON array written an entry at a time (one line, as jsonLine writes it): no string holds it all. */
+function writeJsonArray (entries: HistoryEntry[]): void {
+  process.stdout.write('[')
+  entries.forEach((e, i) => process.stdout.write((i === 0 ? '' : ',') + jsonLine(e)))
+  process.stdout.write(']\n')
 }
 
 /** A group's history (asked by group name where a friend's would be): its entries carry an author. */
@@ -181,31 +207,55 @@ function findShown (friends: FriendInfo[], ref: string, keyInHistory: string | u
   }
 }
 
-/** History pages asked for at a time while exporting (the daemon's maximum). */
+/** History entries asked for per page while exporting (each page is also bounded by bytes). */
 const EXPORT_PAGE = 10_000
 
+/** The whole conversation, oldest first, written page by page as it arrives (any length fits). */
 async function exportHistory (ctx: Ctx, opts: Opts, friendArg: string): Promise<void> {
   const format = ctx.out.json ? 'json' : String(opts.format ?? 'text')
   if (format !== 'text' && format !== 'json') throw PsstError.usage(`--format is text or json, not '${format}'`)
   const friend = parseFriendRef(friendArg)
   const client = await ctx.client('offline')
-  const pages: HistoryEntry[][] = []
-  for (let before: number | undefined; ;) {
-    const page = await client.call('history', { friend, limit: EXPORT_PAGE, ...(before === undefined ? {} : { before }) })
-    if (page.length > 0) pages.unshift(page)
-    if (page.length < EXPORT_PAGE) break
-    before = page[0].index
-  }
-  const entries = pages.flat()
-  const f = findShown(await client.call('friends', {}), friend, entries.find((e) => e.from !== 'me')?.from)
+  let page = await client.call('historyPage', { friend, limit: EXPORT_PAGE, after: -1 })
+  const f = findShown(await client.call('friends', {}), friend, page.entries.find((e) => e.from !== 'me')?.from)
   const name = f === undefined ? friend : shownName(f)
-  if (format === 'json') {
-    const doc = { friend: f === undefined ? null : { publicKey: f.publicKey, name: f.name, alias: f.alias ?? '' }, exportedAt: Date.now(), messages: entries }
-    process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
-    return
+  const write = format === 'json' ? jsonExport(f) : textExport(f, name)
+  for (;;) {
+    write.page(page.entries, page.next === null)
+    if (page.next === null) break
+    page = await client.call('historyPage', { friend, limit: EXPORT_PAGE, after: page.next })
   }
-  const renames = (f?.renames ?? []).map((r) => ({ ...r, alias: f?.alias }))
-  for (const line of historyWithRenames(entries, renames, name, noColours)) process.stdout.write(line + '\n')
+  write.end()
+}
+
+interface ExportWriter { page: (entries: HistoryEntry[], last: boolean) => void, end: () => void }
+
+/** The same bytes as JSON.stringify(doc, null, 2), written an entry at a time. */
+function jsonExport (f: FriendInfo | undefined): ExportWriter {
+  const doc = { friend: f === undefined ? null : { publicKey: f.publicKey, name: f.name, alias: f.alias ?? '' }, exportedAt: Date.now(), messages: [] }
+  const head = JSON.stringify(doc, null, 2)
+  process.stdout.write(head.slice(0, head.lastIndexOf('[]')) + '[')
+  let n = 0
+  return {
+    page (entries) {
+      for (const e of entries) process.stdout.write((n++ === 0 ? '' : ',') + '\n    ' + JSON.stringify(e, null, 2).replace(/\n/g, '\n    '))
+    },
+    end () { process.stdout.write((n === 0 ? ']' : '\n  ]') + '\n}\n') }
+  }
+}
+
+/** Text as psst history shows it; each rename goes before the first message after it. */
+function textExport (f: FriendInfo | undefined, name: string): ExportWriter {
+  let renames = (f?.renames ?? []).map((r) => ({ ...r, alias: f?.alias }))
+  return {
+    page (entries, last) {
+      const upTo = last || entries.length === 0 ? Infinity : entries[entries.length - 1].sentAt
+      const now = renames.filter((r) => r.at < upTo)
+      renames = renames.filter((r) => r.at >= upTo)
+      for (const line of historyWithRenames(entries, now, name, noColours)) process.stdout.write(line + '\n')
+    },
+    end () {}
+  }
 }
 
 function parseEventTypes (value: unknown): EventType[] | undefined {
