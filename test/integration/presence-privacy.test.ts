@@ -60,10 +60,10 @@ describe('presence privacy', () => {
     await net.friends(alice, bob)
     const aliceKey = fromHex(alice.publicKey)!
     // The lookup works: the request key (which needs the full ID) is found while alice runs.
-    await waitFor(async () => (await announcers(requestKey(alice.id))) > 0, 'request key announced')
+    await waitFor(async () => (await announcers(requestKey(alice.id))) > 0, 'request key announced', 60_000)
     const whileOnline = { found: await announcers(aliceKey), dial: await dialOutcome(aliceKey) }
     await alice.stop()
-    await waitFor(async () => (await online(bob, alice.publicKey)) === false, 'bob sees alice offline')
+    await waitFor(async () => (await online(bob, alice.publicKey)) === false, 'bob sees alice offline', 60_000)
     const whileOffline = { found: await announcers(aliceKey), dial: await dialOutcome(aliceKey) }
     expect(whileOnline).toEqual({ found: 0, dial: 'PEER_NOT_FOUND' })
     expect(whileOffline).toEqual(whileOnline)
@@ -79,11 +79,11 @@ describe('presence privacy', () => {
     const erin = await net.profile('erin')
     const carol = await net.profile('carol')
     expect((await carol.cli(['add', erin.id, 'hi erin'])).code).toBe(0)
-    await waitFor(async () => (await erin.json<any[]>(['requests'])).some((r) => r.publicKey === carol.publicKey), 'carol\'s request')
+    await waitFor(async () => (await erin.json<any[]>(['requests'])).some((r) => r.publicKey === carol.publicKey), 'carol\'s request', 60_000)
     const oldId = erin.id
     const rotated = await erin.json<any>(['nospam', '--new'])
-    await waitFor(async () => (await announcers(requestKey(rotated.id))) > 0, 'new request key announced')
-    await waitFor(async () => (await announcers(requestKey(oldId))) === 0, 'old request key gone')
+    await waitFor(async () => (await announcers(requestKey(rotated.id))) > 0, 'new request key announced', 60_000)
+    await waitFor(async () => (await announcers(requestKey(oldId))) === 0, 'old request key gone', 60_000)
     expect(await dialOutcome(requestKey(oldId))).toBe('PEER_NOT_FOUND')
     const dave = await net.profile('dave')
     expect((await dave.cli(['add', oldId, 'old id'])).code).toBe(0)
@@ -127,7 +127,7 @@ describe('presence privacy', () => {
     const off = await gina.cli(['requests', 'off'])
     expect(off.code, off.stderr).toBe(0)
     expect(off.stdout).toMatch(/requests are off/)
-    await waitFor(async () => (await announcers(requestKey(gina.id))) === 0, 'request key withdrawn')
+    await waitFor(async () => (await announcers(requestKey(gina.id))) === 0, 'request key withdrawn', 60_000)
     await gina.stop()
     await gina.start()
     expect(await gina.json<any>(['requests', 'off'])).toEqual({ open: false })
