@@ -26,7 +26,7 @@ describe('presence privacy', () => {
     // The hostile node may still hold a refused dial's handshake: it gets a bounded grace.
     await Promise.race([hostile?.destroy({ force: true }), new Promise((r) => setTimeout(r, 5000))])
     await net?.teardown()
-  }, 120_000)
+  }, 180_000)
 
   /** How many peers the DHT names as announcing `key` (what anyone can ask). */
   async function announcers (key: Buffer): Promise<number> {
@@ -73,6 +73,8 @@ describe('presence privacy', () => {
     expect(await announcers(aliceKey)).toBe(0)
     const status = (await alice.json<any>(['daemon', 'status'])).counters
     expect(status['meeting-records-put']).toBeGreaterThan(0)
+    // every daemon of this file runs on two shared cores: stopped once its part is done
+    await Promise.all([alice.stop(), bob.stop()])
   }, 180_000)
 
   it('the current ID delivers a request; after nospam --new the old one reaches nothing', async () => {
@@ -95,6 +97,7 @@ describe('presence privacy', () => {
     expect((await erin.json<any[]>(['requests'])).map((r) => r.publicKey)).not.toContain(dave.publicKey)
     const counters = (await erin.json<any>(['daemon', 'status'])).counters
     expect(counters['bad-nospam'] ?? 0).toBe(0)
+    await Promise.all([erin.stop(), carol.stop(), dave.stop(), frank.stop()])
   }, 180_000)
 
   it('upgrade: friends from before it reach the identity key until they meet on the new keys, strangers never', async () => {
@@ -120,6 +123,7 @@ describe('presence privacy', () => {
     await waitFor(async () => (await announcers(kimKey)) === 0, 'identity key withdrawn once leo met her on the new keys', 60_000)
     const store2Counters = (await kim.json<any>(['daemon', 'status'])).counters
     expect(store2Counters['refused-not-friend']).toBeGreaterThan(0)
+    await Promise.all([kim.stop(), leo.stop()])
   }, 180_000)
 
   it('requests off closes the ID (kept across a restart); on opens it again', async () => {
