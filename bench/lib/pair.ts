@@ -76,6 +76,9 @@ export async function friendRequests (p: Pair, warmup: number, n: number): Promi
       lastAdmit = Date.now()
       await p.ca.call('add', { id: p.b.id, message: 'bench' })
       const ms = (await stored) - t0
+      // Bob admitted alice's key somewhere before the stored event, not at the add call: under
+      // load that can be >100 ms later, and the next request would be refused by the limiter.
+      lastAdmit = Date.now()
       if (i >= warmup) out.push(ms)
       if (i === warmup + n - 1) break
       await p.cb.call('decline', { friend: p.a.publicKey })

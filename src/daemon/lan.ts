@@ -120,6 +120,9 @@ function routeThroughLan (m: Messenger, lan: LanDiscovery): void {
 function found (m: Messenger, hex: string): void {
   const rt = m.friends.get(hex)
   if (rt === undefined || linked(rt) || m.closing) return
+  // A request goes to the request key whatever the LAN says, and the recipient admits my key
+  // there once per 2 s: dialling it again on a beacon (cutting the backoff short) gets refused.
+  if (rt.state === 'request-sent') return
   if (!rt.dialing) { m.dial(rt); return }
   const last = lanDialAt.get(rt) ?? 0
   if (m.now() - last < LAN_DIAL_WAIT_MS) return

@@ -154,6 +154,10 @@ export class Connections<P extends Dialable> {
   dialAgain (p: P): void {
     const open = (): boolean => p.link !== null && !p.link.closed && p.link.stream.handshakeHash !== null
     if (this.#host.closing() || this.#host.dialer() === null || this.#host.peer(p.hex) !== p || open()) return
+    // Not yet a friend there: their firewall admits my key once per perKeyMs, so a second dial
+    // would be refused (silently: it fails only at hyperdht's 10 s timeout) and would replace the
+    // admitted one, still in its handshake.
+    if (p.dialing && this.#host.slowRedial(p)) return
     this.route(p).then((key) => {
       const dialer = this.#host.dialer()
       if (key === null || dialer === null || this.#host.closing() || this.#host.peer(p.hex) !== p || open()) return

@@ -114,6 +114,22 @@ describe('connections: one link per peer (src/net/connections.ts)', () => {
     expect(dialled).toHaveLength(2)
   })
 
+  it('dialAgain leaves a waiting dial to a non-friend alone: its firewall admits my key once per 2 s, and the admitted dial would be replaced by a refused one', async () => {
+    const dialled: DeadStream[] = []
+    const { c, p } = setup(SMALL, LARGE, {
+      slowRedial: () => true,
+      dialer: () => (remote) => { const s = stream(remote, true); dialled.push(s); return s as unknown as PeerStream }
+    })
+    const tick = async (): Promise<unknown> => await new Promise((r) => setImmediate(r))
+    c.dial(p)
+    await tick()
+    c.dialAgain(p)
+    await tick()
+    expect(dialled).toHaveLength(1)
+    expect(dialled[0].destroyed).toBe(false)
+    expect(p.link?.stream).toBe(dialled[0])
+  })
+
   it('dials the key its route names, and the link is the peer\'s (docs/design.md, Presence privacy)', async () => {
     const DEVICE = Buffer.alloc(32, 0x77)
     const dialled: Buffer[] = []
